@@ -1,0 +1,1 @@
+//! smtplab bridge library (being written).

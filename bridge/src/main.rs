@@ -1,0 +1,2 @@
+//! The `smtplab` binary (being written).
+fn main() {}

@@ -1,0 +1,2 @@
+//! smtplab frontend (being written).
+fn main() {}

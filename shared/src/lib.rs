@@ -1,0 +1,14 @@
+//! smtplab's IO-free core, shared by the browser tab and the native bridge.
+//!
+//! Nothing here opens a socket, spawns a task or reads the clock: callers pass
+//! bytes and the time in and drain what comes out (the sans-IO split of
+//! quinn-proto). The same code therefore runs in wasm32 and natively, and is
+//! tested without a network.
+//!
+//! # Layout
+//! - [`wire`]: the bridge wire protocol (JSON control messages).
+//! - [`smtp`]: SMTP replies, capabilities, commands, credentials,
+//!   explanations, the session spec and the session engine.
+
+pub mod smtp;
+pub mod wire;

@@ -1,0 +1,1 @@
+//! SMTP logic with no IO (being written).

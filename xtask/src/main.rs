@@ -1,0 +1,2 @@
+//! Build tasks (being written).
+fn main() {}
