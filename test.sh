@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every smtplab test: installs what is missing, then
+#   1. native unit and integration tests of every crate (shared, bridge, frontend
+#      logic) and the end-to-end suite (real bridge binary, real Postfix,
+#      headless Chromium),
+#   2. the shared crate's tests again as wasm32 in headless Chromium,
+#   3. the checks that keep `shared` IO-free and wasm-clean.
+# Ends with the test runners' own summary lines.
+set -uo pipefail
+cd "$(dirname "$0")"
+scripts/setup.sh || exit 1
+
+LOG=$(mktemp -t smtplab-test.XXXXXX)
+status=0
+step() {
+    local name=$1; shift
+    printf '\n\033[1m== %s\033[0m\n' "$name" | tee -a "$LOG"
+    if ! "$@" 2>&1 | tee -a "$LOG"; then
+        printf '\033[31mFAILED: %s\033[0m\n' "$name" | tee -a "$LOG"
+        status=1
+    fi
+}
+started=$(date +%s)
+
+step "shared builds for wasm32" cargo check -q -p smtplab-shared --target wasm32-unknown-unknown
+step "shared has no IO dependencies" scripts/check-shared-deps.sh
+step "UI build (release, size-tuned)" cargo run -q -p xtask --release -- build-ui --release
+step "native tests: shared, bridge, frontend logic, end to end" cargo test --workspace --exclude xtask
+step "shared tests as wasm32 in headless Chromium" cargo test -p smtplab-shared --target wasm32-unknown-unknown
+
+elapsed=$(( $(date +%s) - started ))
+printf '\n\033[1m== summary (%ss)\033[0m\n' "$elapsed"
+grep -E '^(test result:|FAILED:)' "$LOG" | sed 's/\x1b\[[0-9;]*m//g'
+passed=$(grep -E '^test result:' "$LOG" | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{s+=$1} END {print s+0}')
+failed=$(grep -E '^test result:' "$LOG" | sed -E 's/.* ([0-9]+) failed.*/\1/' | awk '{s+=$1} END {print s+0}')
+echo "${passed:-0} passed, ${failed:-0} failed"
+[ "${failed:-0}" -eq 0 ] || status=1
+exit $status
