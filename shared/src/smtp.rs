@@ -1,1 +1,35 @@
-//! SMTP logic with no IO (being written).
+//! SMTP with no IO: replies and their parser, EHLO capabilities, commands,
+//! AUTH payloads, explanations, the session spec, the DATA encoding and the
+//! session engine.
+//!
+//! # Layout
+//! - [`reply`]: [`Reply`], [`ReplyCode`], [`EnhancedCode`], the incremental [`ReplyParser`].
+//! - [`capability`]: [`Capabilities`] and [`Extension`] from an EHLO reply.
+//! - [`command`]: [`Command`] and its exact wire line.
+//! - [`auth`]: AUTH LOGIN/PLAIN payloads, [`Secret`], [`Credentials`].
+//! - [`explain`]: one-sentence explanations of codes and extensions.
+//! - [`spec`]: [`SessionSpec`] (serde JSON), its validation, [`compose_message`].
+//! - [`message`]: CRLF normalisation and dot-stuffing for DATA.
+//! - [`session`]: the sans-IO [`Session`] engine and its events.
+
+pub mod auth;
+pub mod capability;
+pub mod command;
+pub mod explain;
+pub mod message;
+pub mod reply;
+pub mod session;
+pub mod spec;
+
+pub use auth::{
+    base64_encode, decode_challenge, plain_initial_response, AuthError, Credentials, Secret,
+};
+pub use capability::{Capabilities, Extension, Mechanism};
+pub use command::{Command, CommandError};
+pub use explain::{explain_code, explain_enhanced, explain_extension};
+pub use message::{encode_data, EncodedMessage};
+pub use reply::{EnhancedCode, ParseError, Reply, ReplyCode, ReplyParser, Severity};
+pub use session::{Event, FailReason, Outcome, SentLine, Session, Step, StepTiming, Verdict};
+pub use spec::{
+    compose_message, AddressField, AuthMechanism, AuthSpec, SessionSpec, SpecError, Stage, Timeouts,
+};

@@ -1,0 +1,182 @@
+//! SMTP AUTH payloads (LOGIN and PLAIN) and secrets that never print.
+//! <https://www.rfc-editor.org/rfc/rfc4954>, <https://www.rfc-editor.org/rfc/rfc4616>
+
+use std::fmt;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+/// What a masked secret looks like in transcripts.
+pub const MASK: &str = "********";
+
+/// A password or other secret. `Debug` and `Display` print `<redacted>`;
+/// serde reads and writes the plain string (it travels inside the spec).
+#[derive(Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(secret: impl Into<String>) -> Self {
+        Self(secret.into())
+    }
+
+    /// The secret itself; call only where it is really used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// True if the secret is the empty string.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<String> for Secret {
+    fn from(secret: String) -> Self {
+        Self(secret)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(secret: &str) -> Self {
+        Self(secret.to_owned())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// A user name and password. `Debug` shows the user name only.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The authentication identity.
+    pub username: String,
+    /// The password.
+    pub password: Secret,
+}
+
+impl Credentials {
+    /// Bundles a user name and a password.
+    pub fn new(username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Self {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+
+    /// The `AUTH PLAIN` initial response for these credentials.
+    pub fn plain_initial_response(&self) -> String {
+        plain_initial_response(&self.username, self.password.expose())
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .finish()
+    }
+}
+
+/// Why a 334 challenge could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// The challenge text is not valid base64.
+    #[error("334 challenge is not base64")]
+    NotBase64,
+}
+
+/// Standard base64 (with padding) of the UTF-8 bytes of `text`.
+pub fn base64_encode(text: &str) -> String {
+    STANDARD.encode(text.as_bytes())
+}
+
+/// The `AUTH PLAIN` initial response: base64 of `\0user\0pass` (no
+/// authorization identity). RFC 4616 §2.
+pub fn plain_initial_response(username: &str, password: &str) -> String {
+    let mut message = Vec::with_capacity(username.len() + password.len() + 2);
+    message.push(0);
+    message.extend_from_slice(username.as_bytes());
+    message.push(0);
+    message.extend_from_slice(password.as_bytes());
+    STANDARD.encode(message)
+}
+
+/// Decodes a 334 challenge's text (e.g. `VXNlcm5hbWU6` → `Username:`).
+/// Bytes that are not UTF-8 are replaced by U+FFFD; surrounding spaces are
+/// ignored.
+///
+/// # Errors
+/// [`AuthError::NotBase64`] if the text is not base64.
+pub fn decode_challenge(text: &str) -> Result<String, AuthError> {
+    let bytes = STANDARD
+        .decode(text.trim())
+        .map_err(|_| AuthError::NotBase64)?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn login_challenges_decode_to_prompts() {
+        assert_eq!(decode_challenge("VXNlcm5hbWU6").as_deref(), Ok("Username:"));
+        assert_eq!(decode_challenge("UGFzc3dvcmQ6").as_deref(), Ok("Password:"));
+        assert_eq!(decode_challenge("not base64!"), Err(AuthError::NotBase64));
+    }
+
+    #[test]
+    fn login_and_plain_payloads_are_base64() {
+        assert_eq!(
+            base64_encode("kim@fourthcoffee.com"),
+            "a2ltQGZvdXJ0aGNvZmZlZS5jb20="
+        );
+        assert_eq!(base64_encode("Username:"), "VXNlcm5hbWU6");
+        // RFC 4616 §4 example without authzid: "\0tim\0tanstaaftanstaaf".
+        assert_eq!(
+            plain_initial_response("tim", "tanstaaftanstaaf"),
+            "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"
+        );
+        let creds = Credentials::new("tim", "tanstaaftanstaaf");
+        assert_eq!(
+            creds.plain_initial_response(),
+            "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"
+        );
+    }
+
+    #[test]
+    fn secret_never_prints() {
+        let secret = Secret::new("hunter2");
+        assert_eq!(format!("{secret:?}"), "<redacted>");
+        assert_eq!(format!("{secret}"), "<redacted>");
+        assert_eq!(secret.expose(), "hunter2");
+        let creds = Credentials::new("kim", "hunter2");
+        let debug = format!("{creds:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("kim"));
+    }
+
+    #[test]
+    fn secret_serializes_as_a_plain_string() {
+        let secret = Secret::new("p\"w");
+        let json = serde_json::to_string(&secret).expect("serializes");
+        assert_eq!(json, r#""p\"w""#);
+        let back: Secret = serde_json::from_str(&json).expect("deserializes");
+        assert_eq!(back, secret);
+    }
+}

@@ -1,0 +1,341 @@
+//! The sans-IO SMTP session engine: it sequences one test session (greeting,
+//! EHLO/HELO, AUTH, MAIL, RCPT, DATA, QUIT) from bytes and times its driver
+//! passes in, and hands back bytes to send and events to show.
+
+mod event;
+mod flow;
+mod outcome;
+
+use std::collections::VecDeque;
+use std::mem;
+use std::time::Duration;
+
+pub use event::{Event, SentLine, Step};
+pub use outcome::{FailReason, Outcome, StepTiming, Verdict};
+
+use super::capability::Capabilities;
+use super::command::Command;
+use super::reply::{Reply, ReplyParser};
+use super::spec::SessionSpec;
+
+/// Largest byte buffer one [`Session::poll_transmit`] returns; a long
+/// message is split so each piece fits a WebSocket frame the bridge accepts.
+pub const MAX_TRANSMIT_BYTES: usize = 16 * 1024;
+
+/// Where the session is; each state holds what only it needs.
+#[derive(Debug)]
+enum State {
+    /// Created; the TCP side is not up yet.
+    Idle,
+    /// Waiting for the final line of the 220 greeting.
+    Greeting,
+    /// EHLO sent.
+    Ehlo,
+    /// HELO sent after EHLO was refused.
+    Helo,
+    /// An AUTH LOGIN round is in flight.
+    AuthLogin(LoginRound),
+    /// `AUTH PLAIN <initial response>` sent.
+    AuthPlain,
+    /// MAIL FROM sent.
+    Mail,
+    /// RCPT TO sent for `rcpt_to[index]`.
+    Rcpt(usize),
+    /// DATA sent.
+    Data,
+    /// Message and `.` sent.
+    Message,
+    /// QUIT sent; the verdict is already known.
+    Quitting(Verdict),
+    /// `Finished` was emitted; input is ignored.
+    Finished,
+}
+
+/// Which AUTH LOGIN line is waiting for its reply.
+#[derive(Debug, Clone, Copy)]
+enum LoginRound {
+    /// `AUTH LOGIN`, expecting 334 (user name prompt).
+    Command,
+    /// The base64 user name, expecting 334 (password prompt).
+    Username,
+    /// The base64 password, expecting 235.
+    Password,
+}
+
+/// One SMTP test session, with no IO and no clock.
+///
+/// # Calling contract
+/// The driver owns the socket and the clock; `now` is always the time since
+/// the session started, on one monotonic clock.
+/// - Inputs (`handle_*`): call [`handle_connected`](Self::handle_connected)
+///   once the TCP side is up, [`handle_input`](Self::handle_input) with every
+///   chunk of server bytes (any chunking), [`handle_closed`](Self::handle_closed)
+///   when the connection ends, [`handle_timeout`](Self::handle_timeout) when
+///   `now >= poll_timeout()`, and [`abort`](Self::abort) when connecting
+///   failed or the user cancels.
+/// - Outputs (`poll_*`): after **every** input call, drain
+///   [`poll_transmit`](Self::poll_transmit) until `None` and write the bytes
+///   in order, then drain [`poll_event`](Self::poll_event) until `None`, then
+///   re-arm the timer from [`poll_timeout`](Self::poll_timeout). A reply that
+///   arrives while a command is still waiting in `poll_transmit` is treated
+///   as unsolicited (a protocol failure), so drain before feeding more input.
+/// - When [`Event::Finished`] has been drained the driver closes the
+///   connection; [`is_finished`](Self::is_finished) is then true and further
+///   inputs are ignored.
+///
+/// # Behaviour
+/// Nothing is sent before the final line of the 220 greeting. EHLO refused
+/// with 500/502 falls back to HELO. AUTH runs only when the spec has `auth`
+/// (and `stop_after` reaches it), whatever EHLO advertised. 4xx/5xx replies
+/// are data: the first unexpected one ends the step, becomes the verdict,
+/// and the engine sends QUIT and waits for its reply (or a close or timeout)
+/// before `Finished`. A 421, a timeout, a close, garbage bytes or an
+/// unsolicited reply finish at once, without QUIT. An invalid spec finishes
+/// at `handle_connected` with [`FailReason::Aborted`].
+#[derive(Debug)]
+pub struct Session {
+    /// What to do.
+    spec: SessionSpec,
+    /// Where we are.
+    state: State,
+    /// Assembles replies across input chunks.
+    parser: ReplyParser,
+    /// Bytes waiting for `poll_transmit`.
+    transmits: VecDeque<Vec<u8>>,
+    /// Events waiting for `poll_event`.
+    events: VecDeque<Event>,
+    /// When the current wait times out.
+    deadline: Option<Duration>,
+    /// The step in progress and when it started.
+    open_step: Option<(Step, Duration)>,
+    /// Timings of finished steps, for the outcome.
+    steps: Vec<StepTiming>,
+    /// From the EHLO reply.
+    capabilities: Option<Capabilities>,
+    /// The text of the final 250 after the message.
+    queue_id: Option<String>,
+}
+
+impl Session {
+    /// A session that will run `spec` once the driver connects.
+    pub fn new(spec: SessionSpec) -> Self {
+        Self {
+            spec,
+            state: State::Idle,
+            parser: ReplyParser::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            deadline: None,
+            open_step: None,
+            steps: Vec::new(),
+            capabilities: None,
+            queue_id: None,
+        }
+    }
+
+    /// The spec this session runs.
+    pub fn spec(&self) -> &SessionSpec {
+        &self.spec
+    }
+
+    /// The TCP connection is up: starts the `connect` step and the greeting
+    /// timer. Ignored unless the session is fresh.
+    pub fn handle_connected(&mut self, now: Duration) {
+        if !matches!(self.state, State::Idle) {
+            return;
+        }
+        self.start_step(now, Step::Connect);
+        if let Err(e) = self.spec.validate() {
+            self.fail_now(
+                now,
+                FailReason::Aborted(format!("invalid session spec: {e}")),
+            );
+            return;
+        }
+        self.state = State::Greeting;
+        self.deadline = Some(now + Duration::from_millis(self.spec.timeouts.greeting_ms));
+    }
+
+    /// Server bytes, in any chunking. Input before `handle_connected`
+    /// implies the connection is up.
+    pub fn handle_input(&mut self, now: Duration, bytes: &[u8]) {
+        match self.state {
+            State::Finished => return,
+            State::Idle => self.handle_connected(now),
+            _ => {}
+        }
+        self.parser.push(bytes);
+        while !self.is_finished() {
+            match self.parser.next_reply() {
+                Ok(Some(reply)) => self.on_reply(now, reply),
+                Ok(None) => break,
+                Err(e) => self.fail_now(now, FailReason::Protocol(e.to_string())),
+            }
+        }
+    }
+
+    /// The connection closed. After QUIT that is the normal end; before,
+    /// the session fails with [`FailReason::ConnectionClosed`].
+    pub fn handle_closed(&mut self, now: Duration) {
+        if !self.is_finished() {
+            self.fail_now(now, FailReason::ConnectionClosed);
+        }
+    }
+
+    /// Call when `now >= poll_timeout()`; earlier calls do nothing.
+    pub fn handle_timeout(&mut self, now: Duration) {
+        if self.deadline.is_some_and(|deadline| now >= deadline) {
+            self.fail_now(now, FailReason::Timeout);
+        }
+    }
+
+    /// Ends the session now (connect failed, user cancelled). While QUIT is
+    /// in flight the verdict already reached is kept.
+    pub fn abort(&mut self, now: Duration, reason: String) {
+        if !self.is_finished() {
+            self.fail_now(now, FailReason::Aborted(reason));
+        }
+    }
+
+    /// The next bytes to write to the socket, in order.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event to show, in order.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) is due, on the clock
+    /// of `now`; `None` when nothing is awaited.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Duration> {
+        self.deadline
+    }
+
+    /// True once [`Event::Finished`] has been queued.
+    pub fn is_finished(&self) -> bool {
+        matches!(self.state, State::Finished)
+    }
+
+    /// Queues `command` for the open step and waits in `next` for its reply.
+    fn send(&mut self, now: Duration, next: State, command: Command) {
+        match command.to_line() {
+            Ok(line) => {
+                let display = line.clone();
+                self.queue_line(now, next, line, false, display);
+            }
+            // Unreachable with a validated spec; fail rather than send garbage.
+            Err(e) => self.fail_now(now, FailReason::Aborted(e.to_string())),
+        }
+    }
+
+    /// Queues a credential-carrying line, shown as `display`.
+    fn send_secret(&mut self, now: Duration, next: State, line: String, display: &str) {
+        self.queue_line(now, next, line, true, display.to_owned());
+    }
+
+    fn queue_line(
+        &mut self,
+        now: Duration,
+        next: State,
+        line: String,
+        secret: bool,
+        display: String,
+    ) {
+        let step = self.current_step();
+        let mut bytes = line.clone().into_bytes();
+        bytes.extend_from_slice(b"\r\n");
+        for chunk in bytes.chunks(MAX_TRANSMIT_BYTES) {
+            self.transmits.push_back(chunk.to_vec());
+        }
+        self.push_sent(step, line, secret, display);
+        self.await_reply(now, next);
+    }
+
+    fn await_reply(&mut self, now: Duration, next: State) {
+        self.state = next;
+        self.deadline = Some(now + Duration::from_millis(self.spec.timeouts.reply_ms));
+    }
+
+    fn push_sent(&mut self, step: Step, text: String, secret: bool, display: String) {
+        let line = SentLine {
+            text,
+            secret,
+            display,
+        };
+        self.events.push_back(Event::Sent { step, line });
+    }
+
+    fn push_reply(&mut self, now: Duration, step: Step, reply: Reply, expected: bool) {
+        self.events.push_back(Event::Reply {
+            step,
+            reply,
+            expected,
+            at: now,
+        });
+    }
+
+    fn start_step(&mut self, now: Duration, step: Step) {
+        self.open_step = Some((step, now));
+        self.events.push_back(Event::StepStarted { step, at: now });
+    }
+
+    fn finish_step(&mut self, now: Duration, ok: bool) {
+        if let Some((step, at)) = self.open_step.take() {
+            let elapsed = now.saturating_sub(at);
+            self.events
+                .push_back(Event::StepFinished { step, ok, elapsed });
+            self.steps.push(StepTiming { step, elapsed, ok });
+        }
+    }
+
+    fn current_step(&self) -> Step {
+        self.open_step.map_or(Step::Connect, |(step, _)| step)
+    }
+
+    /// Ends the session without QUIT. During QUIT the verdict already
+    /// reached stands and `reason` only ends the QUIT step.
+    fn fail_now(&mut self, now: Duration, reason: FailReason) {
+        let step = self.current_step();
+        self.finish_step(now, false);
+        let verdict = match mem::replace(&mut self.state, State::Finished) {
+            State::Quitting(verdict) => verdict,
+            _ => Verdict::Failed { step, reason },
+        };
+        self.finish(verdict);
+    }
+
+    fn finish(&mut self, verdict: Verdict) {
+        self.state = State::Finished;
+        self.deadline = None;
+        self.transmits.clear();
+        self.parser.reset();
+        let outcome = Outcome {
+            verdict,
+            queue_id: self.queue_id.take(),
+            capabilities: self.capabilities.take(),
+            steps: mem::take(&mut self.steps),
+        };
+        self.events.push_back(Event::Finished(outcome));
+    }
+
+    fn auth_username(&self) -> String {
+        self.spec
+            .auth
+            .as_ref()
+            .map(|a| a.username.clone())
+            .unwrap_or_default()
+    }
+
+    fn auth_password(&self) -> String {
+        self.spec
+            .auth
+            .as_ref()
+            .map(|a| a.password.expose().to_owned())
+            .unwrap_or_default()
+    }
+}

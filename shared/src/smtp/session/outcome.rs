@@ -1,0 +1,108 @@
+//! How a session ended: the verdict, the queue id and per-step timings.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::event::Step;
+use crate::smtp::capability::Capabilities;
+use crate::smtp::reply::Reply;
+use crate::smtp::spec::Stage;
+
+/// The summary of a finished session, carried by
+/// [`Event::Finished`](super::Event::Finished).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Success or the first failure.
+    pub verdict: Verdict,
+    /// The text of the final 250 after the message (e.g.
+    /// `2.0.0 Ok: queued as 4Xyz`), when it arrived.
+    pub queue_id: Option<String>,
+    /// The EHLO capabilities, if EHLO succeeded (`None` after HELO).
+    pub capabilities: Option<Capabilities>,
+    /// Every step that started, in order, with its duration.
+    pub steps: Vec<StepTiming>,
+}
+
+/// How long one step took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepTiming {
+    /// The step.
+    pub step: Step,
+    /// From its start to its final reply (or to the failure that ended it).
+    pub elapsed: Duration,
+    /// True if it got the reply it needed.
+    pub ok: bool,
+}
+
+/// The result of a session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Verdict {
+    /// The server accepted the message (final 250 after the `.`).
+    Delivered,
+    /// Every stage up to `stop_after` succeeded and the session stopped there.
+    Completed {
+        /// The spec's `stop_after`.
+        stage: Stage,
+    },
+    /// The session failed.
+    Failed {
+        /// The step that failed.
+        step: Step,
+        /// Why.
+        reason: FailReason,
+    },
+}
+
+impl Verdict {
+    /// True for `Delivered` and `Completed`.
+    pub fn is_success(&self) -> bool {
+        !matches!(self, Self::Failed { .. })
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Delivered => f.write_str("delivered"),
+            Self::Completed { stage } => write!(f, "completed (stopped after {stage:?})"),
+            Self::Failed { step, reason } => write!(f, "failed at {step}: {reason}"),
+        }
+    }
+}
+
+/// Why a session failed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum FailReason {
+    /// The server answered with a reply the step cannot go on with.
+    UnexpectedReply(Reply),
+    /// No (complete) reply within the timeout.
+    Timeout,
+    /// The TCP connection closed before the session was over.
+    ConnectionClosed,
+    /// The server broke the protocol (bytes that are no reply, a reply
+    /// nobody asked for, a bound exceeded).
+    Protocol(String),
+    /// The driver gave up: connect failed, the user cancelled, or the spec
+    /// was invalid.
+    Aborted(String),
+}
+
+impl fmt::Display for FailReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::UnexpectedReply(reply) => {
+                write!(
+                    f,
+                    "server replied {}",
+                    reply.lines.first().map_or("", String::as_str)
+                )
+            }
+            Self::Timeout => f.write_str("timed out waiting for the server"),
+            Self::ConnectionClosed => f.write_str("the connection closed"),
+            Self::Protocol(why) => write!(f, "protocol error: {why}"),
+            Self::Aborted(why) => write!(f, "aborted: {why}"),
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! What one test session should do (`SessionSpec`, serde JSON), its
+//! validation, and a helper that composes a simple message.
+
+use serde::{Deserialize, Serialize};
+
+use super::auth::{base64_encode, Secret};
+
+/// Everything the engine needs to run one session.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionSpec {
+    /// Host to connect to; used by the driver, not by the engine.
+    pub host: String,
+    /// TCP port to connect to; used by the driver.
+    pub port: u16,
+    /// The name sent with EHLO/HELO.
+    pub ehlo_name: String,
+    /// Authenticate after EHLO when set.
+    #[serde(default)]
+    pub auth: Option<AuthSpec>,
+    /// Bare sender address; the engine writes `MAIL FROM:<addr>`. Empty
+    /// means the null reverse-path `<>` (as for bounces).
+    pub mail_from: String,
+    /// Bare recipient addresses, one `RCPT TO` each.
+    pub rcpt_to: Vec<String>,
+    /// Full RFC 5322 text (headers, blank line, body), any line endings.
+    pub message: String,
+    /// The last stage to run before QUIT.
+    #[serde(default = "Stage::data")]
+    pub stop_after: Stage,
+    /// How long to wait for the server.
+    #[serde(default)]
+    pub timeouts: Timeouts,
+}
+
+/// How to authenticate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthSpec {
+    /// LOGIN or PLAIN.
+    pub mechanism: AuthMechanism,
+    /// The authentication identity.
+    pub username: String,
+    /// The password; never printed.
+    pub password: Secret,
+}
+
+/// The SASL mechanisms the engine can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMechanism {
+    /// `AUTH LOGIN`: user name and password in two 334 rounds.
+    Login,
+    /// `AUTH PLAIN` with an initial response (RFC 4616).
+    Plain,
+}
+
+/// How far a session goes. Ordered: each stage includes the earlier ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Wait for the 220 greeting.
+    Connect,
+    /// EHLO (or HELO).
+    Ehlo,
+    /// AUTH (skipped when the spec has no `auth`).
+    Auth,
+    /// MAIL FROM.
+    Mail,
+    /// Every RCPT TO.
+    Rcpt,
+    /// DATA and the message: a full delivery.
+    Data,
+}
+
+impl Stage {
+    /// [`Stage::Data`]; the serde default of [`SessionSpec::stop_after`].
+    pub fn data() -> Self {
+        Self::Data
+    }
+}
+
+/// Timeouts in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timeouts {
+    /// From the TCP connect to the final line of the 220 greeting.
+    #[serde(default = "Timeouts::default_greeting_ms")]
+    pub greeting_ms: u64,
+    /// From sending a command to the final line of its reply.
+    #[serde(default = "Timeouts::default_reply_ms")]
+    pub reply_ms: u64,
+}
+
+impl Timeouts {
+    fn default_greeting_ms() -> u64 {
+        30_000
+    }
+    fn default_reply_ms() -> u64 {
+        60_000
+    }
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            greeting_ms: Self::default_greeting_ms(),
+            reply_ms: Self::default_reply_ms(),
+        }
+    }
+}
+
+/// Which field of the spec an address problem is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressField {
+    /// `mail_from`.
+    MailFrom,
+    /// `rcpt_to[index]`.
+    RcptTo(usize),
+}
+
+/// Why a spec cannot be run; each message is fit to show the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SpecError {
+    /// The host is empty.
+    #[error("the server host is empty")]
+    EmptyHost,
+    /// The port is 0.
+    #[error("the port must be between 1 and 65535")]
+    ZeroPort,
+    /// The EHLO name is empty.
+    #[error("the EHLO name is empty")]
+    EmptyEhloName,
+    /// The EHLO name contains whitespace or control characters.
+    #[error("the EHLO name must be one word without spaces or control characters")]
+    BadEhloName,
+    /// There are no recipients.
+    #[error("add at least one recipient")]
+    NoRecipients,
+    /// An address is malformed.
+    #[error("{} address {address:?} {problem}", field_name(*field))]
+    BadAddress {
+        /// Where the address is.
+        field: AddressField,
+        /// The address as given.
+        address: String,
+        /// What is wrong, e.g. "has no @".
+        problem: &'static str,
+    },
+    /// AUTH is requested with an empty user name.
+    #[error("the AUTH user name is empty")]
+    EmptyUsername,
+    /// A user name containing NUL cannot be sent with AUTH PLAIN.
+    #[error("the AUTH user name or password contains a NUL character")]
+    NulInCredentials,
+}
+
+fn field_name(field: AddressField) -> String {
+    match field {
+        AddressField::MailFrom => "sender".to_owned(),
+        AddressField::RcptTo(i) => format!("recipient #{}", i + 1),
+    }
+}
+
+impl SessionSpec {
+    /// Checks the spec before anything is sent, so the UI can show a clear
+    /// message instead of a server's 501.
+    ///
+    /// # Errors
+    /// The first problem found, as a [`SpecError`].
+    pub fn validate(&self) -> Result<(), SpecError> {
+        if self.host.trim().is_empty() {
+            return Err(SpecError::EmptyHost);
+        }
+        if self.port == 0 {
+            return Err(SpecError::ZeroPort);
+        }
+        if self.ehlo_name.is_empty() {
+            return Err(SpecError::EmptyEhloName);
+        }
+        if self
+            .ehlo_name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(SpecError::BadEhloName);
+        }
+        if let Some(auth) = &self.auth {
+            if auth.username.is_empty() {
+                return Err(SpecError::EmptyUsername);
+            }
+            if auth.username.contains('\0') || auth.password.expose().contains('\0') {
+                return Err(SpecError::NulInCredentials);
+            }
+        }
+        if !self.mail_from.is_empty() {
+            check_address(AddressField::MailFrom, &self.mail_from)?;
+        }
+        if self.rcpt_to.is_empty() {
+            return Err(SpecError::NoRecipients);
+        }
+        for (i, rcpt) in self.rcpt_to.iter().enumerate() {
+            check_address(AddressField::RcptTo(i), rcpt)?;
+        }
+        Ok(())
+    }
+}
+
+fn check_address(field: AddressField, address: &str) -> Result<(), SpecError> {
+    let problem = if address.is_empty() {
+        Some("is empty")
+    } else if address.chars().any(|c| c == '\r' || c == '\n') {
+        Some("contains a line break")
+    } else if address.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Some("contains spaces or control characters")
+    } else if address.contains(['<', '>']) {
+        Some("must be given without < >")
+    } else {
+        match address.rsplit_once('@') {
+            None => Some("has no @"),
+            Some(("", _)) => Some("has nothing before the @"),
+            Some((_, "")) => Some("has no domain after the @"),
+            Some(_) => None,
+        }
+    };
+    match problem {
+        Some(problem) => Err(SpecError::BadAddress {
+            field,
+            address: address.to_owned(),
+            problem,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Composes a minimal plain-text RFC 5322 message with CRLF line endings:
+/// `From`, `To`, `Subject`, `Date`, `Message-ID`, MIME headers, a blank line
+/// and `body`. A non-ASCII subject is RFC 2047-encoded; `message_id` is
+/// wrapped in `<>` unless it already is.
+pub fn compose_message(
+    from: &str,
+    to: &[String],
+    subject: &str,
+    body: &str,
+    date_rfc2822: &str,
+    message_id: &str,
+) -> String {
+    let subject = if subject.is_ascii() {
+        subject.to_owned()
+    } else {
+        format!("=?UTF-8?B?{}?=", base64_encode(subject))
+    };
+    let message_id = if message_id.starts_with('<') && message_id.ends_with('>') {
+        message_id.to_owned()
+    } else {
+        format!("<{message_id}>")
+    };
+    let mut text = format!(
+        "From: <{from}>\r\nTo: {}\r\nSubject: {subject}\r\nDate: {date_rfc2822}\r\nMessage-ID: {message_id}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n",
+        to.iter().map(|a| format!("<{a}>")).collect::<Vec<_>>().join(", "),
+    );
+    let encoding = if body.is_ascii() { "7bit" } else { "8bit" };
+    text.push_str(&format!("Content-Transfer-Encoding: {encoding}\r\n\r\n"));
+    text.push_str(body);
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    fn spec() -> SessionSpec {
+        SessionSpec {
+            host: "127.0.0.1".into(),
+            port: 2525,
+            ehlo_name: "client.example".into(),
+            auth: None,
+            mail_from: "kim@fourthcoffee.com".into(),
+            rcpt_to: vec!["ted@contoso.com".into()],
+            message: "Subject: hi\r\n\r\nhello\r\n".into(),
+            stop_after: Stage::Data,
+            timeouts: Timeouts::default(),
+        }
+    }
+
+    #[test]
+    fn minimal_json_takes_documented_defaults() {
+        let json = r#"{"host":"h","port":25,"ehlo_name":"e","mail_from":"a@b","rcpt_to":["c@d"],"message":"m"}"#;
+        let spec: SessionSpec = serde_json::from_str(json).expect("valid spec");
+        assert_eq!(spec.stop_after, Stage::Data);
+        assert_eq!(
+            spec.timeouts,
+            Timeouts {
+                greeting_ms: 30_000,
+                reply_ms: 60_000
+            }
+        );
+        assert_eq!(spec.auth, None);
+        let json = r#"{"host":"h","port":25,"ehlo_name":"e","mail_from":"a@b","rcpt_to":["c@d"],"message":"m",
+            "auth":{"mechanism":"login","username":"u","password":"p"},"stop_after":"rcpt","timeouts":{"reply_ms":5}}"#;
+        let spec: SessionSpec = serde_json::from_str(json).expect("valid spec");
+        assert_eq!(spec.stop_after, Stage::Rcpt);
+        assert_eq!(
+            spec.timeouts,
+            Timeouts {
+                greeting_ms: 30_000,
+                reply_ms: 5
+            }
+        );
+        let auth = spec.auth.expect("auth given");
+        assert_eq!(auth.mechanism, AuthMechanism::Login);
+        assert_eq!(auth.password.expose(), "p");
+        let back = serde_json::to_value(&auth).expect("serializes");
+        assert_eq!(back["password"], "p");
+    }
+
+    #[test]
+    fn valid_spec_passes_and_null_sender_is_allowed() {
+        assert_eq!(spec().validate(), Ok(()));
+        let mut s = spec();
+        s.mail_from.clear();
+        assert_eq!(s.validate(), Ok(()));
+    }
+
+    #[test]
+    fn validation_names_the_problem() {
+        type Case = (fn(&mut SessionSpec), SpecError);
+        let cases: Vec<Case> = vec![
+            (|s| s.host = " ".into(), SpecError::EmptyHost),
+            (|s| s.port = 0, SpecError::ZeroPort),
+            (|s| s.ehlo_name.clear(), SpecError::EmptyEhloName),
+            (|s| s.ehlo_name = "a b".into(), SpecError::BadEhloName),
+            (|s| s.ehlo_name = "a\r\nRSET".into(), SpecError::BadEhloName),
+            (|s| s.rcpt_to.clear(), SpecError::NoRecipients),
+            (
+                |s| {
+                    s.auth = Some(AuthSpec {
+                        mechanism: AuthMechanism::Plain,
+                        username: String::new(),
+                        password: "p".into(),
+                    });
+                },
+                SpecError::EmptyUsername,
+            ),
+        ];
+        for (mutate, expected) in cases {
+            let mut s = spec();
+            mutate(&mut s);
+            assert_eq!(s.validate(), Err(expected));
+        }
+    }
+
+    #[test]
+    fn bad_addresses_are_refused() {
+        for (address, problem) in [
+            ("ted", "has no @"),
+            ("ted @contoso.com", "contains spaces or control characters"),
+            ("<ted@contoso.com>", "must be given without < >"),
+            ("ted@contoso.com\r\nDATA", "contains a line break"),
+            ("@contoso.com", "has nothing before the @"),
+            ("ted@", "has no domain after the @"),
+        ] {
+            let mut s = spec();
+            s.rcpt_to.push(address.into());
+            let err = s.validate().expect_err(address);
+            assert_eq!(
+                err,
+                SpecError::BadAddress {
+                    field: AddressField::RcptTo(1),
+                    address: address.into(),
+                    problem
+                }
+            );
+            assert!(err.to_string().starts_with("recipient #2 address"), "{err}");
+        }
+        let mut s = spec();
+        s.mail_from = "kim".into();
+        assert!(matches!(
+            s.validate(),
+            Err(SpecError::BadAddress {
+                field: AddressField::MailFrom,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn composed_message_has_headers_blank_line_and_body() {
+        let text = compose_message(
+            "kim@fourthcoffee.com",
+            &["ted@contoso.com".into(), "amy@contoso.com".into()],
+            "Café",
+            "Hello\r\n",
+            "Mon, 1 Jan 2024 10:00:00 +0000",
+            "abc@smtplab",
+        );
+        assert!(text.starts_with(
+            "From: <kim@fourthcoffee.com>\r\nTo: <ted@contoso.com>, <amy@contoso.com>\r\n"
+        ));
+        assert!(text.contains("\r\nSubject: =?UTF-8?B?Q2Fmw6k=?=\r\n"));
+        assert!(text.contains("\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n"));
+        assert!(text.contains("\r\nMessage-ID: <abc@smtplab>\r\n"));
+        assert!(text.ends_with("Content-Transfer-Encoding: 7bit\r\n\r\nHello\r\n"));
+    }
+}
