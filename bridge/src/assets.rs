@@ -1,0 +1,196 @@
+//! The embedded UI: the files of `dist/` compiled into the binary by
+//! `build.rs`, their content types, and the Content-Security-Policy that lets
+//! the page run its WebAssembly and talk only to this bridge.
+
+use std::sync::LazyLock;
+
+use base64::Engine as _;
+use sha2::{Digest as _, Sha256};
+
+include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+
+/// One embedded file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Asset {
+    /// Path relative to the UI root, with `/` separators (`index.html`).
+    pub path: &'static str,
+    /// The `Content-Type` it is served with.
+    pub content_type: &'static str,
+    /// Its bytes.
+    pub bytes: &'static [u8],
+}
+
+/// Whether a real UI build is embedded (`false`: only the "not built" page).
+pub fn ui_built() -> bool {
+    UI_BUILT
+}
+
+/// The embedded file at `path` (relative, no leading `/`).
+pub fn get(path: &str) -> Option<Asset> {
+    FILES
+        .binary_search_by(|(p, _)| (*p).cmp(path))
+        .ok()
+        .map(|i| {
+            let (path, bytes) = FILES[i];
+            Asset {
+                path,
+                content_type: content_type(path),
+                bytes,
+            }
+        })
+}
+
+/// The UI page; always present (the real one or the "not built" page).
+pub fn index() -> Asset {
+    get("index.html").expect("build.rs always embeds an index.html")
+}
+
+/// The content type for a file name, by extension. `.wasm` must be
+/// `application/wasm` for `WebAssembly.instantiateStreaming`.
+pub fn content_type(path: &str) -> &'static str {
+    let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
+    match ext.to_ascii_lowercase().as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "json" | "map" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "txt" => "text/plain; charset=utf-8",
+        "woff2" => "font/woff2",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The `sha256-…` sources of the embedded page's inline scripts, computed
+/// once. The UI build puts a small inline module script in index.html that
+/// imports the bindgen JS and calls `init()`; allowing exactly its hash keeps
+/// `script-src` free of `'unsafe-inline'`.
+static INLINE_SCRIPT_HASHES: LazyLock<Vec<String>> =
+    LazyLock::new(|| inline_script_hashes(&String::from_utf8_lossy(index().bytes)));
+
+/// The Content-Security-Policy for responses to a request with this (checked)
+/// Host header: scripts only from the bridge (plus the page's own inline
+/// loader by hash) and WebAssembly compilation; network only to the bridge
+/// and its WebSocket; no framing, plugins or form posts.
+pub fn content_security_policy(host: &str) -> String {
+    let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
+    for hash in INLINE_SCRIPT_HASHES.iter() {
+        script_src.push_str(" '");
+        script_src.push_str(hash);
+        script_src.push('\'');
+    }
+    format!(
+        "default-src 'self'; script-src {script_src}; connect-src 'self' ws://{host}; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// The CSP hash sources (`sha256-<base64>`) of every inline `<script>` in
+/// `html`, that is every script element without a `src` attribute.
+pub fn inline_script_hashes(html: &str) -> Vec<String> {
+    let lower = html.to_ascii_lowercase();
+    let mut hashes = Vec::new();
+    let mut from = 0;
+    while let Some(open) = lower[from..].find("<script").map(|i| from + i) {
+        let Some(tag_end) = lower[open..].find('>').map(|i| open + i) else {
+            break;
+        };
+        let Some(close) = lower[tag_end..].find("</script").map(|i| tag_end + i) else {
+            break;
+        };
+        let tag = &lower[open..tag_end];
+        let body = &html[tag_end + 1..close];
+        if !has_src_attribute(tag) && !body.is_empty() {
+            let digest = Sha256::digest(body.as_bytes());
+            hashes.push(format!(
+                "sha256-{}",
+                base64::engine::general_purpose::STANDARD.encode(digest)
+            ));
+        }
+        from = close;
+    }
+    hashes
+}
+
+fn has_src_attribute(tag: &str) -> bool {
+    tag.split(|c: char| c.is_ascii_whitespace())
+        .any(|attr| attr == "src" || attr.starts_with("src="))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_types_follow_the_extension() {
+        assert_eq!(content_type("smtplab_bg.wasm"), "application/wasm");
+        assert_eq!(content_type("smtplab.js"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
+        assert_eq!(
+            content_type("snippets/x/style.CSS"),
+            "text/css; charset=utf-8"
+        );
+        assert_eq!(content_type("LICENSE"), "application/octet-stream");
+    }
+
+    #[test]
+    fn an_index_page_is_always_embedded() {
+        let index = index();
+        assert_eq!(index.content_type, "text/html; charset=utf-8");
+        let text = String::from_utf8_lossy(index.bytes);
+        assert!(text.contains("<html"), "{text}");
+        if !ui_built() {
+            assert!(text.contains("./run.sh"));
+        }
+        assert_eq!(get("no/such/file"), None);
+    }
+
+    #[test]
+    fn inline_scripts_are_hashed_and_external_ones_are_not() {
+        let html =
+            "<head><script type=\"module\">import init from \"./smtplab.js\"; init();</script>\n\
+                    <SCRIPT src=\"./a.js\"></SCRIPT><script>x</script></head>";
+        let hashes = inline_script_hashes(html);
+        let expected = |body: &str| {
+            format!(
+                "sha256-{}",
+                base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()))
+            )
+        };
+        assert_eq!(
+            hashes,
+            vec![
+                expected("import init from \"./smtplab.js\"; init();"),
+                expected("x")
+            ]
+        );
+        // Computed independently with Python's hashlib.
+        assert_eq!(
+            inline_script_hashes("<script>alert(1)</script>"),
+            vec!["sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI=".to_owned()]
+        );
+    }
+
+    #[test]
+    fn csp_allows_wasm_and_only_our_websocket() {
+        let csp = content_security_policy("localhost:8025");
+        assert!(
+            csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
+            "{csp}"
+        );
+        assert!(
+            csp.contains("connect-src 'self' ws://localhost:8025;"),
+            "{csp}"
+        );
+        let script_src = csp
+            .split(';')
+            .find(|d| d.trim().starts_with("script-src"))
+            .expect("script-src");
+        assert!(!script_src.contains("'unsafe-inline'") && !script_src.contains("'unsafe-eval'"));
+        assert!(csp.contains("frame-ancestors 'none'"));
+    }
+}

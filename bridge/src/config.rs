@@ -1,0 +1,121 @@
+//! The bridge's settings: what it lets a tab connect to, its limits and its
+//! timeouts, with the defaults the `smtplab` binary uses.
+
+use std::time::Duration;
+
+use smtplab_shared::wire::PolicyInfo;
+
+use crate::access::AccessToken;
+
+/// Ports a `connect` may name unless the operator adds more: SMTP relay (25),
+/// submissions over implicit TLS (465), submission (587) and the common
+/// alternative submission port (2525).
+pub const DEFAULT_ALLOWED_PORTS: [u16; 4] = [25, 465, 587, 2525];
+
+/// Everything [`run`](crate::run) needs to know besides the listener.
+///
+/// Build it with [`Config::new`] (or [`Default`], which draws a random token)
+/// and change the public fields as needed.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The secret every request for the UI page or a WebSocket must carry, so
+    /// that other local processes and web pages cannot use the bridge.
+    pub token: AccessToken,
+    /// TCP ports a `connect` may name; anything else is `forbidden`. Keeps the
+    /// bridge from being a general-purpose port scanner or proxy.
+    pub allowed_ports: Vec<u16>,
+    /// Extra origins (`scheme://host[:port]`, lowercase, no path) whose pages
+    /// may open a WebSocket, besides the bridge's own origin. Their
+    /// `host[:port]` is also accepted in the Host header.
+    pub allowed_origins: Vec<String>,
+    /// Connect timeout (DNS included) when the client gives none, and the cap
+    /// on the client's `timeout_ms`.
+    pub connect_timeout: Duration,
+    /// A session with no relayed bytes either way for this long is closed by
+    /// the bridge, so forgotten tabs do not hold server connections forever.
+    pub idle_timeout: Duration,
+    /// Concurrent WebSocket sessions; one more gets `error limit`.
+    pub max_sessions: usize,
+    /// Open TCP connections to the bridge (page loads and WebSockets); more
+    /// wait in the kernel's backlog. Above `max_sessions`, so that the
+    /// session limit is what a client normally meets and can be told about.
+    pub max_connections: usize,
+    /// Largest binary frame accepted from the client; a larger one gets
+    /// `error limit` and ends the session. Bounds the bridge's memory per
+    /// session.
+    pub max_frame_bytes: usize,
+    /// Size of the buffer the server's bytes are read into; each read becomes
+    /// one binary frame, so this is also the largest frame sent to the client.
+    pub read_buffer_bytes: usize,
+    /// How long shutdown waits for open sessions to say `closed` and for HTTP
+    /// connections to finish before giving up on them.
+    pub shutdown_grace: Duration,
+}
+
+impl Config {
+    /// The defaults with the given token.
+    pub fn new(token: AccessToken) -> Self {
+        Self {
+            token,
+            allowed_ports: DEFAULT_ALLOWED_PORTS.to_vec(),
+            allowed_origins: Vec::new(),
+            connect_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(300),
+            max_sessions: 64,
+            max_connections: 256,
+            max_frame_bytes: 64 * 1024,
+            read_buffer_bytes: 16 * 1024,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+
+    /// The policy and limits as announced to the client in `hello`.
+    pub fn policy_info(&self) -> PolicyInfo {
+        let mut allowed_ports = self.allowed_ports.clone();
+        allowed_ports.sort_unstable();
+        allowed_ports.dedup();
+        PolicyInfo {
+            allowed_ports,
+            connect_timeout_ms: duration_ms(self.connect_timeout),
+            idle_timeout_ms: duration_ms(self.idle_timeout),
+            max_frame_bytes: self.max_frame_bytes,
+            max_sessions: self.max_sessions,
+        }
+    }
+}
+
+impl Default for Config {
+    /// The defaults with a fresh random token.
+    fn default() -> Self {
+        Self::new(AccessToken::generate())
+    }
+}
+
+fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_documented_policy() {
+        let config = Config::new(AccessToken::parse("t").expect("valid token"));
+        let info = config.policy_info();
+        assert_eq!(info.allowed_ports, vec![25, 465, 587, 2525]);
+        assert_eq!(info.connect_timeout_ms, 10_000);
+        assert_eq!(info.idle_timeout_ms, 300_000);
+        assert_eq!(info.max_frame_bytes, 65_536);
+        assert_eq!(info.max_sessions, 64);
+    }
+
+    #[test]
+    fn announced_ports_are_sorted_and_unique() {
+        let config = Config {
+            allowed_ports: vec![2525, 25, 2525, 1025],
+            ..Config::default()
+        };
+        assert_eq!(config.policy_info().allowed_ports, vec![25, 1025, 2525]);
+    }
+}

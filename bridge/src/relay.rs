@@ -1,0 +1,543 @@
+//! The byte relay between an open WebSocket and an open TCP connection: one
+//! pump per direction, run together so that the first to end cancels the
+//! other, plus the idle timer and the shutdown signal.
+//!
+//! Bytes are never coalesced or rewritten: each TCP read becomes exactly one
+//! binary frame, and each binary frame is written to TCP in full before the
+//! next frame is read. Both directions are bounded (one read buffer, one frame
+//! in flight), so a slow side slows the other instead of filling memory.
+//!
+//! The pumps are generic over `Sink`/`Stream` of WebSocket messages and
+//! `AsyncRead`/`AsyncWrite`, so the tests below drive them with channels and
+//! `tokio::io::duplex`.
+
+use std::io;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::extract::ws::Message;
+use futures_util::{Sink, SinkExt as _, Stream, StreamExt as _};
+use smtplab_shared::wire::{ClientMessage, ErrorCode, ServerMessage};
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// Why a pump stopped with a failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    /// Reading from the server failed (typically a reset).
+    #[error("reading from the server failed: {0}")]
+    ServerRead(#[source] io::Error),
+    /// Writing to the server failed (typically a reset or a broken pipe).
+    #[error("writing to the server failed: {0}")]
+    ServerWrite(#[source] io::Error),
+    /// The WebSocket would not take a frame: the client is gone.
+    #[error("sending to the client failed")]
+    ClientSend,
+    /// The client sent a binary frame over the limit.
+    #[error("binary frame of {len} bytes exceeds the limit of {limit}")]
+    FrameTooLarge {
+        /// The frame's size.
+        len: usize,
+        /// The limit in force.
+        limit: usize,
+    },
+}
+
+/// How the client→server pump ended without failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientEnd {
+    /// The client sent `close`.
+    CloseRequested,
+    /// The WebSocket ended (close frame, end of stream or a read error).
+    WebSocketClosed,
+}
+
+/// How a whole relay ended.
+#[derive(Debug)]
+pub enum RelayEnd {
+    /// The server closed its side (EOF).
+    ServerClosed,
+    /// The client ended it (`close` or its WebSocket ended).
+    Client(ClientEnd),
+    /// One of the pumps failed.
+    Failed(RelayError),
+    /// No bytes moved either way for the idle timeout.
+    Idle,
+    /// The bridge is shutting down.
+    Shutdown,
+}
+
+/// Limits of one relay.
+#[derive(Debug, Clone, Copy)]
+pub struct RelayLimits {
+    /// Size of the server read buffer: the largest frame sent to the client.
+    pub read_buffer_bytes: usize,
+    /// Largest binary frame taken from the client.
+    pub max_frame_bytes: usize,
+    /// Time without relayed bytes after which the relay ends.
+    pub idle_timeout: Duration,
+}
+
+/// Byte counts and the last activity of one session, shared by the pumps and
+/// read for the end-of-session log line. Atomics, because the pumps may be
+/// dropped mid-way and the counts must survive them.
+#[derive(Debug)]
+pub struct RelayStats {
+    /// When the session started; activity times are offsets from it.
+    started: Instant,
+    /// Milliseconds from `started` to the last relayed bytes.
+    last_activity_ms: AtomicU64,
+    /// Bytes written to the server.
+    to_server: AtomicU64,
+    /// Bytes sent to the client.
+    to_client: AtomicU64,
+}
+
+impl Default for RelayStats {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl RelayStats {
+    /// Counters at zero, with activity now.
+    pub fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            last_activity_ms: AtomicU64::new(0),
+            to_server: AtomicU64::new(0),
+            to_client: AtomicU64::new(0),
+        }
+    }
+
+    /// Marks activity now (resets the idle timer).
+    pub fn touch(&self) {
+        let ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.last_activity_ms.store(ms, Ordering::Relaxed);
+    }
+
+    /// Bytes written to the server so far.
+    pub fn to_server(&self) -> u64 {
+        self.to_server.load(Ordering::Relaxed)
+    }
+
+    /// Bytes sent to the client so far.
+    pub fn to_client(&self) -> u64 {
+        self.to_client.load(Ordering::Relaxed)
+    }
+
+    /// Time since the session started.
+    pub fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    fn last_activity(&self) -> Instant {
+        self.started + Duration::from_millis(self.last_activity_ms.load(Ordering::Relaxed))
+    }
+}
+
+/// Sends a control message on a shared sink.
+///
+/// # Errors
+/// [`RelayError::ClientSend`] when the WebSocket is gone.
+pub async fn send_control<S>(client: &Mutex<S>, msg: &ServerMessage) -> Result<(), RelayError>
+where
+    S: Sink<Message> + Unpin,
+{
+    client
+        .lock()
+        .await
+        .send(Message::Text(msg.encode().into()))
+        .await
+        .map_err(|_| RelayError::ClientSend)
+}
+
+/// Server → client: reads into a fixed buffer and sends each read as one
+/// binary frame, waiting for the frame to be flushed before reading again.
+///
+/// Returns `Ok(())` at the server's EOF.
+///
+/// # Errors
+/// [`RelayError::ServerRead`] or [`RelayError::ClientSend`].
+pub async fn tcp_to_ws<R, S>(
+    mut server: R,
+    client: &Mutex<S>,
+    read_buffer_bytes: usize,
+    stats: &RelayStats,
+) -> Result<(), RelayError>
+where
+    R: AsyncRead + Unpin,
+    S: Sink<Message> + Unpin,
+{
+    let mut buf = vec![0u8; read_buffer_bytes.max(1)];
+    loop {
+        let n = server
+            .read(&mut buf)
+            .await
+            .map_err(RelayError::ServerRead)?;
+        if n == 0 {
+            return Ok(());
+        }
+        stats.touch();
+        client
+            .lock()
+            .await
+            .send(Message::Binary(buf[..n].to_vec().into()))
+            .await
+            .map_err(|_| RelayError::ClientSend)?;
+        stats.to_client.fetch_add(n as u64, Ordering::Relaxed);
+        stats.touch();
+    }
+}
+
+/// Client → server: writes each binary frame in full to the server before
+/// taking the next; answers misplaced control messages with `bad_request`
+/// and stops at `close` or at the end of the WebSocket.
+///
+/// # Errors
+/// [`RelayError::FrameTooLarge`], [`RelayError::ServerWrite`] or
+/// [`RelayError::ClientSend`] (while answering a control message).
+pub async fn ws_to_tcp<St, E, W, S>(
+    client_rx: &mut St,
+    mut server: W,
+    client_tx: &Mutex<S>,
+    max_frame_bytes: usize,
+    stats: &RelayStats,
+) -> Result<ClientEnd, RelayError>
+where
+    St: Stream<Item = Result<Message, E>> + Unpin,
+    W: AsyncWrite + Unpin,
+    S: Sink<Message> + Unpin,
+{
+    while let Some(Ok(msg)) = client_rx.next().await {
+        match msg {
+            Message::Binary(bytes) => {
+                if bytes.len() > max_frame_bytes {
+                    return Err(RelayError::FrameTooLarge {
+                        len: bytes.len(),
+                        limit: max_frame_bytes,
+                    });
+                }
+                stats.touch();
+                server
+                    .write_all(&bytes)
+                    .await
+                    .map_err(RelayError::ServerWrite)?;
+                server.flush().await.map_err(RelayError::ServerWrite)?;
+                stats
+                    .to_server
+                    .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+                stats.touch();
+            }
+            Message::Text(text) => match ClientMessage::decode(text.as_str()) {
+                Ok(ClientMessage::Close) => return Ok(ClientEnd::CloseRequested),
+                Ok(ClientMessage::Connect { .. }) => {
+                    let reply = ServerMessage::error(
+                        ErrorCode::BadRequest,
+                        "already connected: one connection per WebSocket",
+                    );
+                    send_control(client_tx, &reply).await?;
+                }
+                Err(e) => {
+                    let reply = ServerMessage::error(ErrorCode::BadRequest, e.to_string());
+                    send_control(client_tx, &reply).await?;
+                }
+            },
+            Message::Close(_) => return Ok(ClientEnd::WebSocketClosed),
+            // Pings are answered by the WebSocket layer and are not traffic:
+            // a keep-alive must not defeat the idle timeout.
+            Message::Ping(_) | Message::Pong(_) => {}
+        }
+    }
+    Ok(ClientEnd::WebSocketClosed)
+}
+
+/// Runs both pumps until the first ends, the idle timeout passes or `cancel`
+/// fires; the other pump is dropped (cancelled) at that point.
+pub async fn run<R, W, St, E, S>(
+    server_rx: R,
+    server_tx: W,
+    client_rx: &mut St,
+    client_tx: &Mutex<S>,
+    limits: RelayLimits,
+    stats: &RelayStats,
+    cancel: &CancellationToken,
+) -> RelayEnd
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+    St: Stream<Item = Result<Message, E>> + Unpin,
+    S: Sink<Message> + Unpin,
+{
+    stats.touch();
+    tokio::select! {
+        biased;
+        () = cancel.cancelled() => RelayEnd::Shutdown,
+        r = ws_to_tcp(client_rx, server_tx, client_tx, limits.max_frame_bytes, stats) => match r {
+            Ok(end) => RelayEnd::Client(end),
+            Err(e) => RelayEnd::Failed(e),
+        },
+        r = tcp_to_ws(server_rx, client_tx, limits.read_buffer_bytes, stats) => match r {
+            Ok(()) => RelayEnd::ServerClosed,
+            Err(e) => RelayEnd::Failed(e),
+        },
+        () = idle(stats, limits.idle_timeout) => RelayEnd::Idle,
+    }
+}
+
+/// Completes once no activity was recorded for `timeout`.
+async fn idle(stats: &RelayStats, timeout: Duration) {
+    loop {
+        let deadline = stats.last_activity() + timeout;
+        if Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep_until(deadline).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_channel::mpsc;
+
+    type ClientRx = mpsc::Receiver<Result<Message, std::convert::Infallible>>;
+
+    fn limits() -> RelayLimits {
+        RelayLimits {
+            read_buffer_bytes: 8,
+            max_frame_bytes: 16,
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+
+    fn text(msg: &Message) -> ServerMessage {
+        match msg {
+            Message::Text(t) => ServerMessage::decode(t.as_str()).expect("valid server message"),
+            other => panic!("expected a text frame, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn each_server_read_becomes_one_binary_frame() {
+        let (mut server, bridge_side) = tokio::io::duplex(64);
+        let (tx, mut rx) = mpsc::channel::<Message>(16);
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        let pump = tokio::spawn(async move {
+            let r = tcp_to_ws(bridge_side, &sink, 8, &stats).await;
+            (r.is_ok(), stats.to_client())
+        });
+        server.write_all(b"220 hi\r\n").await.expect("write");
+        assert_eq!(
+            rx.next().await,
+            Some(Message::Binary(b"220 hi\r\n".to_vec().into()))
+        );
+        // Larger than the buffer: split at the buffer size, never merged.
+        server
+            .write_all(b"250-0123456789\r\n")
+            .await
+            .expect("write");
+        let mut got = Vec::new();
+        while got.len() < 16 {
+            let Some(Message::Binary(b)) = rx.next().await else {
+                panic!("expected binary")
+            };
+            assert!(b.len() <= 8);
+            got.extend_from_slice(&b);
+        }
+        assert_eq!(got, b"250-0123456789\r\n");
+        drop(server);
+        assert_eq!(pump.await.expect("pump"), (true, 24));
+    }
+
+    #[tokio::test]
+    async fn client_frames_are_written_in_order_and_close_stops() {
+        let (bridge_side, mut server) = tokio::io::duplex(64);
+        let (mut client, mut client_rx): (_, ClientRx) = mpsc::channel(16);
+        let (tx, _rx) = mpsc::channel::<Message>(16);
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        for frame in [&b"EHLO a\r\n"[..], b"", b"QUIT\r\n"] {
+            client
+                .send(Ok(Message::Binary(frame.to_vec().into())))
+                .await
+                .expect("send");
+        }
+        client
+            .send(Ok(Message::Text(ClientMessage::Close.encode().into())))
+            .await
+            .expect("send");
+        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, 16, &stats).await;
+        assert_eq!(end.expect("no failure"), ClientEnd::CloseRequested);
+        assert_eq!(stats.to_server(), 14);
+        let mut got = Vec::new();
+        server.read_to_end(&mut got).await.expect("read");
+        assert_eq!(got, b"EHLO a\r\nQUIT\r\n");
+    }
+
+    #[tokio::test]
+    async fn control_messages_during_relay_get_bad_request_and_relay_goes_on() {
+        let (bridge_side, mut server) = tokio::io::duplex(64);
+        let (mut client, mut client_rx): (_, ClientRx) = mpsc::channel(16);
+        let (tx, mut replies) = mpsc::channel::<Message>(16);
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        for t in [
+            "{not json",
+            r#"{"type":"connect","host":"h","port":25}"#,
+            r#"{"type":"nope"}"#,
+        ] {
+            client
+                .send(Ok(Message::Text(t.into())))
+                .await
+                .expect("send");
+        }
+        client
+            .send(Ok(Message::Binary(b"x".to_vec().into())))
+            .await
+            .expect("send");
+        drop(client);
+        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, 16, &stats).await;
+        assert_eq!(end.expect("no failure"), ClientEnd::WebSocketClosed);
+        for _ in 0..3 {
+            let reply = text(&replies.next().await.expect("reply"));
+            assert!(
+                matches!(
+                    reply,
+                    ServerMessage::Error {
+                        code: ErrorCode::BadRequest,
+                        ..
+                    }
+                ),
+                "{reply:?}"
+            );
+        }
+        let mut got = Vec::new();
+        server.read_to_end(&mut got).await.expect("read");
+        assert_eq!(got, b"x");
+    }
+
+    #[tokio::test]
+    async fn oversized_frames_stop_the_pump_before_writing() {
+        let (bridge_side, mut server) = tokio::io::duplex(64);
+        let (mut client, mut client_rx): (_, ClientRx) = mpsc::channel(16);
+        let (tx, _rx) = mpsc::channel::<Message>(16);
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        client
+            .send(Ok(Message::Binary(vec![b'a'; 17].into())))
+            .await
+            .expect("send");
+        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, 16, &stats).await;
+        assert!(matches!(
+            end,
+            Err(RelayError::FrameTooLarge { len: 17, limit: 16 })
+        ));
+        let mut got = Vec::new();
+        server.read_to_end(&mut got).await.expect("read");
+        assert!(got.is_empty());
+    }
+
+    #[tokio::test]
+    async fn server_eof_ends_the_relay_and_cancels_the_client_pump() {
+        let (bridge_side, server) = tokio::io::duplex(64);
+        let (r, w) = tokio::io::split(bridge_side);
+        // The client sends nothing: only the server's EOF can end this.
+        let (_client, mut client_rx): (_, ClientRx) = mpsc::channel(1);
+        let (tx, _rx) = mpsc::channel::<Message>(16);
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        drop(server);
+        let end = run(
+            r,
+            w,
+            &mut client_rx,
+            &sink,
+            limits(),
+            &stats,
+            &CancellationToken::new(),
+        )
+        .await;
+        assert!(matches!(end, RelayEnd::ServerClosed), "{end:?}");
+    }
+
+    #[tokio::test]
+    async fn client_close_ends_the_relay_while_the_server_is_silent() {
+        let (bridge_side, _server) = tokio::io::duplex(64);
+        let (r, w) = tokio::io::split(bridge_side);
+        let (mut client, mut client_rx): (_, ClientRx) = mpsc::channel(1);
+        let (tx, _rx) = mpsc::channel::<Message>(16);
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        client
+            .send(Ok(Message::Text(ClientMessage::Close.encode().into())))
+            .await
+            .expect("send");
+        let end = run(
+            r,
+            w,
+            &mut client_rx,
+            &sink,
+            limits(),
+            &stats,
+            &CancellationToken::new(),
+        )
+        .await;
+        assert!(
+            matches!(end, RelayEnd::Client(ClientEnd::CloseRequested)),
+            "{end:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn silence_ends_the_relay_after_the_idle_timeout() {
+        let (bridge_side, _server) = tokio::io::duplex(64);
+        let (r, w) = tokio::io::split(bridge_side);
+        let (_client, mut client_rx): (_, ClientRx) = mpsc::channel(1);
+        let (tx, _rx) = mpsc::channel::<Message>(16);
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        let started = Instant::now();
+        let end = run(
+            r,
+            w,
+            &mut client_rx,
+            &sink,
+            limits(),
+            &stats,
+            &CancellationToken::new(),
+        )
+        .await;
+        assert!(matches!(end, RelayEnd::Idle), "{end:?}");
+        assert!(started.elapsed() >= Duration::from_secs(60));
+    }
+
+    #[tokio::test]
+    async fn cancel_ends_the_relay() {
+        let (bridge_side, _server) = tokio::io::duplex(64);
+        let (r, w) = tokio::io::split(bridge_side);
+        let (_client, mut client_rx): (_, ClientRx) = mpsc::channel(1);
+        let (tx, _rx) = mpsc::channel::<Message>(16);
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        let cancel = CancellationToken::new();
+        cancel.cancel();
+        let end = run(r, w, &mut client_rx, &sink, limits(), &stats, &cancel).await;
+        assert!(matches!(end, RelayEnd::Shutdown), "{end:?}");
+    }
+
+    #[tokio::test]
+    async fn a_gone_client_fails_the_server_pump() {
+        let (mut server, bridge_side) = tokio::io::duplex(64);
+        let (tx, rx) = mpsc::channel::<Message>(1);
+        drop(rx);
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        server.write_all(b"220\r\n").await.expect("write");
+        let end = tcp_to_ws(bridge_side, &sink, 8, &stats).await;
+        assert!(matches!(end, Err(RelayError::ClientSend)), "{end:?}");
+    }
+}

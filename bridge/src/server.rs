@@ -1,0 +1,256 @@
+//! The HTTP side: the router (`/` page, `/ws` WebSocket, static UI files),
+//! the handshake checks (Host, Origin, token), the session limit, and
+//! [`run`], which serves until the shutdown future completes and then closes
+//! every session with `closed {by: "bridge", reason: "shutdown"}`.
+
+use std::future::{Future, IntoFuture as _};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use axum::extract::ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use futures_util::StreamExt as _;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::access::{Access, AccessError, TokenSource};
+use crate::assets;
+use crate::config::Config;
+use crate::listener::LimitedListener;
+use crate::policy::Policy;
+use crate::relay::RelayLimits;
+use crate::session::{self, SessionContext};
+
+/// State shared by the handlers.
+#[derive(Debug)]
+struct AppState {
+    /// Host, Origin and token rules.
+    access: Access,
+    /// One permit per open session.
+    sessions: Arc<Semaphore>,
+    /// What the sessions share.
+    session: Arc<SessionContext>,
+    /// Tracks session tasks so shutdown can wait for them.
+    tracker: TaskTracker,
+    /// Numbers sessions for their log span.
+    next_session: AtomicU64,
+    /// Largest WebSocket message the WebSocket layer buffers; above the
+    /// binary frame limit so an oversized frame reaches the relay and gets a
+    /// polite `error limit` instead of a dropped connection.
+    max_ws_message: usize,
+}
+
+/// The line `smtplab` prints at start, which other tools parse for the first
+/// `http://…` URL.
+pub fn listening_line(addr: SocketAddr, token: &crate::AccessToken) -> String {
+    format!(
+        "smtplab listening on http://{addr}/?token={}",
+        token.as_str()
+    )
+}
+
+/// Serves the UI and WebSocket sessions on `listener` until `shutdown`
+/// completes, then tells every open session `closed {by: "bridge", reason:
+/// "shutdown"}`, and waits up to [`Config::shutdown_grace`] for sessions and
+/// HTTP connections to end.
+///
+/// # Errors
+/// Only if the listener's address cannot be read.
+pub async fn run(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let addr = listener.local_addr()?;
+    let cancel = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let info = config.policy_info();
+    let state = Arc::new(AppState {
+        access: Access::new(config.token.clone(), addr, &config.allowed_origins),
+        sessions: Arc::new(Semaphore::new(config.max_sessions)),
+        session: Arc::new(SessionContext {
+            policy: Policy::new(config.allowed_ports.iter().copied()),
+            info,
+            connect_timeout: config.connect_timeout,
+            limits: RelayLimits {
+                read_buffer_bytes: config.read_buffer_bytes,
+                max_frame_bytes: config.max_frame_bytes,
+                idle_timeout: config.idle_timeout,
+            },
+            cancel: cancel.clone(),
+        }),
+        tracker: tracker.clone(),
+        next_session: AtomicU64::new(1),
+        max_ws_message: config
+            .max_frame_bytes
+            .max(smtplab_shared::wire::MAX_CONTROL_BYTES)
+            .saturating_mul(4)
+            .max(1 << 20),
+    });
+    info!(%addr, max_sessions = config.max_sessions, "serving");
+
+    let app = router(state);
+    let serve = axum::serve(LimitedListener::new(listener, config.max_connections), app)
+        .with_graceful_shutdown(cancel.clone().cancelled_owned());
+    let mut serve = std::pin::pin!(serve.into_future());
+    tokio::select! {
+        r = &mut serve => {
+            // Only ends by itself on an error; sessions end with it.
+            cancel.cancel();
+            tracker.close();
+            return r;
+        }
+        () = shutdown => {}
+    }
+    info!("shutting down");
+    cancel.cancel();
+    tracker.close();
+    let drained = tokio::time::timeout(config.shutdown_grace, async {
+        let _ = (&mut serve).await;
+        tracker.wait().await;
+    })
+    .await;
+    if drained.is_err() {
+        warn!(
+            open_sessions = tracker.len(),
+            grace_ms = u64::try_from(config.shutdown_grace.as_millis()).unwrap_or(u64::MAX),
+            "shutdown grace period passed; dropping what is left"
+        );
+    }
+    Ok(())
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/index.html", get(index))
+        .route("/ws", get(websocket))
+        .fallback(static_file)
+        .layer(middleware::from_fn_with_state(Arc::clone(&state), guard))
+        .with_state(state)
+}
+
+/// Runs before every handler: refuses a foreign Host header (DNS rebinding)
+/// and adds the security headers to every response.
+async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let host = match state.access.check_host(request.headers()) {
+        Ok(host) => host.to_owned(),
+        Err(e) => return refusal(e),
+    };
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    // The page URL carries the token: never send it on as a Referer.
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if let Ok(csp) = HeaderValue::from_str(&assets::content_security_policy(&host)) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    response
+}
+
+/// `GET /`: the UI page, for a request with the token.
+async fn index(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
+    let source = match state.access.check_token(uri.query(), &headers) {
+        Ok(source) => source,
+        Err(e) => return refusal(e),
+    };
+    let page = assets::index();
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, page.content_type),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        page.bytes,
+    )
+        .into_response();
+    if source == TokenSource::Query {
+        if let Ok(cookie) = HeaderValue::from_str(&state.access.token_cookie()) {
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
+        }
+    }
+    response
+}
+
+/// `GET /ws`: checks Origin and token before upgrading, then runs a session.
+async fn websocket(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    if let Err(e) = state.access.check_origin(&headers, host) {
+        return refusal(e);
+    }
+    if let Err(e) = state.access.check_token(uri.query(), &headers) {
+        return refusal(e);
+    }
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => return rejection.into_response(),
+    };
+    // Taken at the handshake, so the count is decided before any session
+    // work; `None` makes the session answer `error limit` and close.
+    let permit = Arc::clone(&state.sessions).try_acquire_owned().ok();
+    // Held from now on, so shutdown also waits for sessions whose upgrade
+    // has not completed yet.
+    let tracked = state.tracker.token();
+    let ctx = Arc::clone(&state.session);
+    let id = state.next_session.fetch_add(1, Ordering::Relaxed);
+    upgrade
+        .max_message_size(state.max_ws_message)
+        .max_frame_size(state.max_ws_message)
+        .on_upgrade(move |socket| async move {
+            let (sink, stream) = socket.split();
+            session::serve(sink, stream, ctx, permit, id).await;
+            drop(tracked);
+        })
+}
+
+/// Any other path: a file of the UI build. These are public code and need
+/// no token.
+async fn static_file(method: Method, uri: Uri) -> Response {
+    if method != Method::GET && method != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, "only GET is served\n").into_response();
+    }
+    let path = uri.path().trim_start_matches('/');
+    match assets::get(path) {
+        Some(file) => (
+            [
+                (header::CONTENT_TYPE, file.content_type),
+                (header::CACHE_CONTROL, "no-cache"),
+            ],
+            file.bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    }
+}
+
+/// A refused request: the status and a short plain-text explanation.
+fn refusal(e: AccessError) -> Response {
+    (
+        e.status(),
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{e}\n"),
+    )
+        .into_response()
+}

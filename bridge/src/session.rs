@@ -1,0 +1,367 @@
+//! One WebSocket session: `hello`, the control phase until a `connect`
+//! succeeds, the relay, and the ending (`closed`, the TCP close and the
+//! WebSocket close frame), with one log line at the end.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{close_code, CloseFrame, Message};
+use futures_util::{Sink, SinkExt as _, Stream, StreamExt as _};
+use smtplab_shared::wire::{
+    ClientMessage, ClosedBy, ErrorCode, PolicyInfo, ServerMessage, PROTOCOL_VERSION,
+};
+use tokio::io::AsyncWriteExt as _;
+use tokio::net::TcpStream;
+use tokio::sync::{Mutex, OwnedSemaphorePermit};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, Instrument as _};
+
+use crate::dial::{dial, io_error_code};
+use crate::policy::Policy;
+use crate::relay::{self, ClientEnd, RelayEnd, RelayError, RelayLimits, RelayStats};
+
+/// How long the bridge waits for the client's answer to its close frame, and
+/// for the TCP shutdown, before dropping the connection anyway.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// What every session of one bridge shares.
+#[derive(Debug)]
+pub(crate) struct SessionContext {
+    /// The target policy.
+    pub(crate) policy: Policy,
+    /// Sent in `hello`; also the source of the timeouts and limits.
+    pub(crate) info: PolicyInfo,
+    /// Connect timeout cap.
+    pub(crate) connect_timeout: Duration,
+    /// Relay limits.
+    pub(crate) limits: RelayLimits,
+    /// Fires at shutdown.
+    pub(crate) cancel: CancellationToken,
+}
+
+/// How the session ended, for `closed` and the log line.
+struct Ending {
+    /// Which side ended it; `None` when there is nothing to report (the
+    /// client's WebSocket is already gone).
+    by: Option<ClosedBy>,
+    /// The `closed` reason and log text.
+    reason: &'static str,
+    /// An `error` to send before `closed`.
+    error: Option<ServerMessage>,
+    /// The WebSocket close code.
+    close_code: u16,
+}
+
+impl Ending {
+    fn new(by: ClosedBy, reason: &'static str, close_code: u16) -> Self {
+        Self {
+            by: Some(by),
+            reason,
+            error: None,
+            close_code,
+        }
+    }
+
+    fn silent(reason: &'static str) -> Self {
+        Self {
+            by: None,
+            reason,
+            error: None,
+            close_code: close_code::NORMAL,
+        }
+    }
+
+    fn with_error(mut self, code: ErrorCode, message: String) -> Self {
+        self.error = Some(ServerMessage::error(code, message));
+        self
+    }
+}
+
+/// Serves one WebSocket until it ends. `permit` is `None` when the session
+/// limit was reached: the client then gets `hello`, `error limit` and a
+/// close frame.
+pub(crate) async fn serve<S, St, E>(
+    sink: S,
+    stream: St,
+    ctx: Arc<SessionContext>,
+    permit: Option<OwnedSemaphorePermit>,
+    id: u64,
+) where
+    S: Sink<Message> + Unpin + Send,
+    St: Stream<Item = Result<Message, E>> + Unpin + Send,
+{
+    let span = tracing::info_span!("session", id);
+    serve_inner(sink, stream, &ctx, permit)
+        .instrument(span)
+        .await;
+}
+
+async fn serve_inner<S, St, E>(
+    mut sink: S,
+    mut stream: St,
+    ctx: &SessionContext,
+    permit: Option<OwnedSemaphorePermit>,
+) where
+    S: Sink<Message> + Unpin + Send,
+    St: Stream<Item = Result<Message, E>> + Unpin + Send,
+{
+    let stats = RelayStats::new();
+    let hello = ServerMessage::Hello {
+        version: PROTOCOL_VERSION,
+        policy: ctx.info.clone(),
+    };
+    if send(&mut sink, &hello).await.is_err() {
+        return;
+    }
+    let Some(_permit) = permit else {
+        let limit = ServerMessage::error(
+            ErrorCode::Limit,
+            format!(
+                "the bridge already serves {} sessions; try again later",
+                ctx.info.max_sessions
+            ),
+        );
+        let _ = send(&mut sink, &limit).await;
+        close_websocket(sink, stream, close_code::AGAIN, "session limit").await;
+        info!(ended = "session limit", "session refused");
+        return;
+    };
+
+    let (target, ending) = match control_phase(&mut sink, &mut stream, ctx).await {
+        Control::Connected { tcp, target } => {
+            let (ending, sink_back) = relay_phase(sink, &mut stream, tcp, ctx, &stats).await;
+            sink = sink_back;
+            (Some(target), ending)
+        }
+        Control::Ended(ending) => (None, ending),
+    };
+
+    if let Some(err) = &ending.error {
+        let _ = send(&mut sink, err).await;
+    }
+    if let Some(by) = ending.by {
+        let closed = ServerMessage::Closed {
+            by,
+            reason: ending.reason.to_owned(),
+        };
+        let _ = send(&mut sink, &closed).await;
+    }
+    close_websocket(sink, stream, ending.close_code, ending.reason).await;
+    info!(
+        target = target.as_deref().unwrap_or("-"),
+        bytes_to_server = stats.to_server(),
+        bytes_to_client = stats.to_client(),
+        duration_ms = u64::try_from(stats.elapsed().as_millis()).unwrap_or(u64::MAX),
+        ended = ending.reason,
+        by = ?ending.by,
+        "session ended"
+    );
+}
+
+/// The outcome of the control phase.
+enum Control {
+    /// A `connect` succeeded.
+    Connected {
+        /// The open connection.
+        tcp: TcpStream,
+        /// `host:port` as the client named it, for the log.
+        target: String,
+    },
+    /// The session ends before any connection.
+    Ended(Ending),
+}
+
+/// Answers control messages until a `connect` succeeds or the session ends.
+async fn control_phase<S, St, E>(sink: &mut S, stream: &mut St, ctx: &SessionContext) -> Control
+where
+    S: Sink<Message> + Unpin,
+    St: Stream<Item = Result<Message, E>> + Unpin,
+{
+    let idle = tokio::time::sleep(ctx.limits.idle_timeout);
+    tokio::pin!(idle);
+    loop {
+        let msg = tokio::select! {
+            biased;
+            () = ctx.cancel.cancelled() => {
+                return Control::Ended(Ending::new(ClosedBy::Bridge, "shutdown", close_code::AWAY));
+            }
+            () = &mut idle => {
+                return Control::Ended(Ending::new(ClosedBy::Bridge, "idle timeout", close_code::NORMAL));
+            }
+            msg = stream.next() => msg,
+        };
+        let reply = match msg {
+            None | Some(Err(_)) | Some(Ok(Message::Close(_))) => {
+                return Control::Ended(Ending::silent("websocket closed"));
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Binary(_))) => ServerMessage::error(
+                ErrorCode::BadRequest,
+                "binary frame before connect: send connect first",
+            ),
+            Some(Ok(Message::Text(text))) => match ClientMessage::decode(text.as_str()) {
+                Err(e) => ServerMessage::error(ErrorCode::BadRequest, e.to_string()),
+                Ok(ClientMessage::Close) => {
+                    return Control::Ended(Ending::new(
+                        ClosedBy::Client,
+                        "close requested",
+                        close_code::NORMAL,
+                    ));
+                }
+                Ok(ClientMessage::Connect {
+                    host,
+                    port,
+                    timeout_ms,
+                }) => match connect(ctx, &host, port, timeout_ms).await {
+                    Some(Ok((tcp, connected))) => {
+                        if send(sink, &connected).await.is_err() {
+                            return Control::Ended(Ending::silent("websocket closed"));
+                        }
+                        return Control::Connected {
+                            tcp,
+                            target: format!("{host}:{port}"),
+                        };
+                    }
+                    Some(Err(error)) => error,
+                    None => {
+                        return Control::Ended(Ending::new(
+                            ClosedBy::Bridge,
+                            "shutdown",
+                            close_code::AWAY,
+                        ));
+                    }
+                },
+            },
+        };
+        if send(sink, &reply).await.is_err() {
+            return Control::Ended(Ending::silent("websocket closed"));
+        }
+        idle.as_mut()
+            .reset(tokio::time::Instant::now() + ctx.limits.idle_timeout);
+    }
+}
+
+/// Checks the policy and dials; `None` when shutdown interrupted it.
+async fn connect(
+    ctx: &SessionContext,
+    host: &str,
+    port: u16,
+    timeout_ms: Option<u64>,
+) -> Option<Result<(TcpStream, ServerMessage), ServerMessage>> {
+    if let Err(e) = ctx.policy.check_target(host, port) {
+        debug!(port, "connect refused by policy");
+        return Some(Err(ServerMessage::error(e.code(), e.to_string())));
+    }
+    let timeout = timeout_ms
+        .map(Duration::from_millis)
+        .map_or(ctx.connect_timeout, |t| t.min(ctx.connect_timeout));
+    let started = tokio::time::Instant::now();
+    let result = tokio::select! {
+        biased;
+        () = ctx.cancel.cancelled() => return None,
+        r = dial(&ctx.policy, host, port, timeout) => r,
+    };
+    Some(match result {
+        Ok((tcp, peer)) => {
+            let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
+            debug!(%peer, connect_ms, "connected");
+            Ok((
+                tcp,
+                ServerMessage::Connected {
+                    peer: peer.to_string(),
+                    connect_ms,
+                },
+            ))
+        }
+        Err(e) => {
+            debug!(code = e.code().as_str(), "connect failed");
+            Err(ServerMessage::error(e.code(), e.to_string()))
+        }
+    })
+}
+
+/// Relays until either side ends, closes the TCP connection and says how
+/// the session ended. Hands the sink back for the closing messages.
+async fn relay_phase<S, St, E>(
+    sink: S,
+    stream: &mut St,
+    mut tcp: TcpStream,
+    ctx: &SessionContext,
+    stats: &RelayStats,
+) -> (Ending, S)
+where
+    S: Sink<Message> + Unpin,
+    St: Stream<Item = Result<Message, E>> + Unpin,
+{
+    let shared = Mutex::new(sink);
+    let end = {
+        let (r, w) = tcp.split();
+        relay::run(r, w, stream, &shared, ctx.limits, stats, &ctx.cancel).await
+    };
+    // Send FIN so the server sees a clean EOF, then drop the socket.
+    let _ = tokio::time::timeout(CLOSE_GRACE, tcp.shutdown()).await;
+    drop(tcp);
+    let ending = match end {
+        RelayEnd::ServerClosed => Ending::new(ClosedBy::Server, "eof", close_code::NORMAL),
+        RelayEnd::Client(ClientEnd::CloseRequested) => {
+            Ending::new(ClosedBy::Client, "close requested", close_code::NORMAL)
+        }
+        RelayEnd::Client(ClientEnd::WebSocketClosed) | RelayEnd::Failed(RelayError::ClientSend) => {
+            Ending::silent("websocket closed")
+        }
+        RelayEnd::Failed(RelayError::FrameTooLarge { len, limit }) => {
+            Ending::new(ClosedBy::Bridge, "frame too large", close_code::SIZE).with_error(
+                ErrorCode::Limit,
+                format!("binary frame of {len} bytes exceeds the limit of {limit}"),
+            )
+        }
+        RelayEnd::Failed(e @ (RelayError::ServerRead(_) | RelayError::ServerWrite(_))) => {
+            let code = match &e {
+                RelayError::ServerRead(io) | RelayError::ServerWrite(io) => io_error_code(io),
+                _ => ErrorCode::Internal,
+            };
+            let reason = if code == ErrorCode::Reset {
+                "reset"
+            } else {
+                "error"
+            };
+            Ending::new(ClosedBy::Server, reason, close_code::NORMAL)
+                .with_error(code, e.to_string())
+        }
+        RelayEnd::Idle => Ending::new(ClosedBy::Bridge, "idle timeout", close_code::NORMAL),
+        RelayEnd::Shutdown => Ending::new(ClosedBy::Bridge, "shutdown", close_code::AWAY),
+    };
+    (ending, shared.into_inner())
+}
+
+async fn send<S>(sink: &mut S, msg: &ServerMessage) -> Result<(), S::Error>
+where
+    S: Sink<Message> + Unpin,
+{
+    sink.send(Message::Text(msg.encode().into())).await
+}
+
+/// Sends the close frame and waits briefly for the client's answer, so the
+/// client sees a clean closing handshake rather than a dropped connection.
+async fn close_websocket<S, St, E>(mut sink: S, mut stream: St, code: u16, reason: &'static str)
+where
+    S: Sink<Message> + Unpin,
+    St: Stream<Item = Result<Message, E>> + Unpin,
+{
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    if sink.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        while let Some(Ok(msg)) = stream.next().await {
+            if matches!(msg, Message::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
+    let _ = sink.close().await;
+}
