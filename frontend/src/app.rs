@@ -1,0 +1,129 @@
+//! The root component: the state, the bridge hook, and the page layout.
+//!
+//! # Test ids
+//! Every element below has the same `id` and `data-testid`, stable for
+//! WebDriver tests.
+//!
+//! | id | element |
+//! | --- | --- |
+//! | `bridge-status` | bridge status line; `data-status` = `checking` / `ready` / `problem` |
+//! | `session-form` | the guided-session form |
+//! | `server-host`, `server-port` | server and port inputs |
+//! | `port-preset-25`, `port-preset-587`, `port-preset-465`, `port-preset-2525` | port preset buttons |
+//! | `ehlo-name` | EHLO name input |
+//! | `auth-mechanism` | AUTH select: `none` / `login` / `plain` |
+//! | `auth-username`, `auth-password` | AUTH inputs (present when AUTH is not `none`) |
+//! | `mail-from` | MAIL FROM input |
+//! | `rcpt-to-0`, `rcpt-to-1`, … | RCPT TO inputs; `rcpt-add` adds one, `rcpt-remove-N` removes one |
+//! | `subject`, `body` | message subject input and body textarea |
+//! | `stop-after` | stop-after select: `connect` / `ehlo` / `auth` / `mail` / `rcpt` / `data` |
+//! | `run-button` | Run (submit); disabled while running |
+//! | `cancel-button` | Cancel (present while running) |
+//! | `form-error` | validation message shown before anything is sent |
+//! | `step-list` | the step list; each `<li data-testid="step" data-step="EHLO" data-status="ok">` (`pending` / `running` / `ok` / `failed` / `skipped`) |
+//! | `verdict` | the verdict; `data-verdict` = `delivered` / `completed` / `failed` |
+//! | `capabilities` | EHLO capabilities with explanations |
+//! | `reveal-secrets` | checkbox: show credentials in transcripts and exports |
+//! | `transcript` | the guided transcript (`role="log"`); `transcript-copy`, `transcript-download` |
+//! | `console-connect`, `console-disconnect`, `console-status` | raw console connection (`data-status` = `disconnected` / `connecting` / `connected`) |
+//! | `console-input`, `console-send` | console line input and Send (Enter also sends) |
+//! | `console-ehlo`, `console-noop`, `console-rset`, `console-quit` | console shortcuts |
+//! | `b64-input`, `b64-output`, `b64-use` | base64 helper |
+//! | `auth-helper-username`, `auth-helper-password`, `auth-helper-build` | AUTH PLAIN line builder |
+//! | `console-transcript` | console transcript; `console-transcript-copy`, `console-transcript-download` |
+
+use yew::prelude::*;
+
+use crate::browser;
+use crate::components::bridge_banner::BridgeBanner;
+use crate::components::capability_list::CapabilityList;
+use crate::components::console_panel::ConsolePanel;
+use crate::components::session_form::SessionForm;
+use crate::components::step_list::StepList;
+use crate::components::transcript_view::TranscriptView;
+use crate::components::verdict_panel::VerdictPanel;
+use crate::components::StateHandle;
+use crate::hooks::use_bridge;
+use crate::state::{Action, BridgeStatus, State};
+
+/// The page.
+#[component]
+pub fn App() -> Html {
+    let state = use_reducer_eq(State::default);
+    let bridge = use_bridge(state.dispatcher());
+
+    let onrun = {
+        let state = state.clone();
+        let run = bridge.run.clone();
+        Callback::from(move |()| {
+            let policy = match &state.bridge {
+                BridgeStatus::Ready(policy) => Some(policy),
+                _ => None,
+            };
+            let date = browser::rfc5322_now();
+            let message_id = browser::new_message_id(state.form.message_id_domain());
+            match state.form.to_spec(policy, &date, &message_id) {
+                Ok(spec) => run.emit(spec),
+                Err(e) => state.dispatch(Action::FormInvalid(e.to_string())),
+            }
+        })
+    };
+    let onconsoleconnect = {
+        let state = state.clone();
+        let connect = bridge.console_connect.clone();
+        Callback::from(move |()| {
+            let policy = match &state.bridge {
+                BridgeStatus::Ready(policy) => Some(policy),
+                _ => None,
+            };
+            match state.form.console_target(policy) {
+                Ok(target) => connect.emit(target),
+                Err(e) => state.dispatch(Action::ConsoleNote { at_ms: 0, error: true, text: e.to_string() }),
+            }
+        })
+    };
+    let ontogglereveal = {
+        let state = state.clone();
+        Callback::from(move |_: Event| state.dispatch(Action::ToggleReveal))
+    };
+
+    let run = state.run.clone();
+    let file_name = run
+        .as_ref()
+        .map(|r| format!("smtplab-{}.txt", r.target.replace([':', '/', '\\'], "_")))
+        .unwrap_or_else(|| "smtplab.txt".to_owned());
+    let handle: StateHandle = state.clone();
+    html! {
+        <ContextProvider<StateHandle> context={handle}>
+            <header class="top">
+                <h1>{ "smtplab" }</h1>
+                <BridgeBanner />
+            </header>
+            <main class="layout">
+                <section class="pane" aria-labelledby="guided-title">
+                    <h2 id="guided-title">{ "Guided session" }</h2>
+                    <SessionForm onrun={onrun} oncancel={bridge.cancel.clone()} />
+                </section>
+                <section class="pane" aria-labelledby="results-title">
+                    <h2 id="results-title">{ "Run" }</h2>
+                    <StepList />
+                    if let Some(verdict) = run.as_ref().and_then(|r| r.verdict.clone()) {
+                        <VerdictPanel {verdict} />
+                    }
+                    if let Some(capabilities) = run.as_ref().and_then(|r| r.capabilities.clone()) {
+                        <CapabilityList {capabilities} />
+                    }
+                    <div class="reveal">
+                        <input type="checkbox" id="reveal-secrets" data-testid="reveal-secrets"
+                               checked={state.reveal} onchange={ontogglereveal} />
+                        <label for="reveal-secrets">{ "Show credentials (AUTH lines are masked by default)" }</label>
+                    </div>
+                    <TranscriptView entries={run.map(|r| r.transcript).unwrap_or_default()} reveal={state.reveal}
+                                    id="transcript" file_name={file_name} label="Session transcript" />
+                </section>
+            </main>
+            <ConsolePanel onconnect={onconsoleconnect} onsend={bridge.console_send.clone()}
+                          ondisconnect={bridge.console_disconnect.clone()} />
+        </ContextProvider<StateHandle>>
+    }
+}

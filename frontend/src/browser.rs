@@ -1,0 +1,175 @@
+//! The few browser facilities the app needs besides the WebSocket: the
+//! page's token and WebSocket URL, the clock, the Date header and
+//! Message-ID, the clipboard and file downloads.
+//!
+//! The string logic is in plain functions, unit-tested natively; the thin
+//! wrappers around `web_sys` only run in the browser.
+
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::problem::BridgeProblem;
+
+/// Reads `token` from the page's query and removes it from the address bar
+/// (`history.replaceState`), so it does not linger in the history, in
+/// screenshots or in a shared URL. Returns `None` on a page without one (the
+/// bridge's cookie then carries it).
+pub fn take_token() -> Option<String> {
+    let window = web_sys::window()?;
+    let location = window.location();
+    let search = location.search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    let token = params.get("token")?;
+    params.delete("token");
+    let rest = String::from(params.to_string());
+    let path = location.pathname().unwrap_or_else(|_| "/".to_owned());
+    let hash = location.hash().unwrap_or_default();
+    let clean = if rest.is_empty() { format!("{path}{hash}") } else { format!("{path}?{rest}{hash}") };
+    if let Ok(history) = window.history() {
+        // Failing to tidy the address bar is harmless.
+        let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&clean));
+    }
+    Some(token)
+}
+
+/// The bridge's WebSocket URL for a page served over `protocol` (`http:` or
+/// `https:`) from `host` (`host:port`).
+pub fn ws_url(protocol: &str, host: &str, token: Option<&str>) -> String {
+    let scheme = if protocol == "https:" { "wss" } else { "ws" };
+    match token {
+        Some(token) => format!("{scheme}://{host}/ws?token={}", query_escape(token)),
+        None => format!("{scheme}://{host}/ws"),
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (RFC 3986 §2.3).
+fn query_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// [`ws_url`] for this page.
+pub fn page_ws_url(token: Option<&str>) -> Option<String> {
+    let location = web_sys::window()?.location();
+    Some(ws_url(&location.protocol().ok()?, &location.host().ok()?, token))
+}
+
+/// Milliseconds on the page's monotonic clock (`performance.now()`).
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// The RFC 5322 date of now, from the browser's clock.
+pub fn rfc5322_now() -> String {
+    rfc5322_from_utc_string(&String::from(js_sys::Date::new_0().to_utc_string()))
+}
+
+/// `Sat, 29 Nov 2025 04:21:00 GMT` (JavaScript's `toUTCString`) → `… +0000`:
+/// RFC 5322 §4.3 marks `GMT` obsolete.
+pub fn rfc5322_from_utc_string(utc: &str) -> String {
+    match utc.strip_suffix(" GMT") {
+        Some(rest) => format!("{rest} +0000"),
+        None => utc.to_owned(),
+    }
+}
+
+/// A fresh Message-ID (without `<>`) in `domain`.
+pub fn new_message_id(domain: &str) -> String {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // both are in range by construction
+    let (millis, random) = (js_sys::Date::now() as u64, (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
+    let domain = if domain.is_empty() { "smtplab.localhost" } else { domain };
+    format!("{millis}.{random:08x}.smtplab@{domain}")
+}
+
+/// Copies `text` to the clipboard (best effort: the page must have focus).
+pub fn copy_text(text: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Offers `text` as a file download named `file_name`.
+pub fn download_text(file_name: &str, text: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let parts = js_sys::Array::of1(&JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/plain;charset=utf-8");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Ok(anchor) = document.create_element("a").map(JsCast::unchecked_into::<web_sys::HtmlAnchorElement>) {
+        anchor.set_href(&url);
+        anchor.set_download(file_name);
+        anchor.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// After a WebSocket failed before `hello`: asks the page URL itself, which
+/// the bridge guards with the same token, to tell "unreachable" from "token
+/// refused" (a browser hides the HTTP status of a refused WebSocket).
+pub async fn diagnose(token: Option<&str>) -> BridgeProblem {
+    let Some(window) = web_sys::window() else {
+        return BridgeProblem::Unreachable;
+    };
+    let url = match token {
+        Some(token) => format!("/?token={}", query_escape(token)),
+        None => "/".to_owned(),
+    };
+    let init = web_sys::RequestInit::new();
+    init.set_cache(web_sys::RequestCache::NoStore);
+    let promise = window.fetch_with_str_and_init(&url, &init);
+    match wasm_bindgen_futures::JsFuture::from(promise).await {
+        Err(_) => BridgeProblem::Unreachable,
+        Ok(value) => match value.dyn_into::<web_sys::Response>() {
+            Ok(response) => problem_for_status(response.status()),
+            Err(_) => BridgeProblem::WebSocketFailed,
+        },
+    }
+}
+
+/// What an HTTP status of the page URL says about a failed WebSocket.
+pub fn problem_for_status(status: u16) -> BridgeProblem {
+    match status {
+        401 => BridgeProblem::TokenRejected,
+        403 => BridgeProblem::Forbidden,
+        _ => BridgeProblem::WebSocketFailed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn websocket_url_follows_the_page() {
+        assert_eq!(ws_url("http:", "127.0.0.1:8025", Some("abc")), "ws://127.0.0.1:8025/ws?token=abc");
+        assert_eq!(ws_url("https:", "h:1", Some("a b&")), "wss://h:1/ws?token=a%20b%26");
+        assert_eq!(ws_url("http:", "h:1", None), "ws://h:1/ws");
+    }
+
+    #[test]
+    fn js_utc_strings_become_rfc5322_dates() {
+        assert_eq!(rfc5322_from_utc_string("Sat, 29 Nov 2025 04:21:00 GMT"), "Sat, 29 Nov 2025 04:21:00 +0000");
+    }
+
+    #[test]
+    fn statuses_name_the_problem() {
+        assert_eq!(problem_for_status(401), BridgeProblem::TokenRejected);
+        assert_eq!(problem_for_status(403), BridgeProblem::Forbidden);
+        assert_eq!(problem_for_status(200), BridgeProblem::WebSocketFailed);
+    }
+}

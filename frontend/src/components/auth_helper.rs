@@ -1,0 +1,61 @@
+//! AUTH helpers for the raw console: base64 of any value (for AUTH LOGIN
+//! answers) and a ready `AUTH PLAIN <base64(\0user\0pass)>` line.
+
+use smtplab_shared::smtp::{base64_encode, plain_initial_response};
+use yew::prelude::*;
+
+use super::event_value;
+
+/// Props of [`AuthHelper`].
+#[derive(Properties, PartialEq)]
+pub struct AuthHelperProps {
+    /// Puts a built line into the console input.
+    pub onuse: Callback<String>,
+}
+
+/// The base64 and AUTH PLAIN builders.
+#[component]
+pub fn AuthHelper(props: &AuthHelperProps) -> Html {
+    let value = use_state(String::new);
+    let user = use_state(String::new);
+    let pass = use_state(String::new);
+
+    let bind = |handle: &UseStateHandle<String>| {
+        let handle = handle.clone();
+        Callback::from(move |e: InputEvent| handle.set(event_value(&e)))
+    };
+    let encoded = base64_encode(&value);
+    let use_encoded = {
+        let onuse = props.onuse.clone();
+        let encoded = encoded.clone();
+        Callback::from(move |_: MouseEvent| onuse.emit(encoded.clone()))
+    };
+    let build_plain = {
+        let onuse = props.onuse.clone();
+        let (user, pass) = (user.clone(), pass.clone());
+        Callback::from(move |_: MouseEvent| onuse.emit(format!("AUTH PLAIN {}", plain_initial_response(&user, &pass))))
+    };
+    html! {
+        <details class="auth-helper">
+            <summary>{ "AUTH helpers" }</summary>
+            <div class="field">
+                <label for="b64-input">{ "Value to base64-encode" }</label>
+                <input id="b64-input" data-testid="b64-input" type="text" value={(*value).clone()} oninput={bind(&value)}
+                       autocomplete="off" spellcheck="false" />
+                <output id="b64-output" data-testid="b64-output" for="b64-input">{ encoded }</output>
+                <button type="button" id="b64-use" data-testid="b64-use" onclick={use_encoded}>{ "Put in console" }</button>
+            </div>
+            <div class="field">
+                <label for="auth-helper-username">{ "AUTH PLAIN user name" }</label>
+                <input id="auth-helper-username" data-testid="auth-helper-username" type="text" value={(*user).clone()}
+                       oninput={bind(&user)} autocomplete="off" />
+                <label for="auth-helper-password">{ "password" }</label>
+                <input id="auth-helper-password" data-testid="auth-helper-password" type="password" value={(*pass).clone()}
+                       oninput={bind(&pass)} autocomplete="off" />
+                <button type="button" id="auth-helper-build" data-testid="auth-helper-build" onclick={build_plain}>
+                    { "Build AUTH PLAIN line" }
+                </button>
+            </div>
+        </details>
+    }
+}

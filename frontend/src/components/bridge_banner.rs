@@ -1,0 +1,34 @@
+//! The bridge status line: checking, ready (with the allowed ports), or the
+//! problem in words.
+
+use yew::prelude::*;
+
+use super::use_app_state;
+use crate::state::BridgeStatus;
+
+/// Shows whether the bridge can be used.
+#[component]
+pub fn BridgeBanner() -> Html {
+    let state = use_app_state();
+    let (class, text) = match &state.bridge {
+        BridgeStatus::Checking => ("banner checking", "Contacting the bridge…".to_owned()),
+        BridgeStatus::Ready(policy) => (
+            "banner ready",
+            format!(
+                "Bridge ready. Allowed ports: {}.",
+                policy.allowed_ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+            ),
+        ),
+        BridgeStatus::Problem(problem) => ("banner problem", problem.describe()),
+    };
+    let kind = match &state.bridge {
+        BridgeStatus::Checking => "checking",
+        BridgeStatus::Ready(_) => "ready",
+        BridgeStatus::Problem(_) => "problem",
+    };
+    html! {
+        <p id="bridge-status" data-testid="bridge-status" data-status={kind} class={class} role="status" aria-live="polite">
+            { text }
+        </p>
+    }
+}

@@ -1,0 +1,102 @@
+//! The raw console: connect to the form's server, type lines (local echo),
+//! shortcuts for EHLO / NOOP / RSET / QUIT, the AUTH helpers, and the same
+//! transcript view (replies parsed and explained).
+
+use yew::prelude::*;
+
+use super::auth_helper::AuthHelper;
+use super::transcript_view::TranscriptView;
+use super::{event_value, use_app_state};
+use crate::state::{Action, ConsoleStatus};
+
+/// Props of [`ConsolePanel`].
+#[derive(Properties, PartialEq)]
+pub struct ConsolePanelProps {
+    /// Connect pressed (the app supplies host and port from the form).
+    pub onconnect: Callback<()>,
+    /// A line to send.
+    pub onsend: Callback<String>,
+    /// Disconnect pressed.
+    pub ondisconnect: Callback<()>,
+}
+
+/// The console.
+#[component]
+pub fn ConsolePanel(props: &ConsolePanelProps) -> Html {
+    let state = use_app_state();
+    let console = &state.console;
+    let connected = matches!(console.status, ConsoleStatus::Connected(_));
+    let status = match &console.status {
+        ConsoleStatus::Disconnected => "Not connected.".to_owned(),
+        ConsoleStatus::Connecting(t) => format!("Connecting to {t}…"),
+        ConsoleStatus::Connected(t) => format!("Connected to {t}."),
+    };
+    let status_kind = match &console.status {
+        ConsoleStatus::Disconnected => "disconnected",
+        ConsoleStatus::Connecting(_) => "connecting",
+        ConsoleStatus::Connected(_) => "connected",
+    };
+
+    let send_input = {
+        let onsend = props.onsend.clone();
+        let input = console.input.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            onsend.emit(input.clone());
+        })
+    };
+    let oninput = {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| state.dispatch(Action::ConsoleInput(event_value(&e))))
+    };
+    let shortcut = |id: &'static str, line: String| {
+        let onsend = props.onsend.clone();
+        let label = line.split_whitespace().next().unwrap_or_default().to_owned();
+        html! {
+            <button type="button" {id} data-testid={id} disabled={!connected}
+                    onclick={Callback::from(move |_: MouseEvent| onsend.emit(line.clone()))}>{ label }</button>
+        }
+    };
+    let onconnect = {
+        let onconnect = props.onconnect.clone();
+        Callback::from(move |_: MouseEvent| onconnect.emit(()))
+    };
+    let ondisconnect = {
+        let ondisconnect = props.ondisconnect.clone();
+        Callback::from(move |_: MouseEvent| ondisconnect.emit(()))
+    };
+    let onuse = {
+        let state = state.clone();
+        Callback::from(move |line: String| state.dispatch(Action::ConsoleInput(line)))
+    };
+    let ehlo = format!("EHLO {}", state.form.ehlo_name.trim());
+
+    html! {
+        <section id="console" class="console" aria-labelledby="console-title">
+            <h2 id="console-title">{ "Raw console" }</h2>
+            <p class="hint">{ "Connects to the server and port in the form. Lines you type are sent with CRLF and echoed with ->." }</p>
+            <div class="toolbar">
+                <button type="button" id="console-connect" data-testid="console-connect" onclick={onconnect}
+                        disabled={console.status != ConsoleStatus::Disconnected}>{ "Connect" }</button>
+                <button type="button" id="console-disconnect" data-testid="console-disconnect" onclick={ondisconnect}
+                        disabled={console.status == ConsoleStatus::Disconnected}>{ "Disconnect" }</button>
+                <span id="console-status" data-testid="console-status" data-status={status_kind} role="status">{ status }</span>
+            </div>
+            <form class="console-line" onsubmit={send_input}>
+                <label for="console-input">{ "Line to send" }</label>
+                <input id="console-input" data-testid="console-input" type="text" value={console.input.clone()} {oninput}
+                       autocomplete="off" spellcheck="false" disabled={!connected} />
+                <button type="submit" id="console-send" data-testid="console-send" disabled={!connected}>{ "Send" }</button>
+            </form>
+            <div class="toolbar" role="group" aria-label="Shortcuts">
+                { shortcut("console-ehlo", ehlo) }
+                { shortcut("console-noop", "NOOP".to_owned()) }
+                { shortcut("console-rset", "RSET".to_owned()) }
+                { shortcut("console-quit", "QUIT".to_owned()) }
+            </div>
+            <AuthHelper {onuse} />
+            <TranscriptView entries={console.transcript.clone()} reveal={state.reveal} id="console-transcript"
+                            file_name="smtplab-console.txt" label="Console transcript" />
+        </section>
+    }
+}

@@ -1,0 +1,168 @@
+//! The guided-session form: server, port presets, EHLO name, AUTH, MAIL
+//! FROM, one or more RCPT TO, subject, body, stop-after, Run and Cancel.
+
+use yew::prelude::*;
+
+use super::{event_value, use_app_state, StateHandle};
+use crate::form::{stage_label, stage_value, AuthChoice, Field, PORT_PRESETS, STAGES};
+use crate::state::Action;
+
+/// Props of [`SessionForm`].
+#[derive(Properties, PartialEq)]
+pub struct SessionFormProps {
+    /// Run pressed (or Enter in a field); the app validates and starts.
+    pub onrun: Callback<()>,
+    /// Cancel pressed while a run is in progress.
+    pub oncancel: Callback<()>,
+}
+
+/// A labelled text-like input bound to one form field.
+fn input(state: &StateHandle, id: &'static str, label: &'static str, kind: &'static str, value: &str, field: Field) -> Html {
+    let oninput = {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| state.dispatch(Action::SetField(field, event_value(&e))))
+    };
+    html! {
+        <div class="field">
+            <label for={id}>{ label }</label>
+            <input {id} data-testid={id} type={kind} value={value.to_owned()} {oninput}
+                   autocomplete="off" spellcheck="false" />
+        </div>
+    }
+}
+
+/// The form.
+#[component]
+pub fn SessionForm(props: &SessionFormProps) -> Html {
+    let state = use_app_state();
+    let form = &state.form;
+    let running = state.run.as_ref().is_some_and(|r| r.running);
+
+    let onsubmit = {
+        let onrun = props.onrun.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            onrun.emit(());
+        })
+    };
+    let oncancel = {
+        let oncancel = props.oncancel.clone();
+        Callback::from(move |_: MouseEvent| oncancel.emit(()))
+    };
+    let on_select = |field: Field| {
+        let state = state.clone();
+        Callback::from(move |e: Event| state.dispatch(Action::SetField(field, event_value(&e))))
+    };
+    let on_body = {
+        let state = state.clone();
+        Callback::from(move |e: InputEvent| state.dispatch(Action::SetField(Field::Body, event_value(&e))))
+    };
+    let on_add_rcpt = {
+        let state = state.clone();
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::AddRcpt))
+    };
+
+    html! {
+        <form id="session-form" data-testid="session-form" class="session-form" {onsubmit} novalidate=true>
+            <fieldset>
+                <legend>{ "Server" }</legend>
+                { input(&state, "server-host", "Server (host name or IP)", "text", &form.host, Field::Host) }
+                <div class="field port">
+                    <label for="server-port">{ "Port" }</label>
+                    <input id="server-port" data-testid="server-port" type="text" inputmode="numeric"
+                           value={form.port.clone()} autocomplete="off"
+                           oninput={ { let state = state.clone();
+                               Callback::from(move |e: InputEvent| state.dispatch(Action::SetField(Field::Port, event_value(&e)))) } } />
+                    <span class="presets" role="group" aria-label="Port presets">
+                        { for PORT_PRESETS.iter().map(|port| {
+                            let state = state.clone();
+                            let port = *port;
+                            let id = format!("port-preset-{port}");
+                            let pressed = form.port.trim() == port.to_string();
+                            html! {
+                                <button type="button" id={id.clone()} data-testid={id} aria-pressed={pressed.to_string()}
+                                        onclick={Callback::from(move |_: MouseEvent| state.dispatch(Action::SetField(Field::Port, port.to_string())))}>
+                                    { port }
+                                </button>
+                            }
+                        }) }
+                    </span>
+                </div>
+                { input(&state, "ehlo-name", "EHLO name", "text", &form.ehlo_name, Field::EhloName) }
+            </fieldset>
+
+            <fieldset>
+                <legend>{ "Authentication" }</legend>
+                <div class="field">
+                    <label for="auth-mechanism">{ "AUTH" }</label>
+                    <select id="auth-mechanism" data-testid="auth-mechanism" onchange={on_select(Field::Auth)}>
+                        { for [(AuthChoice::None, "none"), (AuthChoice::Login, "LOGIN"), (AuthChoice::Plain, "PLAIN")].into_iter().map(|(choice, label)| html! {
+                            <option value={choice.as_str()} selected={form.auth == choice}>{ label }</option>
+                        }) }
+                    </select>
+                </div>
+                if form.auth != AuthChoice::None {
+                    { input(&state, "auth-username", "User name", "text", &form.username, Field::Username) }
+                    { input(&state, "auth-password", "Password", "password", &form.password, Field::Password) }
+                }
+            </fieldset>
+
+            <fieldset>
+                <legend>{ "Envelope" }</legend>
+                { input(&state, "mail-from", "MAIL FROM (sender address; empty for <>)", "text", &form.mail_from, Field::MailFrom) }
+                { for form.rcpt_to.iter().enumerate().map(|(i, rcpt)| {
+                    let id = format!("rcpt-to-{i}");
+                    let remove_id = format!("rcpt-remove-{i}");
+                    let oninput = {
+                        let state = state.clone();
+                        Callback::from(move |e: InputEvent| state.dispatch(Action::SetField(Field::Rcpt(i), event_value(&e))))
+                    };
+                    let onremove = {
+                        let state = state.clone();
+                        Callback::from(move |_: MouseEvent| state.dispatch(Action::RemoveRcpt(i)))
+                    };
+                    html! {
+                        <div class="field rcpt" key={i}>
+                            <label for={id.clone()}>{ format!("RCPT TO #{}", i + 1) }</label>
+                            <input id={id.clone()} data-testid={id} type="text" inputmode="email" value={rcpt.clone()} {oninput}
+                                   autocomplete="off" spellcheck="false" />
+                            if form.rcpt_to.len() > 1 {
+                                <button type="button" id={remove_id.clone()} data-testid={remove_id} onclick={onremove}
+                                        aria-label={format!("Remove recipient #{}", i + 1)}>{ "Remove" }</button>
+                            }
+                        </div>
+                    }
+                }) }
+                <button type="button" id="rcpt-add" data-testid="rcpt-add" onclick={on_add_rcpt}>{ "Add recipient" }</button>
+            </fieldset>
+
+            <fieldset>
+                <legend>{ "Message" }</legend>
+                { input(&state, "subject", "Subject", "text", &form.subject, Field::Subject) }
+                <div class="field">
+                    <label for="body">{ "Body" }</label>
+                    <textarea id="body" data-testid="body" rows="5" value={form.body.clone()} oninput={on_body} />
+                </div>
+                <p class="hint">{ "Date, Message-ID, From and To headers are added for you." }</p>
+            </fieldset>
+
+            <div class="run-row">
+                <label for="stop-after">{ "Stop after" }</label>
+                <select id="stop-after" data-testid="stop-after" onchange={on_select(Field::StopAfter)}>
+                    { for STAGES.into_iter().map(|stage| html! {
+                        <option value={stage_value(stage)} selected={form.stop_after == stage}>{ stage_label(stage) }</option>
+                    }) }
+                </select>
+                <button type="submit" id="run-button" data-testid="run-button" class="primary" disabled={running}>
+                    { if running { "Running…" } else { "Run" } }
+                </button>
+                if running {
+                    <button type="button" id="cancel-button" data-testid="cancel-button" onclick={oncancel}>{ "Cancel" }</button>
+                }
+            </div>
+            if let Some(error) = &state.form_error {
+                <p id="form-error" data-testid="form-error" class="form-error" role="alert">{ error.clone() }</p>
+            }
+        </form>
+    }
+}

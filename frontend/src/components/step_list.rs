@@ -1,0 +1,33 @@
+//! The live step list: pending / running / ok / failed / skipped, with times.
+
+use yew::prelude::*;
+
+use super::use_app_state;
+
+/// The steps of the current run.
+#[component]
+pub fn StepList() -> Html {
+    let state = use_app_state();
+    let Some(run) = &state.run else {
+        return html! {
+            <ol id="step-list" data-testid="step-list" class="steps"></ol>
+        };
+    };
+    html! {
+        <ol id="step-list" data-testid="step-list" class="steps" aria-label="Session steps" aria-live="polite">
+            { for run.steps.iter().map(|row| {
+                let name = row.step.to_string();
+                let status = row.status.as_str();
+                let time = row.elapsed_ms.map(|ms| format!("{ms} ms")).unwrap_or_default();
+                html! {
+                    <li key={name.clone()} class={classes!("step", status)} data-testid="step"
+                        data-step={name.clone()} data-status={status}>
+                        <span class="step-name">{ name }</span>
+                        <span class="step-status">{ status }</span>
+                        <span class="step-time">{ time }</span>
+                    </li>
+                }
+            }) }
+        </ol>
+    }
+}

@@ -1,0 +1,418 @@
+//! The guided-session form as the user typed it (strings, so a half-typed
+//! port is not lost) and its conversion to a [`SessionSpec`], checked before
+//! anything is sent.
+
+use smtplab_shared::smtp::{
+    compose_message, AuthMechanism, AuthSpec, Secret, SessionSpec, Stage, Timeouts, TlsMode,
+};
+use smtplab_shared::wire::PolicyInfo;
+
+/// Port presets offered next to the port field: SMTP relay (25), submission
+/// (587), submission over implicit TLS (465), and the common alternative 2525.
+pub const PORT_PRESETS: [u16; 4] = [25, 587, 465, 2525];
+
+/// Every stage the "stop after" choice offers, in order.
+pub const STAGES: [Stage; 6] = [Stage::Connect, Stage::Ehlo, Stage::Auth, Stage::Mail, Stage::Rcpt, Stage::Data];
+
+/// The AUTH choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthChoice {
+    /// No AUTH.
+    None,
+    /// AUTH LOGIN.
+    Login,
+    /// AUTH PLAIN.
+    Plain,
+}
+
+impl AuthChoice {
+    /// The `<option>` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Login => "login",
+            Self::Plain => "plain",
+        }
+    }
+
+    /// Parses an `<option>` value; anything unknown is `None`.
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "login" => Self::Login,
+            "plain" => Self::Plain,
+            _ => Self::None,
+        }
+    }
+}
+
+/// The `<option>` value of a stage.
+pub fn stage_value(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Connect => "connect",
+        Stage::Ehlo => "ehlo",
+        Stage::Auth => "auth",
+        Stage::Mail => "mail",
+        Stage::Rcpt => "rcpt",
+        Stage::Data => "data",
+    }
+}
+
+/// The label of a stage in the "stop after" list.
+pub fn stage_label(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Connect => "connect (greeting)",
+        Stage::Ehlo => "EHLO",
+        Stage::Auth => "AUTH",
+        Stage::Mail => "MAIL FROM",
+        Stage::Rcpt => "RCPT TO",
+        Stage::Data => "DATA (deliver)",
+    }
+}
+
+/// Parses a stage `<option>` value.
+pub fn parse_stage(value: &str) -> Option<Stage> {
+    STAGES.into_iter().find(|s| stage_value(*s) == value)
+}
+
+/// One editable field of the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Server host name or address.
+    Host,
+    /// Server port, as typed.
+    Port,
+    /// EHLO name.
+    EhloName,
+    /// AUTH choice (`none` / `login` / `plain`).
+    Auth,
+    /// AUTH user name.
+    Username,
+    /// AUTH password.
+    Password,
+    /// MAIL FROM address.
+    MailFrom,
+    /// The RCPT TO address at this index.
+    Rcpt(usize),
+    /// Subject header.
+    Subject,
+    /// Message body.
+    Body,
+    /// Stop-after stage value.
+    StopAfter,
+}
+
+/// The form's contents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Form {
+    /// Server host.
+    pub host: String,
+    /// Server port as typed (parsed on submit).
+    pub port: String,
+    /// EHLO name.
+    pub ehlo_name: String,
+    /// AUTH choice.
+    pub auth: AuthChoice,
+    /// AUTH user name.
+    pub username: String,
+    /// AUTH password; only ever shown in a password field.
+    pub password: String,
+    /// Sender address.
+    pub mail_from: String,
+    /// Recipient addresses; the form always shows at least one field.
+    pub rcpt_to: Vec<String>,
+    /// Subject.
+    pub subject: String,
+    /// Body text.
+    pub body: String,
+    /// Last stage to run.
+    pub stop_after: Stage,
+}
+
+impl Default for Form {
+    fn default() -> Self {
+        Self {
+            host: String::new(),
+            port: "25".to_owned(),
+            ehlo_name: "smtplab.localhost".to_owned(),
+            auth: AuthChoice::None,
+            username: String::new(),
+            password: String::new(),
+            mail_from: String::new(),
+            rcpt_to: vec![String::new()],
+            subject: "smtplab test message".to_owned(),
+            body: "This is a test message sent with smtplab.".to_owned(),
+            stop_after: Stage::Data,
+        }
+    }
+}
+
+/// Why the form cannot be run; every message is fit to show as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FormError {
+    /// The port is not a number from 1 to 65535.
+    BadPort(String),
+    /// The bridge's policy does not allow this port.
+    PortNotAllowed {
+        /// The port asked for.
+        port: u16,
+        /// What the bridge allows.
+        allowed: Vec<u16>,
+    },
+    /// The spec is invalid (shared's validation).
+    Spec(smtplab_shared::smtp::SpecError),
+}
+
+impl std::fmt::Display for FormError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::BadPort(p) => write!(f, "the port {p:?} is not a number from 1 to 65535"),
+            Self::PortNotAllowed { port, allowed } => write!(
+                f,
+                "this bridge does not allow port {port}; allowed: {} (start the bridge with --allow-port {port} to add it)",
+                allowed.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            Self::Spec(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl Form {
+    /// Stores a new value for `field`.
+    pub fn set(&mut self, field: Field, value: String) {
+        match field {
+            Field::Host => self.host = value,
+            Field::Port => self.port = value,
+            Field::EhloName => self.ehlo_name = value,
+            Field::Auth => self.auth = AuthChoice::parse(&value),
+            Field::Username => self.username = value,
+            Field::Password => self.password = value,
+            Field::MailFrom => self.mail_from = value,
+            Field::Rcpt(i) => {
+                if let Some(slot) = self.rcpt_to.get_mut(i) {
+                    *slot = value;
+                }
+            }
+            Field::Subject => self.subject = value,
+            Field::Body => self.body = value,
+            Field::StopAfter => {
+                if let Some(stage) = parse_stage(&value) {
+                    self.stop_after = stage;
+                }
+            }
+        }
+    }
+
+    /// Adds an empty recipient field.
+    pub fn add_rcpt(&mut self) {
+        self.rcpt_to.push(String::new());
+    }
+
+    /// Removes a recipient field, keeping at least one.
+    pub fn remove_rcpt(&mut self, index: usize) {
+        if self.rcpt_to.len() > 1 && index < self.rcpt_to.len() {
+            self.rcpt_to.remove(index);
+        }
+    }
+
+    /// The domain used for the Message-ID: the sender's, else the EHLO name.
+    pub fn message_id_domain(&self) -> &str {
+        match self.mail_from.trim().rsplit_once('@') {
+            Some((_, domain)) if !domain.is_empty() => domain,
+            _ => self.ehlo_name.trim(),
+        }
+    }
+
+    /// The port as typed, checked.
+    fn parse_port(&self) -> Result<u16, FormError> {
+        let text = self.port.trim();
+        text.parse()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| FormError::BadPort(text.to_owned()))
+    }
+
+    /// Refuses a port the bridge's policy (from `hello`) would refuse.
+    fn check_policy(port: u16, policy: Option<&PolicyInfo>) -> Result<(), FormError> {
+        match policy {
+            Some(policy) if !policy.allowed_ports.contains(&port) => Err(FormError::PortNotAllowed {
+                port,
+                allowed: policy.allowed_ports.clone(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Host and port for the raw console, checked like the guided session's.
+    ///
+    /// # Errors
+    /// An empty host, a bad port, or a port the policy refuses.
+    pub fn console_target(&self, policy: Option<&PolicyInfo>) -> Result<(String, u16), FormError> {
+        let host = self.host.trim();
+        if host.is_empty() {
+            return Err(FormError::Spec(smtplab_shared::smtp::SpecError::EmptyHost));
+        }
+        let port = self.parse_port()?;
+        Self::check_policy(port, policy)?;
+        Ok((host.to_owned(), port))
+    }
+
+    /// Builds and validates the spec. `policy` (from the bridge's `hello`)
+    /// refuses a port the bridge would refuse; `date` and `message_id` go
+    /// into the composed message's headers.
+    ///
+    /// # Errors
+    /// The first problem, as a [`FormError`]; nothing has been sent then.
+    pub fn to_spec(&self, policy: Option<&PolicyInfo>, date: &str, message_id: &str) -> Result<SessionSpec, FormError> {
+        let port = self.parse_port()?;
+        let rcpt_to: Vec<String> = self
+            .rcpt_to
+            .iter()
+            .map(|r| r.trim().to_owned())
+            .filter(|r| !r.is_empty())
+            .collect();
+        let mail_from = self.mail_from.trim().to_owned();
+        let auth = match self.auth {
+            AuthChoice::None => None,
+            AuthChoice::Login | AuthChoice::Plain => Some(AuthSpec {
+                mechanism: if self.auth == AuthChoice::Login { AuthMechanism::Login } else { AuthMechanism::Plain },
+                username: self.username.clone(),
+                password: Secret::new(self.password.clone()),
+            }),
+        };
+        let message = compose_message(&mail_from, &rcpt_to, &self.subject, &self.body, date, message_id);
+        let spec = SessionSpec {
+            host: self.host.trim().to_owned(),
+            port,
+            ehlo_name: self.ehlo_name.trim().to_owned(),
+            auth,
+            mail_from,
+            rcpt_to,
+            message,
+            stop_after: self.stop_after,
+            timeouts: Timeouts::default(),
+            // The page offers plaintext sessions; TLS needs a driver TLS context.
+            tls: TlsMode::None,
+        };
+        spec.validate().map_err(FormError::Spec)?;
+        Self::check_policy(port, policy)?;
+        Ok(spec)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smtplab_shared::smtp::SpecError;
+
+    fn filled() -> Form {
+        let mut form = Form::default();
+        form.set(Field::Host, " 127.0.0.1 ".into());
+        form.set(Field::Port, "2525".into());
+        form.set(Field::MailFrom, "a@example.test".into());
+        form.set(Field::Rcpt(0), "b@example.test".into());
+        form
+    }
+
+    fn policy(ports: &[u16]) -> PolicyInfo {
+        PolicyInfo {
+            allowed_ports: ports.to_vec(),
+            connect_timeout_ms: 10_000,
+            idle_timeout_ms: 300_000,
+            max_frame_bytes: 65_536,
+            max_sessions: 8,
+        }
+    }
+
+    #[test]
+    fn a_filled_form_becomes_a_spec_with_composed_headers() {
+        let spec = filled()
+            .to_spec(None, "Sat, 1 Nov 2025 10:00:00 +0000", "1.abc@example.test")
+            .expect("valid");
+        assert_eq!(spec.host, "127.0.0.1");
+        assert_eq!(spec.port, 2525);
+        assert_eq!(spec.rcpt_to, vec!["b@example.test".to_owned()]);
+        assert!(spec.auth.is_none());
+        assert!(spec.message.contains("Subject: smtplab test message\r\n"), "{}", spec.message);
+        assert!(spec.message.contains("Date: Sat, 1 Nov 2025 10:00:00 +0000\r\n"));
+        assert!(spec.message.contains("Message-ID: <1.abc@example.test>\r\n"));
+        assert!(spec.message.contains("To: <b@example.test>\r\n"));
+    }
+
+    #[test]
+    fn bad_port_and_bad_addresses_are_refused_before_sending() {
+        let mut form = filled();
+        form.set(Field::Port, "70000".into());
+        assert_eq!(form.to_spec(None, "d", "m"), Err(FormError::BadPort("70000".into())));
+        form.set(Field::Port, "0".into());
+        assert!(matches!(form.to_spec(None, "d", "m"), Err(FormError::BadPort(_))));
+        let mut form = filled();
+        form.set(Field::Rcpt(0), "no-at-sign".into());
+        let err = form.to_spec(None, "d", "m").expect_err("invalid");
+        assert!(matches!(err, FormError::Spec(SpecError::BadAddress { .. })), "{err:?}");
+        assert!(err.to_string().contains("has no @"), "{err}");
+        let mut form = filled();
+        form.set(Field::Rcpt(0), "  ".into());
+        assert_eq!(form.to_spec(None, "d", "m"), Err(FormError::Spec(SpecError::NoRecipients)));
+    }
+
+    #[test]
+    fn auth_needs_a_user_name_and_carries_the_mechanism() {
+        let mut form = filled();
+        form.set(Field::Auth, "plain".into());
+        assert_eq!(form.to_spec(None, "d", "m"), Err(FormError::Spec(SpecError::EmptyUsername)));
+        form.set(Field::Username, "kim".into());
+        form.set(Field::Password, "hunter2".into());
+        let spec = form.to_spec(None, "d", "m").expect("valid");
+        let auth = spec.auth.expect("auth set");
+        assert_eq!(auth.mechanism, AuthMechanism::Plain);
+        assert_eq!(auth.password.expose(), "hunter2");
+        form.set(Field::Auth, "login".into());
+        let spec = form.to_spec(None, "d", "m").expect("valid");
+        assert_eq!(spec.auth.map(|a| a.mechanism), Some(AuthMechanism::Login));
+    }
+
+    #[test]
+    fn the_bridge_policy_refuses_other_ports_with_a_hint() {
+        let form = filled();
+        let err = form.to_spec(Some(&policy(&[25, 587])), "d", "m").expect_err("refused");
+        assert_eq!(err, FormError::PortNotAllowed { port: 2525, allowed: vec![25, 587] });
+        assert!(err.to_string().contains("--allow-port 2525"), "{err}");
+        assert!(form.to_spec(Some(&policy(&[2525])), "d", "m").is_ok());
+    }
+
+    #[test]
+    fn recipients_stay_at_least_one_and_stop_after_parses() {
+        let mut form = Form::default();
+        form.remove_rcpt(0);
+        assert_eq!(form.rcpt_to.len(), 1);
+        form.add_rcpt();
+        form.set(Field::Rcpt(1), "x@y".into());
+        form.remove_rcpt(0);
+        assert_eq!(form.rcpt_to, vec!["x@y".to_owned()]);
+        form.set(Field::StopAfter, "rcpt".into());
+        assert_eq!(form.stop_after, Stage::Rcpt);
+        form.set(Field::StopAfter, "bogus".into());
+        assert_eq!(form.stop_after, Stage::Rcpt);
+        for stage in STAGES {
+            assert_eq!(parse_stage(stage_value(stage)), Some(stage));
+        }
+    }
+
+    #[test]
+    fn console_target_is_checked_like_the_session() {
+        let form = filled();
+        assert_eq!(form.console_target(None), Ok(("127.0.0.1".to_owned(), 2525)));
+        assert!(matches!(form.console_target(Some(&policy(&[25]))), Err(FormError::PortNotAllowed { .. })));
+        let mut empty = form.clone();
+        empty.set(Field::Host, " ".into());
+        assert_eq!(empty.console_target(None), Err(FormError::Spec(SpecError::EmptyHost)));
+    }
+
+    #[test]
+    fn message_id_domain_prefers_the_sender() {
+        let mut form = filled();
+        assert_eq!(form.message_id_domain(), "example.test");
+        form.set(Field::MailFrom, String::new());
+        assert_eq!(form.message_id_domain(), "smtplab.localhost");
+    }
+}

@@ -1,0 +1,570 @@
+//! `use_bridge`: the browser driver of `smtplab_shared::smtp::Session`.
+//!
+//! The hook owns every WebSocket to the bridge (a probe at mount for the
+//! `hello` policy, one per guided run, one for the raw console) and the
+//! engine, in a `use_mut_ref`. Like quinn's tokio driver it stays dumb: it
+//! feeds the engine what happened (`handle_connected`, `handle_input`,
+//! `handle_closed`, `handle_timeout`, `abort`), drains `poll_transmit` into
+//! the socket and `poll_event` into [`Action::Engine`], and checks
+//! `poll_timeout` on a timer. No SMTP sequencing happens here.
+//!
+//! Each WebSocket carries one TCP connection (the bridge's rule), so every
+//! run opens a fresh one. Events of an older socket are ignored by id.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use std::time::Duration;
+
+use gloo_timers::callback::Interval;
+use smtplab_shared::smtp::{Event, ReplyParser, Session, SessionSpec};
+use smtplab_shared::wire::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION};
+use yew::prelude::*;
+
+use crate::browser;
+use crate::problem::{describe_closed, describe_error, BridgeProblem};
+use crate::socket::{Socket, SocketEvent};
+use crate::state::{plan, Action, BridgeStatus, ConsoleStatus, State};
+
+/// How often the engine's deadline is checked; SMTP timeouts are seconds.
+const TICK_MS: u32 = 200;
+
+/// What components may ask of the bridge. Stable for the page's lifetime.
+#[derive(Clone, PartialEq)]
+pub struct BridgeHandle {
+    /// Start a guided session (ignored while one runs).
+    pub run: Callback<SessionSpec>,
+    /// Cancel the running guided session.
+    pub cancel: Callback<()>,
+    /// Open the raw console to `host:port`.
+    pub console_connect: Callback<(String, u16)>,
+    /// Send one typed line (or several, one per line) on the console.
+    pub console_send: Callback<String>,
+    /// Close the console connection.
+    pub console_disconnect: Callback<()>,
+}
+
+/// Opens the probe WebSocket at mount and returns the [`BridgeHandle`].
+#[hook]
+pub fn use_bridge(dispatch: UseReducerDispatcher<State>) -> BridgeHandle {
+    let driver = use_mut_ref(|| Driver::new(dispatch));
+    {
+        let driver = driver.clone();
+        use_effect_with((), move |()| {
+            let token = browser::take_token();
+            driver.borrow_mut().token = token;
+            Driver::probe(&driver);
+            move || driver.borrow_mut().shutdown()
+        });
+    }
+    let handle = use_memo((), move |()| {
+        let d = Rc::clone(&driver);
+        let run = Callback::from(move |spec| Driver::start_run(&d, spec));
+        let d = Rc::clone(&driver);
+        let cancel = Callback::from(move |()| d.borrow_mut().cancel_run());
+        let d = Rc::clone(&driver);
+        let console_connect = Callback::from(move |(host, port)| Driver::console_connect(&d, host, port));
+        let d = Rc::clone(&driver);
+        let console_send = Callback::from(move |line: String| d.borrow_mut().console_send(&line));
+        let d = driver;
+        let console_disconnect = Callback::from(move |()| d.borrow_mut().console_disconnect());
+        BridgeHandle { run, cancel, console_connect, console_send, console_disconnect }
+    });
+    (*handle).clone()
+}
+
+/// The driver's state, shared by the hook's callbacks and the socket and
+/// timer handlers (through a `Weak`, so nothing outlives the component).
+struct Driver {
+    /// Where actions go.
+    dispatch: UseReducerDispatcher<State>,
+    /// The access token read from the page address.
+    token: Option<String>,
+    /// Id of the next socket; events carry it, stale ones are dropped.
+    next_id: u64,
+    /// The WebSocket opened at mount to learn the policy.
+    probe: Option<ProbeLink>,
+    /// The current or last guided run.
+    run: Option<RunLink>,
+    /// The raw console.
+    console: Option<ConsoleLink>,
+}
+
+/// One guided run: its socket, its engine and its clock.
+struct RunLink {
+    /// Socket id.
+    id: u64,
+    /// The WebSocket.
+    socket: Socket,
+    /// The engine.
+    session: Session,
+    /// `performance.now()` when the run started; the engine's clock zero.
+    started_ms: f64,
+    /// `hello` arrived.
+    greeted: bool,
+    /// The bridge said `connected`.
+    connected: bool,
+    /// The engine emitted `Finished`.
+    finished: bool,
+    /// The WebSocket is closed.
+    ended: bool,
+    /// Checks the engine's deadline.
+    timer: Option<Interval>,
+}
+
+/// The raw console's connection.
+struct ConsoleLink {
+    /// Socket id.
+    id: u64,
+    /// The WebSocket.
+    socket: Socket,
+    /// Assembles server replies.
+    parser: ReplyParser,
+    /// `performance.now()` when the console connected.
+    started_ms: f64,
+    /// `host:port`.
+    target: String,
+    /// Host and port to connect to.
+    host: String,
+    /// As above.
+    port: u16,
+    /// `hello` arrived.
+    greeted: bool,
+    /// The bridge said `connected`.
+    connected: bool,
+    /// The WebSocket is closed.
+    ended: bool,
+}
+
+fn since(started_ms: f64) -> Duration {
+    Duration::from_secs_f64(((browser::now_ms() - started_ms) / 1000.0).max(0.0))
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl RunLink {
+    fn now(&self) -> Duration {
+        since(self.started_ms)
+    }
+
+    fn note(&self, dispatch: &UseReducerDispatcher<State>, error: bool, text: String) {
+        dispatch.dispatch(Action::RunNote { at_ms: millis(self.now()), error, text });
+    }
+
+    /// Drains the engine: bytes to the socket first, then events to the
+    /// state; closes the connection once `Finished` was drained.
+    fn drive(&mut self, dispatch: &UseReducerDispatcher<State>) {
+        while let Some(bytes) = self.session.poll_transmit() {
+            self.socket.send_bytes(&bytes);
+        }
+        let at_ms = millis(self.now());
+        while let Some(event) = self.session.poll_event() {
+            let last = matches!(event, Event::Finished(_));
+            dispatch.dispatch(Action::Engine { at_ms, event });
+            if last && !self.finished {
+                self.finished = true;
+                self.socket.send_control(&ClientMessage::Close);
+            }
+        }
+    }
+
+    fn tick(&mut self, dispatch: &UseReducerDispatcher<State>) {
+        if self.finished {
+            return;
+        }
+        let now = self.now();
+        if self.session.poll_timeout().is_some_and(|deadline| now >= deadline) {
+            self.session.handle_timeout(now);
+            self.drive(dispatch);
+        }
+    }
+}
+
+impl ConsoleLink {
+    fn at_ms(&self) -> u64 {
+        millis(since(self.started_ms))
+    }
+
+    fn note(&self, dispatch: &UseReducerDispatcher<State>, error: bool, text: String) {
+        dispatch.dispatch(Action::ConsoleNote { at_ms: self.at_ms(), error, text });
+    }
+}
+
+impl Driver {
+    fn new(dispatch: UseReducerDispatcher<State>) -> Self {
+        Self { dispatch, token: None, next_id: 1, probe: None, run: None, console: None }
+    }
+
+    fn take_id(&mut self) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    fn open(this: &Rc<RefCell<Self>>, id: u64, route: fn(&Rc<RefCell<Self>>, u64, SocketEvent)) -> Result<Socket, String> {
+        let url = browser::page_ws_url(this.borrow().token.as_deref()).ok_or("the page has no location")?;
+        let weak: Weak<RefCell<Self>> = Rc::downgrade(this);
+        Socket::open(
+            &url,
+            Rc::new(move |event| {
+                if let Some(driver) = weak.upgrade() {
+                    route(&driver, id, event);
+                }
+            }),
+        )
+    }
+
+    /// After a socket closed before `hello`: find out why, then report it.
+    fn diagnose(this: &Rc<RefCell<Self>>, report: impl FnOnce(&Rc<RefCell<Self>>, BridgeProblem) + 'static) {
+        let weak = Rc::downgrade(this);
+        let token = this.borrow().token.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let problem = browser::diagnose(token.as_deref()).await;
+            if let Some(driver) = weak.upgrade() {
+                let dispatch = driver.borrow().dispatch.clone();
+                dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(problem.clone())));
+                report(&driver, problem);
+            }
+        });
+    }
+
+    fn shutdown(&mut self) {
+        self.probe = None;
+        self.run = None;
+        self.console = None;
+    }
+
+    // ---- the probe ----
+
+    fn probe(this: &Rc<RefCell<Self>>) {
+        let id = this.borrow_mut().take_id();
+        match Self::open(this, id, Self::on_probe_event) {
+            Ok(socket) => this.borrow_mut().probe = Some(ProbeLink { id, socket, greeted: false }),
+            Err(_) => Self::diagnose(this, |_, _| {}),
+        }
+    }
+
+    fn on_probe_event(this: &Rc<RefCell<Self>>, id: u64, event: SocketEvent) {
+        let mut d = this.borrow_mut();
+        let dispatch = d.dispatch.clone();
+        let Some(probe) = d.probe.as_mut().filter(|p| p.id == id) else {
+            return;
+        };
+        match event {
+            SocketEvent::Control(ServerMessage::Hello { version, policy }) => {
+                probe.greeted = true;
+                let status = if version == PROTOCOL_VERSION {
+                    BridgeStatus::Ready(policy)
+                } else {
+                    BridgeStatus::Problem(BridgeProblem::Version(version))
+                };
+                dispatch.dispatch(Action::Bridge(status));
+                // The probe only wanted `hello`: free the bridge's session slot.
+                probe.socket.send_control(&ClientMessage::Close);
+            }
+            SocketEvent::Control(ServerMessage::Error { code: ErrorCode::Limit, message }) => {
+                dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(BridgeProblem::Busy(message))));
+            }
+            SocketEvent::Closed { .. } if !probe.greeted => {
+                probe.greeted = true; // report once
+                drop(d);
+                Self::diagnose(this, |_, _| {});
+            }
+            _ => {}
+        }
+    }
+
+    // ---- guided runs ----
+
+    fn start_run(this: &Rc<RefCell<Self>>, spec: SessionSpec) {
+        if this.borrow().run.as_ref().is_some_and(|r| !r.ended) {
+            return;
+        }
+        let id = {
+            let mut d = this.borrow_mut();
+            // Dropping the previous run's link closes its socket and timer;
+            // its handlers are not running now (this is a UI event).
+            d.run = None;
+            d.take_id()
+        };
+        let dispatch = this.borrow().dispatch.clone();
+        dispatch.dispatch(Action::RunStarted {
+            target: format!("{}:{}", spec.host, spec.port),
+            plan: plan(&spec),
+        });
+        match Self::open(this, id, Self::on_run_event) {
+            Ok(socket) => {
+                let weak = Rc::downgrade(this);
+                let timer = Interval::new(TICK_MS, move || {
+                    if let Some(driver) = weak.upgrade() {
+                        let mut d = driver.borrow_mut();
+                        let dispatch = d.dispatch.clone();
+                        if let Some(link) = d.run.as_mut().filter(|l| l.id == id) {
+                            link.tick(&dispatch);
+                        }
+                    }
+                });
+                let link = RunLink {
+                    id,
+                    socket,
+                    session: Session::new(spec),
+                    started_ms: browser::now_ms(),
+                    greeted: false,
+                    connected: false,
+                    finished: false,
+                    ended: false,
+                    timer: Some(timer),
+                };
+                link.note(&dispatch, false, "opening a WebSocket to the bridge".to_owned());
+                this.borrow_mut().run = Some(link);
+            }
+            Err(e) => {
+                dispatch.dispatch(Action::RunNote { at_ms: 0, error: true, text: e });
+                dispatch.dispatch(Action::RunEnded);
+            }
+        }
+    }
+
+    fn cancel_run(&mut self) {
+        let dispatch = self.dispatch.clone();
+        if let Some(link) = self.run.as_mut().filter(|l| !l.finished) {
+            let now = link.now();
+            link.session.abort(now, "cancelled by the user".to_owned());
+            link.drive(&dispatch);
+        }
+    }
+
+    fn on_run_event(this: &Rc<RefCell<Self>>, id: u64, event: SocketEvent) {
+        let mut d = this.borrow_mut();
+        let dispatch = d.dispatch.clone();
+        let Some(link) = d.run.as_mut().filter(|l| l.id == id && !l.ended) else {
+            return;
+        };
+        let (host, port) = (link.session.spec().host.clone(), link.session.spec().port);
+        match event {
+            SocketEvent::Control(ServerMessage::Hello { version, policy }) => {
+                link.greeted = true;
+                if link.finished {
+                    // Cancelled while the WebSocket was opening.
+                    link.socket.send_control(&ClientMessage::Close);
+                    return;
+                }
+                if version != PROTOCOL_VERSION {
+                    let problem = BridgeProblem::Version(version);
+                    let words = problem.describe();
+                    dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(problem)));
+                    link.note(&dispatch, true, words.clone());
+                    let now = link.now();
+                    link.session.abort(now, words);
+                    link.drive(&dispatch);
+                    return;
+                }
+                dispatch.dispatch(Action::Bridge(BridgeStatus::Ready(policy)));
+                link.note(&dispatch, false, format!("connecting to {host}:{port} through the bridge"));
+                link.socket.send_control(&ClientMessage::Connect { host, port, timeout_ms: None });
+            }
+            SocketEvent::Control(ServerMessage::Connected { peer, connect_ms }) => {
+                link.connected = true;
+                link.note(&dispatch, false, format!("connected to {peer} in {connect_ms:.0} ms"));
+                let now = link.now();
+                link.session.handle_connected(now);
+                link.drive(&dispatch);
+            }
+            SocketEvent::Control(ServerMessage::Error { code, message }) => {
+                let words = describe_error(code, &message, &host, port);
+                link.note(&dispatch, true, words.clone());
+                if !link.connected && !link.finished {
+                    let now = link.now();
+                    link.session.abort(now, words);
+                    link.drive(&dispatch);
+                }
+            }
+            SocketEvent::Control(ServerMessage::Closed { by, reason }) => {
+                link.note(&dispatch, false, describe_closed(by, &reason));
+                if !link.finished {
+                    let now = link.now();
+                    link.session.handle_closed(now);
+                    link.drive(&dispatch);
+                }
+            }
+            SocketEvent::Bytes(bytes) => {
+                if link.connected && !link.finished {
+                    let now = link.now();
+                    link.session.handle_input(now, &bytes);
+                    link.drive(&dispatch);
+                }
+            }
+            SocketEvent::Malformed(why) => {
+                link.note(&dispatch, true, format!("the bridge sent a malformed message: {why}"));
+            }
+            SocketEvent::Failed => {}
+            SocketEvent::Closed { code } => {
+                link.ended = true;
+                link.timer = None;
+                if link.finished {
+                    dispatch.dispatch(Action::RunEnded);
+                } else if link.greeted {
+                    link.note(&dispatch, true, format!("the WebSocket to the bridge closed (code {code})"));
+                    let now = link.now();
+                    if link.connected {
+                        link.session.handle_closed(now);
+                    } else {
+                        link.session.abort(now, "the bridge closed the WebSocket".to_owned());
+                    }
+                    link.drive(&dispatch);
+                    dispatch.dispatch(Action::RunEnded);
+                } else {
+                    drop(d);
+                    Self::diagnose(this, move |driver, problem| {
+                        let mut d = driver.borrow_mut();
+                        let dispatch = d.dispatch.clone();
+                        if let Some(link) = d.run.as_mut().filter(|l| l.id == id) {
+                            let words = problem.describe();
+                            link.note(&dispatch, true, words.clone());
+                            let now = link.now();
+                            link.session.abort(now, words);
+                            link.drive(&dispatch);
+                        }
+                        dispatch.dispatch(Action::RunEnded);
+                    });
+                }
+            }
+        }
+    }
+
+    // ---- the raw console ----
+
+    fn console_connect(this: &Rc<RefCell<Self>>, host: String, port: u16) {
+        if this.borrow().console.as_ref().is_some_and(|c| !c.ended) {
+            return;
+        }
+        let id = {
+            let mut d = this.borrow_mut();
+            d.console = None;
+            d.take_id()
+        };
+        let dispatch = this.borrow().dispatch.clone();
+        let target = format!("{host}:{port}");
+        dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Connecting(target.clone())));
+        match Self::open(this, id, Self::on_console_event) {
+            Ok(socket) => {
+                let link = ConsoleLink {
+                    id,
+                    socket,
+                    parser: ReplyParser::new(),
+                    started_ms: browser::now_ms(),
+                    target,
+                    host,
+                    port,
+                    greeted: false,
+                    connected: false,
+                    ended: false,
+                };
+                link.note(&dispatch, false, "opening a WebSocket to the bridge".to_owned());
+                this.borrow_mut().console = Some(link);
+            }
+            Err(e) => {
+                dispatch.dispatch(Action::ConsoleNote { at_ms: 0, error: true, text: e });
+                dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Disconnected));
+            }
+        }
+    }
+
+    fn console_send(&mut self, text: &str) {
+        let dispatch = self.dispatch.clone();
+        let Some(link) = self.console.as_ref().filter(|c| c.connected && !c.ended) else {
+            dispatch.dispatch(Action::ConsoleNote {
+                at_ms: 0,
+                error: true,
+                text: "not connected: press Connect first".to_owned(),
+            });
+            return;
+        };
+        for line in text.split('\n').map(|l| l.trim_end_matches('\r')) {
+            let mut bytes = line.as_bytes().to_vec();
+            bytes.extend_from_slice(b"\r\n");
+            link.socket.send_bytes(&bytes);
+            dispatch.dispatch(Action::ConsoleSent { at_ms: link.at_ms(), text: line.to_owned() });
+        }
+        dispatch.dispatch(Action::ConsoleInput(String::new()));
+    }
+
+    fn console_disconnect(&mut self) {
+        if let Some(link) = self.console.as_ref().filter(|c| !c.ended) {
+            link.socket.send_control(&ClientMessage::Close);
+        }
+    }
+
+    fn on_console_event(this: &Rc<RefCell<Self>>, id: u64, event: SocketEvent) {
+        let mut d = this.borrow_mut();
+        let dispatch = d.dispatch.clone();
+        let Some(link) = d.console.as_mut().filter(|l| l.id == id && !l.ended) else {
+            return;
+        };
+        match event {
+            SocketEvent::Control(ServerMessage::Hello { policy, .. }) => {
+                link.greeted = true;
+                dispatch.dispatch(Action::Bridge(BridgeStatus::Ready(policy)));
+                link.note(&dispatch, false, format!("connecting to {} through the bridge", link.target));
+                link.socket.send_control(&ClientMessage::Connect {
+                    host: link.host.clone(),
+                    port: link.port,
+                    timeout_ms: None,
+                });
+            }
+            SocketEvent::Control(ServerMessage::Connected { peer, connect_ms }) => {
+                link.connected = true;
+                link.note(&dispatch, false, format!("connected to {peer} in {connect_ms:.0} ms"));
+                dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Connected(link.target.clone())));
+            }
+            SocketEvent::Control(ServerMessage::Error { code, message }) => {
+                link.note(&dispatch, true, describe_error(code, &message, &link.host, link.port));
+                if !link.connected {
+                    link.socket.send_control(&ClientMessage::Close);
+                }
+            }
+            SocketEvent::Control(ServerMessage::Closed { by, reason }) => {
+                link.note(&dispatch, false, describe_closed(by, &reason));
+            }
+            SocketEvent::Bytes(bytes) => {
+                link.parser.push(&bytes);
+                let at_ms = link.at_ms();
+                loop {
+                    match link.parser.next_reply() {
+                        Ok(Some(reply)) => dispatch.dispatch(Action::ConsoleReply { at_ms, reply }),
+                        Ok(None) => break,
+                        Err(e) => link.note(&dispatch, true, format!("not a valid reply: {e}")),
+                    }
+                }
+            }
+            SocketEvent::Malformed(why) => {
+                link.note(&dispatch, true, format!("the bridge sent a malformed message: {why}"));
+            }
+            SocketEvent::Failed => {}
+            SocketEvent::Closed { .. } => {
+                link.ended = true;
+                dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Disconnected));
+                if !link.greeted {
+                    drop(d);
+                    Self::diagnose(this, |driver, problem| {
+                        let d = driver.borrow();
+                        if let Some(link) = &d.console {
+                            link.note(&d.dispatch, true, problem.describe());
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// The WebSocket opened at mount, only to read `hello`.
+struct ProbeLink {
+    /// Socket id.
+    id: u64,
+    /// The WebSocket.
+    socket: Socket,
+    /// `hello` arrived (or the failure was reported).
+    greeted: bool,
+}

@@ -1,0 +1,226 @@
+//! `build-ui`: the frontend build pipeline, cargo → wasm-bindgen → wasm-opt →
+//! `dist/`.
+//!
+//! `dist/` (at the workspace root, gitignored) is what the bridge embeds at
+//! compile time and serves: `index.html`, `smtplab.js` and `smtplab_bg.wasm`.
+//! The page's CSS is inline in `index.html`, so there is nothing else to copy.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use anyhow::{bail, Context as _};
+
+use crate::{page, size};
+
+/// The frontend package that is built.
+const PACKAGE: &str = "smtplab-frontend";
+
+/// File stem of the bindgen output: `smtplab.js` and `smtplab_bg.wasm`.
+const STEM: &str = "smtplab";
+
+/// npm's binaryen (`npm ci`); Debian's binaryen cannot read current rustc
+/// output (TOOLCHAIN.md).
+const WASM_OPT: &str = "node_modules/.bin/wasm-opt";
+
+/// Command-line options of `build-ui`.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Options {
+    /// Build with `--profile wasm-release` and run `wasm-opt -Oz`.
+    pub(crate) release: bool,
+}
+
+impl Options {
+    /// Parses the arguments after `build-ui`.
+    ///
+    /// # Errors
+    /// On any argument other than `--release`.
+    pub(crate) fn parse(args: &[String]) -> anyhow::Result<Self> {
+        let mut options = Self::default();
+        for arg in args {
+            match arg.as_str() {
+                "--release" | "-r" => options.release = true,
+                other => bail!("build-ui: unknown argument {other:?} (expected --release)"),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// Builds the frontend into `<workspace>/dist/` and prints the sizes.
+///
+/// # Errors
+/// When a step fails: the cargo build, bindgen, wasm-opt or a file write.
+pub(crate) fn run(options: &Options) -> anyhow::Result<()> {
+    let root = workspace_root();
+    let wasm = cargo_build(&root, options)?;
+    let dist = root.join("dist");
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist).with_context(|| format!("removing {}", dist.display()))?;
+    }
+    std::fs::create_dir_all(&dist).with_context(|| format!("creating {}", dist.display()))?;
+
+    bindgen(&wasm, &dist, options)?;
+    let out_wasm = dist.join(format!("{STEM}_bg.wasm"));
+    let wasm_opt = root.join(WASM_OPT);
+    if !options.release {
+        println!("wasm-opt: skipped (debug build)");
+    } else if wasm_opt.exists() {
+        optimize(&wasm_opt, &out_wasm)?;
+    } else {
+        println!("wasm-opt: skipped ({WASM_OPT} missing; run `npm ci` for a smaller wasm)");
+    }
+
+    let index = root.join("index.html");
+    let html = std::fs::read_to_string(&index).with_context(|| format!("reading {}", index.display()))?;
+    let html = page::for_dist(&html, STEM)?;
+    std::fs::write(dist.join("index.html"), html).context("writing dist/index.html")?;
+
+    report(&dist)
+}
+
+/// The workspace root: the xtask lives in `<root>/xtask`.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the xtask crate lives inside the workspace")
+        .to_path_buf()
+}
+
+/// Runs `cargo build` for wasm32 and returns the path of the produced `.wasm`
+/// (read from cargo's JSON messages, so `CARGO_TARGET_DIR` and profiles need
+/// no guessing).
+fn cargo_build(root: &Path, options: &Options) -> anyhow::Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root)
+        .args(["build", "-p", PACKAGE, "--target", "wasm32-unknown-unknown"])
+        .arg("--message-format=json-render-diagnostics")
+        .stdout(Stdio::piped());
+    if options.release {
+        cmd.args(["--profile", "wasm-release"]);
+    }
+    println!(
+        "cargo build -p {PACKAGE} --target wasm32-unknown-unknown{}",
+        if options.release { " --profile wasm-release" } else { "" }
+    );
+    let output = cmd.spawn().context("starting cargo")?.wait_with_output()?;
+    if !output.status.success() {
+        bail!("cargo build failed ({})", output.status);
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    wasm_artifact(&stdout).context("cargo reported no .wasm for smtplab-frontend")
+}
+
+/// Finds the frontend's `.wasm` in cargo's `--message-format=json` output.
+fn wasm_artifact(messages: &str) -> Option<PathBuf> {
+    messages
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|msg| msg["reason"] == "compiler-artifact" && msg["target"]["name"] == PACKAGE)
+        .flat_map(|msg| {
+            msg["filenames"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|f| f.as_str().map(PathBuf::from))
+        })
+        .filter(|path| path.extension().is_some_and(|e| e == "wasm"))
+        .last()
+}
+
+/// The bindgen step through the CLI entry point: unlike the bare
+/// `Bindgen` builder it keeps the default module path, so `init()` finds
+/// `smtplab_bg.wasm` next to the JS (TOOLCHAIN.md's trap).
+fn bindgen(wasm: &Path, dist: &Path, options: &Options) -> anyhow::Result<()> {
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "wasm-bindgen".into(),
+        "--target".into(),
+        "web".into(),
+        "--no-typescript".into(),
+        "--out-name".into(),
+        STEM.into(),
+        "--out-dir".into(),
+        dist.into(),
+    ];
+    if options.release {
+        args.push("--remove-name-section".into());
+        args.push("--remove-producers-section".into());
+    }
+    args.push(wasm.into());
+    println!("wasm-bindgen --target web {}", wasm.display());
+    wasm_bindgen_cli::wasm_bindgen::run_cli_with_args(args).context("wasm-bindgen")
+}
+
+/// `wasm-opt -Oz` in place. The feature flags are the ones rustc enables by
+/// default for wasm32-unknown-unknown; without them wasm-opt rejects the input.
+fn optimize(wasm_opt: &Path, wasm: &Path) -> anyhow::Result<()> {
+    println!("wasm-opt -Oz {}", wasm.display());
+    let status = Command::new(wasm_opt)
+        .arg("-Oz")
+        .args([
+            "--enable-bulk-memory",
+            "--enable-bulk-memory-opt",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            "--strip-debug",
+            "--strip-producers",
+        ])
+        .arg(wasm)
+        .arg("-o")
+        .arg(wasm)
+        .status()
+        .context("starting wasm-opt")?;
+    if !status.success() {
+        bail!("wasm-opt failed ({status})");
+    }
+    Ok(())
+}
+
+/// Prints every file in `dist/` with its raw and gzip size.
+fn report(dist: &Path) -> anyhow::Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dist)?.collect::<Result<_, _>>()?;
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    println!("{}:", dist.display());
+    for entry in entries {
+        let bytes = std::fs::read(entry.path())?;
+        println!(
+            "  {:<20} {:>10} raw {:>10} gzip",
+            entry.file_name().to_string_lossy(),
+            size::human(bytes.len()),
+            size::human(size::gzip_len(&bytes)),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_accept_release_only() {
+        assert_eq!(Options::parse(&[]).expect("ok"), Options { release: false });
+        assert!(Options::parse(&["--release".into()]).expect("ok").release);
+        assert!(Options::parse(&["--debug".into()]).is_err());
+    }
+
+    #[test]
+    fn wasm_artifact_is_read_from_cargo_messages() {
+        let messages = concat!(
+            r#"{"reason":"compiler-artifact","target":{"name":"smtplab_shared"},"filenames":["/t/libsmtplab_shared.rlib"]}"#,
+            "\n",
+            r#"{"reason":"compiler-artifact","target":{"name":"smtplab-frontend"},"filenames":["/t/wasm32-unknown-unknown/debug/smtplab-frontend.wasm"]}"#,
+            "\n",
+            r#"{"reason":"build-finished","success":true}"#,
+        );
+        assert_eq!(
+            wasm_artifact(messages),
+            Some(PathBuf::from("/t/wasm32-unknown-unknown/debug/smtplab-frontend.wasm"))
+        );
+        assert_eq!(wasm_artifact("{\"reason\":\"build-finished\"}"), None);
+    }
+}
