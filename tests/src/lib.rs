@@ -1,1 +1,28 @@
-//! End-to-end test harness (being written).
+//! End-to-end test harness for smtplab: a real Postfix (with Dovecot for
+//! SASL) on a loopback port, the real `smtplab` bridge binary, and a native
+//! driver that runs the shared SMTP engine through the bridge's WebSocket.
+//!
+//! The test binaries live in `tests/e2e/`; see `tests/README.md` for what they
+//! need and how they run.
+//!
+//! # Layout
+//! - [`postfix`]: [`MailServer`], a throw-away Postfix + Dovecot instance.
+//! - [`bridge_process`]: [`Bridge`], the real `smtplab` binary as a child.
+//! - [`ws_driver`]: [`run_session`], the engine driven over the bridge.
+//! - `dovecot`: the auth-only Dovecot behind it.
+//! - [`fixture_error`]: [`FixtureError`], what can go wrong with the fixture.
+//! - `pidfile`, `program`, `token`: stopping detached daemons, finding
+//!   system programs, random tokens.
+
+pub mod bridge_process;
+mod dovecot;
+pub mod fixture_error;
+mod pidfile;
+pub mod postfix;
+mod program;
+mod token;
+pub mod ws_driver;
+
+pub use bridge_process::{Bridge, BridgeError};
+pub use postfix::{FixtureError, MailServer};
+pub use ws_driver::{run_session, DriverError, SessionReport};

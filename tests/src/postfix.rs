@@ -1,0 +1,357 @@
+//! A throw-away Postfix instance on a loopback high port, with its own
+//! Dovecot for SASL and a virtual mailbox domain delivering to Maildirs.
+//!
+//! Everything lives under one fresh directory in `/var/tmp` (Postfix insists
+//! that `maillog_file` lie under `/var`): config, queue, data, logs, Dovecot's
+//! sockets and the mailboxes. Nothing under `/etc` is touched, so a system
+//! Postfix keeps running undisturbed, and several instances run side by side
+//! (own port, directories, Dovecot `base_dir`, `syslog_name`). The configs are
+//! the templates in `tests/fixtures/`; mail for other domains goes to Postfix's
+//! `error` transport, and DNS lookups are off, so nothing leaves loopback.
+
+use std::fs;
+use std::io::{self, BufRead, BufReader};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+use crate::dovecot::{self, DovecotAuth};
+pub use crate::fixture_error::FixtureError;
+use crate::{pidfile, program, token};
+
+/// The virtual mailbox domain the instance accepts mail for.
+pub const DOMAIN: &str = "smtplab.test";
+/// The user that can authenticate (and receive mail).
+pub const USER: &str = "alice@smtplab.test";
+/// A second mailbox, the usual recipient in tests.
+pub const OTHER_USER: &str = "bob@smtplab.test";
+
+/// Debian's `nobody`/`nogroup`: the owner of delivered mail. The virtual
+/// delivery agent refuses root, and `nobody` owns nothing else.
+const MAIL_ID: u32 = 65_534;
+/// How long Postfix gets from `postfix start` to a 220 greeting.
+const GREETING_TIMEOUT: Duration = Duration::from_secs(30);
+/// How often a port race (another process took the probed port) is retried.
+const START_ATTEMPTS: usize = 3;
+
+const MAIN_CF: &str = include_str!("../fixtures/main.cf");
+const MASTER_CF: &str = include_str!("../fixtures/master.cf");
+const DOVECOT_CONF: &str = include_str!("../fixtures/dovecot.conf");
+
+/// A running Postfix + Dovecot pair; stopped and deleted on drop.
+#[derive(Debug)]
+pub struct MailServer {
+    /// The loopback port of the smtpd listener.
+    port: u16,
+    /// The password of [`USER`], random per instance.
+    password: String,
+    /// Path of the `postfix` binary, to stop the instance.
+    postfix_bin: PathBuf,
+    /// Set once `postfix start` succeeded; cleared when stopped.
+    postfix_running: bool,
+    /// Dropped after Postfix is stopped (field order is drop order).
+    dovecot: Option<DovecotAuth>,
+    /// Removed last, once nothing writes to it any more.
+    base: TempDir,
+}
+
+impl MailServer {
+    /// Creates a fresh instance and waits until it greets with 220.
+    ///
+    /// # Errors
+    /// A [`FixtureError`] naming what is missing or what failed, with logs.
+    pub fn start() -> Result<Self, FixtureError> {
+        let postfix_bin = require("postfix", "postfix")?;
+        let dovecot_bin = require("dovecot", "dovecot-core")?;
+        let uid = effective_uid();
+        if uid != 0 {
+            return Err(FixtureError::NotRoot { uid });
+        }
+        let mut attempt = 1;
+        loop {
+            match Self::start_once(&postfix_bin, &dovecot_bin) {
+                Err(FixtureError::PostfixStart { detail })
+                    if detail.contains("in use") && attempt < START_ATTEMPTS =>
+                {
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn start_once(postfix_bin: &Path, dovecot_bin: &Path) -> Result<Self, FixtureError> {
+        let port = free_port()?;
+        let base = tempfile::Builder::new()
+            .prefix("smtplab-test-")
+            .tempdir_in("/var/tmp")
+            .map_err(|e| FixtureError::io("create a temp dir in /var/tmp", e))?;
+        let password =
+            token::random_hex(12).map_err(|e| FixtureError::io("read /dev/urandom", e))?;
+        write_config(base.path(), port, &password)?;
+        let mut server = Self {
+            port,
+            password,
+            postfix_bin: postfix_bin.to_path_buf(),
+            postfix_running: false,
+            dovecot: None,
+            base,
+        };
+        let base = server.base.path();
+        server.dovecot = Some(DovecotAuth::start(
+            dovecot_bin,
+            &base.join("dovecot/dovecot.conf"),
+            &dovecot::run_dir(base),
+            &base.join("log/dovecot.log"),
+        )?);
+        let (status, output) = program::run_starter(
+            Command::new(postfix_bin)
+                .arg("-c")
+                .arg(base.join("etc"))
+                .arg("start"),
+            &base.join("log/postfix.start"),
+        )
+        .map_err(|e| FixtureError::io("run postfix start", e))?;
+        if !status.success() {
+            return Err(FixtureError::PostfixStart {
+                detail: format!(
+                    "{status}: {output}\npostfix log tail:\n{}",
+                    server.log_tail(20)
+                ),
+            });
+        }
+        server.postfix_running = true;
+        server.wait_for_greeting()?;
+        Ok(server)
+    }
+
+    /// The smtpd address, `127.0.0.1:PORT`.
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
+    }
+
+    /// The smtpd port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The user that can authenticate, [`USER`].
+    pub fn user(&self) -> &str {
+        USER
+    }
+
+    /// The password of [`USER`].
+    pub fn password(&self) -> &str {
+        &self.password
+    }
+
+    /// The accepted mail domain, [`DOMAIN`].
+    pub fn domain(&self) -> &str {
+        DOMAIN
+    }
+
+    /// The instance's base directory (config, queue, logs, mail).
+    pub fn base_dir(&self) -> &Path {
+        self.base.path()
+    }
+
+    /// The last `lines` lines of the Postfix log, for failure messages.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = fs::read_to_string(self.base.path().join("log/postfix.log")).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// Polls the Maildir `new/` directory of `mailbox` (an address of
+    /// [`DOMAIN`] or its local part) until a message containing `needle`
+    /// arrives, and returns that message's raw text.
+    ///
+    /// # Errors
+    /// [`FixtureError::MessageTimeout`] when none arrives within `timeout`.
+    pub fn wait_for_message(
+        &self,
+        mailbox: &str,
+        needle: &str,
+        timeout: Duration,
+    ) -> Result<String, FixtureError> {
+        let local = mailbox.split('@').next().unwrap_or(mailbox);
+        let dir = self
+            .base
+            .path()
+            .join("mail")
+            .join(DOMAIN)
+            .join(local)
+            .join("new");
+        let start = Instant::now();
+        loop {
+            if let Ok(entries) = fs::read_dir(&dir) {
+                for entry in entries.flatten() {
+                    if let Ok(text) = fs::read_to_string(entry.path()) {
+                        if text.contains(needle) {
+                            return Ok(text);
+                        }
+                    }
+                }
+            }
+            if start.elapsed() >= timeout {
+                return Err(FixtureError::MessageTimeout {
+                    mailbox: mailbox.to_owned(),
+                    needle: needle.to_owned(),
+                    waited: start.elapsed(),
+                    log: self.log_tail(20),
+                });
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Connects until smtpd sends a complete 220 reply.
+    fn wait_for_greeting(&self) -> Result<(), FixtureError> {
+        let addr = self.addr();
+        let deadline = Instant::now() + GREETING_TIMEOUT;
+        let mut last = String::from("never connected");
+        while Instant::now() < deadline {
+            match read_greeting(addr) {
+                Ok(line) if line.starts_with("220 ") => return Ok(()),
+                Ok(line) => last = format!("unexpected greeting {line:?}"),
+                Err(e) => last = e.to_string(),
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        Err(FixtureError::NoGreeting {
+            addr,
+            detail: format!("{last}\npostfix log tail:\n{}", self.log_tail(20)),
+        })
+    }
+
+    fn stop_postfix(&mut self) {
+        if !std::mem::take(&mut self.postfix_running) {
+            return;
+        }
+        let etc = self.base.path().join("etc");
+        let master = pidfile::read_pid(&self.base.path().join("spool/pid/master.pid"));
+        let capture = self.base.path().join("log/postfix.stop");
+        let _ = program::run_starter(
+            Command::new(&self.postfix_bin)
+                .arg("-c")
+                .arg(&etc)
+                .arg("stop"),
+            &capture,
+        );
+        if let Some(pid) = master {
+            if !pidfile::wait_gone(pid, Duration::from_secs(10)) {
+                let _ = program::run_starter(
+                    Command::new(&self.postfix_bin)
+                        .arg("-c")
+                        .arg(&etc)
+                        .arg("abort"),
+                    &capture,
+                );
+                pidfile::wait_gone(pid, Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+impl Drop for MailServer {
+    fn drop(&mut self) {
+        self.stop_postfix();
+        // Dovecot, then the directory, go with the remaining fields.
+    }
+}
+
+/// Writes every config file and creates the directories Postfix does not
+/// create itself (it fills the queue directory and makes its data directory
+/// on start).
+fn write_config(base: &Path, port: u16, password: &str) -> Result<(), FixtureError> {
+    let io = |what: &str| {
+        let what = format!("{what} under {}", base.display());
+        move |e| FixtureError::io(what, e)
+    };
+    // Postfix and Dovecot drop privileges and must traverse the base dir.
+    fs::set_permissions(base, fs::Permissions::from_mode(0o755))
+        .map_err(io("chmod the base dir"))?;
+    for dir in ["etc", "log", "mail", "dovecot", "spool"] {
+        fs::create_dir_all(base.join(dir)).map_err(io("create a directory"))?;
+    }
+    std::os::unix::fs::chown(base.join("mail"), Some(MAIL_ID), Some(MAIL_ID))
+        .map_err(io("chown the mail dir"))?;
+    let name = format!("smtplab-{port}");
+    let render = |template: &str| {
+        template
+            .replace("@BASE@", &base.display().to_string())
+            .replace("@PORT@", &port.to_string())
+            .replace("@NAME@", &name)
+            .replace("@VUID@", &MAIL_ID.to_string())
+            .replace("@VGID@", &MAIL_ID.to_string())
+    };
+    let files = [
+        ("etc/main.cf", render(MAIN_CF)),
+        ("etc/master.cf", render(MASTER_CF)),
+        (
+            "etc/vmailbox",
+            format!("{USER} {DOMAIN}/alice/\n{OTHER_USER} {DOMAIN}/bob/\n"),
+        ),
+        ("dovecot/dovecot.conf", render(DOVECOT_CONF)),
+        ("dovecot/users", format!("{USER}:{{PLAIN}}{password}\n")),
+    ];
+    for (path, text) in files {
+        fs::write(base.join(path), text).map_err(io("write a config file"))?;
+    }
+    Ok(())
+}
+
+/// Asks the kernel for a free loopback port. Another process may take it
+/// before Postfix binds; [`MailServer::start`] retries that case.
+fn free_port() -> Result<u16, FixtureError> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .map_err(|e| FixtureError::io("bind a probe port on 127.0.0.1", e))?;
+    let port = listener
+        .local_addr()
+        .map_err(|e| FixtureError::io("read the probe port", e))?
+        .port();
+    Ok(port)
+}
+
+/// Reads the first complete reply line from a fresh connection.
+fn read_greeting(addr: SocketAddr) -> io::Result<String> {
+    let stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2))?;
+    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "closed before 220",
+            ));
+        }
+        // A multi-line greeting ends with "220 "; "220-" lines continue.
+        if !line.starts_with("220-") {
+            return Ok(line.trim_end().to_owned());
+        }
+    }
+}
+
+fn require(name: &'static str, package: &'static str) -> Result<PathBuf, FixtureError> {
+    program::find_program(name).ok_or(FixtureError::MissingProgram {
+        program: name,
+        package,
+    })
+}
+
+/// The effective uid, from `/proc/self/status` (std has no getuid).
+fn effective_uid() -> u32 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+            line.split_whitespace().nth(2)?.parse().ok()
+        })
+        .unwrap_or(u32::MAX)
+}

@@ -1,0 +1,286 @@
+//! A native driver of the shared SMTP engine over the bridge's WebSocket:
+//! the same role the browser hook plays, with tokio-tungstenite.
+//!
+//! The driver is deliberately dumb. It does the IO the engine asks for and
+//! nothing else: every SMTP decision is made by
+//! [`Session`](smtplab_shared::smtp::Session). Per the engine's calling
+//! contract, after every input it drains `poll_transmit` (one binary frame
+//! each, flushed before anything else is read), then `poll_event`, then
+//! re-arms the timer from `poll_timeout`.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use smtplab_shared::smtp::{Event, Outcome, Session, SessionSpec};
+use smtplab_shared::wire::{ClientMessage, ServerMessage};
+use tokio::time::{sleep_until, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+/// A whole run never takes longer than this, whatever the engine's own
+/// timeouts say; it turns a hang into a test failure.
+const RUN_LIMIT: Duration = Duration::from_secs(120);
+/// How long to wait for the bridge's `closed` after asking it to close.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// Everything a session produced.
+#[derive(Debug, Clone)]
+pub struct SessionReport {
+    /// Every engine event, in order (the last is [`Event::Finished`]).
+    pub events: Vec<Event>,
+    /// The outcome carried by [`Event::Finished`].
+    pub outcome: Outcome,
+    /// A readable transcript: `C: ` lines as the engine displays them
+    /// (secrets masked) and `S: ` lines as the server sent them.
+    pub transcript: Vec<String>,
+    /// Every control message the bridge sent, `hello` first.
+    pub bridge_messages: Vec<ServerMessage>,
+}
+
+/// Why a run ended without the engine finishing.
+#[derive(Debug, thiserror::Error)]
+pub enum DriverError {
+    /// The WebSocket could not be opened or broke.
+    #[error("websocket: {0}")]
+    WebSocket(#[from] tokio_tungstenite::tungstenite::Error),
+    /// The bridge sent something other than the protocol allows.
+    #[error("bridge protocol: {0}")]
+    Protocol(String),
+    /// The WebSocket ended and the engine still had not finished.
+    #[error("the websocket ended before the engine finished")]
+    Ended,
+    /// The run exceeded [`RUN_LIMIT`].
+    #[error("the session did not finish within {0:?}")]
+    Stalled(Duration),
+}
+
+/// Runs `spec` through the bridge at `bridge_url`, asking it to connect to
+/// `spec.host:spec.port`. The URL is either the WebSocket endpoint
+/// (`ws://HOST:PORT/ws?token=T`) or the page URL the bridge prints
+/// (`http://HOST:PORT/?token=T`), which [`ws_endpoint`] turns into the former.
+///
+/// # Errors
+/// A [`DriverError`] when the engine could not be brought to its
+/// `Finished` event; SMTP failures are not errors but the outcome's verdict.
+pub async fn run_session(
+    bridge_url: &str,
+    spec: SessionSpec,
+) -> Result<SessionReport, DriverError> {
+    let ws_url = ws_endpoint(bridge_url);
+    match tokio::time::timeout(RUN_LIMIT, drive(&ws_url, spec)).await {
+        Ok(result) => result,
+        Err(_) => Err(DriverError::Stalled(RUN_LIMIT)),
+    }
+}
+
+/// The WebSocket endpoint for a bridge URL: `http://HOST:PORT/?token=T`
+/// becomes `ws://HOST:PORT/ws?token=T` (`https` becomes `wss`); a `ws://` or
+/// `wss://` URL is returned as it is.
+pub fn ws_endpoint(bridge_url: &str) -> String {
+    let (scheme, rest) = if let Some(rest) = bridge_url.strip_prefix("http://") {
+        ("ws", rest)
+    } else if let Some(rest) = bridge_url.strip_prefix("https://") {
+        ("wss", rest)
+    } else {
+        return bridge_url.to_owned();
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let token = rest
+        .split_once('?')
+        .map(|(_, query)| query.split('#').next().unwrap_or_default())
+        .and_then(|query| {
+            query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("token="))
+        });
+    match token {
+        Some(token) => format!("{scheme}://{authority}/ws?token={token}"),
+        None => format!("{scheme}://{authority}/ws"),
+    }
+}
+
+async fn drive(ws_url: &str, spec: SessionSpec) -> Result<SessionReport, DriverError> {
+    let start = Instant::now();
+    let (ws, _response) = tokio_tungstenite::connect_async(ws_url).await?;
+    let (mut sink, mut stream) = ws.split();
+    let mut run = Run {
+        events: Vec::new(),
+        outcome: None,
+        transcript: Vec::new(),
+        bridge_messages: Vec::new(),
+    };
+
+    match next_control(&mut stream).await? {
+        hello @ ServerMessage::Hello { .. } => run.bridge_messages.push(hello),
+        other => {
+            return Err(DriverError::Protocol(format!(
+                "expected hello, got {other:?}"
+            )))
+        }
+    }
+    let connect = ClientMessage::Connect {
+        host: spec.host.clone(),
+        port: spec.port,
+        timeout_ms: None,
+    };
+    sink.send(Message::text(connect.encode())).await?;
+
+    let mut session = Session::new(spec);
+    let mut ws_open = true;
+    while !session.is_finished() {
+        if !ws_open && session.poll_timeout().is_none() {
+            // Nothing can wake the engine any more.
+            return Err(DriverError::Ended);
+        }
+        let deadline = session.poll_timeout().map(|d| start + d);
+        let timer = async {
+            match deadline {
+                Some(at) => sleep_until(at).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            frame = stream.next(), if ws_open => {
+                let now = start.elapsed();
+                match frame {
+                    Some(Ok(Message::Binary(bytes))) => session.handle_input(now, &bytes),
+                    Some(Ok(Message::Text(text))) => {
+                        let message = ServerMessage::decode(text.as_str())
+                            .map_err(|e| DriverError::Protocol(e.to_string()))?;
+                        match &message {
+                            ServerMessage::Connected { .. } => session.handle_connected(now),
+                            ServerMessage::Closed { .. } => session.handle_closed(now),
+                            ServerMessage::Error { code, message } => {
+                                session.abort(now, format!("bridge error {}: {message}", code.as_str()));
+                            }
+                            ServerMessage::Hello { .. } => {
+                                return Err(DriverError::Protocol("a second hello".into()));
+                            }
+                        }
+                        run.bridge_messages.push(message);
+                    }
+                    Some(Ok(Message::Close(_))) | None => {
+                        ws_open = false;
+                        session.handle_closed(now);
+                    }
+                    // Pings are answered by tungstenite itself.
+                    Some(Ok(_)) => {}
+                    Some(Err(e)) => return Err(e.into()),
+                }
+            }
+            () = timer => session.handle_timeout(start.elapsed()),
+        }
+        while let Some(bytes) = session.poll_transmit() {
+            if ws_open {
+                sink.send(Message::binary(bytes)).await?;
+            }
+        }
+        while let Some(event) = session.poll_event() {
+            run.record(event);
+        }
+    }
+
+    if ws_open {
+        close(&mut sink, &mut stream, &mut run).await;
+    }
+    let outcome = run.outcome.take().ok_or(DriverError::Ended)?;
+    Ok(SessionReport {
+        events: run.events,
+        outcome,
+        transcript: run.transcript,
+        bridge_messages: run.bridge_messages,
+    })
+}
+
+/// What a run has gathered so far.
+struct Run {
+    events: Vec<Event>,
+    outcome: Option<Outcome>,
+    transcript: Vec<String>,
+    bridge_messages: Vec<ServerMessage>,
+}
+
+impl Run {
+    fn record(&mut self, event: Event) {
+        match &event {
+            Event::Sent { line, .. } => self.transcript.push(format!("C: {}", line.display)),
+            Event::Reply { reply, .. } => {
+                self.transcript
+                    .extend(reply.lines.iter().map(|line| format!("S: {line}")));
+            }
+            Event::Finished(outcome) => self.outcome = Some(outcome.clone()),
+            _ => {}
+        }
+        self.events.push(event);
+    }
+}
+
+/// After `Finished`: asks the bridge to close the TCP side, waits briefly
+/// for its `closed`, then closes the WebSocket. Failures here do not change
+/// the outcome, so they are only recorded as far as they got.
+async fn close<S, R>(sink: &mut S, stream: &mut R, run: &mut Run)
+where
+    S: futures_util::Sink<Message, Error = tokio_tungstenite::tungstenite::Error> + Unpin,
+    R: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    if sink
+        .send(Message::text(ClientMessage::Close.encode()))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    let wait = async {
+        while let Some(Ok(frame)) = stream.next().await {
+            if let Message::Text(text) = frame {
+                if let Ok(message) = ServerMessage::decode(text.as_str()) {
+                    let closed = matches!(message, ServerMessage::Closed { .. });
+                    run.bridge_messages.push(message);
+                    if closed {
+                        break;
+                    }
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_WAIT, wait).await;
+    let _ = sink.send(Message::Close(None)).await;
+}
+
+/// The next control (text) message; the bridge sends nothing else first.
+async fn next_control<R>(stream: &mut R) -> Result<ServerMessage, DriverError>
+where
+    R: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
+    loop {
+        match stream.next().await {
+            Some(Ok(Message::Text(text))) => {
+                return ServerMessage::decode(text.as_str())
+                    .map_err(|e| DriverError::Protocol(e.to_string()));
+            }
+            Some(Ok(Message::Binary(_))) => {
+                return Err(DriverError::Protocol("binary frame before hello".into()));
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(e.into()),
+            None => return Err(DriverError::Ended),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_urls_become_websocket_endpoints() {
+        assert_eq!(
+            ws_endpoint("http://127.0.0.1:4321/?token=ab12"),
+            "ws://127.0.0.1:4321/ws?token=ab12"
+        );
+        assert_eq!(
+            ws_endpoint("https://[::1]:8443/?x=1&token=t"),
+            "wss://[::1]:8443/ws?token=t"
+        );
+        assert_eq!(ws_endpoint("ws://h:1/ws?token=t"), "ws://h:1/ws?token=t");
+    }
+}
