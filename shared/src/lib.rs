@@ -9,6 +9,9 @@
 //! - [`wire`]: the bridge wire protocol (JSON control messages).
 //! - [`smtp`]: SMTP replies, capabilities, commands, credentials,
 //!   explanations, the session spec and the session engine.
+//! - [`tls`]: sans-IO TLS under the engine (STARTTLS and implicit TLS):
+//!   the driver's provider and clock, verification, the TLS report.
 
 pub mod smtp;
+pub mod tls;
 pub mod wire;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use smtplab_shared::smtp::{
     AuthMechanism, AuthSpec, Event, FailReason, Outcome, Session, SessionSpec, Stage, Step,
-    Timeouts, Verdict,
+    Timeouts, TlsMode, Verdict,
 };
 
 const SEED_EHLO: &str = include_str!("vectors/seed_ehlo.txt");
@@ -154,6 +154,7 @@ fn seed_spec() -> SessionSpec {
         message: "Subject: test\n\nHello Ted.\n.hidden dot".into(),
         stop_after: Stage::Data,
         timeouts: Timeouts::default(),
+        tls: TlsMode::None,
     }
 }
 

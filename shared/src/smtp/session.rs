@@ -1,10 +1,11 @@
 //! The sans-IO SMTP session engine: it sequences one test session (greeting,
-//! EHLO/HELO, AUTH, MAIL, RCPT, DATA, QUIT) from bytes and times its driver
-//! passes in, and hands back bytes to send and events to show.
+//! EHLO/HELO, STARTTLS, AUTH, MAIL, RCPT, DATA, QUIT) from bytes and times
+//! its driver passes in, and hands back bytes to send and events to show.
 
 mod event;
 mod flow;
 mod outcome;
+mod tls;
 
 use std::collections::VecDeque;
 use std::mem;
@@ -16,7 +17,9 @@ pub use outcome::{FailReason, Outcome, StepTiming, Verdict};
 use super::capability::Capabilities;
 use super::command::Command;
 use super::reply::{Reply, ReplyParser};
-use super::spec::SessionSpec;
+use super::spec::{SessionSpec, TlsMode};
+use crate::tls::channel::TlsChannel;
+use crate::tls::{TlsContext, TlsReport};
 
 /// Largest byte buffer one [`Session::poll_transmit`] returns; a long
 /// message is split so each piece fits a WebSocket frame the bridge accepts.
@@ -47,8 +50,21 @@ enum State {
     Message,
     /// QUIT sent; the verdict is already known.
     Quitting(Verdict),
+    /// STARTTLS sent, waiting for its 220.
+    StartTls,
+    /// The TLS handshake is running; then comes what the value says.
+    Handshake(AfterHandshake),
     /// `Finished` was emitted; input is ignored.
     Finished,
+}
+
+/// What follows a finished TLS handshake.
+#[derive(Debug, Clone, Copy)]
+enum AfterHandshake {
+    /// Implicit TLS: wait for the 220 greeting.
+    Greeting,
+    /// STARTTLS: EHLO again (RFC 3207 §4.2).
+    Ehlo,
 }
 
 /// Which AUTH LOGIN line is waiting for its reply.
@@ -92,6 +108,21 @@ enum LoginRound {
 /// before `Finished`. A 421, a timeout, a close, garbage bytes or an
 /// unsolicited reply finish at once, without QUIT. An invalid spec finishes
 /// at `handle_connected` with [`FailReason::Aborted`].
+///
+/// # TLS
+/// With [`SessionSpec::tls`] other than [`TlsMode::None`] the session must
+/// be made with [`with_tls`](Self::with_tls) (else it finishes with
+/// [`FailReason::Aborted`] at `handle_connected`). The engine then does the
+/// TLS itself: once TLS starts, `handle_input` takes ciphertext and
+/// `poll_transmit` returns ciphertext, so the driver and the bridge carry
+/// opaque bytes and nothing else changes for them. STARTTLS runs after
+/// EHLO (as [`Step::StartTls`]); on its 220 the handshake starts, any
+/// plaintext after the 220 is dropped ([`Event::PlaintextDiscarded`]), and
+/// after the handshake ([`Event::TlsEstablished`]) EHLO is sent again and
+/// its capabilities replace the first ones. Implicit TLS does the
+/// handshake within [`Step::Connect`], before the greeting. A certificate
+/// that does not verify ends the session with [`FailReason::Tls`] unless
+/// verification was turned off; a failed handshake finishes without QUIT.
 #[derive(Debug)]
 pub struct Session {
     /// What to do.
@@ -114,6 +145,16 @@ pub struct Session {
     capabilities: Option<Capabilities>,
     /// The text of the final 250 after the message.
     queue_id: Option<String>,
+    /// The driver's TLS setup; required for any [`TlsMode`] but `None`.
+    tls_context: Option<TlsContext>,
+    /// The TLS connection, from the start of the handshake on.
+    tls: Option<TlsChannel>,
+    /// What the handshake established (or, failed, what was known).
+    tls_report: Option<TlsReport>,
+    /// STARTTLS was tried or decided against; never again this session.
+    tls_settled: bool,
+    /// The latest `now` passed in, for failures found while polling.
+    last_now: Duration,
 }
 
 impl Session {
@@ -130,7 +171,31 @@ impl Session {
             steps: Vec::new(),
             capabilities: None,
             queue_id: None,
+            tls_context: None,
+            tls: None,
+            tls_report: None,
+            tls_settled: false,
+            last_now: Duration::ZERO,
         }
+    }
+
+    /// A session that can run TLS (as `spec.tls` says) with the driver's
+    /// provider, clock and trust anchors.
+    pub fn with_tls(spec: SessionSpec, tls: TlsContext) -> Self {
+        let mut session = Self::new(spec);
+        session.tls_context = Some(tls);
+        session
+    }
+
+    /// True once the TLS handshake has finished: everything sent and
+    /// received from then on is encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| !t.is_handshaking())
+    }
+
+    /// What the TLS handshake established, once it finished.
+    pub fn tls_report(&self) -> Option<&TlsReport> {
+        self.tls_report.as_ref()
     }
 
     /// The spec this session runs.
@@ -144,6 +209,7 @@ impl Session {
         if !matches!(self.state, State::Idle) {
             return;
         }
+        self.last_now = now;
         self.start_step(now, Step::Connect);
         if let Err(e) = self.spec.validate() {
             self.fail_now(
@@ -152,18 +218,37 @@ impl Session {
             );
             return;
         }
+        if self.spec.tls != TlsMode::None && self.tls_context.is_none() {
+            let why = "TLS was asked for but the driver gave no TLS context (Session::with_tls)";
+            self.fail_now(now, FailReason::Aborted(why.to_owned()));
+            return;
+        }
         self.state = State::Greeting;
         self.deadline = Some(now + Duration::from_millis(self.spec.timeouts.greeting_ms));
+        if self.spec.tls == TlsMode::Implicit {
+            self.tls_settled = true;
+            self.begin_handshake(now, AfterHandshake::Greeting);
+        }
     }
 
-    /// Server bytes, in any chunking. Input before `handle_connected`
-    /// implies the connection is up.
+    /// Server bytes, in any chunking (ciphertext once TLS has started).
+    /// Input before `handle_connected` implies the connection is up.
     pub fn handle_input(&mut self, now: Duration, bytes: &[u8]) {
         match self.state {
             State::Finished => return,
             State::Idle => self.handle_connected(now),
             _ => {}
         }
+        self.last_now = now;
+        if self.tls.is_some() {
+            self.handle_ciphertext(now, bytes);
+        } else {
+            self.handle_plaintext(now, bytes);
+        }
+    }
+
+    /// SMTP bytes from the server, straight off the wire or decrypted.
+    fn handle_plaintext(&mut self, now: Duration, bytes: &[u8]) {
         self.parser.push(bytes);
         while !self.is_finished() {
             match self.parser.next_reply() {
@@ -184,6 +269,7 @@ impl Session {
 
     /// Call when `now >= poll_timeout()`; earlier calls do nothing.
     pub fn handle_timeout(&mut self, now: Duration) {
+        self.last_now = self.last_now.max(now);
         if self.deadline.is_some_and(|deadline| now >= deadline) {
             self.fail_now(now, FailReason::Timeout);
         }
@@ -197,10 +283,15 @@ impl Session {
         }
     }
 
-    /// The next bytes to write to the socket, in order.
+    /// The next bytes to write to the socket, in order (ciphertext once
+    /// TLS has started), at most [`MAX_TRANSMIT_BYTES`] each.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.transmits.pop_front()
+        if self.tls.is_some() {
+            self.poll_ciphertext()
+        } else {
+            self.transmits.pop_front()
+        }
     }
 
     /// The next event to show, in order.
@@ -319,6 +410,7 @@ impl Session {
             queue_id: self.queue_id.take(),
             capabilities: self.capabilities.take(),
             steps: mem::take(&mut self.steps),
+            tls: self.tls_report.take(),
         };
         self.events.push_back(Event::Finished(outcome));
     }

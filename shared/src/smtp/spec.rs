@@ -30,6 +30,30 @@ pub struct SessionSpec {
     /// How long to wait for the server.
     #[serde(default)]
     pub timeouts: Timeouts,
+    /// Whether and how to use TLS; the certificate is checked against
+    /// `host`. Anything but [`TlsMode::None`] needs a session made with
+    /// [`Session::with_tls`](super::Session::with_tls).
+    #[serde(default)]
+    pub tls: TlsMode,
+}
+
+/// Whether and how the session uses TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsMode {
+    /// Plaintext throughout.
+    #[default]
+    None,
+    /// STARTTLS after EHLO, then EHLO again (RFC 3207); the session fails
+    /// if the server does not offer it or refuses it.
+    /// <https://www.rfc-editor.org/rfc/rfc3207>
+    StartTls,
+    /// STARTTLS when EHLO offers it; otherwise (or if it is refused with a
+    /// 4xx/5xx) go on in plaintext and say so in an event.
+    StartTlsIfOffered,
+    /// TLS from the first byte (submissions over TLS, port 465; RFC 8314).
+    /// <https://www.rfc-editor.org/rfc/rfc8314#section-3>
+    Implicit,
 }
 
 /// How to authenticate.
@@ -280,6 +304,7 @@ mod tests {
             message: "Subject: hi\r\n\r\nhello\r\n".into(),
             stop_after: Stage::Data,
             timeouts: Timeouts::default(),
+            tls: TlsMode::None,
         }
     }
 
@@ -296,6 +321,14 @@ mod tests {
             }
         );
         assert_eq!(spec.auth, None);
+        assert_eq!(spec.tls, TlsMode::None);
+        let json = r#"{"host":"h","port":465,"ehlo_name":"e","mail_from":"a@b","rcpt_to":["c@d"],"message":"m","tls":"implicit"}"#;
+        let spec: SessionSpec = serde_json::from_str(json).expect("valid spec");
+        assert_eq!(spec.tls, TlsMode::Implicit);
+        assert_eq!(
+            serde_json::to_value(TlsMode::StartTlsIfOffered).expect("serializes"),
+            "start_tls_if_offered"
+        );
         let json = r#"{"host":"h","port":25,"ehlo_name":"e","mail_from":"a@b","rcpt_to":["c@d"],"message":"m",
             "auth":{"mechanism":"login","username":"u","password":"p"},"stop_after":"rcpt","timeouts":{"reply_ms":5}}"#;
         let spec: SessionSpec = serde_json::from_str(json).expect("valid spec");

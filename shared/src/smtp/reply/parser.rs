@@ -118,6 +118,15 @@ impl ReplyParser {
         *self = Self::default();
     }
 
+    /// Takes the bytes received but not yet consumed (after the last
+    /// complete reply) and resets the parser. The session uses it to
+    /// discard plaintext that follows the 220 to STARTTLS.
+    pub fn take_buffered(&mut self) -> Vec<u8> {
+        let buf = std::mem::take(&mut self.buf);
+        self.reset();
+        buf
+    }
+
     /// The next complete reply, or `Ok(None)` if more bytes are needed.
     ///
     /// # Errors
@@ -247,6 +256,17 @@ mod tests {
     use super::*;
     #[cfg(all(target_family = "wasm", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn take_buffered_returns_what_follows_the_last_reply() {
+        let mut parser = ReplyParser::new();
+        parser.push(b"220 2.0.0 Ready\r\n250-injected\r\n250 x");
+        let reply = parser.next_reply().expect("valid").expect("complete");
+        assert_eq!(reply.code.as_u16(), 220);
+        assert_eq!(parser.take_buffered(), b"250-injected\r\n250 x".to_vec());
+        assert!(!parser.has_partial());
+        assert_eq!(parser.next_reply(), Ok(None));
+    }
 
     fn parse_all(input: &[u8]) -> Vec<Result<Reply, ParseError>> {
         let mut parser = ReplyParser::new();

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::outcome::Outcome;
 use crate::smtp::reply::Reply;
+use crate::tls::TlsReport;
 
 /// One command/reply exchange of a session (or the greeting, or the message).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -31,6 +32,9 @@ pub enum Step {
     Message,
     /// `QUIT`.
     Quit,
+    /// `STARTTLS`, its 220 and the TLS handshake (RFC 3207). With implicit
+    /// TLS the handshake is part of [`Step::Connect`] instead.
+    StartTls,
 }
 
 impl fmt::Display for Step {
@@ -45,6 +49,7 @@ impl fmt::Display for Step {
             Self::Data => f.write_str("DATA"),
             Self::Message => f.write_str("message"),
             Self::Quit => f.write_str("QUIT"),
+            Self::StartTls => f.write_str("STARTTLS"),
         }
     }
 }
@@ -114,6 +119,31 @@ pub enum Event {
         ok: bool,
         /// Time from `StepStarted` to now.
         elapsed: Duration,
+    },
+    /// The TLS handshake finished (after STARTTLS, or at connect for
+    /// implicit TLS). Every [`Event::Sent`] and [`Event::Reply`] after this
+    /// one travelled encrypted; every one before it in plaintext. With
+    /// verification skipped, the report's `verification` says what the
+    /// check would have found.
+    TlsEstablished(TlsReport),
+    /// STARTTLS was wanted "if offered" but is not available (not
+    /// advertised, or refused with 4xx/5xx): the session goes on in
+    /// plaintext.
+    TlsSkipped {
+        /// Why, fit to show the user.
+        reason: String,
+    },
+    /// Plaintext that arrived after the 220 to STARTTLS, before the
+    /// handshake, was thrown away unread: a server may not send anything
+    /// there, so it is likely injected by a man in the middle (the client
+    /// side of CVE-2011-0411).
+    PlaintextDiscarded {
+        /// The step it arrived in ([`Step::StartTls`]).
+        step: Step,
+        /// How many bytes were dropped.
+        bytes: usize,
+        /// The start of them, lossily decoded, for the transcript.
+        text: String,
     },
     /// The session is over; always the last event, emitted once. The driver
     /// closes the connection now.

@@ -75,9 +75,11 @@ impl Session {
                 self.queue_id = Some(reply.text());
                 self.step_done(now, reply, Stage::Data);
             }
+            (State::StartTls, _) => self.on_starttls_reply(now, reply),
             (State::Quitting(verdict), code) => {
                 self.push_reply(now, step, reply, code == 221);
                 self.finish_step(now, code == 221);
+                self.close_tls();
                 self.finish(verdict);
             }
             (_, _) => {
@@ -100,8 +102,13 @@ impl Session {
         self.advance(now, stage);
     }
 
-    /// `done` succeeded: start the next stage, or QUIT if `stop_after` is reached.
-    fn advance(&mut self, now: Duration, done: Stage) {
+    /// `done` succeeded: start the next stage, or QUIT if `stop_after` is
+    /// reached. STARTTLS belongs to the EHLO stage: it runs (with its second
+    /// EHLO) even when the session stops after EHLO.
+    pub(super) fn advance(&mut self, now: Duration, done: Stage) {
+        if done == Stage::Ehlo && self.start_tls_if_wanted(now) {
+            return;
+        }
         if done >= self.spec.stop_after {
             let verdict = if done == Stage::Data {
                 Verdict::Delivered
@@ -172,7 +179,7 @@ impl Session {
         self.await_reply(now, State::Message);
     }
 
-    fn start_quit(&mut self, now: Duration, verdict: Verdict) {
+    pub(super) fn start_quit(&mut self, now: Duration, verdict: Verdict) {
         self.start_step(now, Step::Quit);
         self.send(now, State::Quitting(verdict), Command::Quit);
     }

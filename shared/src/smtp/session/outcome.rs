@@ -9,6 +9,7 @@ use super::event::Step;
 use crate::smtp::capability::Capabilities;
 use crate::smtp::reply::Reply;
 use crate::smtp::spec::Stage;
+use crate::tls::{TlsFailure, TlsReport};
 
 /// The summary of a finished session, carried by
 /// [`Event::Finished`](super::Event::Finished).
@@ -23,6 +24,25 @@ pub struct Outcome {
     pub capabilities: Option<Capabilities>,
     /// Every step that started, in order, with its duration.
     pub steps: Vec<StepTiming>,
+    /// The TLS facts when a handshake started: after success as in
+    /// [`Event::TlsEstablished`](super::Event::TlsEstablished) (check
+    /// `verification` for "skipped"), after a failed handshake what was
+    /// known (the chain, what the check found). `None` in plaintext.
+    #[serde(default)]
+    pub tls: Option<TlsReport>,
+}
+
+impl Outcome {
+    /// The certificate problem the session went on despite (verification
+    /// skipped by the user), if any.
+    pub fn unverified_tls(&self) -> Option<&TlsFailure> {
+        let verification = self.tls.as_ref()?.verification.as_ref()?;
+        if verification.enforced {
+            None
+        } else {
+            verification.problem.as_ref()
+        }
+    }
 }
 
 /// How long one step took.
@@ -87,6 +107,9 @@ pub enum FailReason {
     /// The driver gave up: connect failed, the user cancelled, or the spec
     /// was invalid.
     Aborted(String),
+    /// TLS failed: STARTTLS required but not offered, the certificate did
+    /// not verify (with verification on), or the handshake broke.
+    Tls(TlsFailure),
 }
 
 impl fmt::Display for FailReason {
@@ -103,6 +126,7 @@ impl fmt::Display for FailReason {
             Self::ConnectionClosed => f.write_str("the connection closed"),
             Self::Protocol(why) => write!(f, "protocol error: {why}"),
             Self::Aborted(why) => write!(f, "aborted: {why}"),
+            Self::Tls(failure) => write!(f, "TLS: {failure}"),
         }
     }
 }

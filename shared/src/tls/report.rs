@@ -1,0 +1,332 @@
+//! What the user sees about TLS: the negotiated parameters, the server's
+//! certificate chain and what the verification found ([`TlsReport`]).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::extensions::GeneralName;
+use x509_parser::oid_registry::Oid;
+use x509_parser::prelude::FromDer;
+
+use super::channel::TlsChannel;
+use super::failure::{classify, TlsFailure};
+
+/// What the certificate verification found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    /// False when the user chose "continue without verification".
+    pub enforced: bool,
+    /// `None` when the chain leads to a trusted CA, is valid now and names
+    /// the host; otherwise what is wrong (with `enforced` false, what the
+    /// check would have stopped the session for).
+    pub problem: Option<TlsFailure>,
+}
+
+impl Verification {
+    /// The certificate verified.
+    pub fn is_trusted(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+impl fmt::Display for Verification {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.problem, self.enforced) {
+            (None, true) => f.write_str("certificate verified"),
+            (None, false) => {
+                f.write_str("verification skipped; the certificate would have verified")
+            }
+            (Some(p), true) => write!(f, "verification failed: {p}"),
+            (Some(p), false) => {
+                write!(
+                    f,
+                    "NOT verified (verification skipped); it would have failed: {p}"
+                )
+            }
+        }
+    }
+}
+
+/// One certificate of the server's chain, for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertInfo {
+    /// Subject distinguished name, e.g. `CN=mx.example.com`.
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Subject alternative names, as `DNS:…`, `IP:…`, `email:…`, `URI:…`.
+    pub sans: Vec<String>,
+    /// Start of validity, `YYYY-MM-DD HH:MM:SS UTC`.
+    pub not_before: String,
+    /// End of validity, `YYYY-MM-DD HH:MM:SS UTC`.
+    pub not_after: String,
+    /// Start of validity, UNIX seconds.
+    pub not_before_unix: i64,
+    /// End of validity, UNIX seconds.
+    pub not_after_unix: i64,
+    /// Whole days from the check time to `not_after` (negative once
+    /// expired); `None` without a clock.
+    pub days_left: Option<i64>,
+    /// `RSA`, `EC P-256`, `EC P-384`, `Ed25519`, … or the algorithm OID.
+    pub key_type: String,
+    /// Key size in bits, when known.
+    pub key_bits: Option<u32>,
+    /// SHA-256 of the DER, as colon-separated upper-case hex (as OpenSSL).
+    pub sha256: String,
+    /// Subject and issuer are the same name.
+    pub self_issued: bool,
+    /// Set when the DER could not be parsed; then only `sha256` is real.
+    pub parse_error: Option<String>,
+}
+
+impl CertInfo {
+    /// Reads one DER certificate; `now_unix` gives `days_left`.
+    pub fn from_der(der: &[u8], now_unix: Option<u64>) -> Self {
+        let sha256 = fingerprint(der);
+        match X509Certificate::from_der(der) {
+            Ok((_, cert)) => Self::from_parsed(&cert, sha256, now_unix),
+            Err(e) => Self {
+                subject: String::new(),
+                issuer: String::new(),
+                sans: Vec::new(),
+                not_before: String::new(),
+                not_after: String::new(),
+                not_before_unix: 0,
+                not_after_unix: 0,
+                days_left: None,
+                key_type: String::new(),
+                key_bits: None,
+                sha256,
+                self_issued: false,
+                parse_error: Some(e.to_string()),
+            },
+        }
+    }
+
+    fn from_parsed(cert: &X509Certificate<'_>, sha256: String, now_unix: Option<u64>) -> Self {
+        let not_before_unix = cert.validity().not_before.timestamp();
+        let not_after_unix = cert.validity().not_after.timestamp();
+        let sans = match cert.subject_alternative_name() {
+            Ok(Some(ext)) => ext.value.general_names.iter().filter_map(san).collect(),
+            _ => Vec::new(),
+        };
+        let (key_type, key_bits) = key_description(cert);
+        Self {
+            subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
+            sans,
+            not_before: format_unix(not_before_unix),
+            not_after: format_unix(not_after_unix),
+            not_before_unix,
+            not_after_unix,
+            days_left: now_unix
+                .and_then(|now| i64::try_from(now).ok())
+                .map(|now| (not_after_unix - now).div_euclid(86_400)),
+            key_type,
+            key_bits,
+            sha256,
+            self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
+            parse_error: None,
+        }
+    }
+}
+
+/// The TLS facts of one session, in [`Event::TlsEstablished`] and in the
+/// outcome (also after a failed handshake, with what was known).
+///
+/// [`Event::TlsEstablished`]: crate::smtp::Event::TlsEstablished
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsReport {
+    /// The name sent as SNI and checked against the certificate (the
+    /// spec's host; an IP literal is checked against IP SANs, no SNI).
+    pub server_name: String,
+    /// e.g. `TLSv1.3`; `None` if the handshake failed before it was agreed.
+    pub protocol: Option<String>,
+    /// e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher_suite: Option<String>,
+    /// e.g. `X25519`.
+    pub key_exchange: Option<String>,
+    /// The server's certificates as sent: its own first, then the
+    /// intermediates. Empty if none arrived.
+    pub chain: Vec<CertInfo>,
+    /// What the check found; `None` if the handshake failed before it.
+    pub verification: Option<Verification>,
+    /// The wall-clock time (UNIX seconds) validity was checked against.
+    pub checked_at_unix: Option<u64>,
+}
+
+/// The report for `channel`'s handshake so far.
+pub(crate) fn build_report(
+    channel: &TlsChannel,
+    server_name: &str,
+    enforced: bool,
+    unix_now: Option<u64>,
+) -> TlsReport {
+    let record = channel.check_record();
+    let checked_at_unix = record.as_ref().map(|r| r.now.as_secs()).or(unix_now);
+    let (chain, verification) = match &record {
+        Some(record) => (
+            record
+                .chain
+                .iter()
+                .map(|der| CertInfo::from_der(der, checked_at_unix))
+                .collect(),
+            Some(Verification {
+                enforced,
+                problem: record
+                    .result
+                    .as_ref()
+                    .err()
+                    .map(|e| classify(e, &record.chain, &[])),
+            }),
+        ),
+        None => (Vec::new(), None),
+    };
+    TlsReport {
+        server_name: server_name.to_owned(),
+        protocol: channel.protocol(),
+        cipher_suite: channel.cipher_suite(),
+        key_exchange: channel.key_exchange(),
+        chain,
+        verification,
+        checked_at_unix,
+    }
+}
+
+fn san(name: &GeneralName<'_>) -> Option<String> {
+    match name {
+        GeneralName::DNSName(dns) => Some(format!("DNS:{dns}")),
+        GeneralName::RFC822Name(mail) => Some(format!("email:{mail}")),
+        GeneralName::URI(uri) => Some(format!("URI:{uri}")),
+        GeneralName::IPAddress(bytes) => Some(match bytes.len() {
+            4 => {
+                let octets: [u8; 4] = (*bytes).try_into().ok()?;
+                format!("IP:{}", Ipv4Addr::from(octets))
+            }
+            16 => {
+                let octets: [u8; 16] = (*bytes).try_into().ok()?;
+                format!("IP:{}", Ipv6Addr::from(octets))
+            }
+            _ => format!("IP:{bytes:02x?}"),
+        }),
+        _ => None,
+    }
+}
+
+/// The key's type (with the curve for EC) and size in bits.
+fn key_description(cert: &X509Certificate<'_>) -> (String, Option<u32>) {
+    let spki = cert.public_key();
+    let bits = spki
+        .parsed()
+        .ok()
+        .map(|key| key.key_size())
+        .filter(|&n| n > 0)
+        .and_then(|n| u32::try_from(n).ok());
+    let algorithm = spki.algorithm.algorithm.to_id_string();
+    match algorithm.as_str() {
+        "1.2.840.113549.1.1.1" => ("RSA".to_owned(), bits),
+        "1.2.840.10045.2.1" => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .map(|p| Oid::new(Cow::Borrowed(p.data)).to_id_string());
+            let name = match curve.as_deref() {
+                Some("1.2.840.10045.3.1.7") => "EC P-256".to_owned(),
+                Some("1.3.132.0.34") => "EC P-384".to_owned(),
+                Some("1.3.132.0.35") => "EC P-521".to_owned(),
+                Some(other) => format!("EC {other}"),
+                None => "EC".to_owned(),
+            };
+            (name, bits)
+        }
+        "1.3.101.112" => ("Ed25519".to_owned(), Some(256)),
+        "1.3.101.113" => ("Ed448".to_owned(), Some(456)),
+        other => (other.to_owned(), bits),
+    }
+}
+
+/// SHA-256 of `der` as `AB:CD:…`.
+fn fingerprint(der: &[u8]) -> String {
+    Sha256::digest(der)
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// UNIX seconds as `YYYY-MM-DD HH:MM:SS UTC` (proleptic Gregorian; the
+/// days-to-date step is Howard Hinnant's `civil_from_days`).
+fn format_unix(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
+        rem / 3_600,
+        rem % 3_600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::failure::TlsFailureKind;
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn unix_times_format_as_utc_dates() {
+        assert_eq!(format_unix(0), "1970-01-01 00:00:00 UTC");
+        assert_eq!(format_unix(951_782_400), "2000-02-29 00:00:00 UTC");
+        assert_eq!(format_unix(1_735_689_599), "2024-12-31 23:59:59 UTC");
+        assert_eq!(format_unix(-1), "1969-12-31 23:59:59 UTC");
+        assert_eq!(format_unix(32_503_680_000), "3000-01-01 00:00:00 UTC");
+    }
+
+    #[test]
+    fn unparsable_der_still_gets_a_fingerprint() {
+        let info = CertInfo::from_der(b"not a certificate", Some(0));
+        assert!(info.parse_error.is_some());
+        assert_eq!(info.sha256.len(), 32 * 3 - 1);
+        // FIPS 180-2's "abc" vector.
+        let abc = fingerprint(b"abc");
+        assert!(abc.starts_with("BA:78:16:BF:8F:01"), "{abc}");
+        assert!(abc.ends_with("F2:00:15:AD"), "{abc}");
+    }
+
+    #[test]
+    fn verification_says_when_it_was_skipped() {
+        let problem = TlsFailure {
+            kind: TlsFailureKind::Expired,
+            detail: "not valid after 2025-01-01".into(),
+        };
+        let skipped = Verification {
+            enforced: false,
+            problem: Some(problem.clone()),
+        };
+        assert!(!skipped.is_trusted());
+        assert_eq!(
+            skipped.to_string(),
+            "NOT verified (verification skipped); it would have failed: certificate expired: not valid after 2025-01-01"
+        );
+        let ok = Verification {
+            enforced: true,
+            problem: None,
+        };
+        assert_eq!(ok.to_string(), "certificate verified");
+    }
+}
