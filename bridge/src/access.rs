@@ -7,6 +7,7 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use axum::http::{header, HeaderMap, StatusCode};
 use base64::Engine as _;
@@ -102,13 +103,21 @@ pub enum AccessError {
     /// A WebSocket handshake from a page of another origin.
     #[error("cross-origin WebSocket refused: only the smtplab page itself (or an --allow-origin) may connect")]
     ForeignOrigin,
+    /// The right token, but its `--token-ttl` has passed.
+    #[error("token expired: it was valid for {ttl_secs} s after smtplab started (--token-ttl); restart smtplab for a new URL")]
+    TokenExpired {
+        /// The configured lifetime, in seconds.
+        ttl_secs: u64,
+    },
 }
 
 impl AccessError {
     /// The HTTP status the refusal is answered with.
     pub fn status(self) -> StatusCode {
         match self {
-            Self::MissingToken | Self::WrongToken => StatusCode::UNAUTHORIZED,
+            Self::MissingToken | Self::WrongToken | Self::TokenExpired { .. } => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::BadHost | Self::ForeignOrigin => StatusCode::FORBIDDEN,
         }
     }
@@ -123,6 +132,10 @@ pub struct Access {
     hosts: Vec<String>,
     /// Lowercase origins accepted besides the bridge's own.
     extra_origins: Vec<String>,
+    /// The bridge's own scheme, `http` or `https` (with TLS).
+    scheme: &'static str,
+    /// When the token stops being accepted, and its lifetime for the message.
+    expiry: Option<(Instant, Duration)>,
 }
 
 impl Access {
@@ -152,7 +165,24 @@ impl Access {
             token,
             hosts: hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect(),
             extra_origins,
+            scheme: "http",
+            expiry: None,
         }
+    }
+
+    /// The page is served over TLS: the bridge's own origin is `https://`
+    /// and the token cookie is `Secure`.
+    #[must_use]
+    pub fn with_tls(mut self, tls: bool) -> Self {
+        self.scheme = if tls { "https" } else { "http" };
+        self
+    }
+
+    /// The token is refused once `ttl` has passed from now.
+    #[must_use]
+    pub fn with_token_ttl(mut self, ttl: Option<Duration>) -> Self {
+        self.expiry = ttl.map(|ttl| (Instant::now() + ttl, ttl));
+        self
     }
 
     /// Checks the Host header (DNS rebinding defence: a page of
@@ -189,7 +219,7 @@ impl Access {
             return Ok(());
         };
         let origin = origin.to_str().map_err(|_| AccessError::ForeignOrigin)?;
-        let own = format!("http://{host}");
+        let own = format!("{}://{host}", self.scheme);
         if origin.eq_ignore_ascii_case(&own)
             || self
                 .extra_origins
@@ -219,10 +249,14 @@ impl Access {
         } else {
             return Err(AccessError::MissingToken);
         };
-        if self.token.matches(candidate) {
-            Ok(source)
-        } else {
-            Err(AccessError::WrongToken)
+        if !self.token.matches(candidate) {
+            return Err(AccessError::WrongToken);
+        }
+        match self.expiry {
+            Some((at, ttl)) if Instant::now() >= at => Err(AccessError::TokenExpired {
+                ttl_secs: ttl.as_secs(),
+            }),
+            _ => Ok(source),
         }
     }
 
@@ -230,8 +264,13 @@ impl Access {
     /// HttpOnly (page scripts never need it), SameSite=Strict (never sent by
     /// other sites' requests).
     pub fn token_cookie(&self) -> String {
+        let secure = if self.scheme == "https" {
+            "; Secure"
+        } else {
+            ""
+        };
         format!(
-            "{TOKEN_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict",
+            "{TOKEN_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict{secure}",
             self.token.as_str()
         )
     }
@@ -447,6 +486,41 @@ mod tests {
         assert_eq!(AccessError::BadHost.status(), StatusCode::FORBIDDEN);
         assert_eq!(AccessError::ForeignOrigin.status(), StatusCode::FORBIDDEN);
         assert!(!AccessError::WrongToken.to_string().contains("s3cret"));
+    }
+
+    #[test]
+    fn an_expired_token_is_refused_with_401_and_a_clear_message() {
+        let a = access().with_token_ttl(Some(Duration::ZERO));
+        let err = a
+            .check_token(Some("token=s3cret"), &HeaderMap::new())
+            .expect_err("expired");
+        assert_eq!(err, AccessError::TokenExpired { ttl_secs: 0 });
+        assert_eq!(err.status(), StatusCode::UNAUTHORIZED);
+        assert!(err.to_string().contains("token expired"), "{err}");
+        assert!(!err.to_string().contains("s3cret"));
+        // A wrong token stays "wrong", so expiry reveals nothing to a guesser.
+        assert_eq!(
+            a.check_token(Some("token=nope"), &HeaderMap::new()),
+            Err(AccessError::WrongToken)
+        );
+        let fresh = access().with_token_ttl(Some(Duration::from_secs(3600)));
+        assert!(fresh
+            .check_token(Some("token=s3cret"), &HeaderMap::new())
+            .is_ok());
+    }
+
+    #[test]
+    fn with_tls_the_own_origin_is_https_and_the_cookie_secure() {
+        let a = access().with_tls(true);
+        let https = headers(&[(header::ORIGIN, "https://localhost:8025")]);
+        assert_eq!(a.check_origin(&https, "localhost:8025"), Ok(()));
+        let http = headers(&[(header::ORIGIN, "http://localhost:8025")]);
+        assert_eq!(
+            a.check_origin(&http, "localhost:8025"),
+            Err(AccessError::ForeignOrigin)
+        );
+        assert!(a.token_cookie().ends_with("; Secure"));
+        assert!(!access().token_cookie().contains("Secure"));
     }
 
     #[test]

@@ -74,8 +74,10 @@ static INLINE_SCRIPT_HASHES: LazyLock<Vec<String>> =
 /// The Content-Security-Policy for responses to a request with this (checked)
 /// Host header: scripts only from the bridge (plus the page's own inline
 /// loader by hash) and WebAssembly compilation; network only to the bridge
-/// and its WebSocket; no framing, plugins or form posts.
-pub fn content_security_policy(host: &str) -> String {
+/// and its WebSocket (`wss://` when the page is served over TLS); no
+/// framing, plugins or form posts.
+pub fn content_security_policy(host: &str, tls: bool) -> String {
+    let ws = if tls { "wss" } else { "ws" };
     let mut script_src = String::from("'self' 'wasm-unsafe-eval'");
     for hash in INLINE_SCRIPT_HASHES.iter() {
         script_src.push_str(" '");
@@ -83,7 +85,7 @@ pub fn content_security_policy(host: &str) -> String {
         script_src.push('\'');
     }
     format!(
-        "default-src 'self'; script-src {script_src}; connect-src 'self' ws://{host}; \
+        "default-src 'self'; script-src {script_src}; connect-src 'self' {ws}://{host}; \
          style-src 'self' 'unsafe-inline'; img-src 'self' data:; object-src 'none'; \
          base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     )
@@ -177,7 +179,7 @@ mod tests {
 
     #[test]
     fn csp_allows_wasm_and_only_our_websocket() {
-        let csp = content_security_policy("localhost:8025");
+        let csp = content_security_policy("localhost:8025", false);
         assert!(
             csp.contains("script-src 'self' 'wasm-unsafe-eval'"),
             "{csp}"

@@ -1,11 +1,15 @@
 //! The bridge's settings: what it lets a tab connect to, its limits and its
 //! timeouts, with the defaults the `smtplab` binary uses.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use smtplab_shared::wire::PolicyInfo;
+use tokio_rustls::rustls::ServerConfig;
 
 use crate::access::AccessToken;
+use crate::policy::Policy;
+use crate::target::TargetRule;
 
 /// Ports a `connect` may name unless the operator adds more: SMTP relay (25),
 /// submissions over implicit TLS (465), submission (587) and the common
@@ -50,6 +54,33 @@ pub struct Config {
     /// How long shutdown waits for open sessions to say `closed` and for HTTP
     /// connections to finish before giving up on them.
     pub shutdown_grace: Duration,
+    /// Targets allowed even when a deny rule or the internal-range default
+    /// would refuse them (see [`crate::policy`] for the precedence).
+    pub allow_targets: Vec<TargetRule>,
+    /// Targets refused, by host name or by resolved address range.
+    pub deny_targets: Vec<TargetRule>,
+    /// Refuse internal addresses (loopback, private, link-local, …) after
+    /// resolution, so the bridge cannot reach into the network it runs in.
+    /// The binary turns it on when listening on a non-loopback address.
+    pub deny_internal: bool,
+    /// Concurrent WebSocket sessions from one client IP address; one more
+    /// gets `error limit`. Keeps one client from taking every session.
+    pub max_sessions_per_client: usize,
+    /// Bytes relayed in one session, both directions together; past it the
+    /// session ends with `error limit`. Bounds what one session can push
+    /// through the bridge (spam volume, bandwidth).
+    pub max_session_bytes: u64,
+    /// Longest a session may last, connected or not; then the bridge closes
+    /// it (`closed {by: "bridge", reason: "session time limit"}`).
+    pub max_session_duration: Duration,
+    /// How long the token is accepted after start; `None`: for the bridge's
+    /// whole life. Later requests get 401 "token expired".
+    pub token_ttl: Option<Duration>,
+    /// A request's header block must arrive within this time, and a TLS
+    /// handshake must finish within it (slowloris defence).
+    pub header_timeout: Duration,
+    /// Serve HTTPS/WSS with this rustls configuration instead of plain HTTP.
+    pub tls: Option<Arc<ServerConfig>>,
 }
 
 impl Config {
@@ -66,7 +97,25 @@ impl Config {
             max_frame_bytes: 64 * 1024,
             read_buffer_bytes: 16 * 1024,
             shutdown_grace: Duration::from_secs(5),
+            allow_targets: Vec::new(),
+            deny_targets: Vec::new(),
+            deny_internal: false,
+            max_sessions_per_client: 16,
+            max_session_bytes: 256 * 1024 * 1024,
+            max_session_duration: Duration::from_secs(30 * 60),
+            token_ttl: None,
+            header_timeout: Duration::from_secs(10),
+            tls: None,
         }
+    }
+
+    /// The target policy these settings describe.
+    pub fn policy(&self) -> Policy {
+        Policy::new(self.allowed_ports.iter().copied()).with_targets(
+            self.allow_targets.clone(),
+            self.deny_targets.clone(),
+            self.deny_internal,
+        )
     }
 
     /// The policy and limits as announced to the client in `hello`.

@@ -1,32 +1,41 @@
 //! smtplab's bridge: serves the UI to the browser tab and relays one
 //! WebSocket per session to one TCP connection to a mail server, byte for
 //! byte. The wire protocol is [`smtplab_shared::wire`], described in
-//! `docs/protocol.md`.
+//! `docs/protocol.md`; the threat model is `docs/security.md`.
 //!
 //! Start it with [`run`] on a bound listener; the `smtplab` binary is a thin
-//! wrapper that parses arguments and passes ctrl-c / SIGTERM as the shutdown
-//! signal.
+//! wrapper that parses arguments ([`options`]) and passes ctrl-c / SIGTERM as
+//! the shutdown signal.
 //!
 //! # Layout
 //! - [`config`]: [`Config`], the settings and their defaults.
-//! - [`access`]: the token, Host and Origin checks.
+//! - [`options`]: the policy file (`--config`, TOML) merged with flags, and
+//!   the start-up checks (TLS or `--insecure-listen` off loopback).
+//! - [`access`]: the token (and its expiry), Host and Origin checks.
 //! - [`policy`]: which targets a `connect` may reach.
+//! - [`target`]: allow/deny rules and the internal address ranges.
 //! - [`dial`]: DNS resolution and the TCP connect, with error codes.
 //! - [`relay`]: the two pumps (WebSocket→TCP, TCP→WebSocket).
+//! - [`tls`]: the rustls configuration for HTTPS/WSS.
 //! - [`assets`]: the embedded UI files and the Content-Security-Policy.
 //! - `server`: the router, handshake checks and [`run`].
 //! - `session`: one WebSocket session from `hello` to `closed`.
-//! - `listener`: the accept loop's connection limit.
+//! - `listener`: the accept loop, connection limit and header timeout.
+//! - `clients`: per-client session counts.
 
 pub mod access;
 pub mod assets;
+mod clients;
 pub mod config;
 pub mod dial;
 mod listener;
+pub mod options;
 pub mod policy;
 pub mod relay;
 mod server;
 mod session;
+pub mod target;
+pub mod tls;
 
 pub use access::AccessToken;
 pub use config::Config;

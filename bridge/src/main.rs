@@ -1,44 +1,118 @@
-//! The `smtplab` binary: parses arguments, sets up logging (stderr), binds
-//! the listener, prints the URL line on stdout and runs the bridge until
-//! ctrl-c or SIGTERM.
+//! The `smtplab` binary: parses arguments (and the `--config` file), checks
+//! them before binding anything, sets up logging (stderr), binds the
+//! listener, prints the URL line on stdout and runs the bridge until ctrl-c
+//! or SIGTERM. The token appears only in that URL line, never in the log.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::path::PathBuf;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use clap::Parser;
-use smtplab_bridge::{access, AccessToken, Config};
+use smtplab_bridge::options::Options;
 
 /// smtplab bridge: serves the smtplab UI and relays its WebSocket sessions
-/// to mail servers.
+/// to mail servers. Every setting may also come from a TOML file
+/// (`--config`); flags override the file.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// Address to listen on; use port 0 for any free port.
-    #[arg(long, default_value = "127.0.0.1:8025")]
-    listen: SocketAddr,
+    /// TOML policy file (keys as in docs/security.md); flags override it.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address to listen on (default 127.0.0.1:8025); use port 0 for any free port.
+    #[arg(long)]
+    listen: Option<SocketAddr>,
     /// Fixed access token (URL-safe characters); random at every start if unset.
     #[arg(long, env = "SMTPLAB_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Refuse the token this many seconds after start (401 "token expired").
+    #[arg(long, value_name = "SECS")]
+    token_ttl: Option<u64>,
     /// Another origin whose pages may open a WebSocket (repeatable), e.g. http://ui.example:8080.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     allow_origins: Vec<String>,
     /// Another target port to allow besides 25, 465, 587 and 2525 (repeatable).
     #[arg(long = "allow-port", value_name = "PORT")]
     allow_ports: Vec<u16>,
-    /// Connect timeout in ms (DNS included); also caps the client's timeout_ms.
-    #[arg(long, default_value_t = 10_000)]
-    connect_timeout_ms: u64,
-    /// Close a session after this many ms without relayed bytes.
-    #[arg(long, default_value_t = 300_000)]
-    idle_timeout_ms: u64,
-    /// Concurrent WebSocket sessions.
-    #[arg(long, default_value_t = 64)]
-    max_sessions: usize,
-    /// Largest binary frame accepted from the client, in bytes.
-    #[arg(long, default_value_t = 64 * 1024)]
-    max_frame_bytes: usize,
+    /// Target host, *.domain, address or CIDR allowed even if denied otherwise (repeatable).
+    #[arg(long = "allow-target", value_name = "RULE")]
+    allow_targets: Vec<String>,
+    /// Target host, *.domain, address or CIDR to refuse (repeatable); checked after DNS.
+    #[arg(long = "deny-target", value_name = "RULE")]
+    deny_targets: Vec<String>,
+    /// Refuse loopback/private/link-local targets (default: on off loopback).
+    #[arg(long, value_name = "BOOL")]
+    deny_internal: Option<bool>,
+    /// Connect timeout in ms (DNS included); also caps the client's timeout_ms (default 10000).
+    #[arg(long)]
+    connect_timeout_ms: Option<u64>,
+    /// Close a session after this many ms without relayed bytes (default 300000).
+    #[arg(long)]
+    idle_timeout_ms: Option<u64>,
+    /// Deadline in ms for a request's headers and the TLS handshake (default 10000).
+    #[arg(long)]
+    header_timeout_ms: Option<u64>,
+    /// How long shutdown waits for sessions to close, in ms (default 5000).
+    #[arg(long)]
+    shutdown_grace_ms: Option<u64>,
+    /// Concurrent WebSocket sessions (default 64).
+    #[arg(long)]
+    max_sessions: Option<usize>,
+    /// Concurrent sessions from one client address (default 16).
+    #[arg(long)]
+    max_sessions_per_client: Option<usize>,
+    /// Open TCP connections to the bridge (default: max(256, max sessions + 64)).
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// Largest binary frame accepted from the client, in bytes (default 65536).
+    #[arg(long)]
+    max_frame_bytes: Option<usize>,
+    /// Bytes one session may relay, both ways together (default 268435456).
+    #[arg(long)]
+    max_session_bytes: Option<u64>,
+    /// Longest a session may last, in seconds (default 1800).
+    #[arg(long, value_name = "SECS")]
+    max_session_secs: Option<u64>,
+    /// PEM certificate chain: serve the page over HTTPS/WSS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on a non-loopback address (the token then travels in clear).
+    #[arg(long)]
+    insecure_listen: bool,
+}
+
+impl Args {
+    /// The flags as options; an absent flag (or empty list) is `None`.
+    fn options(&self) -> Options {
+        let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+        Options {
+            listen: self.listen,
+            token: self.token.clone(),
+            token_ttl_secs: self.token_ttl,
+            allow_origins: list(&self.allow_origins),
+            allow_ports: (!self.allow_ports.is_empty()).then(|| self.allow_ports.clone()),
+            allow_targets: list(&self.allow_targets),
+            deny_targets: list(&self.deny_targets),
+            deny_internal: self.deny_internal,
+            max_sessions: self.max_sessions,
+            max_sessions_per_client: self.max_sessions_per_client,
+            max_connections: self.max_connections,
+            max_frame_bytes: self.max_frame_bytes,
+            max_session_bytes: self.max_session_bytes,
+            max_session_secs: self.max_session_secs,
+            connect_timeout_ms: self.connect_timeout_ms,
+            idle_timeout_ms: self.idle_timeout_ms,
+            header_timeout_ms: self.header_timeout_ms,
+            shutdown_grace_ms: self.shutdown_grace_ms,
+            tls_cert: self.tls_cert.clone(),
+            tls_key: self.tls_key.clone(),
+            insecure_listen: self.insecure_listen.then_some(true),
+        }
+    }
 }
 
 #[tokio::main]
@@ -53,62 +127,56 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
 
-    let token = match &args.token {
-        Some(t) => AccessToken::parse(t).context("invalid --token / SMTPLAB_TOKEN")?,
-        None => AccessToken::generate(),
+    let file = match &args.config {
+        Some(path) => Options::load(path)?,
+        None => Options::default(),
     };
-    let mut config = Config::new(token);
-    for origin in &args.allow_origins {
-        if !access::is_valid_origin(origin) {
-            bail!("invalid --allow-origin {origin:?}: expected http(s)://host[:port]");
-        }
-        config
-            .allowed_origins
-            .push(access::normalize_origin(origin));
+    // Every check happens here, before anything is bound.
+    let startup = file.overridden_by(args.options()).into_startup()?;
+    for warning in &startup.warnings {
+        eprintln!("{warning}");
     }
-    config.allowed_ports.extend(&args.allow_ports);
-    config.connect_timeout = Duration::from_millis(args.connect_timeout_ms);
-    config.idle_timeout = Duration::from_millis(args.idle_timeout_ms);
-    config.max_sessions = args.max_sessions;
-    config.max_frame_bytes = args.max_frame_bytes;
-
-    let listener = tokio::net::TcpListener::bind(args.listen)
+    let config = startup.config;
+    let shutdown = shutdown_signal().context("installing the signal handlers")?;
+    let listener = tokio::net::TcpListener::bind(startup.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+        .with_context(|| format!("cannot listen on {}", startup.listen))?;
     let addr = listener.local_addr()?;
     {
         let mut out = std::io::stdout().lock();
         writeln!(
             out,
             "{}",
-            smtplab_bridge::listening_line(addr, &config.token)
+            smtplab_bridge::listening_line(addr, &config.token, config.tls.is_some())
         )?;
         out.flush()?;
     }
-    smtplab_bridge::run(listener, config, shutdown_signal()).await?;
+    smtplab_bridge::run(listener, config, shutdown).await?;
     Ok(())
 }
 
-/// Completes at ctrl-c or (on Unix) SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
+/// A future that completes at ctrl-c or (on Unix) SIGTERM. The handlers
+/// are installed here, before the URL line announces the bridge, so a
+/// signal sent right after the announcement is never missed.
+#[cfg(unix)]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = terminate.recv() => {}
+            _ = interrupt.recv() => {}
+        }
+    })
+}
+
+/// A future that completes at ctrl-c.
+#[cfg(not(unix))]
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
+    })
 }

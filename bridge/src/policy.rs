@@ -1,20 +1,42 @@
 //! Which targets a `connect` may reach: a port allow-list, a sanity check on
-//! the host name, and a refusal of addresses that can never be a mail server
-//! (unspecified, multicast, broadcast).
+//! the host name, and, for every address the name resolves to, the
+//! operator's allow and deny rules and the internal-range default.
+//!
+//! Addresses are checked **after** DNS resolution and right before each
+//! connect, so a name cannot smuggle a denied address: `evil.example`
+//! pointing at 10.0.0.1 is judged as 10.0.0.1.
+//!
+//! Precedence, first match wins:
+//! 1. unspecified, multicast and broadcast addresses: always refused
+//!    (`0.0.0.0` reaches the local host on Linux);
+//! 2. an `allow_targets` rule (host name or range): allowed, an explicit
+//!    exception;
+//! 3. a `deny_targets` rule: refused;
+//! 4. an internal address (see [`is_internal`]) while `deny_internal` is on
+//!    (the default when the bridge listens on a non-loopback address): refused;
+//! 5. anything else: allowed.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use smtplab_shared::wire::ErrorCode;
 
+use crate::target::{canonical_ip, is_internal, TargetRule};
+
 /// Longest host name accepted (RFC 1035 §2.3.4 allows 253 octets of text).
 const MAX_HOST_LEN: usize = 253;
 
 /// The target policy of one running bridge.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Policy {
     /// Ports a `connect` may name.
     allowed_ports: BTreeSet<u16>,
+    /// Explicit exceptions: targets allowed even if denied below.
+    allow: Vec<TargetRule>,
+    /// Targets refused.
+    deny: Vec<TargetRule>,
+    /// Refuse internal addresses (loopback, private, link-local, …).
+    deny_internal: bool,
 }
 
 /// Why a target was refused before anything was connected.
@@ -39,6 +61,20 @@ pub enum PolicyError {
         /// The refused address.
         addr: IpAddr,
     },
+    /// A `deny_targets` rule matched the name or the resolved address.
+    #[error("{addr} is denied by the bridge's rule {rule}")]
+    Denied {
+        /// The resolved address.
+        addr: IpAddr,
+        /// The rule that matched, as written in the policy.
+        rule: String,
+    },
+    /// The address is internal and the bridge refuses internal addresses.
+    #[error("{addr} is an internal address (loopback, private or link-local); this bridge refuses those (allow_targets makes an exception)")]
+    Internal {
+        /// The resolved address.
+        addr: IpAddr,
+    },
 }
 
 impl PolicyError {
@@ -47,17 +83,36 @@ impl PolicyError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::BadHost => ErrorCode::BadRequest,
-            Self::PortNotAllowed { .. } | Self::AddressNotAllowed { .. } => ErrorCode::Forbidden,
+            Self::PortNotAllowed { .. }
+            | Self::AddressNotAllowed { .. }
+            | Self::Denied { .. }
+            | Self::Internal { .. } => ErrorCode::Forbidden,
         }
     }
 }
 
 impl Policy {
-    /// A policy allowing exactly `ports`.
+    /// A policy allowing exactly `ports`, with no target rules and internal
+    /// addresses allowed.
     pub fn new(ports: impl IntoIterator<Item = u16>) -> Self {
         Self {
             allowed_ports: ports.into_iter().collect(),
+            ..Self::default()
         }
+    }
+
+    /// Adds the operator's rules and the internal-range default.
+    #[must_use]
+    pub fn with_targets(
+        mut self,
+        allow: Vec<TargetRule>,
+        deny: Vec<TargetRule>,
+        deny_internal: bool,
+    ) -> Self {
+        self.allow = allow;
+        self.deny = deny;
+        self.deny_internal = deny_internal;
+        self
     }
 
     /// Checks a `connect` request before any DNS lookup or connection.
@@ -80,27 +135,44 @@ impl Policy {
         Ok(())
     }
 
-    /// Checks one resolved address before connecting to it.
+    /// Checks one resolved address of `host` before connecting to it, with
+    /// the precedence in the module docs.
     ///
     /// # Errors
-    /// [`PolicyError::AddressNotAllowed`] for unspecified (`0.0.0.0`, `::`),
-    /// multicast and broadcast addresses.
-    pub fn check_addr(&self, addr: IpAddr) -> Result<(), PolicyError> {
-        let refused = match addr {
+    /// [`PolicyError::AddressNotAllowed`], [`PolicyError::Denied`] or
+    /// [`PolicyError::Internal`].
+    pub fn check_addr(&self, host: &str, addr: IpAddr) -> Result<(), PolicyError> {
+        let ip = canonical_ip(addr);
+        let unusable = match ip {
             IpAddr::V4(v4) => v4.is_unspecified() || v4.is_multicast() || v4.is_broadcast(),
             IpAddr::V6(v6) => v6.is_unspecified() || v6.is_multicast(),
         };
-        if refused {
-            Err(PolicyError::AddressNotAllowed { addr })
-        } else {
-            Ok(())
+        if unusable {
+            return Err(PolicyError::AddressNotAllowed { addr });
         }
+        if self.allow.iter().any(|r| r.matches(host, ip)) {
+            return Ok(());
+        }
+        if let Some(rule) = self.deny.iter().find(|r| r.matches(host, ip)) {
+            return Err(PolicyError::Denied {
+                addr,
+                rule: rule.to_string(),
+            });
+        }
+        if self.deny_internal && is_internal(ip) {
+            return Err(PolicyError::Internal { addr });
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rules(list: &[&str]) -> Vec<TargetRule> {
+        list.iter().map(|r| r.parse().expect("rule")).collect()
+    }
 
     #[test]
     fn only_allowed_ports_pass() {
@@ -133,16 +205,90 @@ mod tests {
 
     #[test]
     fn unusable_addresses_are_forbidden() {
-        let p = Policy::new([25]);
-        for bad in ["0.0.0.0", "::", "224.0.0.1", "255.255.255.255", "ff02::1"] {
+        let p = Policy::new([25]).with_targets(rules(&["0.0.0.0/0", "::/0"]), vec![], false);
+        for bad in [
+            "0.0.0.0",
+            "::",
+            "224.0.0.1",
+            "255.255.255.255",
+            "ff02::1",
+            "::ffff:0.0.0.0",
+        ] {
             let addr: IpAddr = bad.parse().expect("ip");
             assert_eq!(
-                p.check_addr(addr),
+                p.check_addr("h", addr),
                 Err(PolicyError::AddressNotAllowed { addr })
             );
         }
         for ok in ["127.0.0.1", "::1", "192.0.2.1", "2001:db8::1"] {
-            assert_eq!(p.check_addr(ok.parse().expect("ip")), Ok(()));
+            assert_eq!(p.check_addr("h", ok.parse().expect("ip")), Ok(()));
         }
+    }
+
+    #[test]
+    fn internal_addresses_are_refused_only_when_deny_internal_is_on() {
+        let open = Policy::new([25]);
+        let closed = Policy::new([25]).with_targets(vec![], vec![], true);
+        for internal in [
+            "127.0.0.1",
+            "10.1.1.1",
+            "169.254.169.254",
+            "::ffff:127.0.0.1",
+            "fe80::1",
+        ] {
+            let addr: IpAddr = internal.parse().expect("ip");
+            assert_eq!(open.check_addr("h", addr), Ok(()));
+            let err = closed.check_addr("h", addr).expect_err("internal");
+            assert_eq!(err, PolicyError::Internal { addr });
+            assert_eq!(err.code(), ErrorCode::Forbidden);
+        }
+        assert_eq!(
+            closed.check_addr("h", "192.0.2.1".parse().expect("ip")),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn allow_rules_are_exceptions_to_deny_rules_and_the_internal_default() {
+        let p = Policy::new([25]).with_targets(
+            rules(&["10.1.2.3", "relay.corp.example"]),
+            rules(&["10.0.0.0/8", "*.blocked.example", "198.51.100.0/24"]),
+            true,
+        );
+        let ip = |s: &str| -> IpAddr { s.parse().expect("ip") };
+        assert_eq!(p.check_addr("x", ip("10.1.2.3")), Ok(()));
+        assert_eq!(p.check_addr("relay.corp.example", ip("10.9.9.9")), Ok(()));
+        assert_eq!(
+            p.check_addr("x", ip("10.1.2.4")),
+            Err(PolicyError::Denied {
+                addr: ip("10.1.2.4"),
+                rule: "10.0.0.0/8".into()
+            })
+        );
+        assert!(matches!(
+            p.check_addr("mx.blocked.example", ip("192.0.2.1")),
+            Err(PolicyError::Denied { .. })
+        ));
+        assert!(matches!(
+            p.check_addr("fine.example", ip("198.51.100.7")),
+            Err(PolicyError::Denied { .. })
+        ));
+        assert!(matches!(
+            p.check_addr("x", ip("192.168.0.1")),
+            Err(PolicyError::Internal { .. })
+        ));
+        assert_eq!(p.check_addr("fine.example", ip("192.0.2.1")), Ok(()));
+    }
+
+    #[test]
+    fn deny_everything_plus_allow_is_an_allow_list() {
+        let p = Policy::new([25]).with_targets(
+            rules(&["mx.example.com"]),
+            rules(&["0.0.0.0/0", "::/0"]),
+            false,
+        );
+        let addr: IpAddr = "192.0.2.1".parse().expect("ip");
+        assert_eq!(p.check_addr("mx.example.com", addr), Ok(()));
+        assert!(p.check_addr("other.example.com", addr).is_err());
     }
 }

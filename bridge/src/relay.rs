@@ -35,6 +35,12 @@ pub enum RelayError {
     /// The WebSocket would not take a frame: the client is gone.
     #[error("sending to the client failed")]
     ClientSend,
+    /// Relaying more would pass the session's byte limit.
+    #[error("the session reached its limit of {limit} relayed bytes")]
+    ByteLimit {
+        /// The limit in force (both directions together).
+        limit: u64,
+    },
     /// The client sent a binary frame over the limit.
     #[error("binary frame of {len} bytes exceeds the limit of {limit}")]
     FrameTooLarge {
@@ -65,6 +71,8 @@ pub enum RelayEnd {
     Failed(RelayError),
     /// No bytes moved either way for the idle timeout.
     Idle,
+    /// The session's time limit passed.
+    TimeLimit,
     /// The bridge is shutting down.
     Shutdown,
 }
@@ -78,6 +86,9 @@ pub struct RelayLimits {
     pub max_frame_bytes: usize,
     /// Time without relayed bytes after which the relay ends.
     pub idle_timeout: Duration,
+    /// Bytes relayed in both directions together after which the session
+    /// ends; the read or frame that would pass it is not relayed.
+    pub max_session_bytes: u64,
 }
 
 /// Byte counts and the last activity of one session, shared by the pumps and
@@ -133,6 +144,20 @@ impl RelayStats {
         self.started.elapsed()
     }
 
+    /// Bytes relayed both ways so far.
+    pub fn total(&self) -> u64 {
+        self.to_server().saturating_add(self.to_client())
+    }
+
+    /// Errs if relaying `n` more bytes would pass `limit`.
+    fn admit(&self, n: usize, limit: u64) -> Result<(), RelayError> {
+        if self.total().saturating_add(n as u64) > limit {
+            Err(RelayError::ByteLimit { limit })
+        } else {
+            Ok(())
+        }
+    }
+
     fn last_activity(&self) -> Instant {
         self.started + Duration::from_millis(self.last_activity_ms.load(Ordering::Relaxed))
     }
@@ -160,11 +185,13 @@ where
 /// Returns `Ok(())` at the server's EOF.
 ///
 /// # Errors
-/// [`RelayError::ServerRead`] or [`RelayError::ClientSend`].
+/// [`RelayError::ServerRead`], [`RelayError::ByteLimit`] or
+/// [`RelayError::ClientSend`].
 pub async fn tcp_to_ws<R, S>(
     mut server: R,
     client: &Mutex<S>,
     read_buffer_bytes: usize,
+    max_session_bytes: u64,
     stats: &RelayStats,
 ) -> Result<(), RelayError>
 where
@@ -180,6 +207,7 @@ where
         if n == 0 {
             return Ok(());
         }
+        stats.admit(n, max_session_bytes)?;
         stats.touch();
         client
             .lock()
@@ -197,13 +225,14 @@ where
 /// and stops at `close` or at the end of the WebSocket.
 ///
 /// # Errors
-/// [`RelayError::FrameTooLarge`], [`RelayError::ServerWrite`] or
+/// [`RelayError::FrameTooLarge`], [`RelayError::ByteLimit`],
+/// [`RelayError::ServerWrite`] or
 /// [`RelayError::ClientSend`] (while answering a control message).
 pub async fn ws_to_tcp<St, E, W, S>(
     client_rx: &mut St,
     mut server: W,
     client_tx: &Mutex<S>,
-    max_frame_bytes: usize,
+    limits: RelayLimits,
     stats: &RelayStats,
 ) -> Result<ClientEnd, RelayError>
 where
@@ -214,12 +243,13 @@ where
     while let Some(Ok(msg)) = client_rx.next().await {
         match msg {
             Message::Binary(bytes) => {
-                if bytes.len() > max_frame_bytes {
+                if bytes.len() > limits.max_frame_bytes {
                     return Err(RelayError::FrameTooLarge {
                         len: bytes.len(),
-                        limit: max_frame_bytes,
+                        limit: limits.max_frame_bytes,
                     });
                 }
+                stats.admit(bytes.len(), limits.max_session_bytes)?;
                 stats.touch();
                 server
                     .write_all(&bytes)
@@ -254,8 +284,10 @@ where
     Ok(ClientEnd::WebSocketClosed)
 }
 
-/// Runs both pumps until the first ends, the idle timeout passes or `cancel`
-/// fires; the other pump is dropped (cancelled) at that point.
+/// Runs both pumps until the first ends, the idle timeout or `deadline`
+/// passes or `cancel` fires; the other pump is dropped (cancelled) at that
+/// point.
+#[allow(clippy::too_many_arguments)]
 pub async fn run<R, W, St, E, S>(
     server_rx: R,
     server_tx: W,
@@ -263,6 +295,7 @@ pub async fn run<R, W, St, E, S>(
     client_tx: &Mutex<S>,
     limits: RelayLimits,
     stats: &RelayStats,
+    deadline: Instant,
     cancel: &CancellationToken,
 ) -> RelayEnd
 where
@@ -275,11 +308,12 @@ where
     tokio::select! {
         biased;
         () = cancel.cancelled() => RelayEnd::Shutdown,
-        r = ws_to_tcp(client_rx, server_tx, client_tx, limits.max_frame_bytes, stats) => match r {
+        () = tokio::time::sleep_until(deadline) => RelayEnd::TimeLimit,
+        r = ws_to_tcp(client_rx, server_tx, client_tx, limits, stats) => match r {
             Ok(end) => RelayEnd::Client(end),
             Err(e) => RelayEnd::Failed(e),
         },
-        r = tcp_to_ws(server_rx, client_tx, limits.read_buffer_bytes, stats) => match r {
+        r = tcp_to_ws(server_rx, client_tx, limits.read_buffer_bytes, limits.max_session_bytes, stats) => match r {
             Ok(()) => RelayEnd::ServerClosed,
             Err(e) => RelayEnd::Failed(e),
         },
@@ -310,7 +344,12 @@ mod tests {
             read_buffer_bytes: 8,
             max_frame_bytes: 16,
             idle_timeout: Duration::from_secs(60),
+            max_session_bytes: 1 << 20,
         }
+    }
+
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(3600)
     }
 
     fn text(msg: &Message) -> ServerMessage {
@@ -327,7 +366,7 @@ mod tests {
         let sink = Mutex::new(tx);
         let stats = RelayStats::new();
         let pump = tokio::spawn(async move {
-            let r = tcp_to_ws(bridge_side, &sink, 8, &stats).await;
+            let r = tcp_to_ws(bridge_side, &sink, 8, 1 << 20, &stats).await;
             (r.is_ok(), stats.to_client())
         });
         server.write_all(b"220 hi\r\n").await.expect("write");
@@ -370,7 +409,7 @@ mod tests {
             .send(Ok(Message::Text(ClientMessage::Close.encode().into())))
             .await
             .expect("send");
-        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, 16, &stats).await;
+        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, limits(), &stats).await;
         assert_eq!(end.expect("no failure"), ClientEnd::CloseRequested);
         assert_eq!(stats.to_server(), 14);
         let mut got = Vec::new();
@@ -400,7 +439,7 @@ mod tests {
             .await
             .expect("send");
         drop(client);
-        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, 16, &stats).await;
+        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, limits(), &stats).await;
         assert_eq!(end.expect("no failure"), ClientEnd::WebSocketClosed);
         for _ in 0..3 {
             let reply = text(&replies.next().await.expect("reply"));
@@ -431,7 +470,7 @@ mod tests {
             .send(Ok(Message::Binary(vec![b'a'; 17].into())))
             .await
             .expect("send");
-        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, 16, &stats).await;
+        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, limits(), &stats).await;
         assert!(matches!(
             end,
             Err(RelayError::FrameTooLarge { len: 17, limit: 16 })
@@ -458,6 +497,7 @@ mod tests {
             &sink,
             limits(),
             &stats,
+            far(),
             &CancellationToken::new(),
         )
         .await;
@@ -483,6 +523,7 @@ mod tests {
             &sink,
             limits(),
             &stats,
+            far(),
             &CancellationToken::new(),
         )
         .await;
@@ -508,6 +549,7 @@ mod tests {
             &sink,
             limits(),
             &stats,
+            far(),
             &CancellationToken::new(),
         )
         .await;
@@ -525,8 +567,70 @@ mod tests {
         let stats = RelayStats::new();
         let cancel = CancellationToken::new();
         cancel.cancel();
-        let end = run(r, w, &mut client_rx, &sink, limits(), &stats, &cancel).await;
+        let end = run(
+            r,
+            w,
+            &mut client_rx,
+            &sink,
+            limits(),
+            &stats,
+            far(),
+            &cancel,
+        )
+        .await;
         assert!(matches!(end, RelayEnd::Shutdown), "{end:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_session_deadline_ends_a_busy_relay() {
+        let (bridge_side, _server) = tokio::io::duplex(64);
+        let (r, w) = tokio::io::split(bridge_side);
+        let (_client, mut client_rx): (_, ClientRx) = mpsc::channel(1);
+        let (tx, _rx) = mpsc::channel::<Message>(16);
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let end = run(
+            r,
+            w,
+            &mut client_rx,
+            &sink,
+            limits(),
+            &stats,
+            deadline,
+            &CancellationToken::new(),
+        )
+        .await;
+        assert!(matches!(end, RelayEnd::TimeLimit), "{end:?}");
+        assert!(Instant::now() >= deadline);
+    }
+
+    #[tokio::test]
+    async fn the_byte_limit_counts_both_directions_and_stops_before_relaying() {
+        let (bridge_side, mut server) = tokio::io::duplex(64);
+        let (mut client, mut client_rx): (_, ClientRx) = mpsc::channel(16);
+        let (tx, _rx) = mpsc::channel::<Message>(16);
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        stats.to_client.store(10, Ordering::Relaxed);
+        for frame in [&b"12345"[..], b"67890X"] {
+            client
+                .send(Ok(Message::Binary(frame.to_vec().into())))
+                .await
+                .expect("send");
+        }
+        let tight = RelayLimits {
+            max_session_bytes: 20,
+            ..limits()
+        };
+        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, tight, &stats).await;
+        assert!(
+            matches!(end, Err(RelayError::ByteLimit { limit: 20 })),
+            "{end:?}"
+        );
+        let mut got = Vec::new();
+        server.read_to_end(&mut got).await.expect("read");
+        assert_eq!(got, b"12345", "the frame over the limit was not relayed");
     }
 
     #[tokio::test]
@@ -537,7 +641,7 @@ mod tests {
         let sink = Mutex::new(tx);
         let stats = RelayStats::new();
         server.write_all(b"220\r\n").await.expect("write");
-        let end = tcp_to_ws(bridge_side, &sink, 8, &stats).await;
+        let end = tcp_to_ws(bridge_side, &sink, 8, 1 << 20, &stats).await;
         assert!(matches!(end, Err(RelayError::ClientSend)), "{end:?}");
     }
 }

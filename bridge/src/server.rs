@@ -1,15 +1,16 @@
-//! The HTTP side: the router (`/` page, `/ws` WebSocket, static UI files),
-//! the handshake checks (Host, Origin, token), the session limit, and
-//! [`run`], which serves until the shutdown future completes and then closes
-//! every session with `closed {by: "bridge", reason: "shutdown"}`.
+//! The HTTP side: the router (`/` page, `/ws` WebSocket, `/status`, static
+//! UI files), the handshake checks (Host, Origin, token), the session limits
+//! (in total and per client address), and [`run`], which serves until the
+//! shutdown future completes and then closes every session with
+//! `closed {by: "bridge", reason: "shutdown"}`.
 
-use std::future::{Future, IntoFuture as _};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use axum::extract::ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade};
-use axum::extract::{Request, State};
+use axum::extract::{Extension, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -24,11 +25,11 @@ use tracing::{info, warn};
 
 use crate::access::{Access, AccessError, TokenSource};
 use crate::assets;
+use crate::clients::ClientSlots;
 use crate::config::Config;
-use crate::listener::LimitedListener;
-use crate::policy::Policy;
+use crate::listener::{self, ClientAddr, ServeOptions};
 use crate::relay::RelayLimits;
-use crate::session::{self, SessionContext};
+use crate::session::{self, Seat, SessionContext};
 
 /// State shared by the handlers.
 #[derive(Debug)]
@@ -37,6 +38,12 @@ struct AppState {
     access: Access,
     /// One permit per open session.
     sessions: Arc<Semaphore>,
+    /// Whether the page is served over TLS (for the CSP).
+    tls: bool,
+    /// The session limit, for `/status`.
+    max_sessions: usize,
+    /// Open sessions per client address.
+    clients: Arc<ClientSlots>,
     /// What the sessions share.
     session: Arc<SessionContext>,
     /// Tracks session tasks so shutdown can wait for them.
@@ -50,10 +57,11 @@ struct AppState {
 }
 
 /// The line `smtplab` prints at start, which other tools parse for the first
-/// `http://…` URL.
-pub fn listening_line(addr: SocketAddr, token: &crate::AccessToken) -> String {
+/// `http://…` (or, with TLS, `https://…`) URL.
+pub fn listening_line(addr: SocketAddr, token: &crate::AccessToken, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
     format!(
-        "smtplab listening on http://{addr}/?token={}",
+        "smtplab listening on {scheme}://{addr}/?token={}",
         token.as_str()
     )
 }
@@ -65,6 +73,11 @@ pub fn listening_line(addr: SocketAddr, token: &crate::AccessToken) -> String {
 ///
 /// # Errors
 /// Only if the listener's address cannot be read.
+///
+/// # Security
+/// `run` serves whatever [`Config`] says; the checks on the listen address
+/// (TLS or an explicit insecure choice off loopback) and the internal-range
+/// default are made by the caller, see [`crate::options`].
 pub async fn run(
     listener: TcpListener,
     config: Config,
@@ -74,17 +87,25 @@ pub async fn run(
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
     let info = config.policy_info();
+    let access = Access::new(config.token.clone(), addr, &config.allowed_origins)
+        .with_tls(config.tls.is_some())
+        .with_token_ttl(config.token_ttl);
     let state = Arc::new(AppState {
-        access: Access::new(config.token.clone(), addr, &config.allowed_origins),
+        access,
         sessions: Arc::new(Semaphore::new(config.max_sessions)),
+        tls: config.tls.is_some(),
+        max_sessions: config.max_sessions,
+        clients: ClientSlots::new(config.max_sessions_per_client),
         session: Arc::new(SessionContext {
-            policy: Policy::new(config.allowed_ports.iter().copied()),
+            policy: config.policy(),
             info,
             connect_timeout: config.connect_timeout,
+            max_duration: config.max_session_duration,
             limits: RelayLimits {
                 read_buffer_bytes: config.read_buffer_bytes,
                 max_frame_bytes: config.max_frame_bytes,
                 idle_timeout: config.idle_timeout,
+                max_session_bytes: config.max_session_bytes,
             },
             cancel: cancel.clone(),
         }),
@@ -96,27 +117,41 @@ pub async fn run(
             .saturating_mul(4)
             .max(1 << 20),
     });
-    info!(%addr, max_sessions = config.max_sessions, "serving");
+    info!(
+        %addr,
+        tls = config.tls.is_some(),
+        max_sessions = config.max_sessions,
+        max_sessions_per_client = config.max_sessions_per_client,
+        deny_internal = config.deny_internal,
+        "serving"
+    );
 
-    let app = router(state);
-    let serve = axum::serve(LimitedListener::new(listener, config.max_connections), app)
-        .with_graceful_shutdown(cancel.clone().cancelled_owned());
-    let mut serve = std::pin::pin!(serve.into_future());
+    let options = ServeOptions {
+        max_connections: config.max_connections,
+        header_timeout: config.header_timeout,
+        tls: config.tls.clone().map(tokio_rustls::TlsAcceptor::from),
+    };
+    let connections = TaskTracker::new();
+    let serve = listener::serve(
+        listener,
+        router(state),
+        options,
+        cancel.clone(),
+        connections.clone(),
+    );
+    tokio::pin!(serve);
     tokio::select! {
-        r = &mut serve => {
-            // Only ends by itself on an error; sessions end with it.
-            cancel.cancel();
-            tracker.close();
-            return r;
-        }
+        () = &mut serve => {}
         () = shutdown => {}
     }
     info!("shutting down");
     cancel.cancel();
     tracker.close();
+    connections.close();
     let drained = tokio::time::timeout(config.shutdown_grace, async {
-        let _ = (&mut serve).await;
+        serve.await;
         tracker.wait().await;
+        connections.wait().await;
     })
     .await;
     if drained.is_err() {
@@ -134,6 +169,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/", get(index))
         .route("/index.html", get(index))
         .route("/ws", get(websocket))
+        .route("/status", get(status))
         .fallback(static_file)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), guard))
         .with_state(state)
@@ -157,7 +193,7 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    if let Ok(csp) = HeaderValue::from_str(&assets::content_security_policy(&host)) {
+    if let Ok(csp) = HeaderValue::from_str(&assets::content_security_policy(&host, state.tls)) {
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     response
@@ -189,6 +225,7 @@ async fn index(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap)
 /// `GET /ws`: checks Origin and token before upgrading, then runs a session.
 async fn websocket(
     State(state): State<Arc<AppState>>,
+    client: Option<Extension<ClientAddr>>,
     uri: Uri,
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
@@ -207,9 +244,9 @@ async fn websocket(
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
-    // Taken at the handshake, so the count is decided before any session
-    // work; `None` makes the session answer `error limit` and close.
-    let permit = Arc::clone(&state.sessions).try_acquire_owned().ok();
+    // Taken at the handshake, so the counts are decided before any session
+    // work; a refusal makes the session answer `error limit` and close.
+    let seat = take_seat(&state, client.map(|Extension(c)| c.0));
     // Held from now on, so shutdown also waits for sessions whose upgrade
     // has not completed yet.
     let tracked = state.tracker.token();
@@ -220,9 +257,52 @@ async fn websocket(
         .max_frame_size(state.max_ws_message)
         .on_upgrade(move |socket| async move {
             let (sink, stream) = socket.split();
-            session::serve(sink, stream, ctx, permit, id).await;
+            session::serve(sink, stream, ctx, seat, id).await;
             drop(tracked);
         })
+}
+
+/// A place in the total and the per-client session counts, or why not.
+fn take_seat(state: &AppState, client: Option<SocketAddr>) -> Result<Seat, String> {
+    let Ok(permit) = Arc::clone(&state.sessions).try_acquire_owned() else {
+        return Err(format!(
+            "the bridge already serves {} sessions; try again later",
+            state.max_sessions
+        ));
+    };
+    let slot = match client {
+        Some(addr) => Some(state.clients.try_take(addr.ip()).ok_or_else(|| {
+            "this client address already has the most sessions the bridge allows one client; close one first".to_owned()
+        })?),
+        None => None,
+    };
+    Ok(Seat::new(permit, slot))
+}
+
+/// `GET /status` (token required): open sessions and the runtime's live
+/// tasks, as JSON, so a load test can check that both return to their
+/// baseline after sessions end.
+async fn status(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
+    if let Err(e) = state.access.check_token(uri.query(), &headers) {
+        return refusal(e);
+    }
+    let open = state.max_sessions - state.sessions.available_permits();
+    let tasks = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    let body = serde_json::json!({
+        "sessions": open,
+        "session_tasks": state.tracker.len(),
+        "tasks": tasks,
+    });
+    (
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 /// Any other path: a file of the UI build. These are public code and need

@@ -16,6 +16,7 @@ use tokio::sync::{Mutex, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, Instrument as _};
 
+use crate::clients::ClientSlot;
 use crate::dial::{dial, io_error_code};
 use crate::policy::Policy;
 use crate::relay::{self, ClientEnd, RelayEnd, RelayError, RelayLimits, RelayStats};
@@ -33,10 +34,33 @@ pub(crate) struct SessionContext {
     pub(crate) info: PolicyInfo,
     /// Connect timeout cap.
     pub(crate) connect_timeout: Duration,
+    /// Longest a session may last, from the WebSocket upgrade.
+    pub(crate) max_duration: Duration,
     /// Relay limits.
     pub(crate) limits: RelayLimits,
     /// Fires at shutdown.
     pub(crate) cancel: CancellationToken,
+}
+
+/// A session's places in the total and per-client counts, given back when
+/// the session ends.
+#[derive(Debug)]
+pub(crate) struct Seat {
+    /// The total count's permit.
+    _permit: OwnedSemaphorePermit,
+    /// The per-client count's slot (absent when the client address is
+    /// unknown, as in unit tests).
+    _slot: Option<ClientSlot>,
+}
+
+impl Seat {
+    /// Holds both places.
+    pub(crate) fn new(permit: OwnedSemaphorePermit, slot: Option<ClientSlot>) -> Self {
+        Self {
+            _permit: permit,
+            _slot: slot,
+        }
+    }
 }
 
 /// How the session ended, for `closed` and the log line.
@@ -77,30 +101,28 @@ impl Ending {
     }
 }
 
-/// Serves one WebSocket until it ends. `permit` is `None` when the session
-/// limit was reached: the client then gets `hello`, `error limit` and a
-/// close frame.
+/// Serves one WebSocket until it ends. `seat` is the refusal text when a
+/// session limit was reached: the client then gets `hello`, `error limit`
+/// and a close frame.
 pub(crate) async fn serve<S, St, E>(
     sink: S,
     stream: St,
     ctx: Arc<SessionContext>,
-    permit: Option<OwnedSemaphorePermit>,
+    seat: Result<Seat, String>,
     id: u64,
 ) where
     S: Sink<Message> + Unpin + Send,
     St: Stream<Item = Result<Message, E>> + Unpin + Send,
 {
     let span = tracing::info_span!("session", id);
-    serve_inner(sink, stream, &ctx, permit)
-        .instrument(span)
-        .await;
+    serve_inner(sink, stream, &ctx, seat).instrument(span).await;
 }
 
 async fn serve_inner<S, St, E>(
     mut sink: S,
     mut stream: St,
     ctx: &SessionContext,
-    permit: Option<OwnedSemaphorePermit>,
+    seat: Result<Seat, String>,
 ) where
     S: Sink<Message> + Unpin + Send,
     St: Stream<Item = Result<Message, E>> + Unpin + Send,
@@ -113,23 +135,22 @@ async fn serve_inner<S, St, E>(
     if send(&mut sink, &hello).await.is_err() {
         return;
     }
-    let Some(_permit) = permit else {
-        let limit = ServerMessage::error(
-            ErrorCode::Limit,
-            format!(
-                "the bridge already serves {} sessions; try again later",
-                ctx.info.max_sessions
-            ),
-        );
-        let _ = send(&mut sink, &limit).await;
-        close_websocket(sink, stream, close_code::AGAIN, "session limit").await;
-        info!(ended = "session limit", "session refused");
-        return;
+    let _seat = match seat {
+        Ok(seat) => seat,
+        Err(refusal) => {
+            let limit = ServerMessage::error(ErrorCode::Limit, refusal);
+            let _ = send(&mut sink, &limit).await;
+            close_websocket(sink, stream, close_code::AGAIN, "session limit").await;
+            info!(ended = "session limit", "session refused");
+            return;
+        }
     };
+    let deadline = tokio::time::Instant::now() + ctx.max_duration;
 
-    let (target, ending) = match control_phase(&mut sink, &mut stream, ctx).await {
+    let (target, ending) = match control_phase(&mut sink, &mut stream, ctx, deadline).await {
         Control::Connected { tcp, target } => {
-            let (ending, sink_back) = relay_phase(sink, &mut stream, tcp, ctx, &stats).await;
+            let (ending, sink_back) =
+                relay_phase(sink, &mut stream, tcp, ctx, &stats, deadline).await;
             sink = sink_back;
             (Some(target), ending)
         }
@@ -172,7 +193,12 @@ enum Control {
 }
 
 /// Answers control messages until a `connect` succeeds or the session ends.
-async fn control_phase<S, St, E>(sink: &mut S, stream: &mut St, ctx: &SessionContext) -> Control
+async fn control_phase<S, St, E>(
+    sink: &mut S,
+    stream: &mut St,
+    ctx: &SessionContext,
+    deadline: tokio::time::Instant,
+) -> Control
 where
     S: Sink<Message> + Unpin,
     St: Stream<Item = Result<Message, E>> + Unpin,
@@ -187,6 +213,9 @@ where
             }
             () = &mut idle => {
                 return Control::Ended(Ending::new(ClosedBy::Bridge, "idle timeout", close_code::NORMAL));
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                return Control::Ended(time_limit(ctx));
             }
             msg = stream.next() => msg,
         };
@@ -212,7 +241,7 @@ where
                     host,
                     port,
                     timeout_ms,
-                }) => match connect(ctx, &host, port, timeout_ms).await {
+                }) => match connect(ctx, &host, port, timeout_ms, deadline).await {
                     Some(Ok((tcp, connected))) => {
                         if send(sink, &connected).await.is_err() {
                             return Control::Ended(Ending::silent("websocket closed"));
@@ -221,6 +250,9 @@ where
                             tcp,
                             target: format!("{host}:{port}"),
                         };
+                    }
+                    Some(Err(_)) if tokio::time::Instant::now() >= deadline => {
+                        return Control::Ended(time_limit(ctx));
                     }
                     Some(Err(error)) => error,
                     None => {
@@ -241,12 +273,25 @@ where
     }
 }
 
-/// Checks the policy and dials; `None` when shutdown interrupted it.
+/// The ending when the session's time limit passed.
+fn time_limit(ctx: &SessionContext) -> Ending {
+    Ending::new(ClosedBy::Bridge, "session time limit", close_code::NORMAL).with_error(
+        ErrorCode::Limit,
+        format!(
+            "the session reached the bridge's time limit of {} s",
+            ctx.max_duration.as_secs()
+        ),
+    )
+}
+
+/// Checks the policy and dials, within the session's deadline too; `None`
+/// when shutdown interrupted it.
 async fn connect(
     ctx: &SessionContext,
     host: &str,
     port: u16,
     timeout_ms: Option<u64>,
+    deadline: tokio::time::Instant,
 ) -> Option<Result<(TcpStream, ServerMessage), ServerMessage>> {
     if let Err(e) = ctx.policy.check_target(host, port) {
         debug!(port, "connect refused by policy");
@@ -254,7 +299,8 @@ async fn connect(
     }
     let timeout = timeout_ms
         .map(Duration::from_millis)
-        .map_or(ctx.connect_timeout, |t| t.min(ctx.connect_timeout));
+        .map_or(ctx.connect_timeout, |t| t.min(ctx.connect_timeout))
+        .min(deadline.saturating_duration_since(tokio::time::Instant::now()));
     let started = tokio::time::Instant::now();
     let result = tokio::select! {
         biased;
@@ -288,6 +334,7 @@ async fn relay_phase<S, St, E>(
     mut tcp: TcpStream,
     ctx: &SessionContext,
     stats: &RelayStats,
+    deadline: tokio::time::Instant,
 ) -> (Ending, S)
 where
     S: Sink<Message> + Unpin,
@@ -296,7 +343,17 @@ where
     let shared = Mutex::new(sink);
     let end = {
         let (r, w) = tcp.split();
-        relay::run(r, w, stream, &shared, ctx.limits, stats, &ctx.cancel).await
+        relay::run(
+            r,
+            w,
+            stream,
+            &shared,
+            ctx.limits,
+            stats,
+            deadline,
+            &ctx.cancel,
+        )
+        .await
     };
     // Send FIN so the server sees a clean EOF, then drop the socket.
     let _ = tokio::time::timeout(CLOSE_GRACE, tcp.shutdown()).await;
@@ -328,7 +385,14 @@ where
             Ending::new(ClosedBy::Server, reason, close_code::NORMAL)
                 .with_error(code, e.to_string())
         }
+        RelayEnd::Failed(RelayError::ByteLimit { limit }) => {
+            Ending::new(ClosedBy::Bridge, "byte limit", close_code::NORMAL).with_error(
+                ErrorCode::Limit,
+                format!("the session reached the bridge's limit of {limit} relayed bytes"),
+            )
+        }
         RelayEnd::Idle => Ending::new(ClosedBy::Bridge, "idle timeout", close_code::NORMAL),
+        RelayEnd::TimeLimit => time_limit(ctx),
         RelayEnd::Shutdown => Ending::new(ClosedBy::Bridge, "shutdown", close_code::AWAY),
     };
     (ending, shared.into_inner())

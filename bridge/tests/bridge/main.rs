@@ -1,8 +1,13 @@
 //! End-to-end tests of the bridge: `run()` on 127.0.0.1:0, real TCP peers
-//! from tokio listeners, and a tokio-tungstenite WebSocket client.
+//! from tokio listeners, a tokio-tungstenite WebSocket client, and the real
+//! `smtplab_shared::smtp::Session` engine driven through it.
 
+mod engine;
 mod handshake;
 mod harness;
+mod hostile_clients;
+mod hostile_servers;
 mod limits;
 mod relay;
 mod session;
+mod targets;

@@ -1,0 +1,418 @@
+//! The bridge's policy as the operator writes it: a TOML file (`--config`)
+//! and command-line flags, every setting optional, flags winning over the
+//! file; and the start-up rules that turn it into a [`Config`]:
+//!
+//! - listening on a non-loopback address needs TLS for the page
+//!   (`tls_cert` + `tls_key`) or an explicit `insecure_listen`, and always
+//!   produces a warning;
+//! - off loopback, internal target addresses (loopback, private, link-local)
+//!   are denied unless `deny_internal = false` or an `allow_targets` entry
+//!   says otherwise.
+//!
+//! ```toml
+//! listen = "127.0.0.1:8025"
+//! token_ttl_secs = 3600
+//! allow_origins = ["https://smtplab.example.org"]
+//! allow_ports = [2526]                 # besides 25, 465, 587, 2525
+//! allow_targets = ["relay.corp.example", "10.1.2.3"]
+//! deny_targets = ["198.51.100.0/24", "*.blocked.example"]
+//! max_sessions = 64
+//! max_sessions_per_client = 16
+//! max_session_bytes = 268435456
+//! max_session_secs = 1800
+//! connect_timeout_ms = 10000
+//! idle_timeout_ms = 300000
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::access::{self, AccessToken, TokenError};
+use crate::config::Config;
+use crate::target::{RuleError, TargetRule};
+use crate::tls::{self, TlsError};
+
+/// The listen address when none is given.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8025";
+
+/// Every setting, each optional: the file's and the flags' shape.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Options {
+    /// Address to listen on (default 127.0.0.1:8025).
+    pub listen: Option<SocketAddr>,
+    /// Fixed token; random at every start when unset.
+    pub token: Option<String>,
+    /// Seconds after start during which the token is accepted.
+    pub token_ttl_secs: Option<u64>,
+    /// Extra origins whose pages may open a WebSocket.
+    pub allow_origins: Option<Vec<String>>,
+    /// Target ports allowed besides 25, 465, 587 and 2525.
+    pub allow_ports: Option<Vec<u16>>,
+    /// Target host names, `*.domain`s, addresses or CIDR ranges allowed even
+    /// when denied otherwise.
+    pub allow_targets: Option<Vec<String>>,
+    /// Target host names, `*.domain`s, addresses or CIDR ranges refused.
+    pub deny_targets: Option<Vec<String>>,
+    /// Refuse internal addresses; default: on exactly when the listen
+    /// address is not loopback.
+    pub deny_internal: Option<bool>,
+    /// Concurrent sessions in total.
+    pub max_sessions: Option<usize>,
+    /// Concurrent sessions per client IP address.
+    pub max_sessions_per_client: Option<usize>,
+    /// Open TCP connections to the bridge.
+    pub max_connections: Option<usize>,
+    /// Largest binary frame from the client.
+    pub max_frame_bytes: Option<usize>,
+    /// Bytes one session may relay, both directions together.
+    pub max_session_bytes: Option<u64>,
+    /// Longest a session may last, in seconds.
+    pub max_session_secs: Option<u64>,
+    /// Connect timeout (DNS included), in ms.
+    pub connect_timeout_ms: Option<u64>,
+    /// Idle timeout, in ms.
+    pub idle_timeout_ms: Option<u64>,
+    /// Deadline for a request's header block and the TLS handshake, in ms.
+    pub header_timeout_ms: Option<u64>,
+    /// How long shutdown waits for sessions to close, in ms.
+    pub shutdown_grace_ms: Option<u64>,
+    /// PEM certificate chain for HTTPS/WSS.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for HTTPS/WSS.
+    pub tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on a non-loopback address.
+    pub insecure_listen: Option<bool>,
+}
+
+/// Why the bridge must not start.
+#[derive(Debug, thiserror::Error)]
+pub enum OptionsError {
+    /// The config file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML of the expected shape.
+    #[error("invalid config file {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parser's error (it names the line and the key).
+        source: Box<toml::de::Error>,
+    },
+    /// Plain HTTP on an address other machines can reach.
+    #[error("refusing to listen on {addr} without TLS: other machines could reach the bridge and read its token in clear text. Give --tls-cert and --tls-key, or --insecure-listen to accept the risk, or listen on 127.0.0.1")]
+    InsecureListen {
+        /// The listen address.
+        addr: SocketAddr,
+    },
+    /// Only one of the certificate and the key.
+    #[error("--tls-cert and --tls-key go together")]
+    TlsPair,
+    /// The certificate or key is unusable.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// The token is unusable.
+    #[error("invalid token: {0}")]
+    Token(#[from] TokenError),
+    /// An origin is not `http(s)://host[:port]`.
+    #[error("invalid allowed origin {0:?}: expected http(s)://host[:port]")]
+    Origin(String),
+    /// A target rule is malformed.
+    #[error("invalid target rule: {0}")]
+    Rule(#[from] RuleError),
+    /// A limit that must be positive is zero.
+    #[error("{0} must be at least 1")]
+    Zero(&'static str),
+}
+
+/// What `main` needs to start: where to listen, the configuration, and the
+/// warnings to print.
+#[derive(Debug)]
+pub struct Startup {
+    /// The address to bind.
+    pub listen: SocketAddr,
+    /// The bridge's configuration.
+    pub config: Config,
+    /// Lines to print on stderr before serving.
+    pub warnings: Vec<String>,
+}
+
+impl Options {
+    /// Reads a TOML policy file.
+    ///
+    /// # Errors
+    /// [`OptionsError::Read`] or [`OptionsError::Parse`] (unknown keys are errors).
+    pub fn load(path: &Path) -> Result<Self, OptionsError> {
+        let text = std::fs::read_to_string(path).map_err(|source| OptionsError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|source| OptionsError::Parse {
+            path: path.to_owned(),
+            source: Box::new(source),
+        })
+    }
+
+    /// `self` (the file) with every setting that `flags` has replaced by the
+    /// flag's value. A list given by flags replaces the file's list.
+    #[must_use]
+    pub fn overridden_by(self, flags: Self) -> Self {
+        Self {
+            listen: flags.listen.or(self.listen),
+            token: flags.token.or(self.token),
+            token_ttl_secs: flags.token_ttl_secs.or(self.token_ttl_secs),
+            allow_origins: flags.allow_origins.or(self.allow_origins),
+            allow_ports: flags.allow_ports.or(self.allow_ports),
+            allow_targets: flags.allow_targets.or(self.allow_targets),
+            deny_targets: flags.deny_targets.or(self.deny_targets),
+            deny_internal: flags.deny_internal.or(self.deny_internal),
+            max_sessions: flags.max_sessions.or(self.max_sessions),
+            max_sessions_per_client: flags
+                .max_sessions_per_client
+                .or(self.max_sessions_per_client),
+            max_connections: flags.max_connections.or(self.max_connections),
+            max_frame_bytes: flags.max_frame_bytes.or(self.max_frame_bytes),
+            max_session_bytes: flags.max_session_bytes.or(self.max_session_bytes),
+            max_session_secs: flags.max_session_secs.or(self.max_session_secs),
+            connect_timeout_ms: flags.connect_timeout_ms.or(self.connect_timeout_ms),
+            idle_timeout_ms: flags.idle_timeout_ms.or(self.idle_timeout_ms),
+            header_timeout_ms: flags.header_timeout_ms.or(self.header_timeout_ms),
+            shutdown_grace_ms: flags.shutdown_grace_ms.or(self.shutdown_grace_ms),
+            tls_cert: flags.tls_cert.or(self.tls_cert),
+            tls_key: flags.tls_key.or(self.tls_key),
+            insecure_listen: flags.insecure_listen.or(self.insecure_listen),
+        }
+    }
+
+    /// Checks the settings and builds the configuration. Nothing is bound
+    /// yet, so a refusal happens before the bridge serves anything.
+    ///
+    /// # Errors
+    /// [`OptionsError`]; notably [`OptionsError::InsecureListen`] for plain
+    /// HTTP off loopback without `insecure_listen`.
+    pub fn into_startup(self) -> Result<Startup, OptionsError> {
+        let listen = self
+            .listen
+            .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("the default address parses"));
+        let loopback = listen.ip().is_loopback();
+        let tls = match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+            (None, None) => None,
+            _ => return Err(OptionsError::TlsPair),
+        };
+        let insecure = self.insecure_listen.unwrap_or(false);
+        let mut warnings = Vec::new();
+        if !loopback {
+            if tls.is_none() && !insecure {
+                return Err(OptionsError::InsecureListen { addr: listen });
+            }
+            warnings.push(format!(
+                "warning: listening on {listen}, reachable from other machines; only the token keeps them out{}",
+                if tls.is_some() { "" } else { ", and without TLS it travels in clear text (--insecure-listen)" }
+            ));
+        }
+        let token = match &self.token {
+            Some(t) => AccessToken::parse(t)?,
+            None => AccessToken::generate(),
+        };
+        let mut config = Config::new(token);
+        for origin in self.allow_origins.unwrap_or_default() {
+            if !access::is_valid_origin(&origin) {
+                return Err(OptionsError::Origin(origin));
+            }
+            config
+                .allowed_origins
+                .push(access::normalize_origin(&origin));
+        }
+        config
+            .allowed_ports
+            .extend(self.allow_ports.unwrap_or_default());
+        config.allow_targets = parse_rules(self.allow_targets)?;
+        config.deny_targets = parse_rules(self.deny_targets)?;
+        config.deny_internal = self.deny_internal.unwrap_or(!loopback);
+        if !loopback && !config.deny_internal {
+            warnings.push(
+                "warning: deny_internal is off: clients may reach loopback and private addresses through the bridge"
+                    .to_owned(),
+            );
+        }
+        let ms = Duration::from_millis;
+        if let Some(n) = self.max_sessions {
+            config.max_sessions = positive(n, "max_sessions")?;
+        }
+        config.max_connections = self.max_connections.unwrap_or_else(|| {
+            config
+                .max_connections
+                .max(config.max_sessions.saturating_add(64))
+        });
+        positive(config.max_connections, "max_connections")?;
+        if let Some(n) = self.max_sessions_per_client {
+            config.max_sessions_per_client = positive(n, "max_sessions_per_client")?;
+        }
+        if let Some(n) = self.max_frame_bytes {
+            config.max_frame_bytes = positive(n, "max_frame_bytes")?;
+        }
+        if let Some(n) = self.max_session_bytes {
+            config.max_session_bytes = n;
+        }
+        if let Some(s) = self.max_session_secs {
+            config.max_session_duration = Duration::from_secs(s);
+        }
+        if let Some(t) = self.connect_timeout_ms {
+            config.connect_timeout = ms(t);
+        }
+        if let Some(t) = self.idle_timeout_ms {
+            config.idle_timeout = ms(t);
+        }
+        if let Some(t) = self.header_timeout_ms {
+            config.header_timeout = ms(t);
+        }
+        if let Some(t) = self.shutdown_grace_ms {
+            config.shutdown_grace = ms(t);
+        }
+        config.token_ttl = self.token_ttl_secs.map(Duration::from_secs);
+        config.tls = tls;
+        Ok(Startup {
+            listen,
+            config,
+            warnings,
+        })
+    }
+}
+
+fn parse_rules(rules: Option<Vec<String>>) -> Result<Vec<TargetRule>, OptionsError> {
+    Ok(rules
+        .unwrap_or_default()
+        .iter()
+        .map(|r| r.parse())
+        .collect::<Result<_, _>>()?)
+}
+
+fn positive(n: usize, name: &'static str) -> Result<usize, OptionsError> {
+    if n == 0 {
+        Err(OptionsError::Zero(name))
+    } else {
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_parses_and_flags_override_it() {
+        let file: Options = toml::from_str(
+            r#"
+            listen = "127.0.0.1:9000"
+            token = "from-file"
+            allow_ports = [2526]
+            deny_targets = ["10.0.0.0/8"]
+            max_sessions = 8
+            max_sessions_per_client = 2
+            idle_timeout_ms = 1000
+            token_ttl_secs = 60
+            "#,
+        )
+        .expect("valid file");
+        let flags = Options {
+            listen: Some("127.0.0.1:9001".parse().expect("addr")),
+            max_sessions: Some(9),
+            deny_targets: Some(vec!["192.0.2.0/24".into()]),
+            ..Options::default()
+        };
+        let startup = file.overridden_by(flags).into_startup().expect("valid");
+        assert_eq!(startup.listen, "127.0.0.1:9001".parse().expect("addr"));
+        let c = &startup.config;
+        assert_eq!(c.token.as_str(), "from-file");
+        assert_eq!(c.max_sessions, 9, "the flag wins");
+        assert_eq!(c.max_sessions_per_client, 2, "the file's value stays");
+        assert_eq!(c.allowed_ports, vec![25, 465, 587, 2525, 2526]);
+        assert_eq!(c.deny_targets.len(), 1);
+        assert_eq!(c.deny_targets[0].to_string(), "192.0.2.0/24");
+        assert_eq!(c.idle_timeout, Duration::from_secs(1));
+        assert_eq!(c.token_ttl, Some(Duration::from_secs(60)));
+        assert!(
+            !c.deny_internal,
+            "loopback listen: internal targets allowed"
+        );
+        assert!(startup.warnings.is_empty());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        assert!(toml::from_str::<Options>("lisen = \"127.0.0.1:1\"").is_err());
+        let bad_rule = Options {
+            deny_targets: Some(vec!["10.0.0.0/40".into()]),
+            ..Options::default()
+        };
+        assert!(matches!(
+            bad_rule.into_startup(),
+            Err(OptionsError::Rule(_))
+        ));
+        let zero = Options {
+            max_sessions: Some(0),
+            ..Options::default()
+        };
+        assert!(matches!(zero.into_startup(), Err(OptionsError::Zero(_))));
+        let half_tls = Options {
+            tls_cert: Some("c.pem".into()),
+            ..Options::default()
+        };
+        assert!(matches!(
+            half_tls.into_startup(),
+            Err(OptionsError::TlsPair)
+        ));
+    }
+
+    #[test]
+    fn non_loopback_needs_tls_or_insecure_listen_and_denies_internal_targets() {
+        let public = Options {
+            listen: Some("0.0.0.0:8025".parse().expect("addr")),
+            ..Options::default()
+        };
+        let err = public.clone().into_startup().expect_err("refused");
+        assert!(matches!(err, OptionsError::InsecureListen { .. }));
+        assert!(err.to_string().contains("--insecure-listen"), "{err}");
+
+        let insecure = Options {
+            insecure_listen: Some(true),
+            ..public.clone()
+        }
+        .into_startup()
+        .expect("explicitly insecure");
+        assert!(insecure.config.deny_internal);
+        assert!(insecure.warnings.iter().any(|w| w.contains("clear text")));
+
+        let opened = Options {
+            insecure_listen: Some(true),
+            deny_internal: Some(false),
+            ..public
+        }
+        .into_startup()
+        .expect("explicitly open");
+        assert!(!opened.config.deny_internal);
+        assert!(opened.warnings.iter().any(|w| w.contains("deny_internal")));
+    }
+
+    #[test]
+    fn max_connections_follows_max_sessions_unless_set() {
+        let many = Options {
+            max_sessions: Some(5000),
+            ..Options::default()
+        }
+        .into_startup()
+        .expect("valid");
+        assert!(many.config.max_connections > 5000);
+        let few = Options::default().into_startup().expect("valid");
+        assert_eq!(few.config.max_connections, 256);
+    }
+}
