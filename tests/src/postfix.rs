@@ -8,6 +8,13 @@
 //! (own port, directories, Dovecot `base_dir`, `syslog_name`). The configs are
 //! the templates in `tests/fixtures/`; mail for other domains goes to Postfix's
 //! `error` transport, and DNS lookups are off, so nothing leaves loopback.
+//!
+//! [`MailServer::start_with`] with a [`ServerIdentity`] adds two TLS
+//! listeners to the same instance (see [`tls_listeners`]): submission with
+//! STARTTLS required, and implicit TLS (`smtps`). The plaintext listener is
+//! the same either way.
+
+mod tls_listeners;
 
 use std::fs;
 use std::io::{self, BufRead, BufReader};
@@ -22,7 +29,9 @@ use tempfile::TempDir;
 
 use crate::dovecot::{self, DovecotAuth};
 pub use crate::fixture_error::FixtureError;
+use crate::test_ca::ServerIdentity;
 use crate::{pidfile, program, token};
+pub use tls_listeners::TlsPorts;
 
 /// The virtual mailbox domain the instance accepts mail for.
 pub const DOMAIN: &str = "smtplab.test";
@@ -42,12 +51,24 @@ const START_ATTEMPTS: usize = 3;
 const MAIN_CF: &str = include_str!("../fixtures/main.cf");
 const MASTER_CF: &str = include_str!("../fixtures/master.cf");
 const DOVECOT_CONF: &str = include_str!("../fixtures/dovecot.conf");
+const MAIN_TLS_CF: &str = include_str!("../fixtures/main-tls.cf");
+const MASTER_TLS_CF: &str = include_str!("../fixtures/master-tls.cf");
+
+/// What to start beyond the plaintext listener; the default is nothing more.
+#[derive(Debug, Clone, Default)]
+pub struct MailOptions {
+    /// With a certificate and key: the STARTTLS submission and implicit-TLS
+    /// listeners, presenting them.
+    pub tls: Option<ServerIdentity>,
+}
 
 /// A running Postfix + Dovecot pair; stopped and deleted on drop.
 #[derive(Debug)]
 pub struct MailServer {
-    /// The loopback port of the smtpd listener.
+    /// The loopback port of the plaintext smtpd listener.
     port: u16,
+    /// The TLS listeners' ports, when started with a certificate.
+    tls_ports: Option<TlsPorts>,
     /// The password of [`USER`], random per instance.
     password: String,
     /// Path of the `postfix` binary, to stop the instance.
@@ -61,11 +82,22 @@ pub struct MailServer {
 }
 
 impl MailServer {
-    /// Creates a fresh instance and waits until it greets with 220.
+    /// Creates a fresh instance with its plaintext listener only and waits
+    /// until it greets with 220.
     ///
     /// # Errors
     /// A [`FixtureError`] naming what is missing or what failed, with logs.
     pub fn start() -> Result<Self, FixtureError> {
+        Self::start_with(&MailOptions::default())
+    }
+
+    /// Creates a fresh instance with what `options` asks for and waits
+    /// until every listener is ready (the plaintext ones greet with 220, the
+    /// submission one offers STARTTLS, the smtps one accepts connections).
+    ///
+    /// # Errors
+    /// A [`FixtureError`] naming what is missing or what failed, with logs.
+    pub fn start_with(options: &MailOptions) -> Result<Self, FixtureError> {
         let postfix_bin = require("postfix", "postfix")?;
         let dovecot_bin = require("dovecot", "dovecot-core")?;
         let uid = effective_uid();
@@ -74,7 +106,7 @@ impl MailServer {
         }
         let mut attempt = 1;
         loop {
-            match Self::start_once(&postfix_bin, &dovecot_bin) {
+            match Self::start_once(&postfix_bin, &dovecot_bin, options) {
                 Err(FixtureError::PostfixStart { detail })
                     if detail.contains("in use") && attempt < START_ATTEMPTS =>
                 {
@@ -85,17 +117,30 @@ impl MailServer {
         }
     }
 
-    fn start_once(postfix_bin: &Path, dovecot_bin: &Path) -> Result<Self, FixtureError> {
+    fn start_once(
+        postfix_bin: &Path,
+        dovecot_bin: &Path,
+        options: &MailOptions,
+    ) -> Result<Self, FixtureError> {
         let port = free_port()?;
+        let tls_ports = match options.tls {
+            Some(_) => Some(TlsPorts {
+                submission: free_port()?,
+                smtps: free_port()?,
+            }),
+            None => None,
+        };
         let base = tempfile::Builder::new()
             .prefix("smtplab-test-")
             .tempdir_in("/var/tmp")
             .map_err(|e| FixtureError::io("create a temp dir in /var/tmp", e))?;
         let password =
             token::random_hex(12).map_err(|e| FixtureError::io("read /dev/urandom", e))?;
-        write_config(base.path(), port, &password)?;
+        let tls = tls_ports.zip(options.tls.as_ref());
+        write_config(base.path(), port, &password, tls)?;
         let mut server = Self {
             port,
+            tls_ports,
             password,
             postfix_bin: postfix_bin.to_path_buf(),
             postfix_running: false,
@@ -127,6 +172,14 @@ impl MailServer {
         }
         server.postfix_running = true;
         server.wait_for_greeting()?;
+        if let Some(ports) = server.tls_ports {
+            tls_listeners::wait_ready(ports, GREETING_TIMEOUT).map_err(|e| {
+                FixtureError::NoGreeting {
+                    addr: e.addr,
+                    detail: format!("{}\npostfix log tail:\n{}", e.detail, server.log_tail(20)),
+                }
+            })?;
+        }
         Ok(server)
     }
 
@@ -135,9 +188,23 @@ impl MailServer {
         SocketAddr::from((Ipv4Addr::LOCALHOST, self.port))
     }
 
-    /// The smtpd port.
+    /// The plaintext smtpd port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The TLS listeners' ports; `None` unless started with a certificate.
+    pub fn tls_ports(&self) -> Option<TlsPorts> {
+        self.tls_ports
+    }
+
+    /// Every listening port: the plaintext one, then the TLS ones.
+    pub fn ports(&self) -> Vec<u16> {
+        let mut ports = vec![self.port];
+        if let Some(tls) = self.tls_ports {
+            ports.extend([tls.submission, tls.smtps]);
+        }
+        ports
     }
 
     /// The user that can authenticate, [`USER`].
@@ -268,7 +335,15 @@ impl Drop for MailServer {
 /// Writes every config file and creates the directories Postfix does not
 /// create itself (it fills the queue directory and makes its data directory
 /// on start).
-fn write_config(base: &Path, port: u16, password: &str) -> Result<(), FixtureError> {
+///
+/// With `tls`, the TLS fixtures are appended to `main.cf` and `master.cf`
+/// and the key and certificate go to `etc/tls/server.pem` (root only).
+fn write_config(
+    base: &Path,
+    port: u16,
+    password: &str,
+    tls: Option<(TlsPorts, &ServerIdentity)>,
+) -> Result<(), FixtureError> {
     let io = |what: &str| {
         let what = format!("{what} under {}", base.display());
         move |e| FixtureError::io(what, e)
@@ -282,17 +357,27 @@ fn write_config(base: &Path, port: u16, password: &str) -> Result<(), FixtureErr
     std::os::unix::fs::chown(base.join("mail"), Some(MAIL_ID), Some(MAIL_ID))
         .map_err(io("chown the mail dir"))?;
     let name = format!("smtplab-{port}");
+    let (submission, smtps) = tls.map_or((0, 0), |(p, _)| (p.submission, p.smtps));
     let render = |template: &str| {
         template
             .replace("@BASE@", &base.display().to_string())
             .replace("@PORT@", &port.to_string())
+            .replace("@SUBMISSION_PORT@", &submission.to_string())
+            .replace("@SMTPS_PORT@", &smtps.to_string())
             .replace("@NAME@", &name)
             .replace("@VUID@", &MAIL_ID.to_string())
             .replace("@VGID@", &MAIL_ID.to_string())
     };
+    let (mut main_cf, mut master_cf) = (render(MAIN_CF), render(MASTER_CF));
+    if let Some((_, identity)) = tls {
+        main_cf.push_str(&render(MAIN_TLS_CF));
+        master_cf.push_str(&render(MASTER_TLS_CF));
+        tls_listeners::write_identity(&base.join("etc/tls"), identity)
+            .map_err(io("write the TLS key and certificate"))?;
+    }
     let files = [
-        ("etc/main.cf", render(MAIN_CF)),
-        ("etc/master.cf", render(MASTER_CF)),
+        ("etc/main.cf", main_cf),
+        ("etc/master.cf", master_cf),
         (
             "etc/vmailbox",
             format!("{USER} {DOMAIN}/alice/\n{OTHER_USER} {DOMAIN}/bob/\n"),

@@ -7,11 +7,17 @@
 //! contract, after every input it drains `poll_transmit` (one binary frame
 //! each, flushed before anything else is read), then `poll_event`, then
 //! re-arms the timer from `poll_timeout`.
+//!
+//! [`run_session_tls`] gives the engine a [`TlsContext`] (the driver's crypto
+//! provider, clock and trust anchors) for the spec's TLS mode. Every run
+//! keeps a copy of each binary frame it sent, so a test can check what the
+//! bridge (or anyone on the path) could read.
 
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use smtplab_shared::smtp::{Event, Outcome, Session, SessionSpec};
+use smtplab_shared::tls::TlsContext;
 use smtplab_shared::wire::{ClientMessage, ServerMessage};
 use tokio::time::{sleep_until, Instant};
 use tokio_tungstenite::tungstenite::Message;
@@ -27,6 +33,9 @@ const CLOSE_WAIT: Duration = Duration::from_secs(5);
 pub struct SessionReport {
     /// Every engine event, in order (the last is [`Event::Finished`]).
     pub events: Vec<Event>,
+    /// For each of `events`, when the driver drained it (time since the
+    /// run started, on the same clock as the engine's `now`).
+    pub event_times: Vec<Duration>,
     /// The outcome carried by [`Event::Finished`].
     pub outcome: Outcome,
     /// A readable transcript: `C: ` lines as the engine displays them
@@ -34,6 +43,29 @@ pub struct SessionReport {
     pub transcript: Vec<String>,
     /// Every control message the bridge sent, `hello` first.
     pub bridge_messages: Vec<ServerMessage>,
+    /// Every binary frame this client sent to the bridge, in order: the
+    /// bytes the bridge relays to the server (ciphertext once TLS is up).
+    pub client_frames: Vec<Vec<u8>>,
+}
+
+impl SessionReport {
+    /// When the first event matching `wanted` was drained.
+    pub fn time_of(&self, wanted: impl Fn(&Event) -> bool) -> Option<Duration> {
+        self.events
+            .iter()
+            .zip(&self.event_times)
+            .find_map(|(event, at)| wanted(event).then_some(*at))
+    }
+
+    /// True when `needle` occurs in one of [`client_frames`](Self::client_frames)
+    /// or across the boundary between two consecutive ones.
+    pub fn client_sent(&self, needle: &[u8]) -> bool {
+        if needle.is_empty() {
+            return true;
+        }
+        let all: Vec<u8> = self.client_frames.concat();
+        all.windows(needle.len()).any(|w| w == needle)
+    }
 }
 
 /// Why a run ended without the engine finishing.
@@ -65,8 +97,33 @@ pub async fn run_session(
     bridge_url: &str,
     spec: SessionSpec,
 ) -> Result<SessionReport, DriverError> {
+    run_with(bridge_url, spec, None).await
+}
+
+/// As [`run_session`], with a session that can speak TLS as `spec.tls`
+/// says, using `tls` (see `docs/tls.md`).
+///
+/// # Errors
+/// As [`run_session`]; TLS failures are the outcome's verdict, not errors.
+pub async fn run_session_tls(
+    bridge_url: &str,
+    spec: SessionSpec,
+    tls: TlsContext,
+) -> Result<SessionReport, DriverError> {
+    run_with(bridge_url, spec, Some(tls)).await
+}
+
+async fn run_with(
+    bridge_url: &str,
+    spec: SessionSpec,
+    tls: Option<TlsContext>,
+) -> Result<SessionReport, DriverError> {
     let ws_url = ws_endpoint(bridge_url);
-    match tokio::time::timeout(RUN_LIMIT, drive(&ws_url, spec)).await {
+    let session = match tls {
+        Some(tls) => Session::with_tls(spec, tls),
+        None => Session::new(spec),
+    };
+    match tokio::time::timeout(RUN_LIMIT, drive(&ws_url, session)).await {
         Ok(result) => result,
         Err(_) => Err(DriverError::Stalled(RUN_LIMIT)),
     }
@@ -98,15 +155,17 @@ pub fn ws_endpoint(bridge_url: &str) -> String {
     }
 }
 
-async fn drive(ws_url: &str, spec: SessionSpec) -> Result<SessionReport, DriverError> {
+async fn drive(ws_url: &str, mut session: Session) -> Result<SessionReport, DriverError> {
     let start = Instant::now();
     let (ws, _response) = tokio_tungstenite::connect_async(ws_url).await?;
     let (mut sink, mut stream) = ws.split();
     let mut run = Run {
         events: Vec::new(),
+        event_times: Vec::new(),
         outcome: None,
         transcript: Vec::new(),
         bridge_messages: Vec::new(),
+        client_frames: Vec::new(),
     };
 
     match next_control(&mut stream).await? {
@@ -118,13 +177,12 @@ async fn drive(ws_url: &str, spec: SessionSpec) -> Result<SessionReport, DriverE
         }
     }
     let connect = ClientMessage::Connect {
-        host: spec.host.clone(),
-        port: spec.port,
+        host: session.spec().host.clone(),
+        port: session.spec().port,
         timeout_ms: None,
     };
     sink.send(Message::text(connect.encode())).await?;
 
-    let mut session = Session::new(spec);
     let mut ws_open = true;
     while !session.is_finished() {
         if !ws_open && session.poll_timeout().is_none() {
@@ -155,6 +213,11 @@ async fn drive(ws_url: &str, spec: SessionSpec) -> Result<SessionReport, DriverE
                             ServerMessage::Hello { .. } => {
                                 return Err(DriverError::Protocol("a second hello".into()));
                             }
+                            ServerMessage::Resolved { .. } => {
+                                return Err(DriverError::Protocol(
+                                    "a DNS answer nobody asked for".into(),
+                                ));
+                            }
                         }
                         run.bridge_messages.push(message);
                     }
@@ -171,11 +234,12 @@ async fn drive(ws_url: &str, spec: SessionSpec) -> Result<SessionReport, DriverE
         }
         while let Some(bytes) = session.poll_transmit() {
             if ws_open {
+                run.client_frames.push(bytes.clone());
                 sink.send(Message::binary(bytes)).await?;
             }
         }
         while let Some(event) = session.poll_event() {
-            run.record(event);
+            run.record(event, start.elapsed());
         }
     }
 
@@ -185,22 +249,26 @@ async fn drive(ws_url: &str, spec: SessionSpec) -> Result<SessionReport, DriverE
     let outcome = run.outcome.take().ok_or(DriverError::Ended)?;
     Ok(SessionReport {
         events: run.events,
+        event_times: run.event_times,
         outcome,
         transcript: run.transcript,
         bridge_messages: run.bridge_messages,
+        client_frames: run.client_frames,
     })
 }
 
 /// What a run has gathered so far.
 struct Run {
     events: Vec<Event>,
+    event_times: Vec<Duration>,
     outcome: Option<Outcome>,
     transcript: Vec<String>,
     bridge_messages: Vec<ServerMessage>,
+    client_frames: Vec<Vec<u8>>,
 }
 
 impl Run {
-    fn record(&mut self, event: Event) {
+    fn record(&mut self, event: Event, at: Duration) {
         match &event {
             Event::Sent { line, .. } => self.transcript.push(format!("C: {}", line.display)),
             Event::Reply { reply, .. } => {
@@ -211,6 +279,7 @@ impl Run {
             _ => {}
         }
         self.events.push(event);
+        self.event_times.push(at);
     }
 }
 
