@@ -9,9 +9,12 @@
 //! - [`wire`]: the bridge wire protocol (JSON control messages).
 //! - [`smtp`]: SMTP replies, capabilities, commands, credentials,
 //!   explanations, the session spec and the session engine.
+//! - [`diagnose`]: the Diagnostics checks (pass/warn/fail with evidence
+//!   and advice) and the DNS-driven domain orchestrator.
 //! - [`tls`]: sans-IO TLS under the engine (STARTTLS and implicit TLS):
 //!   the driver's provider and clock, verification, the TLS report.
 
+pub mod diagnose;
 pub mod smtp;
 pub mod tls;
 pub mod wire;

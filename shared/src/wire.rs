@@ -5,6 +5,9 @@
 //! field names are a fixed contract (docs/protocol.md): later versions add
 //! messages and fields, never rename these.
 
+use std::fmt;
+use std::net::IpAddr;
+
 use serde::{Deserialize, Serialize};
 
 /// The protocol version sent in [`ServerMessage::Hello`].
@@ -30,6 +33,72 @@ pub enum ClientMessage {
     },
     /// Close the TCP connection (the bridge answers with `closed`).
     Close,
+    /// Look up DNS records of `name`; answered with [`ServerMessage::Resolved`]
+    /// or an [`ServerMessage::Error`] (`nxdomain`, `no_records`, `servfail`,
+    /// `timeout`, `dns`). Independent of any TCP connection.
+    Resolve {
+        /// The name to look up (a trailing dot is allowed).
+        name: String,
+        /// Which records.
+        rtype: RecordType,
+        /// Correlation number echoed in `resolved`; optional.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u32>,
+    },
+}
+
+/// A DNS record type a [`ClientMessage::Resolve`] may ask for. On the wire
+/// as in zone files: `"MX"`, `"A"`, `"AAAA"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RecordType {
+    /// Mail exchangers (RFC 5321 §5.1).
+    #[serde(rename = "MX")]
+    Mx,
+    /// IPv4 addresses.
+    #[serde(rename = "A")]
+    A,
+    /// IPv6 addresses.
+    #[serde(rename = "AAAA")]
+    Aaaa,
+}
+
+impl RecordType {
+    /// The type as it appears on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mx => "MX",
+            Self::A => "A",
+            Self::Aaaa => "AAAA",
+        }
+    }
+}
+
+impl fmt::Display for RecordType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One DNS record in [`ServerMessage::Resolved`]; the shape tells the kind.
+///
+/// JSON: `{"preference":10,"exchange":"mx1.example.com"}` for MX,
+/// `{"address":"192.0.2.1"}` (or an IPv6 address) for A and AAAA.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum DnsRecord {
+    /// An MX record.
+    Mx {
+        /// Lower is tried first.
+        preference: u16,
+        /// The mail server's host name, as in the zone (a trailing dot may
+        /// be kept; `"."` alone is a null MX, RFC 7505).
+        exchange: String,
+    },
+    /// An A or AAAA record.
+    Address {
+        /// The address.
+        address: IpAddr,
+    },
 }
 
 /// A control message sent by the bridge to the client.
@@ -56,6 +125,19 @@ pub enum ServerMessage {
         code: ErrorCode,
         /// A human-readable sentence. Never contains relayed payload bytes.
         message: String,
+    },
+    /// The answer to [`ClientMessage::Resolve`]: at least one record.
+    /// (An empty answer is an `error` with code `no_records`.)
+    Resolved {
+        /// The name as asked.
+        name: String,
+        /// The type as asked.
+        rtype: RecordType,
+        /// The records, in the resolver's order.
+        records: Vec<DnsRecord>,
+        /// The request's `id`, when it had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u32>,
     },
     /// The TCP connection is gone.
     Closed {
@@ -104,6 +186,13 @@ pub enum ErrorCode {
     BadRequest,
     /// Any other failure on the bridge side.
     Internal,
+    /// `resolve`: the name does not exist (NXDOMAIN).
+    Nxdomain,
+    /// `resolve`: the name exists but has no record of the asked type
+    /// (NOERROR with an empty answer, "NODATA").
+    NoRecords,
+    /// `resolve`: the DNS servers failed to answer (SERVFAIL, REFUSED).
+    Servfail,
 }
 
 impl ErrorCode {
@@ -119,6 +208,9 @@ impl ErrorCode {
             Self::Limit => "limit",
             Self::BadRequest => "bad_request",
             Self::Internal => "internal",
+            Self::Nxdomain => "nxdomain",
+            Self::NoRecords => "no_records",
+            Self::Servfail => "servfail",
         }
     }
 }
@@ -269,10 +361,99 @@ mod tests {
             ErrorCode::Limit,
             ErrorCode::BadRequest,
             ErrorCode::Internal,
+            ErrorCode::Nxdomain,
+            ErrorCode::NoRecords,
+            ErrorCode::Servfail,
         ] {
             let json = serde_json::to_string(&code).expect("serializes");
             assert_eq!(json, format!("\"{}\"", code.as_str()));
         }
+    }
+
+    #[test]
+    fn resolve_matches_the_documented_json() {
+        let msg = ClientMessage::decode(r#"{"type":"resolve","name":"example.com","rtype":"MX"}"#)
+            .expect("valid resolve");
+        assert_eq!(
+            msg,
+            ClientMessage::Resolve {
+                name: "example.com".into(),
+                rtype: RecordType::Mx,
+                id: None
+            }
+        );
+        let with_id = ClientMessage::Resolve {
+            name: "mx1.example.com".into(),
+            rtype: RecordType::Aaaa,
+            id: Some(7),
+        };
+        assert_eq!(
+            with_id.encode(),
+            r#"{"type":"resolve","name":"mx1.example.com","rtype":"AAAA","id":7}"#
+        );
+        assert_eq!(ClientMessage::decode(&with_id.encode()).expect("round trip"), with_id);
+        for (rtype, text) in [(RecordType::Mx, "MX"), (RecordType::A, "A"), (RecordType::Aaaa, "AAAA")] {
+            assert_eq!(rtype.as_str(), text);
+            assert_eq!(serde_json::to_string(&rtype).expect("serializes"), format!("\"{text}\""));
+        }
+        assert!(matches!(
+            ClientMessage::decode(r#"{"type":"resolve","name":"example.com","rtype":"mx"}"#),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            ClientMessage::decode(r#"{"type":"resolve","name":"example.com","rtype":"TXT"}"#),
+            Err(DecodeError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn resolved_matches_the_documented_json() {
+        let mx = ServerMessage::Resolved {
+            name: "example.com".into(),
+            rtype: RecordType::Mx,
+            records: vec![
+                DnsRecord::Mx { preference: 10, exchange: "mx1.example.com".into() },
+                DnsRecord::Mx { preference: 20, exchange: "mx2.example.com".into() },
+            ],
+            id: Some(1),
+        };
+        let text = r#"{"type":"resolved","name":"example.com","rtype":"MX","records":[{"preference":10,"exchange":"mx1.example.com"},{"preference":20,"exchange":"mx2.example.com"}],"id":1}"#;
+        assert_eq!(mx.encode(), text);
+        assert_eq!(ServerMessage::decode(text).expect("valid resolved"), mx);
+        let a = ServerMessage::Resolved {
+            name: "mx1.example.com".into(),
+            rtype: RecordType::A,
+            records: vec![DnsRecord::Address { address: "192.0.2.1".parse().expect("literal") }],
+            id: None,
+        };
+        let text = r#"{"type":"resolved","name":"mx1.example.com","rtype":"A","records":[{"address":"192.0.2.1"}]}"#;
+        assert_eq!(a.encode(), text);
+        assert_eq!(ServerMessage::decode(text).expect("valid resolved"), a);
+        let v6 = r#"{"type":"resolved","name":"h","rtype":"AAAA","records":[{"address":"2001:db8::1"}]}"#;
+        let ServerMessage::Resolved { records, .. } = ServerMessage::decode(v6).expect("valid") else {
+            panic!("not resolved");
+        };
+        assert_eq!(
+            records,
+            vec![DnsRecord::Address { address: "2001:db8::1".parse().expect("literal") }]
+        );
+        // An address that is no IP, or a record of neither shape, is refused.
+        for bad in [
+            r#"{"type":"resolved","name":"h","rtype":"A","records":[{"address":"mx.example"}]}"#,
+            r#"{"type":"resolved","name":"h","rtype":"MX","records":[{"preference":10}]}"#,
+        ] {
+            assert!(matches!(ServerMessage::decode(bad), Err(DecodeError::Malformed(_))), "{bad}");
+        }
+        let err = ServerMessage::error(ErrorCode::Nxdomain, "example.invalid does not exist");
+        assert_eq!(
+            err.encode(),
+            r#"{"type":"error","code":"nxdomain","message":"example.invalid does not exist"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&ErrorCode::NoRecords).expect("serializes"),
+            r#""no_records""#
+        );
+        assert_eq!(serde_json::to_string(&ErrorCode::Servfail).expect("serializes"), r#""servfail""#);
     }
 
     #[test]

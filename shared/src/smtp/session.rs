@@ -3,6 +3,7 @@
 //! its driver passes in, and hands back bytes to send and events to show.
 
 mod event;
+mod extras;
 mod flow;
 mod outcome;
 mod tls;
@@ -12,6 +13,7 @@ use std::mem;
 use std::time::Duration;
 
 pub use event::{Event, SentLine, Step};
+pub use extras::{Probe, ProbeVerb, SessionExtras};
 pub use outcome::{FailReason, Outcome, StepTiming, Verdict};
 
 use super::capability::Capabilities;
@@ -50,6 +52,10 @@ enum State {
     Message,
     /// QUIT sent; the verdict is already known.
     Quitting(Verdict),
+    /// A probe of the extras sent after EHLO.
+    Probe,
+    /// RSET sent before QUIT; the verdict is already known.
+    Resetting(Verdict),
     /// STARTTLS sent, waiting for its 220.
     StartTls,
     /// The TLS handshake is running; then comes what the value says.
@@ -109,6 +115,12 @@ enum LoginRound {
 /// unsolicited reply finish at once, without QUIT. An invalid spec finishes
 /// at `handle_connected` with [`FailReason::Aborted`].
 ///
+/// # Diagnostic extras
+/// With [`with_extras`](Self::with_extras), the probes run one by one
+/// after the EHLO stage (each a [`Step::Probe`], any reply accepted), and
+/// `rset_before_quit` sends RSET ([`Step::Rset`]) between a successful last
+/// stage and QUIT. Without extras nothing changes.
+///
 /// # TLS
 /// With [`SessionSpec::tls`] other than [`TlsMode::None`] the session must
 /// be made with [`with_tls`](Self::with_tls) (else it finishes with
@@ -155,6 +167,13 @@ pub struct Session {
     tls_settled: bool,
     /// The latest `now` passed in, for failures found while polling.
     last_now: Duration,
+    /// Probes and RSET-before-QUIT; empty unless set with `with_extras`.
+    extras: SessionExtras,
+    /// Index of the next probe to send.
+    next_probe: usize,
+    /// When the first byte of the greeting arrived (plaintext, so after
+    /// the handshake with implicit TLS).
+    greeting_first_byte_at: Option<Duration>,
 }
 
 impl Session {
@@ -176,7 +195,33 @@ impl Session {
             tls_report: None,
             tls_settled: false,
             last_now: Duration::ZERO,
+            extras: SessionExtras::default(),
+            next_probe: 0,
+            greeting_first_byte_at: None,
         }
+    }
+
+    /// The same session with diagnostic extras: commands probed after EHLO
+    /// and RSET before QUIT (see [`SessionExtras`]). Combines with
+    /// [`with_tls`](Self::with_tls): `Session::with_tls(spec, ctx).with_extras(x)`.
+    #[must_use]
+    pub fn with_extras(mut self, extras: SessionExtras) -> Self {
+        self.extras = extras;
+        self
+    }
+
+    /// The extras this session runs (empty by default).
+    pub fn extras(&self) -> &SessionExtras {
+        &self.extras
+    }
+
+    /// When the first byte of the greeting arrived, on the clock of `now`
+    /// (`None` before any). With the time of the final 220 line (the
+    /// greeting's [`Event::Reply`] `at`) it tells a multi-line greeting
+    /// sent in pieces (a greet pause after a first `220-` line) from a
+    /// server that is silent until it answers.
+    pub fn greeting_first_byte_at(&self) -> Option<Duration> {
+        self.greeting_first_byte_at
     }
 
     /// A session that can run TLS (as `spec.tls` says) with the driver's
@@ -249,6 +294,12 @@ impl Session {
 
     /// SMTP bytes from the server, straight off the wire or decrypted.
     fn handle_plaintext(&mut self, now: Duration, bytes: &[u8]) {
+        if matches!(self.state, State::Greeting)
+            && self.greeting_first_byte_at.is_none()
+            && !bytes.is_empty()
+        {
+            self.greeting_first_byte_at = Some(now);
+        }
         self.parser.push(bytes);
         while !self.is_finished() {
             match self.parser.next_reply() {
@@ -388,13 +439,13 @@ impl Session {
         self.open_step.map_or(Step::Connect, |(step, _)| step)
     }
 
-    /// Ends the session without QUIT. During QUIT the verdict already
-    /// reached stands and `reason` only ends the QUIT step.
+    /// Ends the session without QUIT. During QUIT (and the RSET before it)
+    /// the verdict already reached stands and `reason` only ends the step.
     fn fail_now(&mut self, now: Duration, reason: FailReason) {
         let step = self.current_step();
         self.finish_step(now, false);
         let verdict = match mem::replace(&mut self.state, State::Finished) {
-            State::Quitting(verdict) => verdict,
+            State::Quitting(verdict) | State::Resetting(verdict) => verdict,
             _ => Verdict::Failed { step, reason },
         };
         self.finish(verdict);

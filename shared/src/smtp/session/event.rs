@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::extras::ProbeVerb;
 use super::outcome::Outcome;
 use crate::smtp::reply::Reply;
 use crate::tls::TlsReport;
@@ -35,6 +36,16 @@ pub enum Step {
     /// `STARTTLS`, its 220 and the TLS handshake (RFC 3207). With implicit
     /// TLS the handshake is part of [`Step::Connect`] instead.
     StartTls,
+    /// A command probed after EHLO: `SessionExtras::probes[index]`, whose
+    /// verb is `verb`. Its reply is data; the step is ok whatever it says.
+    Probe {
+        /// 0-based index into the probe list.
+        index: usize,
+        /// The command's verb.
+        verb: ProbeVerb,
+    },
+    /// `RSET` before `QUIT` (`SessionExtras::rset_before_quit`).
+    Rset,
 }
 
 impl fmt::Display for Step {
@@ -50,6 +61,8 @@ impl fmt::Display for Step {
             Self::Message => f.write_str("message"),
             Self::Quit => f.write_str("QUIT"),
             Self::StartTls => f.write_str("STARTTLS"),
+            Self::Probe { verb, .. } => write!(f, "{verb}"),
+            Self::Rset => f.write_str("RSET"),
         }
     }
 }

@@ -76,6 +76,15 @@ impl Session {
                 self.step_done(now, reply, Stage::Data);
             }
             (State::StartTls, _) => self.on_starttls_reply(now, reply),
+            (State::Probe, _) => {
+                // A probe's reply is data, whatever it says.
+                self.step_done(now, reply, Stage::Ehlo);
+            }
+            (State::Resetting(verdict), code) => {
+                self.push_reply(now, step, reply, code == 250);
+                self.finish_step(now, code == 250);
+                self.start_quit(now, verdict);
+            }
             (State::Quitting(verdict), code) => {
                 self.push_reply(now, step, reply, code == 221);
                 self.finish_step(now, code == 221);
@@ -109,6 +118,9 @@ impl Session {
         if done == Stage::Ehlo && self.start_tls_if_wanted(now) {
             return;
         }
+        if done == Stage::Ehlo && self.send_next_probe(now) {
+            return;
+        }
         if done >= self.spec.stop_after {
             let verdict = if done == Stage::Data {
                 Verdict::Delivered
@@ -117,7 +129,12 @@ impl Session {
                     stage: self.spec.stop_after,
                 }
             };
-            self.start_quit(now, verdict);
+            if self.extras.rset_before_quit {
+                self.start_step(now, Step::Rset);
+                self.send(now, State::Resetting(verdict), Command::Rset);
+            } else {
+                self.start_quit(now, verdict);
+            }
             return;
         }
         match done {
@@ -158,6 +175,19 @@ impl Session {
             }
             Stage::Data => unreachable!("Data is the last stage, handled above"),
         }
+    }
+
+    /// Sends the next probe of the extras, if any is left; true if it did.
+    fn send_next_probe(&mut self, now: Duration) -> bool {
+        let index = self.next_probe;
+        let Some(probe) = self.extras.probes.get(index) else {
+            return false;
+        };
+        let (verb, command) = (probe.verb(), probe.command());
+        self.next_probe += 1;
+        self.start_step(now, Step::Probe { index, verb });
+        self.send(now, State::Probe, command);
+        true
     }
 
     fn send_rcpt(&mut self, now: Duration, index: usize) {

@@ -33,6 +33,20 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Time from the TCP connect ([`Session::handle_connected`]) to the
+    /// final line of the 220 greeting: the greeting delay (a deliberate
+    /// greet pause on many MTAs). With implicit TLS the handshake is
+    /// included. `None` if no 220 arrived.
+    ///
+    /// [`Session::handle_connected`]: super::Session::handle_connected
+    pub fn greeting_time(&self) -> Option<Duration> {
+        self.steps
+            .iter()
+            .find(|t| t.step == Step::Connect)
+            .filter(|t| t.ok)
+            .map(|t| t.elapsed)
+    }
+
     /// The certificate problem the session went on despite (verification
     /// skipped by the user), if any.
     pub fn unverified_tls(&self) -> Option<&TlsFailure> {

@@ -1,0 +1,196 @@
+//! [`Check`]: one entry point for all eight checks, with the same calling
+//! contract as [`DomainCheck`], so a driver has a single loop.
+
+use super::check::{CheckKind, CheckResult};
+use super::domain::{Action, CheckError, DomainCheck};
+use super::input::{CheckInput, InputError, PlannedSession};
+use super::reachability::{evaluate_reachability, reachability_session};
+use super::record::SessionRecord;
+use super::service::{evaluate_service, service_session};
+use super::transaction::{
+    can_send_session, delivery_session, evaluate_can_send, evaluate_delivery, evaluate_open_relay,
+    evaluate_user_receives, open_relay_session, user_receives_session,
+};
+use crate::wire::{DnsRecord, ErrorCode, RecordType};
+
+/// One running check.
+///
+/// # Calling contract
+/// Drain [`poll_action`](Self::poll_action): for [`Action::Resolve`] send
+/// `resolve` and pass the answer to
+/// [`handle_resolved`](Self::handle_resolved) or
+/// [`handle_resolve_error`](Self::handle_resolve_error); for
+/// [`Action::RunSession`] connect, run the session, and pass its
+/// [`SessionRecord`] to [`handle_session`](Self::handle_session) with the
+/// plan's label. Repeat until [`result`](Self::result) is `Some`.
+#[derive(Debug, Clone)]
+pub struct Check {
+    /// The kind and its state.
+    inner: Inner,
+}
+
+#[derive(Debug, Clone)]
+enum Inner {
+    /// A check of one session.
+    Single {
+        /// Which.
+        kind: CheckKind,
+        /// The input it judges against.
+        input: Box<CheckInput>,
+        /// The session to run, until polled.
+        plan: Option<Box<PlannedSession>>,
+        /// Its label.
+        label: String,
+        /// Once judged.
+        result: Option<CheckResult>,
+    },
+    /// Checks 4 and 6.
+    Domain(Box<DomainCheck>),
+}
+
+impl Check {
+    /// Starts check `kind`.
+    ///
+    /// # Errors
+    /// The [`InputError`] of the check's missing or invalid input.
+    pub fn new(kind: CheckKind, input: &CheckInput) -> Result<Self, InputError> {
+        let plan = match kind {
+            CheckKind::DomainServers | CheckKind::DomainReceives => {
+                return Ok(Self {
+                    inner: Inner::Domain(Box::new(DomainCheck::new(kind, input)?)),
+                });
+            }
+            CheckKind::Reachability => reachability_session(input)?,
+            CheckKind::Service => service_session(input)?,
+            CheckKind::Delivery => delivery_session(input)?,
+            CheckKind::UserReceives => user_receives_session(input)?,
+            CheckKind::CanSend => can_send_session(input)?,
+            CheckKind::OpenRelay => open_relay_session(input)?,
+        };
+        Ok(Self {
+            inner: Inner::Single {
+                kind,
+                input: Box::new(input.clone()),
+                label: plan.label.clone(),
+                plan: Some(Box::new(plan)),
+                result: None,
+            },
+        })
+    }
+
+    /// Which check.
+    pub fn kind(&self) -> CheckKind {
+        match &self.inner {
+            Inner::Single { kind, .. } => *kind,
+            Inner::Domain(domain) => domain.kind(),
+        }
+    }
+
+    /// The next thing to do, once; `None` while waiting or when done.
+    #[must_use]
+    pub fn poll_action(&mut self) -> Option<Action> {
+        match &mut self.inner {
+            Inner::Single { plan, .. } => plan.take().map(Action::RunSession),
+            Inner::Domain(domain) => domain.poll_action(),
+        }
+    }
+
+    /// See [`DomainCheck::handle_resolved`].
+    ///
+    /// # Errors
+    /// [`CheckError::UnexpectedResolve`] if no such lookup is pending.
+    pub fn handle_resolved(
+        &mut self,
+        name: &str,
+        rtype: RecordType,
+        records: &[DnsRecord],
+    ) -> Result<(), CheckError> {
+        match &mut self.inner {
+            Inner::Domain(domain) => domain.handle_resolved(name, rtype, records),
+            Inner::Single { .. } => Err(CheckError::UnexpectedResolve {
+                name: name.to_owned(),
+                rtype,
+            }),
+        }
+    }
+
+    /// See [`DomainCheck::handle_resolve_error`].
+    ///
+    /// # Errors
+    /// [`CheckError::UnexpectedResolve`] if no such lookup is pending.
+    pub fn handle_resolve_error(
+        &mut self,
+        name: &str,
+        rtype: RecordType,
+        code: ErrorCode,
+        message: &str,
+    ) -> Result<(), CheckError> {
+        match &mut self.inner {
+            Inner::Domain(domain) => domain.handle_resolve_error(name, rtype, code, message),
+            Inner::Single { .. } => Err(CheckError::UnexpectedResolve {
+                name: name.to_owned(),
+                rtype,
+            }),
+        }
+    }
+
+    /// A finished session of this check.
+    ///
+    /// # Errors
+    /// [`CheckError::UnexpectedSession`] if no session with `label` is pending.
+    pub fn handle_session(
+        &mut self,
+        label: &str,
+        record: &SessionRecord,
+    ) -> Result<(), CheckError> {
+        match &mut self.inner {
+            Inner::Domain(domain) => domain.handle_session(label, record),
+            Inner::Single {
+                kind,
+                input,
+                plan,
+                label: expected,
+                result,
+            } => {
+                if plan.is_some() || result.is_some() || label != expected.as_str() {
+                    return Err(CheckError::UnexpectedSession {
+                        label: label.to_owned(),
+                    });
+                }
+                *result = evaluate(*kind, input, record);
+                Ok(())
+            }
+        }
+    }
+
+    /// The result, once the check is over.
+    pub fn result(&self) -> Option<&CheckResult> {
+        match &self.inner {
+            Inner::Single { result, .. } => result.as_ref(),
+            Inner::Domain(domain) => domain.result(),
+        }
+    }
+
+    /// True once the result is ready.
+    pub fn is_done(&self) -> bool {
+        self.result().is_some()
+    }
+}
+
+/// Judges a one-session check from its record (checks 1, 2, 3, 5, 7, 8);
+/// `None` for the domain checks, which need [`DomainCheck`].
+pub fn evaluate(
+    kind: CheckKind,
+    input: &CheckInput,
+    record: &SessionRecord,
+) -> Option<CheckResult> {
+    Some(match kind {
+        CheckKind::Reachability => evaluate_reachability(input, record),
+        CheckKind::Service => evaluate_service(input, record),
+        CheckKind::Delivery => evaluate_delivery(input, record),
+        CheckKind::UserReceives => evaluate_user_receives(input, record),
+        CheckKind::CanSend => evaluate_can_send(input, record),
+        CheckKind::OpenRelay => evaluate_open_relay(input, record),
+        CheckKind::DomainServers | CheckKind::DomainReceives => return None,
+    })
+}
