@@ -30,7 +30,22 @@
 //! | `console-ehlo`, `console-noop`, `console-rset`, `console-quit` | console shortcuts |
 //! | `b64-input`, `b64-output`, `b64-use` | base64 helper |
 //! | `auth-helper-username`, `auth-helper-password`, `auth-helper-build` | AUTH PLAIN line builder |
-//! | `console-transcript` | console transcript; `console-transcript-copy`, `console-transcript-download` |
+//! | `console-transcript` | console transcript; `console-transcript-copy`, `console-transcript-download`, `console-transcript-download-json` |
+//! | `lang-select` | language selector: `en` / `ja` (follows `navigator.language`, remembered in `localStorage["smtplab.lang"]`); `<html lang>` follows |
+//! | `tls-mode-note` | shown when a loaded session asks for TLS (kept in exports) |
+//! | `saved-sessions` | the saved-sessions box |
+//! | `save-name`, `save-button` | name input and Save (Enter in the name also saves) |
+//! | `remember-password` | checkbox: store the password with the session |
+//! | `saved-list` | the list (absent when empty; `saved-empty` then); each `<li data-testid="saved-item" data-name="…" data-password="true|false">` |
+//! | `saved-load-N`, `saved-delete-N` | Load / Delete of the N-th saved session (0-based) |
+//! | `share-button` | make a share link of the form (refused with `form-error` if the form is invalid) |
+//! | `share-link`, `share-copy` | the link (read-only input, `…#s=<base64url JSON>`, no password, no token) and its Copy |
+//! | `export-swaks` | show / hide the swaks command (`aria-pressed`) |
+//! | `swaks-command`, `swaks-copy` | the equivalent swaks command line (`<pre>`) and its Copy |
+//! | `export-session-json` | download the session file (`smtplab-HOST_PORT.session.json`; password only when `reveal-secrets` is on) |
+//! | `import-session` | file input: import a session file |
+//! | `session-notice` | what the session tools did; `data-kind` = `info` / `error` |
+//! | `transcript-download-json` | the guided transcript as JSON |
 
 use yew::prelude::*;
 
@@ -38,19 +53,27 @@ use crate::browser;
 use crate::components::bridge_banner::BridgeBanner;
 use crate::components::capability_list::CapabilityList;
 use crate::components::console_panel::ConsolePanel;
+use crate::components::language_select::LanguageSelect;
+use crate::components::saved_sessions::SavedSessions;
 use crate::components::session_form::SessionForm;
+use crate::components::share_export::ShareExport;
 use crate::components::step_list::StepList;
 use crate::components::transcript_view::TranscriptView;
 use crate::components::verdict_panel::VerdictPanel;
 use crate::components::StateHandle;
-use crate::hooks::use_bridge;
+use crate::hooks::{use_bridge, use_persistence};
+use crate::i18n::{t, Msg};
+use crate::note::Note;
+use crate::session_file::file_name;
 use crate::state::{Action, BridgeStatus, State};
 
 /// The page.
 #[component]
 pub fn App() -> Html {
     let state = use_reducer_eq(State::default);
-    let bridge = use_bridge(state.dispatcher());
+    let bridge = use_bridge(state.dispatcher(), state.lang);
+    let persistence = use_persistence(&state);
+    let lang = state.lang;
 
     let onrun = {
         let state = state.clone();
@@ -64,7 +87,7 @@ pub fn App() -> Html {
             let message_id = browser::new_message_id(state.form.message_id_domain());
             match state.form.to_spec(policy, &date, &message_id) {
                 Ok(spec) => run.emit(spec),
-                Err(e) => state.dispatch(Action::FormInvalid(e.to_string())),
+                Err(e) => state.dispatch(Action::FormInvalid(e)),
             }
         })
     };
@@ -78,7 +101,7 @@ pub fn App() -> Html {
             };
             match state.form.console_target(policy) {
                 Ok(target) => connect.emit(target),
-                Err(e) => state.dispatch(Action::ConsoleNote { at_ms: 0, error: true, text: e.to_string() }),
+                Err(e) => state.dispatch(Action::ConsoleNote { at_ms: 0, error: true, note: Note::Form(e) }),
             }
         })
     };
@@ -88,27 +111,38 @@ pub fn App() -> Html {
     };
 
     let run = state.run.clone();
-    let file_name = run
-        .as_ref()
-        .map(|r| format!("smtplab-{}.txt", r.target.replace([':', '/', '\\'], "_")))
-        .unwrap_or_else(|| "smtplab.txt".to_owned());
+    let stem = run.as_ref().map(|r| file_name(&r.target, "")).unwrap_or_else(|| "smtplab".to_owned());
     let handle: StateHandle = state.clone();
     html! {
         <ContextProvider<StateHandle> context={handle}>
             <header class="top">
                 <h1>{ "smtplab" }</h1>
                 <BridgeBanner />
+                <LanguageSelect onchange={persistence.set_lang.clone()} />
             </header>
             <main class="layout">
                 <section class="pane" aria-labelledby="guided-title">
-                    <h2 id="guided-title">{ "Guided session" }</h2>
+                    <h2 id="guided-title">{ t(lang, Msg::GuidedSession) }</h2>
                     <SessionForm onrun={onrun} oncancel={bridge.cancel.clone()} />
+                    <section class="tools" aria-labelledby="tools-title">
+                        <h2 id="tools-title">{ t(lang, Msg::ToolsHeading) }</h2>
+                        <SavedSessions />
+                        <ShareExport onimport={persistence.import.clone()} />
+                        if let Some(notice) = &state.notice {
+                            <p id="session-notice" data-testid="session-notice"
+                               data-kind={if notice.is_error() { "error" } else { "info" }}
+                               class={if notice.is_error() { "form-error" } else { "hint" }}
+                               role={if notice.is_error() { "alert" } else { "status" }}>
+                                { notice.describe(lang) }
+                            </p>
+                        }
+                    </section>
                 </section>
                 <section class="pane" aria-labelledby="results-title">
-                    <h2 id="results-title">{ "Run" }</h2>
+                    <h2 id="results-title">{ t(lang, Msg::RunHeading) }</h2>
                     <StepList />
-                    if let Some(verdict) = run.as_ref().and_then(|r| r.verdict.clone()) {
-                        <VerdictPanel {verdict} />
+                    if let Some(outcome) = run.as_ref().and_then(|r| r.outcome.clone()) {
+                        <VerdictPanel {outcome} />
                     }
                     if let Some(capabilities) = run.as_ref().and_then(|r| r.capabilities.clone()) {
                         <CapabilityList {capabilities} />
@@ -116,10 +150,10 @@ pub fn App() -> Html {
                     <div class="reveal">
                         <input type="checkbox" id="reveal-secrets" data-testid="reveal-secrets"
                                checked={state.reveal} onchange={ontogglereveal} />
-                        <label for="reveal-secrets">{ "Show credentials (AUTH lines are masked by default)" }</label>
+                        <label for="reveal-secrets">{ t(lang, Msg::ShowCredentials) }</label>
                     </div>
                     <TranscriptView entries={run.map(|r| r.transcript).unwrap_or_default()} reveal={state.reveal}
-                                    id="transcript" file_name={file_name} label="Session transcript" />
+                                    id="transcript" file_name={stem} label={t(lang, Msg::SessionTranscript)} />
                 </section>
             </main>
             <ConsolePanel onconnect={onconsoleconnect} onsend={bridge.console_send.clone()}

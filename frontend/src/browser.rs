@@ -1,6 +1,7 @@
 //! The few browser facilities the app needs besides the WebSocket: the
 //! page's token and WebSocket URL, the clock, the Date header and
-//! Message-ID, the clipboard and file downloads.
+//! Message-ID, the clipboard, file downloads and uploads, `localStorage`,
+//! the page address and fragment, and the browser's language.
 //!
 //! The string logic is in plain functions, unit-tested natively; the thin
 //! wrappers around `web_sys` only run in the browser.
@@ -96,14 +97,65 @@ pub fn copy_text(text: &str) {
     }
 }
 
-/// Offers `text` as a file download named `file_name`.
+/// Offers `text` as a plain-text file download named `file_name`.
 pub fn download_text(file_name: &str, text: &str) {
+    download(file_name, text, "text/plain;charset=utf-8");
+}
+
+/// Offers `text` as a JSON file download named `file_name`.
+pub fn download_json(file_name: &str, text: &str) {
+    download(file_name, text, "application/json");
+}
+
+/// The value stored under `key` in `localStorage`, if any.
+pub fn storage_get(key: &str) -> Option<String> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    storage.get_item(key).ok()?
+}
+
+/// Stores `value` under `key` in `localStorage`; false if the browser
+/// refused (private mode, quota, storage disabled).
+pub fn storage_set(key: &str, value: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .is_some_and(|s| s.set_item(key, value).is_ok())
+}
+
+/// `navigator.language`, e.g. `ja-JP`.
+pub fn browser_language() -> Option<String> {
+    web_sys::window()?.navigator().language()
+}
+
+/// Sets `<html lang>`, so screen readers and fonts follow the page.
+pub fn set_document_lang(code: &str) {
+    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = root.set_attribute("lang", code);
+    }
+}
+
+/// The page's address (`location.href`).
+pub fn page_href() -> Option<String> {
+    web_sys::window()?.location().href().ok()
+}
+
+/// The page's fragment (`location.hash`, with its `#`).
+pub fn page_fragment() -> Option<String> {
+    web_sys::window()?.location().hash().ok()
+}
+
+/// The text of a file the user picked; `None` if it cannot be read.
+pub async fn read_file_text(file: web_sys::File) -> Option<String> {
+    let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok()?;
+    text.as_string()
+}
+
+fn download(file_name: &str, text: &str, mime: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
     let parts = js_sys::Array::of1(&JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/plain;charset=utf-8");
+    options.set_type(mime);
     let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
         return;
     };

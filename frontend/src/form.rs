@@ -3,9 +3,12 @@
 //! anything is sent.
 
 use smtplab_shared::smtp::{
-    compose_message, AuthMechanism, AuthSpec, Secret, SessionSpec, Stage, Timeouts, TlsMode,
+    compose_message, decode_challenge, message_parts, AddressField, AuthMechanism, AuthSpec, Secret,
+    SessionSpec, SpecError, Stage, Timeouts, TlsMode,
 };
 use smtplab_shared::wire::PolicyInfo;
+
+use crate::i18n::{t, tf, Lang, Msg};
 
 /// Port presets offered next to the port field: SMTP relay (25), submission
 /// (587), submission over implicit TLS (465), and the common alternative 2525.
@@ -58,15 +61,16 @@ pub fn stage_value(stage: Stage) -> &'static str {
 }
 
 /// The label of a stage in the "stop after" list.
-pub fn stage_label(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Connect => "connect (greeting)",
-        Stage::Ehlo => "EHLO",
-        Stage::Auth => "AUTH",
-        Stage::Mail => "MAIL FROM",
-        Stage::Rcpt => "RCPT TO",
-        Stage::Data => "DATA (deliver)",
-    }
+pub fn stage_label(stage: Stage, lang: Lang) -> &'static str {
+    let msg = match stage {
+        Stage::Connect => Msg::StageConnect,
+        Stage::Ehlo => Msg::StageEhlo,
+        Stage::Auth => Msg::StageAuth,
+        Stage::Mail => Msg::StageMail,
+        Stage::Rcpt => Msg::StageRcpt,
+        Stage::Data => Msg::StageData,
+    };
+    t(lang, msg)
 }
 
 /// Parses a stage `<option>` value.
@@ -126,6 +130,9 @@ pub struct Form {
     pub body: String,
     /// Last stage to run.
     pub stop_after: Stage,
+    /// TLS mode of a loaded or imported session; the form has no control
+    /// for it yet, it is kept so exports and share links stay faithful.
+    pub tls: TlsMode,
 }
 
 impl Default for Form {
@@ -142,6 +149,7 @@ impl Default for Form {
             subject: "smtplab test message".to_owned(),
             body: "This is a test message sent with smtplab.".to_owned(),
             stop_after: Stage::Data,
+            tls: TlsMode::None,
         }
     }
 }
@@ -176,7 +184,102 @@ impl std::fmt::Display for FormError {
     }
 }
 
+impl FormError {
+    /// The error in words, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            Self::BadPort(p) => tf(lang, Msg::BadPort, &[p]),
+            Self::PortNotAllowed { port, allowed } => tf(
+                lang,
+                Msg::PortNotAllowed,
+                &[&port.to_string(), &allowed.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")],
+            ),
+            Self::Spec(e) => describe_spec_error(e, lang),
+        }
+    }
+}
+
+/// A spec validation error in words, in `lang` (shared's `Display` is the
+/// English text).
+pub fn describe_spec_error(error: &SpecError, lang: Lang) -> String {
+    #[allow(unreachable_patterns)] // shared may add variants: they show in English
+    match error {
+        SpecError::EmptyHost => t(lang, Msg::SpecEmptyHost).to_owned(),
+        SpecError::ZeroPort => t(lang, Msg::SpecZeroPort).to_owned(),
+        SpecError::EmptyEhloName => t(lang, Msg::SpecEmptyEhloName).to_owned(),
+        SpecError::BadEhloName => t(lang, Msg::SpecBadEhloName).to_owned(),
+        SpecError::NoRecipients => t(lang, Msg::SpecNoRecipients).to_owned(),
+        SpecError::BadAddress { field, address, problem } => {
+            let field = match field {
+                AddressField::MailFrom => t(lang, Msg::FieldSender).to_owned(),
+                AddressField::RcptTo(i) => tf(lang, Msg::FieldRecipient, &[&(i + 1).to_string()]),
+            };
+            let problem = match *problem {
+                "is empty" => t(lang, Msg::AddrEmpty),
+                "contains a line break" => t(lang, Msg::AddrLineBreak),
+                "contains spaces or control characters" => t(lang, Msg::AddrSpaces),
+                "must be given without < >" => t(lang, Msg::AddrBrackets),
+                "has no @" => t(lang, Msg::AddrNoAt),
+                "has nothing before the @" => t(lang, Msg::AddrNothingBeforeAt),
+                "has no domain after the @" => t(lang, Msg::AddrNoDomain),
+                other => other,
+            };
+            tf(lang, Msg::SpecBadAddress, &[&field, address, problem])
+        }
+        SpecError::EmptyUsername => t(lang, Msg::SpecEmptyUsername).to_owned(),
+        SpecError::NulInCredentials => t(lang, Msg::SpecNulInCredentials).to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// `=?UTF-8?B?…?=` (what `compose_message` writes for a non-ASCII subject)
+/// decoded; anything else as it is.
+fn decode_subject(subject: &str) -> String {
+    let encoded = subject
+        .strip_prefix("=?")
+        .and_then(|s| s.strip_suffix("?="))
+        .and_then(|s| s.split_once('?'))
+        .filter(|(charset, _)| charset.eq_ignore_ascii_case("utf-8"))
+        .and_then(|(_, rest)| rest.strip_prefix("B?").or_else(|| rest.strip_prefix("b?")));
+    match encoded.map(decode_challenge) {
+        Some(Ok(text)) => text,
+        _ => subject.to_owned(),
+    }
+}
+
 impl Form {
+    /// The form showing `spec`: its subject and body are read back from
+    /// the message (other headers are composed again at run time).
+    pub fn from_spec(spec: &SessionSpec) -> Self {
+        let parts = message_parts(&spec.message);
+        let (auth, username, password) = match &spec.auth {
+            None => (AuthChoice::None, String::new(), String::new()),
+            Some(a) => (
+                if a.mechanism == AuthMechanism::Login { AuthChoice::Login } else { AuthChoice::Plain },
+                a.username.clone(),
+                a.password.expose().to_owned(),
+            ),
+        };
+        let mut rcpt_to = spec.rcpt_to.clone();
+        if rcpt_to.is_empty() {
+            rcpt_to.push(String::new());
+        }
+        Self {
+            host: spec.host.clone(),
+            port: spec.port.to_string(),
+            ehlo_name: spec.ehlo_name.clone(),
+            auth,
+            username,
+            password,
+            mail_from: spec.mail_from.clone(),
+            rcpt_to,
+            subject: parts.subject.as_deref().map(decode_subject).unwrap_or_default(),
+            body: parts.body,
+            stop_after: spec.stop_after,
+            tls: spec.tls,
+        }
+    }
+
     /// Stores a new value for `field`.
     pub fn set(&mut self, field: Field, value: String) {
         match field {
@@ -256,13 +359,12 @@ impl Form {
         Ok((host.to_owned(), port))
     }
 
-    /// Builds and validates the spec. `policy` (from the bridge's `hello`)
-    /// refuses a port the bridge would refuse; `date` and `message_id` go
-    /// into the composed message's headers.
+    /// The spec as typed, not validated (a saved draft may be incomplete);
+    /// only the port must be a number.
     ///
     /// # Errors
-    /// The first problem, as a [`FormError`]; nothing has been sent then.
-    pub fn to_spec(&self, policy: Option<&PolicyInfo>, date: &str, message_id: &str) -> Result<SessionSpec, FormError> {
+    /// [`FormError::BadPort`].
+    pub fn to_draft_spec(&self, date: &str, message_id: &str) -> Result<SessionSpec, FormError> {
         let port = self.parse_port()?;
         let rcpt_to: Vec<String> = self
             .rcpt_to
@@ -280,7 +382,7 @@ impl Form {
             }),
         };
         let message = compose_message(&mail_from, &rcpt_to, &self.subject, &self.body, date, message_id);
-        let spec = SessionSpec {
+        Ok(SessionSpec {
             host: self.host.trim().to_owned(),
             port,
             ehlo_name: self.ehlo_name.trim().to_owned(),
@@ -290,11 +392,20 @@ impl Form {
             message,
             stop_after: self.stop_after,
             timeouts: Timeouts::default(),
-            // The page offers plaintext sessions; TLS needs a driver TLS context.
-            tls: TlsMode::None,
-        };
+            tls: self.tls,
+        })
+    }
+
+    /// Builds and validates the spec. `policy` (from the bridge's `hello`)
+    /// refuses a port the bridge would refuse; `date` and `message_id` go
+    /// into the composed message's headers.
+    ///
+    /// # Errors
+    /// The first problem, as a [`FormError`]; nothing has been sent then.
+    pub fn to_spec(&self, policy: Option<&PolicyInfo>, date: &str, message_id: &str) -> Result<SessionSpec, FormError> {
+        let spec = self.to_draft_spec(date, message_id)?;
         spec.validate().map_err(FormError::Spec)?;
-        Self::check_policy(port, policy)?;
+        Self::check_policy(spec.port, policy)?;
         Ok(spec)
     }
 }
@@ -406,6 +517,33 @@ mod tests {
         let mut empty = form.clone();
         empty.set(Field::Host, " ".into());
         assert_eq!(empty.console_target(None), Err(FormError::Spec(SpecError::EmptyHost)));
+    }
+
+    #[test]
+    fn a_spec_fills_the_form_back_including_a_japanese_subject() {
+        let mut form = filled();
+        form.set(Field::Subject, "テスト送信".into());
+        form.set(Field::Body, "本文\n2 行目".into());
+        form.set(Field::Auth, "login".into());
+        form.set(Field::Username, "kim".into());
+        form.set(Field::Password, "pw".into());
+        form.add_rcpt();
+        form.set(Field::Rcpt(1), "c@example.test".into());
+        form.set(Field::StopAfter, "rcpt".into());
+        let spec = form.to_spec(None, "d", "m").expect("valid");
+        assert_eq!(Form::from_spec(&spec), Form { host: "127.0.0.1".into(), ..form });
+    }
+
+    #[test]
+    fn errors_are_worded_in_both_languages() {
+        let mut form = filled();
+        form.set(Field::Rcpt(0), "no-at-sign".into());
+        let err = form.to_spec(None, "d", "m").expect_err("invalid");
+        assert_eq!(err.describe(Lang::En), err.to_string());
+        assert_eq!(err.describe(Lang::Ja), "宛先 #1 のアドレス「no-at-sign」は@ がありません");
+        let port = FormError::PortNotAllowed { port: 26, allowed: vec![25, 587] };
+        assert!(port.describe(Lang::Ja).contains("--allow-port 26"));
+        assert_eq!(stage_label(Stage::Data, Lang::Ja), "DATA（配送）");
     }
 
     #[test]

@@ -4,14 +4,20 @@
 //! # Layout
 //! - [`app`]: the root component and the page layout (and the test ids).
 //! - [`state`]: `State`, `Action` and `impl Reducible` (logic in `State::apply`).
+//! - [`i18n`]: languages (English, Japanese) and the message catalogue.
 //! - [`form`]: the form's contents and their conversion to a `SessionSpec`.
+//! - [`saved`]: sessions saved in `localStorage` (password only if asked).
+//! - [`share`]: share links (`#s=` + base64url JSON, no password, no token).
+//! - [`session_file`]: the session JSON file (export, import, its errors).
+//! - [`note`]: transcript notes, worded in the page's language when shown.
 //! - [`transcript`]: transcript entries, swaks-style formatting, masking.
 //! - [`verdict`]: the end-of-session verdict in words.
 //! - [`problem`]: bridge and connection failures in words.
 //! - [`components`]: one component per file.
-//! - [`hooks`]: `use_bridge`, the only place with IO.
+//! - [`hooks`]: `use_bridge` and `use_persistence`, the only places with IO.
 //! - [`socket`]: the typed WebSocket wrapper `use_bridge` uses.
-//! - [`browser`]: the page URL and token, clock, clipboard, downloads.
+//! - [`browser`]: the page URL and token, clock, clipboard, downloads,
+//!   file reading, `localStorage`, the browser's language.
 //!
 //! Everything but `socket`, `hooks` and the thin wrappers in `browser`
 //! is plain Rust, unit-tested natively with `cargo test -p smtplab-frontend`.
@@ -21,7 +27,12 @@ pub mod browser;
 pub mod components;
 pub mod form;
 pub mod hooks;
+pub mod i18n;
+pub mod note;
 pub mod problem;
+pub mod saved;
+pub mod session_file;
+pub mod share;
 pub mod socket;
 pub mod state;
 pub mod transcript;

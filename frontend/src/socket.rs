@@ -46,7 +46,7 @@ impl Socket {
     /// # Errors
     /// The browser's refusal (a malformed URL, or a blocked scheme) in words.
     pub fn open(url: &str, on_event: Rc<dyn Fn(SocketEvent)>) -> Result<Self, String> {
-        let ws = WebSocket::new(url).map_err(|e| format!("cannot open a WebSocket to the bridge: {e:?}"))?;
+        let ws = WebSocket::new(url).map_err(|e| format!("{e:?}"))?;
         ws.set_binary_type(BinaryType::Arraybuffer);
 
         let handler = Rc::clone(&on_event);

@@ -3,18 +3,24 @@
 //! `reduce` only clones and calls [`State::apply`], a plain method, so every
 //! transition is unit-tested natively without a browser. Engine events arrive
 //! as [`Action::Engine`] from the `use_bridge` hook; the state turns them
-//! into step rows, transcript entries, capabilities and the verdict.
+//! into step rows, transcript entries, capabilities and the outcome. The
+//! session tools (saved sessions, share link, import, language) change it
+//! through actions too; `use_persistence` stores what must survive a reload.
 
 use std::rc::Rc;
 
-use smtplab_shared::smtp::{Capabilities, Event, Reply, SessionSpec, Stage, Step};
+use smtplab_shared::smtp::{Capabilities, Event, Outcome, Reply, SessionSpec, Stage, Step};
 use smtplab_shared::wire::PolicyInfo;
 use yew::Reducible;
 
-use crate::form::{Field, Form};
+use crate::form::{Field, Form, FormError};
+use crate::i18n::{t, tf, Lang, Msg};
+use crate::note::Note;
 use crate::problem::BridgeProblem;
+use crate::saved::{upsert, SavedSession};
+use crate::session_file::ImportError;
+use crate::share::share_url;
 use crate::transcript::{console_display, Entry, EntryKind};
-use crate::verdict::VerdictView;
 
 /// What the tab knows about its bridge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,10 +83,12 @@ pub struct Run {
     pub transcript: Vec<Entry>,
     /// EHLO capabilities once known.
     pub capabilities: Option<Capabilities>,
-    /// Set when the engine finished.
-    pub verdict: Option<VerdictView>,
+    /// Set when the engine finished; put in words when shown.
+    pub outcome: Option<Outcome>,
     /// True until the connection is gone.
     pub running: bool,
+    /// True once TLS is up: later lines travel encrypted.
+    pub encrypted: bool,
 }
 
 /// The raw console's connection.
@@ -107,13 +115,89 @@ pub struct Console {
     pub answering_challenge: bool,
 }
 
+/// A message about the session tools, shown under them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A session was saved under this name.
+    Saved(String),
+    /// A saved session was loaded.
+    Loaded(String),
+    /// A saved session was deleted.
+    Deleted(String),
+    /// A session file was imported.
+    Imported(String),
+    /// The form was filled from a share link.
+    Shared,
+    /// Save was pressed without a name.
+    NameEmpty,
+    /// A file or link could not be used (`link`: it came from a link).
+    Import {
+        /// What is wrong.
+        error: ImportError,
+        /// True for a share link, false for a file.
+        link: bool,
+    },
+    /// `localStorage` refused the write.
+    Storage,
+    /// The browser could not read the chosen file.
+    FileUnreadable,
+    /// Text was copied.
+    Copied,
+}
+
+impl Notice {
+    /// The notice in words, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            Self::Saved(name) => tf(lang, Msg::NoticeSaved, &[name]),
+            Self::Loaded(name) => tf(lang, Msg::NoticeLoaded, &[name]),
+            Self::Deleted(name) => tf(lang, Msg::NoticeDeleted, &[name]),
+            Self::Imported(file) => tf(lang, Msg::NoticeImported, &[file]),
+            Self::Shared => t(lang, Msg::NoticeShared).to_owned(),
+            Self::NameEmpty => t(lang, Msg::NoticeNameEmpty).to_owned(),
+            Self::Import { error, link } => error.describe(lang, *link),
+            Self::Storage => t(lang, Msg::NoticeStorage).to_owned(),
+            Self::FileUnreadable => t(lang, Msg::NoticeFileUnreadable).to_owned(),
+            Self::Copied => t(lang, Msg::NoticeCopied).to_owned(),
+        }
+    }
+
+    /// True for notices that report a failure (shown as an alert).
+    pub fn is_error(&self) -> bool {
+        matches!(self, Self::NameEmpty | Self::Import { .. } | Self::Storage | Self::FileUnreadable)
+    }
+}
+
+/// Where a session that fills the form came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpecSource {
+    /// A share link (the page's fragment).
+    Link,
+    /// A session file with this name.
+    File(String),
+}
+
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
+    /// The page's language.
+    pub lang: Lang,
     /// The guided-session form.
     pub form: Form,
-    /// Why the last Run was refused before sending anything.
-    pub form_error: Option<String>,
+    /// Why the last Run (or share, or export) was refused.
+    pub form_error: Option<FormError>,
+    /// Sessions saved in this browser.
+    pub saved: Vec<SavedSession>,
+    /// The name typed for the next save.
+    pub save_name: String,
+    /// Save the password with the session.
+    pub remember_password: bool,
+    /// The last share link made.
+    pub share_link: Option<String>,
+    /// Show the equivalent swaks command.
+    pub show_swaks: bool,
+    /// What the session tools last did.
+    pub notice: Option<Notice>,
     /// The bridge.
     pub bridge: BridgeStatus,
     /// The current or last guided session.
@@ -129,8 +213,15 @@ pub struct State {
 impl Default for State {
     fn default() -> Self {
         Self {
+            lang: Lang::En,
             form: Form::default(),
             form_error: None,
+            saved: Vec::new(),
+            save_name: String::new(),
+            remember_password: false,
+            share_link: None,
+            show_swaks: false,
+            notice: None,
             bridge: BridgeStatus::Checking,
             run: None,
             console: Console {
@@ -154,8 +245,48 @@ pub enum Action {
     AddRcpt,
     /// Remove a recipient field.
     RemoveRcpt(usize),
-    /// Run was refused before sending anything.
-    FormInvalid(String),
+    /// Run (or share, or export) was refused before anything happened.
+    FormInvalid(FormError),
+    /// The page's language changed.
+    SetLang(Lang),
+    /// The saved sessions read from storage at start.
+    SavedLoaded(Vec<SavedSession>),
+    /// The save name was edited.
+    SetSaveName(String),
+    /// The "remember password" box was ticked or cleared.
+    SetRememberPassword(bool),
+    /// Save the form under the save name; `date` and `message_id` go into
+    /// the composed message.
+    Save {
+        /// RFC 5322 date.
+        date: String,
+        /// Message-ID.
+        message_id: String,
+    },
+    /// Load the saved session at this index into the form.
+    LoadSaved(usize),
+    /// Delete the saved session at this index.
+    DeleteSaved(usize),
+    /// Fill the form from a session (a share link or an imported file).
+    LoadSpec {
+        /// The session.
+        spec: SessionSpec,
+        /// Where it came from.
+        source: SpecSource,
+    },
+    /// Make a share link of the form for the page at `href`.
+    MakeShareLink {
+        /// The page address (its query and fragment are dropped).
+        href: String,
+        /// RFC 5322 date.
+        date: String,
+        /// Message-ID.
+        message_id: String,
+    },
+    /// Show or hide the swaks command.
+    ToggleSwaks,
+    /// Show a notice.
+    Notice(Notice),
     /// Flip credential masking.
     ToggleReveal,
     /// New bridge status.
@@ -173,8 +304,8 @@ pub enum Action {
         at_ms: u64,
         /// Shown with `***` rather than `===`.
         error: bool,
-        /// The words.
-        text: String,
+        /// What happened.
+        note: Note,
     },
     /// An engine event, stamped with the driver's clock.
     Engine {
@@ -209,8 +340,8 @@ pub enum Action {
         at_ms: u64,
         /// Shown with `***` rather than `===`.
         error: bool,
-        /// The words.
-        text: String,
+        /// What happened.
+        note: Note,
     },
 }
 
@@ -251,10 +382,51 @@ impl State {
             Action::SetField(field, value) => {
                 self.form.set(field, value);
                 self.form_error = None;
+                self.share_link = None;
             }
             Action::AddRcpt => self.form.add_rcpt(),
             Action::RemoveRcpt(i) => self.form.remove_rcpt(i),
-            Action::FormInvalid(message) => self.form_error = Some(message),
+            Action::FormInvalid(error) => self.form_error = Some(error),
+            Action::SetLang(lang) => self.lang = lang,
+            Action::SavedLoaded(saved) => self.saved = saved,
+            Action::SetSaveName(name) => self.save_name = name,
+            Action::SetRememberPassword(on) => self.remember_password = on,
+            Action::Save { date, message_id } => self.save(&date, &message_id),
+            Action::LoadSaved(i) => {
+                if let Some(saved) = self.saved.get(i).cloned() {
+                    self.fill_form(&saved.spec);
+                    self.save_name = saved.name.clone();
+                    self.remember_password = saved.remember_password;
+                    self.notice = Some(Notice::Loaded(saved.name));
+                }
+            }
+            Action::DeleteSaved(i) => {
+                if i < self.saved.len() {
+                    let gone = self.saved.remove(i);
+                    self.notice = Some(Notice::Deleted(gone.name));
+                }
+            }
+            Action::LoadSpec { spec, source } => {
+                self.fill_form(&spec);
+                self.notice = Some(match source {
+                    SpecSource::Link => Notice::Shared,
+                    SpecSource::File(name) => Notice::Imported(name),
+                });
+            }
+            Action::MakeShareLink { href, date, message_id } => {
+                match self.form.to_spec(None, &date, &message_id) {
+                    Ok(spec) => {
+                        self.share_link = Some(share_url(&href, &spec));
+                        self.form_error = None;
+                    }
+                    Err(e) => {
+                        self.share_link = None;
+                        self.form_error = Some(e);
+                    }
+                }
+            }
+            Action::ToggleSwaks => self.show_swaks = !self.show_swaks,
+            Action::Notice(notice) => self.notice = Some(notice),
             Action::ToggleReveal => self.reveal = !self.reveal,
             Action::Bridge(status) => self.bridge = status,
             Action::RunStarted { target, plan } => {
@@ -267,12 +439,13 @@ impl State {
                         .collect(),
                     transcript: Vec::new(),
                     capabilities: None,
-                    verdict: None,
+                    outcome: None,
                     running: true,
+                    encrypted: false,
                 });
             }
-            Action::RunNote { at_ms, error, text } => {
-                let kind = if error { EntryKind::Error(text) } else { EntryKind::Info(text) };
+            Action::RunNote { at_ms, error, note } => {
+                let kind = if error { EntryKind::Error(note) } else { EntryKind::Info(note) };
                 self.push_run_entry(at_ms, kind);
             }
             Action::Engine { at_ms, event } => self.apply_event(at_ms, event),
@@ -294,19 +467,59 @@ impl State {
             Action::ConsoleSent { at_ms, text } => {
                 let (display, secret) = console_display(&text, self.console.answering_challenge);
                 let id = self.take_id();
-                self.console.transcript.push(Entry { id, at_ms, kind: EntryKind::Sent { text, display, secret } });
+                self.console.transcript.push(Entry {
+                    id,
+                    at_ms,
+                    kind: EntryKind::Sent { text, display, secret, encrypted: false },
+                });
             }
             Action::ConsoleReply { at_ms, reply } => {
                 self.console.answering_challenge = reply.code.as_u16() == 334;
                 let id = self.take_id();
-                self.console.transcript.push(Entry { id, at_ms, kind: EntryKind::Reply { reply, expected: true } });
+                self.console.transcript.push(Entry {
+                    id,
+                    at_ms,
+                    kind: EntryKind::Reply { reply, expected: true, encrypted: false },
+                });
             }
-            Action::ConsoleNote { at_ms, error, text } => {
-                let kind = if error { EntryKind::Error(text) } else { EntryKind::Info(text) };
+            Action::ConsoleNote { at_ms, error, note } => {
+                let kind = if error { EntryKind::Error(note) } else { EntryKind::Info(note) };
                 let id = self.take_id();
                 self.console.transcript.push(Entry { id, at_ms, kind });
             }
         }
+    }
+
+    /// Saves the form under the save name (a draft: it need not be valid).
+    fn save(&mut self, date: &str, message_id: &str) {
+        if self.save_name.trim().is_empty() {
+            self.notice = Some(Notice::NameEmpty);
+            return;
+        }
+        match self.form.to_draft_spec(date, message_id) {
+            Ok(spec) => {
+                let saved = SavedSession::new(&self.save_name, &spec, self.remember_password);
+                self.notice = Some(Notice::Saved(saved.name.clone()));
+                upsert(&mut self.saved, saved);
+                self.form_error = None;
+            }
+            Err(e) => self.form_error = Some(e),
+        }
+    }
+
+    /// Puts `spec` in the form; the old form's errors and link go.
+    fn fill_form(&mut self, spec: &SessionSpec) {
+        self.form = Form::from_spec(spec);
+        self.form_error = None;
+        self.share_link = None;
+    }
+
+    /// The current form as a valid spec, for exports.
+    ///
+    /// # Errors
+    /// The form's first problem.
+    pub fn export_spec(&self, date: &str, message_id: &str) -> Result<SessionSpec, FormError> {
+        self.form.to_spec(None, date, message_id)
     }
 
     fn take_id(&mut self) -> u64 {
@@ -329,17 +542,21 @@ impl State {
                     row.status = StepStatus::Running;
                 }
             }
-            Event::Sent { line, .. } => self.push_run_entry(
-                at_ms,
-                EntryKind::Sent { text: line.text, display: line.display, secret: line.secret },
-            ),
+            Event::Sent { line, .. } => {
+                let encrypted = self.run.as_ref().is_some_and(|r| r.encrypted);
+                self.push_run_entry(
+                    at_ms,
+                    EntryKind::Sent { text: line.text, display: line.display, secret: line.secret, encrypted },
+                );
+            }
             Event::Reply { step, reply, expected, at } => {
                 if let Some(run) = &mut self.run {
                     if step == Step::Ehlo && expected && reply.is_positive() {
                         run.capabilities = Some(Capabilities::from_ehlo(&reply));
                     }
                 }
-                self.push_run_entry(millis(at), EntryKind::Reply { reply, expected });
+                let encrypted = self.run.as_ref().is_some_and(|r| r.encrypted);
+                self.push_run_entry(millis(at), EntryKind::Reply { reply, expected, encrypted });
             }
             Event::StepFinished { step, ok, elapsed } => {
                 if let Some(row) = self.row(step) {
@@ -348,17 +565,18 @@ impl State {
                 }
             }
             Event::TlsEstablished(report) => {
-                let protocol = report.protocol.as_deref().unwrap_or("TLS");
-                let cipher = report.cipher_suite.as_deref().unwrap_or("unknown cipher");
-                self.push_run_entry(at_ms, EntryKind::Info(format!("TLS established: {protocol}, {cipher}")));
+                if let Some(run) = &mut self.run {
+                    run.encrypted = true;
+                }
+                let note = Note::TlsEstablished { protocol: report.protocol.clone(), cipher: report.cipher_suite.clone() };
+                self.push_run_entry(at_ms, EntryKind::Info(note));
             }
             Event::TlsSkipped { reason } => {
-                self.push_run_entry(at_ms, EntryKind::Info(format!("TLS skipped: {reason}")));
+                self.push_run_entry(at_ms, EntryKind::Info(Note::TlsSkipped(reason)));
             }
-            Event::PlaintextDiscarded { bytes, text, .. } => self.push_run_entry(
-                at_ms,
-                EntryKind::Error(format!("{bytes} plaintext bytes after STARTTLS were discarded: {text:?}")),
-            ),
+            Event::PlaintextDiscarded { bytes, text, .. } => {
+                self.push_run_entry(at_ms, EntryKind::Error(Note::PlaintextDiscarded { bytes, text }));
+            }
             Event::Finished(outcome) => {
                 if let Some(run) = &mut self.run {
                     for row in &mut run.steps {
@@ -371,7 +589,7 @@ impl State {
                     if outcome.capabilities.is_some() {
                         run.capabilities.clone_from(&outcome.capabilities);
                     }
-                    run.verdict = Some(VerdictView::from_outcome(&outcome));
+                    run.outcome = Some(outcome);
                 }
             }
         }
@@ -517,7 +735,8 @@ mod tests {
         let got = statuses(&state);
         assert_eq!(got[3], ("RCPT TO #1".to_owned(), "failed"));
         assert_eq!(got[4], ("DATA".to_owned(), "skipped"));
-        let verdict = state.run.as_ref().and_then(|r| r.verdict.clone()).expect("verdict");
+        let outcome = state.run.as_ref().and_then(|r| r.outcome.clone()).expect("outcome");
+        let verdict = crate::verdict::VerdictView::from_outcome(&outcome, Lang::En);
         assert_eq!(verdict.kind, "failed");
         assert!(verdict.headline.starts_with("Failed at RCPT TO #1"), "{}", verdict.headline);
         state.apply(Action::RunEnded);
@@ -550,12 +769,112 @@ mod tests {
     #[test]
     fn editing_clears_the_form_error_and_reveal_toggles() {
         let mut state = State::default();
-        state.apply(Action::FormInvalid("bad".into()));
-        assert_eq!(state.form_error.as_deref(), Some("bad"));
+        state.apply(Action::FormInvalid(FormError::BadPort("x".into())));
+        assert_eq!(state.form_error, Some(FormError::BadPort("x".into())));
         state.apply(Action::SetField(Field::Host, "x".into()));
         assert_eq!(state.form_error, None);
         assert_eq!(state.form.host, "x");
         state.apply(Action::ToggleReveal);
         assert!(state.reveal);
+    }
+
+    fn filled() -> State {
+        let mut state = State::default();
+        for (field, value) in [
+            (Field::Host, "127.0.0.1"),
+            (Field::Port, "587"),
+            (Field::Auth, "login"),
+            (Field::Username, "kim"),
+            (Field::Password, "pw-secret"),
+            (Field::MailFrom, "a@b.test"),
+            (Field::Rcpt(0), "c@d.test"),
+        ] {
+            state.apply(Action::SetField(field, value.into()));
+        }
+        state
+    }
+
+    fn save(state: &mut State, name: &str, remember: bool) {
+        state.apply(Action::SetSaveName(name.into()));
+        state.apply(Action::SetRememberPassword(remember));
+        state.apply(Action::Save { date: "d".into(), message_id: "m".into() });
+    }
+
+    #[test]
+    fn saved_sessions_keep_the_password_only_when_asked_and_load_back() {
+        let mut state = filled();
+        save(&mut state, "", false);
+        assert_eq!(state.notice, Some(Notice::NameEmpty));
+        save(&mut state, "no password", false);
+        save(&mut state, "with password", true);
+        assert_eq!(state.notice, Some(Notice::Saved("with password".into())));
+        assert_eq!(state.saved.len(), 2);
+        state.apply(Action::SetField(Field::Host, "elsewhere".into()));
+        state.apply(Action::LoadSaved(0));
+        assert_eq!(state.form.host, "127.0.0.1");
+        assert_eq!(state.form.password, "", "not remembered");
+        assert!(!state.remember_password);
+        state.apply(Action::LoadSaved(1));
+        assert_eq!(state.form.password, "pw-secret");
+        assert_eq!(state.save_name, "with password");
+        assert!(state.remember_password);
+        state.apply(Action::DeleteSaved(0));
+        assert_eq!(state.notice, Some(Notice::Deleted("no password".into())));
+        assert_eq!(state.saved.len(), 1);
+        state.apply(Action::DeleteSaved(7));
+        assert_eq!(state.saved.len(), 1);
+    }
+
+    #[test]
+    fn a_share_link_needs_a_valid_form_and_fills_another_tab() {
+        let mut state = filled();
+        let href = "http://127.0.0.1:8025/?token=tok".to_owned();
+        state.apply(Action::MakeShareLink { href: href.clone(), date: "d".into(), message_id: "m".into() });
+        let link = state.share_link.clone().expect("link");
+        assert!(!link.contains("tok") && !link.contains("pw-secret"), "{link}");
+        state.apply(Action::SetField(Field::Subject, "changed".into()));
+        assert_eq!(state.share_link, None, "an edit makes the link stale");
+
+        let spec = crate::share::decode_fragment(link.split_once('#').expect("fragment").1)
+            .expect("valid")
+            .expect("present");
+        let mut other = State::default();
+        other.apply(Action::LoadSpec { spec, source: SpecSource::Link });
+        assert_eq!(other.notice, Some(Notice::Shared));
+        assert_eq!(other.form.username, "kim");
+        assert_eq!(other.form.password, "");
+        assert_eq!(other.form.rcpt_to, ["c@d.test"]);
+
+        let mut empty = State::default();
+        empty.apply(Action::MakeShareLink { href, date: "d".into(), message_id: "m".into() });
+        assert_eq!(empty.share_link, None);
+        assert!(empty.form_error.is_some());
+    }
+
+    #[test]
+    fn lines_after_tls_is_up_are_marked_encrypted() {
+        let mut state = started(&spec(Stage::Ehlo, 1));
+        let sent = |text: &str| Event::Sent {
+            step: Step::Ehlo,
+            line: SentLine { text: text.into(), secret: false, display: text.into() },
+        };
+        state.apply(Action::Engine { at_ms: 1, event: sent("STARTTLS") });
+        state.apply(Action::Engine {
+            at_ms: 2,
+            event: Event::TlsEstablished(
+                serde_json::from_str(r#"{"server_name":"mx","protocol":"TLSv1.3","chain":[]}"#).expect("a report"),
+            ),
+        });
+        state.apply(Action::Engine { at_ms: 3, event: sent("EHLO me") });
+        let run = state.run.as_ref().expect("run");
+        let flags: Vec<Option<bool>> = run
+            .transcript
+            .iter()
+            .map(|e| match &e.kind {
+                EntryKind::Sent { encrypted, .. } => Some(*encrypted),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(flags, [Some(false), None, Some(true)]);
     }
 }

@@ -1,12 +1,17 @@
 //! The transcript model and its formatting: telnet-like lines with swaks'
-//! markers (`->` client, `<-` server, `<**` unexpected reply, `===` info,
-//! `***` error), a timestamp, decoded 334 challenges, a one-line explanation
-//! under every reply, and credentials masked unless revealed.
+//! markers (`->` client, `<-` server, `<**` unexpected reply, `~>` / `<~` /
+//! `<~*` the same over TLS, `===` info, `***` error), a timestamp, decoded
+//! 334 challenges, a one-line explanation under every reply (in the page's
+//! language), and credentials masked unless revealed.
 //!
-//! The same lines feed the on-page view and the text export, so what is
-//! copied is what is shown.
+//! The same lines feed the on-page view and the text and JSON exports, so
+//! what is exported is what is shown.
 
-use smtplab_shared::smtp::{decode_challenge, explain_code, explain_enhanced, Reply};
+use serde_json::{json, Value};
+use smtplab_shared::smtp::{decode_challenge, Reply};
+
+use crate::i18n::{explain_code, explain_enhanced, t, Lang, Msg};
+use crate::note::Note;
 
 /// What every masked credential shows (the engine's own mask).
 pub const MASK: &str = "********";
@@ -33,6 +38,8 @@ pub enum EntryKind {
         display: String,
         /// True if `text` holds a credential.
         secret: bool,
+        /// Sent over TLS (shown with `~>`).
+        encrypted: bool,
     },
     /// A complete server reply.
     Reply {
@@ -40,29 +47,33 @@ pub enum EntryKind {
         reply: Reply,
         /// False if the engine did not expect it (shown with `<**`).
         expected: bool,
+        /// Received over TLS (shown with `<~`).
+        encrypted: bool,
     },
-    /// Something about the connection, in words.
-    Info(String),
-    /// A failure, in words.
-    Error(String),
+    /// Something about the connection.
+    Info(Note),
+    /// A failure.
+    Error(Note),
 }
 
 impl std::fmt::Debug for EntryKind {
     /// Never prints a secret line's text.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Sent { display, secret, .. } => f
+            Self::Sent { display, secret, encrypted, .. } => f
                 .debug_struct("Sent")
                 .field("display", display)
                 .field("secret", secret)
+                .field("encrypted", encrypted)
                 .finish_non_exhaustive(),
-            Self::Reply { reply, expected } => f
+            Self::Reply { reply, expected, encrypted } => f
                 .debug_struct("Reply")
                 .field("reply", reply)
                 .field("expected", expected)
+                .field("encrypted", encrypted)
                 .finish(),
-            Self::Info(text) => f.debug_tuple("Info").field(text).finish(),
-            Self::Error(text) => f.debug_tuple("Error").field(text).finish(),
+            Self::Info(note) => f.debug_tuple("Info").field(note).finish(),
+            Self::Error(note) => f.debug_tuple("Error").field(note).finish(),
         }
     }
 }
@@ -76,6 +87,12 @@ pub enum Marker {
     Server,
     /// `<**`: a reply the session did not expect.
     Unexpected,
+    /// `~>`: the client sent this over TLS.
+    ClientTls,
+    /// `<~`: an expected server reply over TLS.
+    ServerTls,
+    /// `<~*`: an unexpected reply over TLS.
+    UnexpectedTls,
     /// `===`: connection information.
     Info,
     /// `***`: a failure.
@@ -91,6 +108,9 @@ impl Marker {
             Self::Client => " ->",
             Self::Server => "<- ",
             Self::Unexpected => "<**",
+            Self::ClientTls => " ~>",
+            Self::ServerTls => "<~ ",
+            Self::UnexpectedTls => "<~*",
             Self::Info => "===",
             Self::Error => "***",
             Self::Explain => "   ",
@@ -100,9 +120,9 @@ impl Marker {
     /// A CSS class for the line.
     pub fn class(self) -> &'static str {
         match self {
-            Self::Client => "t-client",
-            Self::Server => "t-server",
-            Self::Unexpected => "t-unexpected",
+            Self::Client | Self::ClientTls => "t-client",
+            Self::Server | Self::ServerTls => "t-server",
+            Self::Unexpected | Self::UnexpectedTls => "t-unexpected",
             Self::Info => "t-info",
             Self::Error => "t-error",
             Self::Explain => "t-explain",
@@ -127,19 +147,19 @@ pub fn timestamp(at_ms: u64) -> String {
 }
 
 /// The lines of one entry; `reveal` shows credentials instead of the mask.
-pub fn entry_lines(entry: &Entry, reveal: bool) -> Vec<Line> {
+pub fn entry_lines(entry: &Entry, reveal: bool, lang: Lang) -> Vec<Line> {
     match &entry.kind {
-        EntryKind::Sent { text, display, secret } => {
+        EntryKind::Sent { text, display, secret, encrypted } => {
             let masked = *secret && !reveal;
             vec![Line {
-                marker: Marker::Client,
+                marker: if *encrypted { Marker::ClientTls } else { Marker::Client },
                 text: if masked { display.clone() } else { text.clone() },
                 masked,
             }]
         }
-        EntryKind::Reply { reply, expected } => reply_lines(reply, *expected),
-        EntryKind::Info(text) => vec![plain(Marker::Info, text.clone())],
-        EntryKind::Error(text) => vec![plain(Marker::Error, text.clone())],
+        EntryKind::Reply { reply, expected, encrypted } => reply_lines(reply, *expected, *encrypted, lang),
+        EntryKind::Info(note) => vec![plain(Marker::Info, note.describe(lang))],
+        EntryKind::Error(note) => vec![plain(Marker::Error, note.describe(lang))],
     }
 }
 
@@ -149,8 +169,13 @@ fn plain(marker: Marker, text: String) -> Line {
 
 /// A reply's raw lines (334 challenges decoded alongside), then its
 /// explanation.
-pub fn reply_lines(reply: &Reply, expected: bool) -> Vec<Line> {
-    let marker = if expected { Marker::Server } else { Marker::Unexpected };
+pub fn reply_lines(reply: &Reply, expected: bool, encrypted: bool, lang: Lang) -> Vec<Line> {
+    let marker = match (expected, encrypted) {
+        (true, false) => Marker::Server,
+        (false, false) => Marker::Unexpected,
+        (true, true) => Marker::ServerTls,
+        (false, true) => Marker::UnexpectedTls,
+    };
     let mut lines: Vec<Line> = reply
         .lines
         .iter()
@@ -167,12 +192,9 @@ pub fn reply_lines(reply: &Reply, expected: bool) -> Vec<Line> {
             plain(marker, text)
         })
         .collect();
-    lines.push(plain(Marker::Explain, explanation(reply)));
+    lines.push(plain(Marker::Explain, explanation(reply, lang)));
     if reply.bare_lf {
-        lines.push(plain(
-            Marker::Explain,
-            "note: the server ended a line with a bare LF instead of CRLF (RFC 5321 §2.3.8)".to_owned(),
-        ));
+        lines.push(plain(Marker::Explain, t(lang, Msg::BareLfNote).to_owned()));
     }
     lines
 }
@@ -188,23 +210,63 @@ fn decode_printable(challenge: &str) -> Option<String> {
 }
 
 /// `250: The requested action was completed. 2.1.0: …` for one reply.
-pub fn explanation(reply: &Reply) -> String {
-    let mut text = format!("{}: {}", reply.code, explain_code(reply.code));
+pub fn explanation(reply: &Reply, lang: Lang) -> String {
+    let mut text = format!("{}: {}", reply.code, explain_code(lang, reply.code));
     if let Some(enhanced) = reply.enhanced {
         text.push(' ');
         text.push_str(&enhanced.to_string());
         text.push_str(": ");
-        text.push_str(explain_enhanced(enhanced).unwrap_or("(no explanation for this enhanced code)"));
+        text.push_str(explain_enhanced(lang, enhanced).unwrap_or(t(lang, Msg::NoEnhancedExplanation)));
     }
     text
 }
 
+/// The transcript as JSON: one object per entry with its time, kind,
+/// direction, TLS flag and lines (masked unless `reveal`); replies also
+/// carry their code, enhanced code and explanation.
+pub fn to_json(entries: &[Entry], reveal: bool, lang: Lang) -> Value {
+    let rows: Vec<Value> = entries
+        .iter()
+        .map(|entry| {
+            let lines = entry_lines(entry, reveal, lang);
+            let (texts, explains): (Vec<&Line>, Vec<&Line>) =
+                lines.iter().partition(|l| l.marker != Marker::Explain);
+            let texts: Vec<&str> = texts.iter().map(|l| l.text.as_str()).collect();
+            let explains: Vec<&str> = explains.iter().map(|l| l.text.as_str()).collect();
+            let mut row = json!({
+                "at_ms": entry.at_ms,
+                "marker": lines.first().map_or("", |l| l.marker.as_str().trim()),
+                "lines": texts,
+            });
+            match &entry.kind {
+                EntryKind::Sent { secret, encrypted, .. } => {
+                    row["kind"] = json!("sent");
+                    row["encrypted"] = json!(encrypted);
+                    row["masked"] = json!(*secret && !reveal);
+                }
+                EntryKind::Reply { reply, expected, encrypted } => {
+                    row["kind"] = json!("reply");
+                    row["encrypted"] = json!(encrypted);
+                    row["expected"] = json!(expected);
+                    row["code"] = json!(reply.code.as_u16());
+                    row["enhanced"] = json!(reply.enhanced.map(|e| e.to_string()));
+                    row["explanation"] = json!(explains);
+                }
+                EntryKind::Info(_) => row["kind"] = json!("info"),
+                EntryKind::Error(_) => row["kind"] = json!("error"),
+            }
+            row
+        })
+        .collect();
+    json!({ "smtplab_transcript": 1, "entries": rows })
+}
+
 /// The whole transcript as text, one line per [`Line`], timestamped.
-pub fn to_text(entries: &[Entry], reveal: bool) -> String {
+pub fn to_text(entries: &[Entry], reveal: bool, lang: Lang) -> String {
     let blank = " ".repeat(timestamp(0).len());
     let mut out = String::new();
     for entry in entries {
-        for line in entry_lines(entry, reveal) {
+        for line in entry_lines(entry, reveal, lang) {
             let stamp = if line.marker == Marker::Explain { blank.clone() } else { timestamp(entry.at_ms) };
             let prefix = if line.marker == Marker::Explain { "  #" } else { line.marker.as_str() };
             out.push_str(&stamp);
@@ -251,24 +313,24 @@ mod tests {
 
     #[test]
     fn challenges_are_shown_decoded() {
-        let lines = reply_lines(&reply(&["334 VXNlcm5hbWU6"]), true);
+        let lines = reply_lines(&reply(&["334 VXNlcm5hbWU6"]), true, false, Lang::En);
         assert_eq!(lines[0].text, "334 VXNlcm5hbWU6  (Username:)");
         assert_eq!(lines[0].marker, Marker::Server);
-        let empty = reply_lines(&reply(&["334 "]), true);
+        let empty = reply_lines(&reply(&["334 "]), true, false, Lang::En);
         assert_eq!(empty[0].text, "334 ");
-        let binary = reply_lines(&reply(&["334 AAEC"]), true);
+        let binary = reply_lines(&reply(&["334 AAEC"]), true, false, Lang::En);
         assert_eq!(binary[0].text, "334 AAEC", "control bytes are not shown decoded");
     }
 
     #[test]
     fn every_reply_gets_an_explanation_with_the_enhanced_code() {
-        let lines = reply_lines(&reply(&["550 5.1.1 <x@y>: Recipient address rejected"]), false);
+        let lines = reply_lines(&reply(&["550 5.1.1 <x@y>: Recipient address rejected"]), false, false, Lang::En);
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].marker, Marker::Unexpected);
         assert_eq!(lines[1].marker, Marker::Explain);
         assert!(lines[1].text.starts_with("550: "), "{}", lines[1].text);
         assert!(lines[1].text.contains(" 5.1.1: "), "{}", lines[1].text);
-        let multi = reply_lines(&reply(&["250-mx.example", "250-PIPELINING", "250 SIZE 1000"]), true);
+        let multi = reply_lines(&reply(&["250-mx.example", "250-PIPELINING", "250 SIZE 1000"]), true, false, Lang::En);
         assert_eq!(multi.len(), 4);
         assert!(multi[..3].iter().all(|l| l.marker == Marker::Server));
     }
@@ -282,13 +344,14 @@ mod tests {
                 text: "AUTH PLAIN AGtpbQBodW50ZXIy".into(),
                 display: "AUTH PLAIN ********".into(),
                 secret: true,
+                encrypted: false,
             },
         );
-        let hidden = to_text(std::slice::from_ref(&sent), false);
+        let hidden = to_text(std::slice::from_ref(&sent), false, Lang::En);
         assert!(!hidden.contains("AGtpbQBodW50ZXIy"), "{hidden}");
         assert!(hidden.contains("AUTH PLAIN ********"));
-        assert!(entry_lines(&sent, false)[0].masked);
-        let shown = to_text(std::slice::from_ref(&sent), true);
+        assert!(entry_lines(&sent, false, Lang::En)[0].masked);
+        let shown = to_text(std::slice::from_ref(&sent), true, Lang::En);
         assert!(shown.contains("AUTH PLAIN AGtpbQBodW50ZXIy"), "{shown}");
         assert!(!format!("{sent:?}").contains("AGtpbQ"), "Debug never leaks");
     }
@@ -296,19 +359,86 @@ mod tests {
     #[test]
     fn text_export_uses_swaks_markers_and_timestamps() {
         let entries = vec![
-            entry(1, 0, EntryKind::Info("connected to 127.0.0.1:2525".into())),
-            entry(2, 12, EntryKind::Reply { reply: reply(&["220 mx ESMTP"]), expected: true }),
-            entry(3, 13, EntryKind::Sent { text: "EHLO me".into(), display: "EHLO me".into(), secret: false }),
-            entry(4, 2000, EntryKind::Error("timed out".into())),
+            entry(1, 0, EntryKind::Info(Note::ConnectingVia("127.0.0.1:2525".into()))),
+            entry(2, 12, EntryKind::Reply { reply: reply(&["220 mx ESMTP"]), expected: true, encrypted: false }),
+            entry(3, 13, sent("EHLO me", false)),
+            entry(4, 2000, EntryKind::Error(Note::WebSocketClosed(1006))),
         ];
-        let text = to_text(&entries, false);
+        let text = to_text(&entries, false, Lang::En);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "[+     0 ms] === connected to 127.0.0.1:2525");
+        assert_eq!(lines[0], "[+     0 ms] === connecting to 127.0.0.1:2525 through the bridge");
         assert_eq!(lines[1], "[+    12 ms] <-  220 mx ESMTP");
         assert!(lines[2].starts_with("               # 220: "), "{}", lines[2]);
         assert_eq!(lines[3], "[+    13 ms]  -> EHLO me");
-        assert_eq!(lines[4], "[+  2000 ms] *** timed out");
+        assert_eq!(lines[4], "[+  2000 ms] *** the WebSocket to the bridge closed (code 1006)");
         assert_eq!(lines.len(), 5);
+    }
+
+    fn sent(text: &str, encrypted: bool) -> EntryKind {
+        EntryKind::Sent { text: text.into(), display: text.into(), secret: false, encrypted }
+    }
+
+    #[test]
+    fn encrypted_lines_use_swaks_tls_markers() {
+        let entries = vec![
+            entry(1, 1, sent("STARTTLS", false)),
+            entry(2, 2, EntryKind::Reply { reply: reply(&["220 go ahead"]), expected: true, encrypted: false }),
+            entry(3, 30, sent("EHLO me", true)),
+            entry(4, 31, EntryKind::Reply { reply: reply(&["250 mx"]), expected: true, encrypted: true }),
+            entry(5, 32, EntryKind::Reply { reply: reply(&["554 no"]), expected: false, encrypted: true }),
+        ];
+        let text = to_text(&entries, false, Lang::En);
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
+        assert_eq!(
+            lines,
+            [
+                "[+     1 ms]  -> STARTTLS",
+                "[+     2 ms] <-  220 go ahead",
+                "[+    30 ms]  ~> EHLO me",
+                "[+    31 ms] <~  250 mx",
+                "[+    32 ms] <~* 554 no",
+            ]
+        );
+    }
+
+    #[test]
+    fn explanations_and_notes_follow_the_language() {
+        let entries = vec![
+            entry(1, 0, EntryKind::Info(Note::OpeningWebSocket)),
+            entry(2, 5, EntryKind::Reply { reply: reply(&["535 5.7.8 bad"]), expected: false, encrypted: false }),
+        ];
+        let ja = to_text(&entries, false, Lang::Ja);
+        assert!(ja.contains("=== ブリッジへの WebSocket を開いています"), "{ja}");
+        assert!(ja.contains("# 535: 認証に失敗しました。"), "{ja}");
+        assert!(ja.contains("5.7.8: 認証情報が正しくありません。"), "{ja}");
+    }
+
+    #[test]
+    fn json_export_masks_secrets_and_keeps_codes() {
+        let entries = vec![
+            entry(
+                1,
+                5,
+                EntryKind::Sent {
+                    text: "AUTH PLAIN AGtpbQBodW50ZXIy".into(),
+                    display: "AUTH PLAIN ********".into(),
+                    secret: true,
+                    encrypted: true,
+                },
+            ),
+            entry(2, 9, EntryKind::Reply { reply: reply(&["235 2.7.0 ok"]), expected: true, encrypted: true }),
+        ];
+        let value = to_json(&entries, false, Lang::En);
+        let text = value.to_string();
+        assert!(!text.contains("AGtpbQBodW50ZXIy"), "{text}");
+        assert_eq!(value["entries"][0]["lines"][0], "AUTH PLAIN ********");
+        assert_eq!(value["entries"][0]["marker"], "~>");
+        assert_eq!(value["entries"][0]["masked"], true);
+        assert_eq!(value["entries"][1]["code"], 235);
+        assert_eq!(value["entries"][1]["enhanced"], "2.7.0");
+        assert_eq!(value["entries"][1]["kind"], "reply");
+        let shown = to_json(&entries, true, Lang::En);
+        assert_eq!(shown["entries"][0]["lines"][0], "AUTH PLAIN AGtpbQBodW50ZXIy");
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! The end-of-session verdict in words: delivered with the queue id, stopped
-//! where asked, or failed at a step with the reason.
+//! where asked, or failed at a step with the reason, in the page's language.
 
-use smtplab_shared::smtp::{explain_code, FailReason, Outcome, Stage, Verdict};
+use smtplab_shared::smtp::{FailReason, Outcome, Verdict};
 
 use crate::form::stage_label;
+use crate::i18n::{explain_code, t, tf, Lang, Msg};
 
 /// A verdict ready to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,30 +18,30 @@ pub struct VerdictView {
 }
 
 impl VerdictView {
-    /// Words for an engine outcome.
-    pub fn from_outcome(outcome: &Outcome) -> Self {
+    /// Words for an engine outcome, in `lang`.
+    pub fn from_outcome(outcome: &Outcome, lang: Lang) -> Self {
         match &outcome.verdict {
             Verdict::Delivered => Self {
                 kind: "delivered",
                 headline: match outcome.queue_id.as_deref() {
-                    Some(text) => format!("Delivered: the server accepted the message ({text})"),
-                    None => "Delivered: the server accepted the message".to_owned(),
+                    Some(text) => tf(lang, Msg::DeliveredWithId, &[text]),
+                    None => t(lang, Msg::Delivered).to_owned(),
                 },
                 detail: None,
             },
             Verdict::Completed { stage } => Self {
                 kind: "completed",
-                headline: format!("Completed: every step up to {} succeeded; stopped there as asked", stage_name(*stage)),
+                headline: tf(lang, Msg::Completed, &[stage_label(*stage, lang)]),
                 detail: None,
             },
             Verdict::Failed { step, reason } => Self {
                 kind: "failed",
-                headline: format!("Failed at {step}: {}", reason_words(reason)),
+                headline: tf(lang, Msg::FailedAt, &[&step.to_string(), &reason_words(reason, lang)]),
                 detail: match reason {
                     FailReason::UnexpectedReply(reply) => Some(format!(
                         "{} — {}",
                         reply.lines.join(" / "),
-                        explain_code(reply.code)
+                        explain_code(lang, reply.code)
                     )),
                     _ => None,
                 },
@@ -49,35 +50,33 @@ impl VerdictView {
     }
 }
 
-fn stage_name(stage: Stage) -> &'static str {
-    stage_label(stage)
-}
-
 /// Why the session failed, in words.
-pub fn reason_words(reason: &FailReason) -> String {
+pub fn reason_words(reason: &FailReason, lang: Lang) -> String {
+    #[allow(unreachable_patterns)] // shared may add reasons: they show in English
     match reason {
         FailReason::UnexpectedReply(reply) => {
-            let kind = if reply.code.as_u16() >= 500 {
-                "permanent error"
+            let msg = if reply.code.as_u16() >= 500 {
+                Msg::AnsweredPermanent
             } else if reply.code.as_u16() >= 400 {
-                "temporary error"
+                Msg::AnsweredTemporary
             } else {
-                "unexpected reply"
+                Msg::AnsweredUnexpected
             };
-            format!("the server answered {} ({kind})", reply.code)
+            tf(lang, msg, &[&reply.code.to_string()])
         }
-        FailReason::Timeout => "the server did not answer in time".to_owned(),
-        FailReason::ConnectionClosed => "the connection closed before the session was over".to_owned(),
-        FailReason::Protocol(why) => format!("protocol error: {why}"),
+        FailReason::Timeout => t(lang, Msg::ReasonTimeout).to_owned(),
+        FailReason::ConnectionClosed => t(lang, Msg::ReasonConnectionClosed).to_owned(),
+        FailReason::Protocol(why) => tf(lang, Msg::ReasonProtocol, &[&why.to_string()]),
         FailReason::Aborted(why) => why.clone(),
-        FailReason::Tls(failure) => format!("TLS failed: {failure}"),
+        FailReason::Tls(failure) => tf(lang, Msg::ReasonTls, &[&failure.to_string()]),
+        other => format!("{other:?}"),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtplab_shared::smtp::{Reply, Step};
+    use smtplab_shared::smtp::{Reply, Stage, Step};
 
     fn outcome(verdict: Verdict, queue_id: Option<&str>) -> Outcome {
         Outcome {
@@ -91,7 +90,7 @@ mod tests {
 
     #[test]
     fn delivered_shows_the_queue_id() {
-        let view = VerdictView::from_outcome(&outcome(Verdict::Delivered, Some("2.0.0 Ok: queued as 4Xyz")));
+        let view = VerdictView::from_outcome(&outcome(Verdict::Delivered, Some("2.0.0 Ok: queued as 4Xyz")), Lang::En);
         assert_eq!(view.kind, "delivered");
         assert!(view.headline.contains("queued as 4Xyz"), "{}", view.headline);
     }
@@ -102,21 +101,23 @@ mod tests {
         let view = VerdictView::from_outcome(&outcome(
             Verdict::Failed { step: Step::Rcpt(0), reason: FailReason::UnexpectedReply(reply) },
             None,
-        ));
+        ), Lang::En);
         assert_eq!(view.kind, "failed");
         assert_eq!(view.headline, "Failed at RCPT TO #1: the server answered 554 (permanent error)");
         assert!(view.detail.expect("detail").contains("Relay access denied"));
         let aborted = VerdictView::from_outcome(&outcome(
             Verdict::Failed { step: Step::Connect, reason: FailReason::Aborted("DNS failure".into()) },
             None,
-        ));
+        ), Lang::En);
         assert_eq!(aborted.headline, "Failed at connect: DNS failure");
     }
 
     #[test]
     fn completed_names_the_stage() {
-        let view = VerdictView::from_outcome(&outcome(Verdict::Completed { stage: Stage::Rcpt }, None));
+        let view = VerdictView::from_outcome(&outcome(Verdict::Completed { stage: Stage::Rcpt }, None), Lang::En);
         assert_eq!(view.kind, "completed");
         assert!(view.headline.contains("RCPT TO"), "{}", view.headline);
+        let ja = VerdictView::from_outcome(&outcome(Verdict::Completed { stage: Stage::Rcpt }, None), Lang::Ja);
+        assert!(ja.headline.starts_with("完了: RCPT TO まで"), "{}", ja.headline);
     }
 }

@@ -11,6 +11,10 @@
 //! - [`spec`]: [`SessionSpec`] (serde JSON), its validation, [`compose_message`].
 //! - [`message`]: CRLF normalisation and dot-stuffing for DATA.
 //! - [`session`]: the sans-IO [`Session`] engine and its events.
+//! - [`swaks`]: a spec as an equivalent `swaks` command line ([`swaks_command`]).
+//!
+//! The TLS layer under the engine lives in [`crate::tls`]; its types that
+//! appear in the engine's API are re-exported here.
 
 pub mod auth;
 pub mod capability;
@@ -20,16 +24,28 @@ pub mod message;
 pub mod reply;
 pub mod session;
 pub mod spec;
+pub mod swaks;
 
+pub use crate::tls::{
+    CertInfo, TlsContext, TlsFailure, TlsFailureKind, TlsOptions, TlsReport, TlsSetupError,
+    Verification,
+};
 pub use auth::{
     base64_encode, decode_challenge, plain_initial_response, AuthError, Credentials, Secret,
 };
 pub use capability::{Capabilities, Extension, Mechanism};
 pub use command::{Command, CommandError};
-pub use explain::{explain_code, explain_enhanced, explain_extension};
+pub use explain::{
+    explain_code, explain_code_ja, explain_enhanced, explain_enhanced_ja, explain_extension,
+    explain_extension_ja,
+};
 pub use message::{encode_data, EncodedMessage};
 pub use reply::{EnhancedCode, ParseError, Reply, ReplyCode, ReplyParser, Severity};
-pub use session::{Event, FailReason, Outcome, SentLine, Session, Step, StepTiming, Verdict};
-pub use spec::{
-    compose_message, AddressField, AuthMechanism, AuthSpec, SessionSpec, SpecError, Stage, Timeouts,
+pub use session::{
+    Event, FailReason, Outcome, SentLine, Session, Step, StepTiming, Verdict, MAX_TRANSMIT_BYTES,
 };
+pub use spec::{
+    compose_message, AddressField, AuthMechanism, AuthSpec, SessionSpec, SpecError, Stage,
+    Timeouts, TlsMode,
+};
+pub use swaks::{message_parts, shell_quote, swaks_command, MessageParts};

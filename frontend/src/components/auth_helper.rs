@@ -4,7 +4,8 @@
 use smtplab_shared::smtp::{base64_encode, plain_initial_response};
 use yew::prelude::*;
 
-use super::event_value;
+use super::{event_value, use_app_state};
+use crate::i18n::{t, Msg};
 
 /// Props of [`AuthHelper`].
 #[derive(Properties, PartialEq)]
@@ -16,6 +17,7 @@ pub struct AuthHelperProps {
 /// The base64 and AUTH PLAIN builders.
 #[component]
 pub fn AuthHelper(props: &AuthHelperProps) -> Html {
+    let lang = use_app_state().lang;
     let value = use_state(String::new);
     let user = use_state(String::new);
     let pass = use_state(String::new);
@@ -37,23 +39,23 @@ pub fn AuthHelper(props: &AuthHelperProps) -> Html {
     };
     html! {
         <details class="auth-helper">
-            <summary>{ "AUTH helpers" }</summary>
+            <summary>{ t(lang, Msg::AuthHelpers) }</summary>
             <div class="field">
-                <label for="b64-input">{ "Value to base64-encode" }</label>
+                <label for="b64-input">{ t(lang, Msg::B64Value) }</label>
                 <input id="b64-input" data-testid="b64-input" type="text" value={(*value).clone()} oninput={bind(&value)}
                        autocomplete="off" spellcheck="false" />
                 <output id="b64-output" data-testid="b64-output" for="b64-input">{ encoded }</output>
-                <button type="button" id="b64-use" data-testid="b64-use" onclick={use_encoded}>{ "Put in console" }</button>
+                <button type="button" id="b64-use" data-testid="b64-use" onclick={use_encoded}>{ t(lang, Msg::PutInConsole) }</button>
             </div>
             <div class="field">
-                <label for="auth-helper-username">{ "AUTH PLAIN user name" }</label>
+                <label for="auth-helper-username">{ t(lang, Msg::HelperUser) }</label>
                 <input id="auth-helper-username" data-testid="auth-helper-username" type="text" value={(*user).clone()}
                        oninput={bind(&user)} autocomplete="off" />
-                <label for="auth-helper-password">{ "password" }</label>
+                <label for="auth-helper-password">{ t(lang, Msg::HelperPassword) }</label>
                 <input id="auth-helper-password" data-testid="auth-helper-password" type="password" value={(*pass).clone()}
                        oninput={bind(&pass)} autocomplete="off" />
                 <button type="button" id="auth-helper-build" data-testid="auth-helper-build" onclick={build_plain}>
-                    { "Build AUTH PLAIN line" }
+                    { t(lang, Msg::BuildPlain) }
                 </button>
             </div>
         </details>

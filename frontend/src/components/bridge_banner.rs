@@ -4,22 +4,25 @@
 use yew::prelude::*;
 
 use super::use_app_state;
+use crate::i18n::{t, tf, Msg};
 use crate::state::BridgeStatus;
 
 /// Shows whether the bridge can be used.
 #[component]
 pub fn BridgeBanner() -> Html {
     let state = use_app_state();
+    let lang = state.lang;
     let (class, text) = match &state.bridge {
-        BridgeStatus::Checking => ("banner checking", "Contacting the bridge…".to_owned()),
+        BridgeStatus::Checking => ("banner checking", t(lang, Msg::BridgeChecking).to_owned()),
         BridgeStatus::Ready(policy) => (
             "banner ready",
-            format!(
-                "Bridge ready. Allowed ports: {}.",
-                policy.allowed_ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
+            tf(
+                lang,
+                Msg::BridgeReady,
+                &[&policy.allowed_ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")],
             ),
         ),
-        BridgeStatus::Problem(problem) => ("banner problem", problem.describe()),
+        BridgeStatus::Problem(problem) => ("banner problem", problem.describe(lang)),
     };
     let kind = match &state.bridge {
         BridgeStatus::Checking => "checking",

@@ -1,7 +1,10 @@
 //! The EHLO capabilities, each with its explanation.
 
-use smtplab_shared::smtp::{explain_extension, Capabilities};
+use smtplab_shared::smtp::Capabilities;
 use yew::prelude::*;
+
+use super::use_app_state;
+use crate::i18n::{explain_extension, t, Msg};
 
 /// Props of [`CapabilityList`].
 #[derive(Properties, PartialEq)]
@@ -14,18 +17,19 @@ pub struct CapabilityListProps {
 #[component]
 pub fn CapabilityList(props: &CapabilityListProps) -> Html {
     let caps = &props.capabilities;
+    let lang = use_app_state().lang;
     html! {
         <section id="capabilities" data-testid="capabilities" aria-labelledby="capabilities-title">
-            <h3 id="capabilities-title">{ "Server capabilities (EHLO)" }</h3>
+            <h3 id="capabilities-title">{ t(lang, Msg::CapabilitiesHeading) }</h3>
             <p class="greeting">{ caps.greeting.clone() }</p>
             if caps.extensions.is_empty() {
-                <p>{ "The server announced no extensions." }</p>
+                <p>{ t(lang, Msg::NoExtensions) }</p>
             } else {
                 <dl class="caps">
                     { for caps.extensions.iter().map(|ext| html! {
                         <>
                             <dt>{ ext.to_string() }</dt>
-                            <dd>{ explain_extension(ext) }</dd>
+                            <dd>{ explain_extension(lang, ext) }</dd>
                         </>
                     }) }
                 </dl>

@@ -7,6 +7,7 @@ use yew::prelude::*;
 use super::auth_helper::AuthHelper;
 use super::transcript_view::TranscriptView;
 use super::{event_value, use_app_state};
+use crate::i18n::{t, tf, Msg};
 use crate::state::{Action, ConsoleStatus};
 
 /// Props of [`ConsolePanel`].
@@ -25,11 +26,12 @@ pub struct ConsolePanelProps {
 pub fn ConsolePanel(props: &ConsolePanelProps) -> Html {
     let state = use_app_state();
     let console = &state.console;
+    let lang = state.lang;
     let connected = matches!(console.status, ConsoleStatus::Connected(_));
     let status = match &console.status {
-        ConsoleStatus::Disconnected => "Not connected.".to_owned(),
-        ConsoleStatus::Connecting(t) => format!("Connecting to {t}…"),
-        ConsoleStatus::Connected(t) => format!("Connected to {t}."),
+        ConsoleStatus::Disconnected => t(lang, Msg::ConsoleNotConnected).to_owned(),
+        ConsoleStatus::Connecting(target) => tf(lang, Msg::ConsoleConnecting, &[target]),
+        ConsoleStatus::Connected(target) => tf(lang, Msg::ConsoleConnected, &[target]),
     };
     let status_kind = match &console.status {
         ConsoleStatus::Disconnected => "disconnected",
@@ -73,22 +75,22 @@ pub fn ConsolePanel(props: &ConsolePanelProps) -> Html {
 
     html! {
         <section id="console" class="console" aria-labelledby="console-title">
-            <h2 id="console-title">{ "Raw console" }</h2>
-            <p class="hint">{ "Connects to the server and port in the form. Lines you type are sent with CRLF and echoed with ->." }</p>
+            <h2 id="console-title">{ t(lang, Msg::ConsoleHeading) }</h2>
+            <p class="hint">{ t(lang, Msg::ConsoleHint) }</p>
             <div class="toolbar">
                 <button type="button" id="console-connect" data-testid="console-connect" onclick={onconnect}
-                        disabled={console.status != ConsoleStatus::Disconnected}>{ "Connect" }</button>
+                        disabled={console.status != ConsoleStatus::Disconnected}>{ t(lang, Msg::Connect) }</button>
                 <button type="button" id="console-disconnect" data-testid="console-disconnect" onclick={ondisconnect}
-                        disabled={console.status == ConsoleStatus::Disconnected}>{ "Disconnect" }</button>
+                        disabled={console.status == ConsoleStatus::Disconnected}>{ t(lang, Msg::Disconnect) }</button>
                 <span id="console-status" data-testid="console-status" data-status={status_kind} role="status">{ status }</span>
             </div>
             <form class="console-line" onsubmit={send_input}>
-                <label for="console-input">{ "Line to send" }</label>
+                <label for="console-input">{ t(lang, Msg::LineToSend) }</label>
                 <input id="console-input" data-testid="console-input" type="text" value={console.input.clone()} {oninput}
                        autocomplete="off" spellcheck="false" disabled={!connected} />
-                <button type="submit" id="console-send" data-testid="console-send" disabled={!connected}>{ "Send" }</button>
+                <button type="submit" id="console-send" data-testid="console-send" disabled={!connected}>{ t(lang, Msg::Send) }</button>
             </form>
-            <div class="toolbar" role="group" aria-label="Shortcuts">
+            <div class="toolbar" role="group" aria-label={t(lang, Msg::ShortcutsAria)}>
                 { shortcut("console-ehlo", ehlo) }
                 { shortcut("console-noop", "NOOP".to_owned()) }
                 { shortcut("console-rset", "RSET".to_owned()) }
@@ -96,7 +98,7 @@ pub fn ConsolePanel(props: &ConsolePanelProps) -> Html {
             </div>
             <AuthHelper {onuse} />
             <TranscriptView entries={console.transcript.clone()} reveal={state.reveal} id="console-transcript"
-                            file_name="smtplab-console.txt" label="Console transcript" />
+                            file_name="smtplab-console" label={t(lang, Msg::ConsoleTranscript)} />
         </section>
     }
 }

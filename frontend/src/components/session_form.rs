@@ -1,10 +1,12 @@
 //! The guided-session form: server, port presets, EHLO name, AUTH, MAIL
 //! FROM, one or more RCPT TO, subject, body, stop-after, Run and Cancel.
 
+use smtplab_shared::smtp::TlsMode;
 use yew::prelude::*;
 
 use super::{event_value, use_app_state, StateHandle};
 use crate::form::{stage_label, stage_value, AuthChoice, Field, PORT_PRESETS, STAGES};
+use crate::i18n::{t, tf, Msg};
 use crate::state::Action;
 
 /// Props of [`SessionForm`].
@@ -31,11 +33,22 @@ fn input(state: &StateHandle, id: &'static str, label: &'static str, kind: &'sta
     }
 }
 
+/// The TLS mode as the session file spells it.
+fn tls_name(mode: TlsMode) -> &'static str {
+    match mode {
+        TlsMode::None => "none",
+        TlsMode::StartTls => "start_tls",
+        TlsMode::StartTlsIfOffered => "start_tls_if_offered",
+        TlsMode::Implicit => "implicit",
+    }
+}
+
 /// The form.
 #[component]
 pub fn SessionForm(props: &SessionFormProps) -> Html {
     let state = use_app_state();
     let form = &state.form;
+    let lang = state.lang;
     let running = state.run.as_ref().is_some_and(|r| r.running);
 
     let onsubmit = {
@@ -65,15 +78,15 @@ pub fn SessionForm(props: &SessionFormProps) -> Html {
     html! {
         <form id="session-form" data-testid="session-form" class="session-form" {onsubmit} novalidate=true>
             <fieldset>
-                <legend>{ "Server" }</legend>
-                { input(&state, "server-host", "Server (host name or IP)", "text", &form.host, Field::Host) }
+                <legend>{ t(lang, Msg::LegendServer) }</legend>
+                { input(&state, "server-host", t(lang, Msg::LabelHost), "text", &form.host, Field::Host) }
                 <div class="field port">
-                    <label for="server-port">{ "Port" }</label>
+                    <label for="server-port">{ t(lang, Msg::LabelPort) }</label>
                     <input id="server-port" data-testid="server-port" type="text" inputmode="numeric"
                            value={form.port.clone()} autocomplete="off"
                            oninput={ { let state = state.clone();
                                Callback::from(move |e: InputEvent| state.dispatch(Action::SetField(Field::Port, event_value(&e)))) } } />
-                    <span class="presets" role="group" aria-label="Port presets">
+                    <span class="presets" role="group" aria-label={t(lang, Msg::PortPresets)}>
                         { for PORT_PRESETS.iter().map(|port| {
                             let state = state.clone();
                             let port = *port;
@@ -88,28 +101,28 @@ pub fn SessionForm(props: &SessionFormProps) -> Html {
                         }) }
                     </span>
                 </div>
-                { input(&state, "ehlo-name", "EHLO name", "text", &form.ehlo_name, Field::EhloName) }
+                { input(&state, "ehlo-name", t(lang, Msg::LabelEhloName), "text", &form.ehlo_name, Field::EhloName) }
             </fieldset>
 
             <fieldset>
-                <legend>{ "Authentication" }</legend>
+                <legend>{ t(lang, Msg::LegendAuth) }</legend>
                 <div class="field">
-                    <label for="auth-mechanism">{ "AUTH" }</label>
+                    <label for="auth-mechanism">{ t(lang, Msg::LabelAuth) }</label>
                     <select id="auth-mechanism" data-testid="auth-mechanism" onchange={on_select(Field::Auth)}>
-                        { for [(AuthChoice::None, "none"), (AuthChoice::Login, "LOGIN"), (AuthChoice::Plain, "PLAIN")].into_iter().map(|(choice, label)| html! {
+                        { for [(AuthChoice::None, t(lang, Msg::AuthNone)), (AuthChoice::Login, "LOGIN"), (AuthChoice::Plain, "PLAIN")].into_iter().map(|(choice, label)| html! {
                             <option value={choice.as_str()} selected={form.auth == choice}>{ label }</option>
                         }) }
                     </select>
                 </div>
                 if form.auth != AuthChoice::None {
-                    { input(&state, "auth-username", "User name", "text", &form.username, Field::Username) }
-                    { input(&state, "auth-password", "Password", "password", &form.password, Field::Password) }
+                    { input(&state, "auth-username", t(lang, Msg::LabelUsername), "text", &form.username, Field::Username) }
+                    { input(&state, "auth-password", t(lang, Msg::LabelPassword), "password", &form.password, Field::Password) }
                 }
             </fieldset>
 
             <fieldset>
-                <legend>{ "Envelope" }</legend>
-                { input(&state, "mail-from", "MAIL FROM (sender address; empty for <>)", "text", &form.mail_from, Field::MailFrom) }
+                <legend>{ t(lang, Msg::LegendEnvelope) }</legend>
+                { input(&state, "mail-from", t(lang, Msg::LabelMailFrom), "text", &form.mail_from, Field::MailFrom) }
                 { for form.rcpt_to.iter().enumerate().map(|(i, rcpt)| {
                     let id = format!("rcpt-to-{i}");
                     let remove_id = format!("rcpt-remove-{i}");
@@ -123,45 +136,50 @@ pub fn SessionForm(props: &SessionFormProps) -> Html {
                     };
                     html! {
                         <div class="field rcpt" key={i}>
-                            <label for={id.clone()}>{ format!("RCPT TO #{}", i + 1) }</label>
+                            <label for={id.clone()}>{ tf(lang, Msg::LabelRcpt, &[&(i + 1).to_string()]) }</label>
                             <input id={id.clone()} data-testid={id} type="text" inputmode="email" value={rcpt.clone()} {oninput}
                                    autocomplete="off" spellcheck="false" />
                             if form.rcpt_to.len() > 1 {
                                 <button type="button" id={remove_id.clone()} data-testid={remove_id} onclick={onremove}
-                                        aria-label={format!("Remove recipient #{}", i + 1)}>{ "Remove" }</button>
+                                        aria-label={tf(lang, Msg::RemoveRcptAria, &[&(i + 1).to_string()])}>{ t(lang, Msg::Remove) }</button>
                             }
                         </div>
                     }
                 }) }
-                <button type="button" id="rcpt-add" data-testid="rcpt-add" onclick={on_add_rcpt}>{ "Add recipient" }</button>
+                <button type="button" id="rcpt-add" data-testid="rcpt-add" onclick={on_add_rcpt}>{ t(lang, Msg::AddRecipient) }</button>
             </fieldset>
 
             <fieldset>
-                <legend>{ "Message" }</legend>
-                { input(&state, "subject", "Subject", "text", &form.subject, Field::Subject) }
+                <legend>{ t(lang, Msg::LegendMessage) }</legend>
+                { input(&state, "subject", t(lang, Msg::LabelSubject), "text", &form.subject, Field::Subject) }
                 <div class="field">
-                    <label for="body">{ "Body" }</label>
+                    <label for="body">{ t(lang, Msg::LabelBody) }</label>
                     <textarea id="body" data-testid="body" rows="5" value={form.body.clone()} oninput={on_body} />
                 </div>
-                <p class="hint">{ "Date, Message-ID, From and To headers are added for you." }</p>
+                <p class="hint">{ t(lang, Msg::HeadersHint) }</p>
             </fieldset>
 
             <div class="run-row">
-                <label for="stop-after">{ "Stop after" }</label>
+                <label for="stop-after">{ t(lang, Msg::LabelStopAfter) }</label>
                 <select id="stop-after" data-testid="stop-after" onchange={on_select(Field::StopAfter)}>
                     { for STAGES.into_iter().map(|stage| html! {
-                        <option value={stage_value(stage)} selected={form.stop_after == stage}>{ stage_label(stage) }</option>
+                        <option value={stage_value(stage)} selected={form.stop_after == stage}>{ stage_label(stage, lang) }</option>
                     }) }
                 </select>
                 <button type="submit" id="run-button" data-testid="run-button" class="primary" disabled={running}>
-                    { if running { "Running…" } else { "Run" } }
+                    { if running { t(lang, Msg::Running) } else { t(lang, Msg::RunButton) } }
                 </button>
                 if running {
-                    <button type="button" id="cancel-button" data-testid="cancel-button" onclick={oncancel}>{ "Cancel" }</button>
+                    <button type="button" id="cancel-button" data-testid="cancel-button" onclick={oncancel}>{ t(lang, Msg::CancelButton) }</button>
                 }
             </div>
+            if form.tls != TlsMode::None {
+                <p id="tls-mode-note" data-testid="tls-mode-note" class="hint">
+                    { tf(lang, Msg::TlsModeNote, &[tls_name(form.tls)]) }
+                </p>
+            }
             if let Some(error) = &state.form_error {
-                <p id="form-error" data-testid="form-error" class="form-error" role="alert">{ error.clone() }</p>
+                <p id="form-error" data-testid="form-error" class="form-error" role="alert">{ error.describe(lang) }</p>
             }
         </form>
     }

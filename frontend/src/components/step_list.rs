@@ -3,18 +3,33 @@
 use yew::prelude::*;
 
 use super::use_app_state;
+use crate::i18n::{t, Msg};
+use crate::state::StepStatus;
+
+/// The status as shown (the `data-status` attribute stays English).
+fn status_word(status: StepStatus, lang: crate::i18n::Lang) -> &'static str {
+    let msg = match status {
+        StepStatus::Pending => Msg::StatusPending,
+        StepStatus::Running => Msg::StatusRunning,
+        StepStatus::Ok => Msg::StatusOk,
+        StepStatus::Failed => Msg::StatusFailed,
+        StepStatus::Skipped => Msg::StatusSkipped,
+    };
+    t(lang, msg)
+}
 
 /// The steps of the current run.
 #[component]
 pub fn StepList() -> Html {
     let state = use_app_state();
+    let lang = state.lang;
     let Some(run) = &state.run else {
         return html! {
             <ol id="step-list" data-testid="step-list" class="steps"></ol>
         };
     };
     html! {
-        <ol id="step-list" data-testid="step-list" class="steps" aria-label="Session steps" aria-live="polite">
+        <ol id="step-list" data-testid="step-list" class="steps" aria-label={t(lang, Msg::StepsAria)} aria-live="polite">
             { for run.steps.iter().map(|row| {
                 let name = row.step.to_string();
                 let status = row.status.as_str();
@@ -23,7 +38,7 @@ pub fn StepList() -> Html {
                     <li key={name.clone()} class={classes!("step", status)} data-testid="step"
                         data-step={name.clone()} data-status={status}>
                         <span class="step-name">{ name }</span>
-                        <span class="step-status">{ status }</span>
+                        <span class="step-status">{ status_word(row.status, lang) }</span>
                         <span class="step-time">{ time }</span>
                     </li>
                 }

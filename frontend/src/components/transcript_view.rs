@@ -1,11 +1,13 @@
 //! A transcript: telnet-like lines with swaks markers and timestamps, reply
-//! explanations, masked credentials, and Copy / Download buttons that export
-//! exactly what is shown.
+//! explanations, masked credentials, and Copy / Download .txt / Download
+//! .json buttons that export exactly what is shown.
 
 use yew::prelude::*;
 
+use super::use_app_state;
 use crate::browser;
-use crate::transcript::{entry_lines, timestamp, to_text, Entry, Marker};
+use crate::i18n::{t, Msg};
+use crate::transcript::{entry_lines, timestamp, to_json, to_text, Entry, Marker};
 
 /// Props of [`TranscriptView`].
 #[derive(Properties, PartialEq)]
@@ -14,10 +16,10 @@ pub struct TranscriptViewProps {
     pub entries: Vec<Entry>,
     /// Show credentials instead of the mask.
     pub reveal: bool,
-    /// `id` / `data-testid` of the log; the buttons get `<id>-copy` and
-    /// `<id>-download`.
+    /// `id` / `data-testid` of the log; the buttons get `<id>-copy`,
+    /// `<id>-download` and `<id>-download-json`.
     pub id: AttrValue,
-    /// File name for the download.
+    /// File name of the downloads, without extension.
     pub file_name: AttrValue,
     /// Accessible name of the log.
     pub label: AttrValue,
@@ -26,29 +28,43 @@ pub struct TranscriptViewProps {
 /// Renders a transcript.
 #[component]
 pub fn TranscriptView(props: &TranscriptViewProps) -> Html {
+    let lang = use_app_state().lang;
     let oncopy = {
-        let text = to_text(&props.entries, props.reveal);
+        let text = to_text(&props.entries, props.reveal, lang);
         Callback::from(move |_: MouseEvent| browser::copy_text(&text))
     };
     let ondownload = {
-        let text = to_text(&props.entries, props.reveal);
-        let name = props.file_name.clone();
+        let text = to_text(&props.entries, props.reveal, lang);
+        let name = format!("{}.txt", props.file_name);
         Callback::from(move |_: MouseEvent| browser::download_text(&name, &text))
     };
+    let ondownloadjson = {
+        let json = to_json(&props.entries, props.reveal, lang);
+        let name = format!("{}.json", props.file_name);
+        Callback::from(move |_: MouseEvent| {
+            let text = serde_json::to_string_pretty(&json).unwrap_or_default();
+            browser::download_json(&name, &text);
+        })
+    };
     let empty = props.entries.is_empty();
+    let button = |suffix: &str, onclick: Callback<MouseEvent>, label: Msg| {
+        let id = format!("{}-{suffix}", props.id);
+        html! {
+            <button type="button" id={id.clone()} data-testid={id} {onclick} disabled={empty}>{ t(lang, label) }</button>
+        }
+    };
     html! {
         <div class="transcript-box">
             <div class="toolbar">
-                <button type="button" id={format!("{}-copy", props.id)} data-testid={format!("{}-copy", props.id)}
-                        onclick={oncopy} disabled={empty}>{ "Copy" }</button>
-                <button type="button" id={format!("{}-download", props.id)} data-testid={format!("{}-download", props.id)}
-                        onclick={ondownload} disabled={empty}>{ "Download .txt" }</button>
+                { button("copy", oncopy, Msg::Copy) }
+                { button("download", ondownload, Msg::DownloadTxt) }
+                { button("download-json", ondownloadjson, Msg::DownloadJson) }
             </div>
             <div id={props.id.clone()} data-testid={props.id.clone()} class="transcript" role="log"
                  aria-label={props.label.clone()} tabindex="0">
                 { for props.entries.iter().map(|entry| html! {
                     <div key={entry.id} class="entry">
-                        { for entry_lines(entry, props.reveal).into_iter().map(|line| {
+                        { for entry_lines(entry, props.reveal, lang).into_iter().map(|line| {
                             let stamp = if line.marker == Marker::Explain { String::new() } else { timestamp(entry.at_ms) };
                             html! {
                                 <div class={classes!("line", line.marker.class(), line.masked.then_some("masked"))}>

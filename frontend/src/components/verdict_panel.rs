@@ -2,25 +2,28 @@
 
 use yew::prelude::*;
 
+use smtplab_shared::smtp::Outcome;
+
+use super::use_app_state;
 use crate::verdict::VerdictView;
 
 /// Props of [`VerdictPanel`].
 #[derive(Properties, PartialEq)]
 pub struct VerdictPanelProps {
-    /// The verdict in words.
-    pub verdict: VerdictView,
+    /// The engine's outcome.
+    pub outcome: Outcome,
 }
 
 /// Delivered (with the queue id), completed, or failed at a step.
 #[component]
 pub fn VerdictPanel(props: &VerdictPanelProps) -> Html {
-    let v = &props.verdict;
+    let v = VerdictView::from_outcome(&props.outcome, use_app_state().lang);
     html! {
         <section id="verdict" data-testid="verdict" data-verdict={v.kind} class={classes!("verdict", v.kind)}
                  role="status" aria-live="polite">
-            <strong>{ v.headline.clone() }</strong>
-            if let Some(detail) = &v.detail {
-                <p>{ detail.clone() }</p>
+            <strong>{ v.headline }</strong>
+            if let Some(detail) = v.detail {
+                <p>{ detail }</p>
             }
         </section>
     }

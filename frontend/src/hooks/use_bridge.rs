@@ -21,7 +21,9 @@ use smtplab_shared::wire::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VER
 use yew::prelude::*;
 
 use crate::browser;
-use crate::problem::{describe_closed, describe_error, BridgeProblem};
+use crate::i18n::{t, Lang, Msg};
+use crate::note::Note;
+use crate::problem::BridgeProblem;
 use crate::socket::{Socket, SocketEvent};
 use crate::state::{plan, Action, BridgeStatus, ConsoleStatus, State};
 
@@ -44,9 +46,15 @@ pub struct BridgeHandle {
 }
 
 /// Opens the probe WebSocket at mount and returns the [`BridgeHandle`].
+/// `lang` is the page's language, for the words handed to the engine
+/// (an aborted session's reason).
 #[hook]
-pub fn use_bridge(dispatch: UseReducerDispatcher<State>) -> BridgeHandle {
+pub fn use_bridge(dispatch: UseReducerDispatcher<State>, lang: Lang) -> BridgeHandle {
     let driver = use_mut_ref(|| Driver::new(dispatch));
+    {
+        let driver = driver.clone();
+        use_effect_with(lang, move |lang| driver.borrow_mut().lang = *lang);
+    }
     {
         let driver = driver.clone();
         use_effect_with((), move |()| {
@@ -79,6 +87,8 @@ struct Driver {
     dispatch: UseReducerDispatcher<State>,
     /// The access token read from the page address.
     token: Option<String>,
+    /// The page's language.
+    lang: Lang,
     /// Id of the next socket; events carry it, stale ones are dropped.
     next_id: u64,
     /// The WebSocket opened at mount to learn the policy.
@@ -148,8 +158,8 @@ impl RunLink {
         since(self.started_ms)
     }
 
-    fn note(&self, dispatch: &UseReducerDispatcher<State>, error: bool, text: String) {
-        dispatch.dispatch(Action::RunNote { at_ms: millis(self.now()), error, text });
+    fn note(&self, dispatch: &UseReducerDispatcher<State>, error: bool, note: Note) {
+        dispatch.dispatch(Action::RunNote { at_ms: millis(self.now()), error, note });
     }
 
     /// Drains the engine: bytes to the socket first, then events to the
@@ -186,14 +196,14 @@ impl ConsoleLink {
         millis(since(self.started_ms))
     }
 
-    fn note(&self, dispatch: &UseReducerDispatcher<State>, error: bool, text: String) {
-        dispatch.dispatch(Action::ConsoleNote { at_ms: self.at_ms(), error, text });
+    fn note(&self, dispatch: &UseReducerDispatcher<State>, error: bool, note: Note) {
+        dispatch.dispatch(Action::ConsoleNote { at_ms: self.at_ms(), error, note });
     }
 }
 
 impl Driver {
     fn new(dispatch: UseReducerDispatcher<State>) -> Self {
-        Self { dispatch, token: None, next_id: 1, probe: None, run: None, console: None }
+        Self { dispatch, token: None, lang: Lang::En, next_id: 1, probe: None, run: None, console: None }
     }
 
     fn take_id(&mut self) -> u64 {
@@ -202,8 +212,8 @@ impl Driver {
         id
     }
 
-    fn open(this: &Rc<RefCell<Self>>, id: u64, route: fn(&Rc<RefCell<Self>>, u64, SocketEvent)) -> Result<Socket, String> {
-        let url = browser::page_ws_url(this.borrow().token.as_deref()).ok_or("the page has no location")?;
+    fn open(this: &Rc<RefCell<Self>>, id: u64, route: fn(&Rc<RefCell<Self>>, u64, SocketEvent)) -> Result<Socket, Note> {
+        let url = browser::page_ws_url(this.borrow().token.as_deref()).ok_or(Note::NoLocation)?;
         let weak: Weak<RefCell<Self>> = Rc::downgrade(this);
         Socket::open(
             &url,
@@ -213,6 +223,7 @@ impl Driver {
                 }
             }),
         )
+        .map_err(Note::CannotOpen)
     }
 
     /// After a socket closed before `hello`: find out why, then report it.
@@ -316,11 +327,11 @@ impl Driver {
                     ended: false,
                     timer: Some(timer),
                 };
-                link.note(&dispatch, false, "opening a WebSocket to the bridge".to_owned());
+                link.note(&dispatch, false, Note::OpeningWebSocket);
                 this.borrow_mut().run = Some(link);
             }
-            Err(e) => {
-                dispatch.dispatch(Action::RunNote { at_ms: 0, error: true, text: e });
+            Err(note) => {
+                dispatch.dispatch(Action::RunNote { at_ms: 0, error: true, note });
                 dispatch.dispatch(Action::RunEnded);
             }
         }
@@ -328,9 +339,10 @@ impl Driver {
 
     fn cancel_run(&mut self) {
         let dispatch = self.dispatch.clone();
+        let words = t(self.lang, Msg::CancelledByUser).to_owned();
         if let Some(link) = self.run.as_mut().filter(|l| !l.finished) {
             let now = link.now();
-            link.session.abort(now, "cancelled by the user".to_owned());
+            link.session.abort(now, words);
             link.drive(&dispatch);
         }
     }
@@ -338,6 +350,7 @@ impl Driver {
     fn on_run_event(this: &Rc<RefCell<Self>>, id: u64, event: SocketEvent) {
         let mut d = this.borrow_mut();
         let dispatch = d.dispatch.clone();
+        let lang = d.lang;
         let Some(link) = d.run.as_mut().filter(|l| l.id == id && !l.ended) else {
             return;
         };
@@ -352,28 +365,29 @@ impl Driver {
                 }
                 if version != PROTOCOL_VERSION {
                     let problem = BridgeProblem::Version(version);
-                    let words = problem.describe();
-                    dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(problem)));
-                    link.note(&dispatch, true, words.clone());
+                    let words = problem.describe(lang);
+                    dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(problem.clone())));
+                    link.note(&dispatch, true, Note::Problem(problem));
                     let now = link.now();
                     link.session.abort(now, words);
                     link.drive(&dispatch);
                     return;
                 }
                 dispatch.dispatch(Action::Bridge(BridgeStatus::Ready(policy)));
-                link.note(&dispatch, false, format!("connecting to {host}:{port} through the bridge"));
+                link.note(&dispatch, false, Note::ConnectingVia(format!("{host}:{port}")));
                 link.socket.send_control(&ClientMessage::Connect { host, port, timeout_ms: None });
             }
             SocketEvent::Control(ServerMessage::Connected { peer, connect_ms }) => {
                 link.connected = true;
-                link.note(&dispatch, false, format!("connected to {peer} in {connect_ms:.0} ms"));
+                link.note(&dispatch, false, connected_note(peer, connect_ms));
                 let now = link.now();
                 link.session.handle_connected(now);
                 link.drive(&dispatch);
             }
             SocketEvent::Control(ServerMessage::Error { code, message }) => {
-                let words = describe_error(code, &message, &host, port);
-                link.note(&dispatch, true, words.clone());
+                let note = Note::BridgeError { code, message, host, port };
+                let words = note.describe(lang);
+                link.note(&dispatch, true, note);
                 if !link.connected && !link.finished {
                     let now = link.now();
                     link.session.abort(now, words);
@@ -381,7 +395,7 @@ impl Driver {
                 }
             }
             SocketEvent::Control(ServerMessage::Closed { by, reason }) => {
-                link.note(&dispatch, false, describe_closed(by, &reason));
+                link.note(&dispatch, false, Note::Closed { by, reason });
                 if !link.finished {
                     let now = link.now();
                     link.session.handle_closed(now);
@@ -395,8 +409,10 @@ impl Driver {
                     link.drive(&dispatch);
                 }
             }
+            // DNS answers belong to the resolver's own sockets, not to these.
+            SocketEvent::Control(ServerMessage::Resolved { .. }) => {}
             SocketEvent::Malformed(why) => {
-                link.note(&dispatch, true, format!("the bridge sent a malformed message: {why}"));
+                link.note(&dispatch, true, Note::Malformed(why));
             }
             SocketEvent::Failed => {}
             SocketEvent::Closed { code } => {
@@ -405,12 +421,12 @@ impl Driver {
                 if link.finished {
                     dispatch.dispatch(Action::RunEnded);
                 } else if link.greeted {
-                    link.note(&dispatch, true, format!("the WebSocket to the bridge closed (code {code})"));
+                    link.note(&dispatch, true, Note::WebSocketClosed(code));
                     let now = link.now();
                     if link.connected {
                         link.session.handle_closed(now);
                     } else {
-                        link.session.abort(now, "the bridge closed the WebSocket".to_owned());
+                        link.session.abort(now, t(lang, Msg::BridgeClosedWebSocket).to_owned());
                     }
                     link.drive(&dispatch);
                     dispatch.dispatch(Action::RunEnded);
@@ -419,9 +435,10 @@ impl Driver {
                     Self::diagnose(this, move |driver, problem| {
                         let mut d = driver.borrow_mut();
                         let dispatch = d.dispatch.clone();
+                        let lang = d.lang;
                         if let Some(link) = d.run.as_mut().filter(|l| l.id == id) {
-                            let words = problem.describe();
-                            link.note(&dispatch, true, words.clone());
+                            let words = problem.describe(lang);
+                            link.note(&dispatch, true, Note::Problem(problem));
                             let now = link.now();
                             link.session.abort(now, words);
                             link.drive(&dispatch);
@@ -461,11 +478,11 @@ impl Driver {
                     connected: false,
                     ended: false,
                 };
-                link.note(&dispatch, false, "opening a WebSocket to the bridge".to_owned());
+                link.note(&dispatch, false, Note::OpeningWebSocket);
                 this.borrow_mut().console = Some(link);
             }
-            Err(e) => {
-                dispatch.dispatch(Action::ConsoleNote { at_ms: 0, error: true, text: e });
+            Err(note) => {
+                dispatch.dispatch(Action::ConsoleNote { at_ms: 0, error: true, note });
                 dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Disconnected));
             }
         }
@@ -474,11 +491,7 @@ impl Driver {
     fn console_send(&mut self, text: &str) {
         let dispatch = self.dispatch.clone();
         let Some(link) = self.console.as_ref().filter(|c| c.connected && !c.ended) else {
-            dispatch.dispatch(Action::ConsoleNote {
-                at_ms: 0,
-                error: true,
-                text: "not connected: press Connect first".to_owned(),
-            });
+            dispatch.dispatch(Action::ConsoleNote { at_ms: 0, error: true, note: Note::NotConnected });
             return;
         };
         for line in text.split('\n').map(|l| l.trim_end_matches('\r')) {
@@ -506,7 +519,7 @@ impl Driver {
             SocketEvent::Control(ServerMessage::Hello { policy, .. }) => {
                 link.greeted = true;
                 dispatch.dispatch(Action::Bridge(BridgeStatus::Ready(policy)));
-                link.note(&dispatch, false, format!("connecting to {} through the bridge", link.target));
+                link.note(&dispatch, false, Note::ConnectingVia(link.target.clone()));
                 link.socket.send_control(&ClientMessage::Connect {
                     host: link.host.clone(),
                     port: link.port,
@@ -515,17 +528,18 @@ impl Driver {
             }
             SocketEvent::Control(ServerMessage::Connected { peer, connect_ms }) => {
                 link.connected = true;
-                link.note(&dispatch, false, format!("connected to {peer} in {connect_ms:.0} ms"));
+                link.note(&dispatch, false, connected_note(peer, connect_ms));
                 dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Connected(link.target.clone())));
             }
             SocketEvent::Control(ServerMessage::Error { code, message }) => {
-                link.note(&dispatch, true, describe_error(code, &message, &link.host, link.port));
+                let note = Note::BridgeError { code, message, host: link.host.clone(), port: link.port };
+                link.note(&dispatch, true, note);
                 if !link.connected {
                     link.socket.send_control(&ClientMessage::Close);
                 }
             }
             SocketEvent::Control(ServerMessage::Closed { by, reason }) => {
-                link.note(&dispatch, false, describe_closed(by, &reason));
+                link.note(&dispatch, false, Note::Closed { by, reason });
             }
             SocketEvent::Bytes(bytes) => {
                 link.parser.push(&bytes);
@@ -534,12 +548,14 @@ impl Driver {
                     match link.parser.next_reply() {
                         Ok(Some(reply)) => dispatch.dispatch(Action::ConsoleReply { at_ms, reply }),
                         Ok(None) => break,
-                        Err(e) => link.note(&dispatch, true, format!("not a valid reply: {e}")),
+                        Err(e) => link.note(&dispatch, true, Note::NotAReply(e.to_string())),
                     }
                 }
             }
+            // DNS answers belong to the resolver's own sockets, not to these.
+            SocketEvent::Control(ServerMessage::Resolved { .. }) => {}
             SocketEvent::Malformed(why) => {
-                link.note(&dispatch, true, format!("the bridge sent a malformed message: {why}"));
+                link.note(&dispatch, true, Note::Malformed(why));
             }
             SocketEvent::Failed => {}
             SocketEvent::Closed { .. } => {
@@ -550,13 +566,21 @@ impl Driver {
                     Self::diagnose(this, |driver, problem| {
                         let d = driver.borrow();
                         if let Some(link) = &d.console {
-                            link.note(&d.dispatch, true, problem.describe());
+                            link.note(&d.dispatch, true, Note::Problem(problem));
                         }
                     });
                 }
             }
         }
     }
+}
+
+/// The transcript note for the bridge's `connected`.
+fn connected_note(peer: String, connect_ms: f64) -> Note {
+    // A rounded, non-negative number of milliseconds is all the note shows.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let connect_ms = connect_ms.max(0.0).round() as u64;
+    Note::Connected { peer, connect_ms }
 }
 
 /// The WebSocket opened at mount, only to read `hello`.

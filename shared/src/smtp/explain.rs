@@ -7,6 +7,10 @@
 use super::capability::{Extension, Mechanism};
 use super::reply::{EnhancedCode, ReplyCode, Severity};
 
+mod ja;
+
+pub use ja::{explain_code_ja, explain_enhanced_ja, explain_extension_ja};
+
 /// One sentence saying what a reply code means. Codes outside the table get
 /// the meaning of their first digit.
 /// <https://www.rfc-editor.org/rfc/rfc5321#section-4.2.2>

@@ -1,0 +1,256 @@
+//! The UI's languages and its message catalogue: every string the page
+//! shows is a [`Msg`] key, looked up with [`t`] in [`en`] or [`ja`], with
+//! `{0}`, `{1}`… placeholders filled by [`tf`]. Reply explanations come from
+//! `smtplab_shared`'s English and Japanese tables through [`explain_code`],
+//! [`explain_enhanced`] and [`explain_extension`].
+//!
+//! The language follows the browser (`navigator.language` starting with
+//! `ja`) until the user picks one; the choice is remembered in
+//! `localStorage` (see `hooks::use_persistence`).
+
+mod en;
+mod ja;
+
+use smtplab_shared::smtp::{self, EnhancedCode, Extension, ReplyCode};
+
+/// A language the page speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    /// English.
+    #[default]
+    En,
+    /// Japanese.
+    Ja,
+}
+
+impl Lang {
+    /// Every language, in the selector's order.
+    pub const ALL: [Self; 2] = [Self::En, Self::Ja];
+
+    /// The BCP 47 tag: the `<html lang>`, the selector's value and the
+    /// stored preference.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::Ja => "ja",
+        }
+    }
+
+    /// The language's own name, for the selector.
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Self::En => "English",
+            Self::Ja => "日本語",
+        }
+    }
+
+    /// Parses a stored preference or a selector value.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// The language for a browser whose `navigator.language` is `tag`:
+    /// Japanese for `ja`, `ja-JP`…, else English.
+    pub fn from_browser(tag: &str) -> Self {
+        let primary = tag.split(['-', '_']).next().unwrap_or("");
+        if primary.eq_ignore_ascii_case("ja") {
+            Self::Ja
+        } else {
+            Self::En
+        }
+    }
+
+    /// The language to start in: the stored choice, else the browser's.
+    pub fn initial(stored: Option<&str>, browser: Option<&str>) -> Self {
+        stored
+            .and_then(Self::parse)
+            .unwrap_or_else(|| browser.map_or(Self::En, Self::from_browser))
+    }
+}
+
+macro_rules! catalogue {
+    ($($key:ident,)*) => {
+        /// A message key. Its English text is in [`en`], its Japanese text
+        /// in [`ja`]; both are exhaustive matches, so a key cannot be added
+        /// to one language only.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[allow(missing_docs)]
+        pub enum Msg { $($key,)* }
+
+        impl Msg {
+            /// Every key, for the completeness test.
+            pub const ALL: &'static [Self] = &[$(Self::$key,)*];
+        }
+    };
+}
+
+catalogue! {
+    // page
+    GuidedSession, RunHeading, ShowCredentials, SessionTranscript, ConsoleTranscript, Language,
+    // bridge banner and problems
+    BridgeChecking, BridgeReady, ProblemUnreachable, ProblemTokenRejected, ProblemForbidden,
+    ProblemWebSocketFailed, ProblemBusy, ProblemVersion,
+    // wire errors and closes
+    ErrDns, ErrRefused, ErrTimeout, ErrUnreachable, ErrReset, ErrForbidden, ErrLimit, ErrBadRequest,
+    ErrInternal, ErrNxdomain, ErrNoRecords, ErrServfail, ErrWithBridgeWords, ClosedByServer, ClosedByBridge, ClosedByClient,
+    // transcript notes
+    NoteOpeningWebSocket, NoteConnectingVia, NoteConnectedIn, NoteWebSocketClosed, NoteMalformed,
+    NoteNotAReply, NoteNotConnected, NoteTlsEstablished, NoteTlsSkipped, NotePlaintextDiscarded,
+    NoteCannotOpen, NoteNoLocation, CancelledByUser, BridgeClosedWebSocket, UnknownCipher,
+    NoEnhancedExplanation, BareLfNote,
+    // form
+    LegendServer, LabelHost, LabelPort, PortPresets, LabelEhloName, LegendAuth, LabelAuth, AuthNone,
+    LabelUsername, LabelPassword, LegendEnvelope, LabelMailFrom, LabelRcpt, RemoveRcptAria, Remove,
+    AddRecipient, LegendMessage, LabelSubject, LabelBody, HeadersHint, LabelStopAfter, RunButton,
+    Running, CancelButton, TlsModeNote,
+    // stages
+    StageConnect, StageEhlo, StageAuth, StageMail, StageRcpt, StageData,
+    // form errors
+    BadPort, PortNotAllowed, SpecEmptyHost, SpecZeroPort, SpecEmptyEhloName, SpecBadEhloName,
+    SpecNoRecipients, SpecBadAddress, FieldSender, FieldRecipient, AddrEmpty, AddrLineBreak,
+    AddrSpaces, AddrBrackets, AddrNoAt, AddrNothingBeforeAt, AddrNoDomain, SpecEmptyUsername,
+    SpecNulInCredentials,
+    // steps and verdict
+    StepsAria, StatusPending, StatusRunning, StatusOk, StatusFailed, StatusSkipped, DeliveredWithId,
+    Delivered, Completed, FailedAt, AnsweredPermanent, AnsweredTemporary, AnsweredUnexpected,
+    ReasonTimeout, ReasonConnectionClosed, ReasonProtocol, ReasonTls,
+    // capabilities
+    CapabilitiesHeading, NoExtensions,
+    // transcripts
+    Copy, DownloadTxt, DownloadJson,
+    // console and AUTH helper
+    ConsoleHeading, ConsoleHint, Connect, Disconnect, ConsoleNotConnected, ConsoleConnecting,
+    ConsoleConnected, LineToSend, Send, ShortcutsAria, AuthHelpers, B64Value, PutInConsole,
+    HelperUser, HelperPassword, BuildPlain,
+    // saved sessions, share, export, import
+    ToolsHeading, SavedHeading, SaveName, SaveButton, RememberPassword, SavedEmpty, Load, Delete,
+    PasswordStored, ShareButton, ShareHint, ShareLinkLabel, ExportHeading, SwaksButton,
+    SwaksLabel, SessionJsonButton, ImportLabel, NoticeSaved, NoticeLoaded, NoticeDeleted,
+    NoticeImported, NoticeShared, NoticeNameEmpty, NoticeBadJson, NoticeBadSpec, NoticeInvalidSpec,
+    NoticeBadLink, NoticeStorage, NoticeFileUnreadable, NoticeCopied,
+}
+
+/// The text of `msg` in `lang` (placeholders unfilled).
+pub fn t(lang: Lang, msg: Msg) -> &'static str {
+    match lang {
+        Lang::En => en::text(msg),
+        Lang::Ja => ja::text(msg),
+    }
+}
+
+/// The text of `msg` in `lang` with `{0}`, `{1}`… replaced by `args`.
+pub fn tf(lang: Lang, msg: Msg, args: &[&str]) -> String {
+    fill(t(lang, msg), args)
+}
+
+/// Replaces `{0}`, `{1}`… in `template` by `args`; a placeholder without an
+/// argument stays as written.
+pub fn fill(template: &str, args: &[&str]) -> String {
+    let mut out = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let arg = after
+            .find('}')
+            .and_then(|close| after[..close].parse::<usize>().ok().map(|i| (i, close)))
+            .and_then(|(i, close)| args.get(i).map(|a| (*a, close)));
+        match arg {
+            Some((value, close)) => {
+                out.push_str(value);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What a reply code means, in `lang`.
+pub fn explain_code(lang: Lang, code: ReplyCode) -> &'static str {
+    match lang {
+        Lang::En => smtp::explain_code(code),
+        Lang::Ja => smtp::explain_code_ja(code),
+    }
+}
+
+/// What an enhanced status code means, in `lang`.
+pub fn explain_enhanced(lang: Lang, code: EnhancedCode) -> Option<&'static str> {
+    match lang {
+        Lang::En => smtp::explain_enhanced(code),
+        Lang::Ja => smtp::explain_enhanced_ja(code),
+    }
+}
+
+/// What an EHLO extension means, in `lang`.
+pub fn explain_extension(lang: Lang, extension: &Extension) -> String {
+    match lang {
+        Lang::En => smtp::explain_extension(extension),
+        Lang::Ja => smtp::explain_extension_ja(extension),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The placeholders a text uses, sorted.
+    fn placeholders(text: &str) -> Vec<usize> {
+        let mut found: Vec<usize> = (0..10).filter(|i| text.contains(&format!("{{{i}}}"))).collect();
+        found.sort_unstable();
+        found
+    }
+
+    #[test]
+    fn every_key_has_text_in_every_language_with_the_same_placeholders() {
+        assert!(Msg::ALL.len() > 150, "{}", Msg::ALL.len());
+        for &msg in Msg::ALL {
+            let en = t(Lang::En, msg);
+            let ja = t(Lang::Ja, msg);
+            assert!(!en.trim().is_empty(), "{msg:?} has no English text");
+            assert!(!ja.trim().is_empty(), "{msg:?} has no Japanese text");
+            assert_eq!(placeholders(en), placeholders(ja), "{msg:?}: placeholders differ");
+        }
+    }
+
+    #[test]
+    fn japanese_text_is_japanese() {
+        // Names and protocol words may stay as they are; most text must not.
+        let same = Msg::ALL.iter().filter(|&&m| t(Lang::En, m) == t(Lang::Ja, m)).count();
+        assert!(same * 10 < Msg::ALL.len(), "{same} keys are not translated");
+        assert!(!t(Lang::Ja, Msg::SaveButton).is_ascii());
+    }
+
+    #[test]
+    fn placeholders_are_filled_in_any_order() {
+        assert_eq!(fill("{1} then {0}", &["a", "b"]), "b then a");
+        assert_eq!(fill("{0}{0} {x} {2}", &["z"]), "zz {x} {2}");
+        assert_eq!(fill("{", &[]), "{");
+        assert_eq!(tf(Lang::En, Msg::LabelRcpt, &["2"]), "RCPT TO #2");
+    }
+
+    #[test]
+    fn the_language_follows_the_browser_unless_chosen() {
+        assert_eq!(Lang::from_browser("ja-JP"), Lang::Ja);
+        assert_eq!(Lang::from_browser("ja"), Lang::Ja);
+        assert_eq!(Lang::from_browser("en-US"), Lang::En);
+        assert_eq!(Lang::from_browser("jav"), Lang::En);
+        assert_eq!(Lang::initial(None, Some("ja-JP")), Lang::Ja);
+        assert_eq!(Lang::initial(Some("en"), Some("ja-JP")), Lang::En);
+        assert_eq!(Lang::initial(Some("bogus"), None), Lang::En);
+        for lang in Lang::ALL {
+            assert_eq!(Lang::parse(lang.code()), Some(lang));
+        }
+    }
+
+    #[test]
+    fn explanations_follow_the_language() {
+        let code = ReplyCode::new(550).expect("valid");
+        assert_ne!(explain_code(Lang::En, code), explain_code(Lang::Ja, code));
+        assert!(explain_extension(Lang::Ja, &Extension::StartTls).contains("TLS"));
+    }
+}
