@@ -30,6 +30,7 @@ declare -A PKG_FOR=(
     [dovecot]=dovecot-core
     [swaks]=swaks
     [clang]=clang
+    [dnsmasq]=dnsmasq-base
 )
 missing=()
 for cmd in "${!PKG_FOR[@]}"; do

@@ -1,6 +1,7 @@
 //! The bridge's settings: what it lets a tab connect to, its limits and its
 //! timeouts, with the defaults the `smtplab` binary uses.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use tokio_rustls::rustls::ServerConfig;
 
 use crate::access::AccessToken;
 use crate::policy::Policy;
+use crate::sandbox::SandboxLink;
 use crate::target::TargetRule;
 
 /// Ports a `connect` may name unless the operator adds more: SMTP relay (25),
@@ -81,6 +83,17 @@ pub struct Config {
     pub header_timeout: Duration,
     /// Serve HTTPS/WSS with this rustls configuration instead of plain HTTP.
     pub tls: Option<Arc<ServerConfig>>,
+    /// The embedded SMTP sandbox, when it runs: its exact address is always
+    /// an allowed target, and `/sandbox` and `/sandbox/messages` describe it.
+    pub sandbox: Option<SandboxLink>,
+    /// The DNS server `resolve` asks (`ip:port`); `None`: the system's
+    /// configuration (`/etc/resolv.conf`).
+    pub dns_server: Option<SocketAddr>,
+    /// How long one `resolve` may take before it is answered `error timeout`.
+    pub resolve_timeout: Duration,
+    /// `resolve` requests one session may have in flight; one more gets
+    /// `error limit` (the session goes on).
+    pub max_resolves_in_flight: usize,
 }
 
 impl Config {
@@ -106,21 +119,32 @@ impl Config {
             token_ttl: None,
             header_timeout: Duration::from_secs(10),
             tls: None,
+            sandbox: None,
+            dns_server: None,
+            resolve_timeout: Duration::from_secs(5),
+            max_resolves_in_flight: 4,
         }
     }
 
-    /// The target policy these settings describe.
+    /// The target policy these settings describe (the sandbox's address
+    /// included as an exact exception).
     pub fn policy(&self) -> Policy {
-        Policy::new(self.allowed_ports.iter().copied()).with_targets(
+        let policy = Policy::new(self.allowed_ports.iter().copied()).with_targets(
             self.allow_targets.clone(),
             self.deny_targets.clone(),
             self.deny_internal,
-        )
+        );
+        match &self.sandbox {
+            Some(sandbox) => policy.with_endpoint(sandbox.addr),
+            None => policy,
+        }
     }
 
     /// The policy and limits as announced to the client in `hello`.
     pub fn policy_info(&self) -> PolicyInfo {
         let mut allowed_ports = self.allowed_ports.clone();
+        // The sandbox's port, so a UI checking the list lets it through.
+        allowed_ports.extend(self.sandbox.as_ref().map(|s| s.addr.port()));
         allowed_ports.sort_unstable();
         allowed_ports.dedup();
         PolicyInfo {

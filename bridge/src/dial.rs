@@ -106,7 +106,7 @@ pub async fn dial(
         }
         let mut last = None;
         for addr in addrs {
-            if let Err(e) = policy.check_addr(name, addr.ip()) {
+            if let Err(e) = policy.check_endpoint(name, addr) {
                 last.get_or_insert(DialError::Policy(e));
                 continue;
             }

@@ -15,9 +15,13 @@
 //! - [`policy`]: which targets a `connect` may reach.
 //! - [`target`]: allow/deny rules and the internal address ranges.
 //! - [`dial`]: DNS resolution and the TCP connect, with error codes.
+//! - [`dns`]: `resolve` lookups (MX, A, AAAA) with hickory-resolver, their
+//!   bounds and typed errors.
 //! - [`relay`]: the two pumps (WebSocket→TCP, TCP→WebSocket).
 //! - [`tls`]: the rustls configuration for HTTPS/WSS.
 //! - [`assets`]: the embedded UI files and the Content-Security-Policy.
+//! - [`sandbox`]: starting the embedded SMTP sandbox, its announcement and
+//!   `/sandbox` JSON.
 //! - `server`: the router, handshake checks and [`run`].
 //! - `session`: one WebSocket session from `hello` to `closed`.
 //! - `listener`: the accept loop, connection limit and header timeout.
@@ -28,10 +32,12 @@ pub mod assets;
 mod clients;
 pub mod config;
 pub mod dial;
+pub mod dns;
 mod listener;
 pub mod options;
 pub mod policy;
 pub mod relay;
+pub mod sandbox;
 mod server;
 mod session;
 pub mod target;

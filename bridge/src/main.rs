@@ -1,7 +1,9 @@
 //! The `smtplab` binary: parses arguments (and the `--config` file), checks
 //! them before binding anything, sets up logging (stderr), binds the
-//! listener, prints the URL line on stdout and runs the bridge until ctrl-c
-//! or SIGTERM. The token appears only in that URL line, never in the log.
+//! listener, starts the embedded SMTP sandbox (a taken port is a warning),
+//! prints the URL line and then the sandbox line on stdout and runs the
+//! bridge until ctrl-c or SIGTERM, then stops the sandbox. The token appears
+//! only in that URL line, never in the log.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -10,6 +12,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Parser;
 use smtplab_bridge::options::Options;
+use smtplab_bridge::sandbox;
 
 /// smtplab bridge: serves the smtplab UI and relays its WebSocket sessions
 /// to mail servers. Every setting may also come from a TOML file
@@ -83,6 +86,15 @@ struct Args {
     /// Allow plain HTTP on a non-loopback address (the token then travels in clear).
     #[arg(long)]
     insecure_listen: bool,
+    /// Where the embedded SMTP sandbox listens (default 127.0.0.1:2525; loopback only; port 0 for any).
+    #[arg(long, value_name = "ADDR")]
+    sandbox_listen: Option<SocketAddr>,
+    /// Do not start the embedded SMTP sandbox.
+    #[arg(long, conflicts_with = "sandbox_listen")]
+    no_sandbox: bool,
+    /// DNS server for the UI's lookups (`resolve`), IP:PORT; default: /etc/resolv.conf.
+    #[arg(long, value_name = "ADDR:PORT")]
+    dns: Option<SocketAddr>,
 }
 
 impl Args {
@@ -111,6 +123,9 @@ impl Args {
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),
             insecure_listen: self.insecure_listen.then_some(true),
+            sandbox: self.no_sandbox.then_some(false),
+            sandbox_listen: self.sandbox_listen,
+            dns: self.dns,
         }
     }
 }
@@ -136,22 +151,44 @@ async fn main() -> anyhow::Result<()> {
     for warning in &startup.warnings {
         eprintln!("{warning}");
     }
-    let config = startup.config;
+    let mut config = startup.config;
     let shutdown = shutdown_signal().context("installing the signal handlers")?;
     let listener = tokio::net::TcpListener::bind(startup.listen)
         .await
         .with_context(|| format!("cannot listen on {}", startup.listen))?;
     let addr = listener.local_addr()?;
+    // The bridge is bound: a sandbox that cannot start is only a warning.
+    let sandbox = match startup.sandbox {
+        Some(settings) => match sandbox::start(settings).await {
+            Ok(handle) => Some(handle),
+            Err(warning) => {
+                eprintln!("{warning}");
+                None
+            }
+        },
+        None => None,
+    };
+    config.sandbox = sandbox.as_ref().map(sandbox::SandboxLink::new);
+    let grace = config.shutdown_grace;
     {
+        // One write for both lines: a reader that stops after the URL line
+        // and closes the pipe cannot make a second write fail.
+        let mut lines =
+            smtplab_bridge::listening_line(addr, &config.token, config.tls.is_some()) + "\n";
+        if let Some(handle) = &sandbox {
+            lines.push_str(&sandbox::announcement(handle.addr()));
+            lines.push('\n');
+        }
         let mut out = std::io::stdout().lock();
-        writeln!(
-            out,
-            "{}",
-            smtplab_bridge::listening_line(addr, &config.token, config.tls.is_some())
-        )?;
+        out.write_all(lines.as_bytes())?;
         out.flush()?;
     }
     smtplab_bridge::run(listener, config, shutdown).await?;
+    // The bridge has closed its sessions (the sandbox's clients); now the sandbox.
+    if let Some(handle) = sandbox {
+        handle.shutdown();
+        let _ = tokio::time::timeout(grace, handle.stopped()).await;
+    }
     Ok(())
 }
 

@@ -22,6 +22,9 @@
 //! max_session_secs = 1800
 //! connect_timeout_ms = 10000
 //! idle_timeout_ms = 300000
+//! sandbox = true                       # the embedded SMTP sandbox (default on)
+//! sandbox_listen = "127.0.0.1:2525"    # loopback only
+//! dns = "127.0.0.1:53"                 # for `resolve`; default /etc/resolv.conf
 //! ```
 
 use std::net::SocketAddr;
@@ -29,6 +32,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use smtplab_sandbox::{ConfigError as SandboxConfigError, SandboxConfig};
 
 use crate::access::{self, AccessToken, TokenError};
 use crate::config::Config;
@@ -86,6 +90,12 @@ pub struct Options {
     pub tls_key: Option<PathBuf>,
     /// Allow plain HTTP on a non-loopback address.
     pub insecure_listen: Option<bool>,
+    /// Run the embedded SMTP sandbox (default: on).
+    pub sandbox: Option<bool>,
+    /// Where the sandbox listens (default 127.0.0.1:2525; loopback only).
+    pub sandbox_listen: Option<SocketAddr>,
+    /// The DNS server `resolve` asks, `ip:port`; default: the system's.
+    pub dns: Option<SocketAddr>,
 }
 
 /// Why the bridge must not start.
@@ -131,6 +141,9 @@ pub enum OptionsError {
     /// A limit that must be positive is zero.
     #[error("{0} must be at least 1")]
     Zero(&'static str),
+    /// The sandbox's settings are refused (a non-loopback address).
+    #[error("invalid --sandbox-listen: {0}")]
+    Sandbox(#[from] SandboxConfigError),
 }
 
 /// What `main` needs to start: where to listen, the configuration, and the
@@ -143,6 +156,9 @@ pub struct Startup {
     pub config: Config,
     /// Lines to print on stderr before serving.
     pub warnings: Vec<String>,
+    /// The sandbox to start beside the bridge (checked, not bound yet);
+    /// `None` when turned off.
+    pub sandbox: Option<SandboxConfig>,
 }
 
 impl Options {
@@ -189,6 +205,9 @@ impl Options {
             tls_cert: flags.tls_cert.or(self.tls_cert),
             tls_key: flags.tls_key.or(self.tls_key),
             insecure_listen: flags.insecure_listen.or(self.insecure_listen),
+            sandbox: flags.sandbox.or(self.sandbox),
+            sandbox_listen: flags.sandbox_listen.or(self.sandbox_listen),
+            dns: flags.dns.or(self.dns),
         }
     }
 
@@ -280,10 +299,22 @@ impl Options {
         }
         config.token_ttl = self.token_ttl_secs.map(Duration::from_secs);
         config.tls = tls;
+        config.dns_server = self.dns;
+        let sandbox = if self.sandbox.unwrap_or(true) {
+            let sandbox = SandboxConfig::new(
+                self.sandbox_listen
+                    .unwrap_or(smtplab_sandbox::DEFAULT_LISTEN),
+            );
+            sandbox.check()?;
+            Some(sandbox)
+        } else {
+            None
+        };
         Ok(Startup {
             listen,
             config,
             warnings,
+            sandbox,
         })
     }
 }
@@ -401,6 +432,45 @@ mod tests {
         .expect("explicitly open");
         assert!(!opened.config.deny_internal);
         assert!(opened.warnings.iter().any(|w| w.contains("deny_internal")));
+    }
+
+    #[test]
+    fn sandbox_and_dns_keys_parse_and_a_public_sandbox_is_refused() {
+        let file: Options = toml::from_str(
+            r#"
+            sandbox_listen = "127.0.0.1:2600"
+            dns = "127.0.0.1:5353"
+            "#,
+        )
+        .expect("valid file");
+        let startup = file.clone().into_startup().expect("valid");
+        assert_eq!(
+            startup.sandbox.map(|s| s.listen),
+            Some("127.0.0.1:2600".parse().expect("addr"))
+        );
+        assert_eq!(
+            startup.config.dns_server,
+            Some("127.0.0.1:5353".parse().expect("addr"))
+        );
+        let off = file.overridden_by(Options {
+            sandbox: Some(false),
+            ..Options::default()
+        });
+        assert!(off.into_startup().expect("valid").sandbox.is_none());
+        let default = Options::default().into_startup().expect("valid");
+        assert_eq!(
+            default.sandbox.map(|s| s.listen.to_string()),
+            Some("127.0.0.1:2525".to_owned())
+        );
+        assert_eq!(default.config.dns_server, None);
+        let public = Options {
+            sandbox_listen: Some("0.0.0.0:2525".parse().expect("addr")),
+            ..Options::default()
+        };
+        assert!(matches!(
+            public.into_startup(),
+            Err(OptionsError::Sandbox(_))
+        ));
     }
 
     #[test]

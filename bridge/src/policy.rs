@@ -15,9 +15,15 @@
 //! 4. an internal address (see [`is_internal`]) while `deny_internal` is on
 //!    (the default when the bridge listens on a non-loopback address): refused;
 //! 5. anything else: allowed.
+//!
+//! Besides, exact endpoints (`ip:port`, see [`Policy::with_endpoint`]) are
+//! always allowed: the bridge's own SMTP sandbox, reachable even when
+//! internal addresses are denied, without opening any other port of its
+//! address. Only that exact address and port pass; `localhost` resolving to
+//! it passes too, as it is judged after resolution.
 
 use std::collections::BTreeSet;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use smtplab_shared::wire::ErrorCode;
 
@@ -37,6 +43,9 @@ pub struct Policy {
     deny: Vec<TargetRule>,
     /// Refuse internal addresses (loopback, private, link-local, …).
     deny_internal: bool,
+    /// Exact `ip:port` endpoints always allowed (the embedded sandbox),
+    /// whatever the port list and the address rules say.
+    endpoints: Vec<SocketAddr>,
 }
 
 /// Why a target was refused before anything was connected.
@@ -115,6 +124,17 @@ impl Policy {
         self
     }
 
+    /// Always allows exactly `endpoint` (address and port), before every
+    /// other rule: the bridge's own sandbox.
+    #[must_use]
+    pub fn with_endpoint(mut self, endpoint: SocketAddr) -> Self {
+        self.endpoints.push(SocketAddr::new(
+            canonical_ip(endpoint.ip()),
+            endpoint.port(),
+        ));
+        self
+    }
+
     /// Checks a `connect` request before any DNS lookup or connection.
     ///
     /// # Errors
@@ -126,13 +146,35 @@ impl Policy {
         {
             return Err(PolicyError::BadHost);
         }
-        if !self.allowed_ports.contains(&port) {
-            return Err(PolicyError::PortNotAllowed {
-                port,
-                allowed: self.allowed_ports.iter().copied().collect(),
-            });
+        if !self.allowed_ports.contains(&port) && !self.endpoints.iter().any(|e| e.port() == port) {
+            return Err(self.port_not_allowed(port));
         }
         Ok(())
+    }
+
+    /// Checks one resolved address and the port before connecting: an
+    /// exact endpoint passes; otherwise the port must be on the list and
+    /// the address pass [`check_addr`](Self::check_addr).
+    ///
+    /// # Errors
+    /// [`PolicyError::PortNotAllowed`] (a port only an endpoint has, on
+    /// another address), or the errors of [`check_addr`](Self::check_addr).
+    pub fn check_endpoint(&self, host: &str, addr: SocketAddr) -> Result<(), PolicyError> {
+        let exact = SocketAddr::new(canonical_ip(addr.ip()), addr.port());
+        if self.endpoints.contains(&exact) {
+            return Ok(());
+        }
+        if !self.allowed_ports.contains(&addr.port()) {
+            return Err(self.port_not_allowed(addr.port()));
+        }
+        self.check_addr(host, addr.ip())
+    }
+
+    fn port_not_allowed(&self, port: u16) -> PolicyError {
+        PolicyError::PortNotAllowed {
+            port,
+            allowed: self.allowed_ports.iter().copied().collect(),
+        }
     }
 
     /// Checks one resolved address of `host` before connecting to it, with
@@ -278,6 +320,39 @@ mod tests {
             Err(PolicyError::Internal { .. })
         ));
         assert_eq!(p.check_addr("fine.example", ip("192.0.2.1")), Ok(()));
+    }
+
+    #[test]
+    fn an_endpoint_is_allowed_exactly_even_with_internal_denied() {
+        let sandbox: SocketAddr = "127.0.0.1:34567".parse().expect("addr");
+        let p = Policy::new([25, 2525])
+            .with_targets(vec![], rules(&["127.0.0.0/8"]), true)
+            .with_endpoint(sandbox);
+        let at = |s: &str| -> SocketAddr { s.parse().expect("addr") };
+        assert_eq!(p.check_target("localhost", 34567), Ok(()));
+        assert_eq!(p.check_endpoint("localhost", sandbox), Ok(()));
+        assert_eq!(
+            p.check_endpoint("h", at("[::ffff:127.0.0.1]:34567")),
+            Ok(())
+        );
+        // The same port elsewhere: the port is not on the list.
+        assert!(matches!(
+            p.check_endpoint("h", at("127.0.0.2:34567")),
+            Err(PolicyError::PortNotAllowed { port: 34567, .. })
+        ));
+        assert!(matches!(
+            p.check_endpoint("h", at("192.0.2.1:34567")),
+            Err(PolicyError::PortNotAllowed { .. })
+        ));
+        // Another port of the same address: the usual rules.
+        assert!(matches!(
+            p.check_endpoint("h", at("127.0.0.1:2525")),
+            Err(PolicyError::Denied { .. })
+        ));
+        assert!(matches!(
+            p.check_target("h", 34568),
+            Err(PolicyError::PortNotAllowed { .. })
+        ));
     }
 
     #[test]

@@ -7,21 +7,78 @@
 //! next frame is read. Both directions are bounded (one read buffer, one frame
 //! in flight), so a slow side slows the other instead of filling memory.
 //!
+//! Memory per session is kept small because most sessions are idle most of
+//! the time: server reads land in one scratch buffer per runtime thread and
+//! only the bytes read are copied out (into the frame, which needs its own
+//! allocation anyway), so an idle session holds no read buffer at all; and
+//! the WebSocket layer is configured with [`WS_READ_BUFFER_BYTES`] instead of
+//! tungstenite's 128 KiB, which it zero-fills on its first read.
+//!
 //! The pumps are generic over `Sink`/`Stream` of WebSocket messages and
 //! `AsyncRead`/`AsyncWrite`, so the tests below drive them with channels and
 //! `tokio::io::duplex`.
 
+use std::cell::RefCell;
 use std::io;
+use std::pin::Pin;
+use std::task::Poll;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::extract::ws::Message;
 use futures_util::{Sink, SinkExt as _, Stream, StreamExt as _};
 use smtplab_shared::wire::{ClientMessage, ErrorCode, ServerMessage};
-use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, ReadBuf};
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
+
+/// The WebSocket layer's read buffer per session (tungstenite's
+/// `read_buffer_size`; its default is 128 KiB). It is the size of each read
+/// from the client's socket, not a limit on frames: a larger frame grows the
+/// buffer while it is read. 4 KiB holds any SMTP command line and keeps an
+/// idle session small; bulk uploads pay a few more `read` calls per frame.
+pub const WS_READ_BUFFER_BYTES: usize = 4 * 1024;
+
+thread_local! {
+    /// Where server reads land before they are copied into a frame: one
+    /// buffer per runtime thread instead of one per session. Borrowed only
+    /// within one synchronous `poll_read`, never across an `.await`.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reads once from `server`, at most `max` bytes, and returns exactly the
+/// bytes read (empty at EOF). The read goes into this thread's
+/// [`SCRATCH`] buffer, so a session waiting here holds no buffer.
+async fn read_chunk<R>(server: &mut R, max: usize) -> io::Result<Bytes>
+where
+    R: AsyncRead + Unpin,
+{
+    std::future::poll_fn(|cx| {
+        SCRATCH.with(|cell| {
+            let Ok(mut scratch) = cell.try_borrow_mut() else {
+                // Re-entered from inside a read (cannot happen with sockets):
+                // fall back to a buffer of its own.
+                let mut own = vec![0u8; max];
+                let mut buf = ReadBuf::new(&mut own);
+                return Pin::new(&mut *server)
+                    .poll_read(cx, &mut buf)
+                    .map_ok(|()| Bytes::copy_from_slice(buf.filled()));
+            };
+            if scratch.len() < max {
+                scratch.resize(max, 0);
+            }
+            let mut buf = ReadBuf::new(&mut scratch[..max]);
+            match Pin::new(&mut *server).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) => Poll::Ready(Ok(Bytes::copy_from_slice(buf.filled()))),
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+    })
+    .await
+}
 
 /// Why a pump stopped with a failure.
 #[derive(Debug, thiserror::Error)]
@@ -179,8 +236,9 @@ where
         .map_err(|_| RelayError::ClientSend)
 }
 
-/// Server → client: reads into a fixed buffer and sends each read as one
-/// binary frame, waiting for the frame to be flushed before reading again.
+/// Server → client: reads at most `read_buffer_bytes` at a time and sends
+/// each read as one binary frame, waiting for the frame to be flushed before
+/// reading again.
 ///
 /// Returns `Ok(())` at the server's EOF.
 ///
@@ -198,12 +256,12 @@ where
     R: AsyncRead + Unpin,
     S: Sink<Message> + Unpin,
 {
-    let mut buf = vec![0u8; read_buffer_bytes.max(1)];
+    let max = read_buffer_bytes.max(1);
     loop {
-        let n = server
-            .read(&mut buf)
+        let bytes = read_chunk(&mut server, max)
             .await
             .map_err(RelayError::ServerRead)?;
+        let n = bytes.len();
         if n == 0 {
             return Ok(());
         }
@@ -212,7 +270,7 @@ where
         client
             .lock()
             .await
-            .send(Message::Binary(buf[..n].to_vec().into()))
+            .send(Message::Binary(bytes))
             .await
             .map_err(|_| RelayError::ClientSend)?;
         stats.to_client.fetch_add(n as u64, Ordering::Relaxed);
@@ -268,6 +326,13 @@ where
                         ErrorCode::BadRequest,
                         "already connected: one connection per WebSocket",
                     );
+                    send_control(client_tx, &reply).await?;
+                }
+                // The session answers `resolve` before its messages reach
+                // the relay; one that gets here has no resolver behind it.
+                Ok(ClientMessage::Resolve { .. }) => {
+                    let reply =
+                        ServerMessage::error(ErrorCode::BadRequest, "resolve is not served here");
                     send_control(client_tx, &reply).await?;
                 }
                 Err(e) => {
@@ -336,6 +401,7 @@ async fn idle(stats: &RelayStats, timeout: Duration) {
 mod tests {
     use super::*;
     use futures_channel::mpsc;
+    use tokio::io::AsyncReadExt as _;
 
     type ClientRx = mpsc::Receiver<Result<Message, std::convert::Infallible>>;
 
@@ -390,6 +456,48 @@ mod tests {
         assert_eq!(got, b"250-0123456789\r\n");
         drop(server);
         assert_eq!(pump.await.expect("pump"), (true, 24));
+    }
+
+    #[tokio::test]
+    async fn sessions_sharing_a_thread_keep_their_own_bytes() {
+        // Both pumps run on this one test thread, so they share its scratch
+        // buffer; each frame must still hold only its own server's bytes.
+        let mut servers = Vec::new();
+        let mut frames = Vec::new();
+        let mut pumps = Vec::new();
+        for _ in 0..2 {
+            let (server, bridge_side) = tokio::io::duplex(1024);
+            let (tx, rx) = mpsc::channel::<Message>(64);
+            servers.push(server);
+            frames.push(rx);
+            pumps.push(async move {
+                let sink = Mutex::new(tx);
+                let stats = RelayStats::new();
+                tcp_to_ws(bridge_side, &sink, 8, 1 << 20, &stats).await
+            });
+        }
+        let [a, b] = <[_; 2]>::try_from(pumps).ok().expect("two pumps");
+        let feed = async {
+            for round in 0..50u8 {
+                servers[0].write_all(&[b'a', round, b'A']).await.expect("write a");
+                servers[1].write_all(&[b'b', round, b'B', b'b']).await.expect("write b");
+                tokio::task::yield_now().await;
+            }
+            servers.clear();
+        };
+        let (ra, rb, ()) = tokio::join!(a, b, feed);
+        assert!(ra.is_ok() && rb.is_ok());
+        let mut got = Vec::new();
+        for rx in &mut frames {
+            let mut bytes = Vec::new();
+            while let Some(Message::Binary(b)) = rx.next().await {
+                bytes.extend_from_slice(&b);
+            }
+            got.push(bytes);
+        }
+        let want_a: Vec<u8> = (0..50u8).flat_map(|r| [b'a', r, b'A']).collect();
+        let want_b: Vec<u8> = (0..50u8).flat_map(|r| [b'b', r, b'B', b'b']).collect();
+        assert_eq!(got, [want_a, want_b]);
     }
 
     #[tokio::test]

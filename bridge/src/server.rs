@@ -1,5 +1,5 @@
-//! The HTTP side: the router (`/` page, `/ws` WebSocket, `/status`, static
-//! UI files), the handshake checks (Host, Origin, token), the session limits
+//! The HTTP side: the router (`/` page, `/ws` WebSocket, `/status`,
+//! `/sandbox` and `/sandbox/messages`, static UI files), the handshake checks (Host, Origin, token), the session limits
 //! (in total and per client address), and [`run`], which serves until the
 //! shutdown future completes and then closes every session with
 //! `closed {by: "bridge", reason: "shutdown"}`.
@@ -27,8 +27,10 @@ use crate::access::{Access, AccessError, TokenSource};
 use crate::assets;
 use crate::clients::ClientSlots;
 use crate::config::Config;
+use crate::dns::{Dns, DnsError};
 use crate::listener::{self, ClientAddr, ServeOptions};
 use crate::relay::RelayLimits;
+use crate::sandbox::{self, SandboxLink};
 use crate::session::{self, Seat, SessionContext};
 
 /// State shared by the handlers.
@@ -54,6 +56,8 @@ struct AppState {
     /// binary frame limit so an oversized frame reaches the relay and gets a
     /// polite `error limit` instead of a dropped connection.
     max_ws_message: usize,
+    /// The embedded SMTP sandbox, for `/sandbox` and `/sandbox/messages`.
+    sandbox: Option<SandboxLink>,
 }
 
 /// The line `smtplab` prints at start, which other tools parse for the first
@@ -108,6 +112,8 @@ pub async fn run(
                 max_session_bytes: config.max_session_bytes,
             },
             cancel: cancel.clone(),
+            dns: dns(&config),
+            max_resolves: config.max_resolves_in_flight,
         }),
         tracker: tracker.clone(),
         next_session: AtomicU64::new(1),
@@ -116,6 +122,7 @@ pub async fn run(
             .max(smtplab_shared::wire::MAX_CONTROL_BYTES)
             .saturating_mul(4)
             .max(1 << 20),
+        sandbox: config.sandbox.clone(),
     });
     info!(
         %addr,
@@ -164,12 +171,24 @@ pub async fn run(
     Ok(())
 }
 
+/// The resolver for `resolve`; a failure is logged once and then given as
+/// the answer to every `resolve`.
+fn dns(config: &Config) -> Result<Dns, DnsError> {
+    let dns = Dns::new(config.dns_server, config.resolve_timeout);
+    if let Err(e) = &dns {
+        warn!(error = %e, "no DNS resolver for resolve requests");
+    }
+    dns
+}
+
 fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/index.html", get(index))
         .route("/ws", get(websocket))
         .route("/status", get(status))
+        .route("/sandbox", get(sandbox_info))
+        .route("/sandbox/messages", get(sandbox_messages))
         .fallback(static_file)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), guard))
         .with_state(state)
@@ -255,6 +274,7 @@ async fn websocket(
     upgrade
         .max_message_size(state.max_ws_message)
         .max_frame_size(state.max_ws_message)
+        .read_buffer_size(crate::relay::WS_READ_BUFFER_BYTES)
         .on_upgrade(move |socket| async move {
             let (sink, stream) = socket.split();
             session::serve(sink, stream, ctx, seat, id).await;
@@ -301,6 +321,48 @@ async fn status(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap
             (header::CACHE_CONTROL, "no-store"),
         ],
         body.to_string(),
+    )
+        .into_response()
+}
+
+/// `GET /sandbox` (token required): whether the embedded SMTP sandbox runs,
+/// its address and demo account, as JSON.
+async fn sandbox_info(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(e) = state.access.check_token(uri.query(), &headers) {
+        return refusal(e);
+    }
+    json_response(StatusCode::OK, sandbox::info_json(state.sandbox.as_ref()))
+}
+
+/// `GET /sandbox/messages` (token required): the sandbox's inbox as a JSON
+/// array, oldest first; 404 when the sandbox does not run.
+async fn sandbox_messages(
+    State(state): State<Arc<AppState>>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(e) = state.access.check_token(uri.query(), &headers) {
+        return refusal(e);
+    }
+    match &state.sandbox {
+        Some(link) => json_response(StatusCode::OK, link.inbox.to_json()),
+        None => json_response(StatusCode::NOT_FOUND, sandbox::info_json(None)),
+    }
+}
+
+/// A JSON body that is never cached.
+fn json_response(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        body,
     )
         .into_response()
 }

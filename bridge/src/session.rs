@@ -1,6 +1,7 @@
 //! One WebSocket session: `hello`, the control phase until a `connect`
 //! succeeds, the relay, and the ending (`closed`, the TCP close and the
-//! WebSocket close frame), with one log line at the end.
+//! WebSocket close frame), with one log line at the end. `resolve` requests
+//! are answered in both phases, concurrently with the rest ([`crate::dns`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use tracing::{debug, info, Instrument as _};
 
 use crate::clients::ClientSlot;
 use crate::dial::{dial, io_error_code};
+use crate::dns::{Answers, Dns, DnsError, Intercept, Lookups};
 use crate::policy::Policy;
 use crate::relay::{self, ClientEnd, RelayEnd, RelayError, RelayLimits, RelayStats};
 
@@ -40,6 +42,10 @@ pub(crate) struct SessionContext {
     pub(crate) limits: RelayLimits,
     /// Fires at shutdown.
     pub(crate) cancel: CancellationToken,
+    /// The resolver for `resolve`, or why there is none.
+    pub(crate) dns: Result<Dns, DnsError>,
+    /// Lookups one session may have running.
+    pub(crate) max_resolves: usize,
 }
 
 /// A session's places in the total and per-client counts, given back when
@@ -146,16 +152,19 @@ async fn serve_inner<S, St, E>(
         }
     };
     let deadline = tokio::time::Instant::now() + ctx.max_duration;
+    let (lookups, mut answers) = Lookups::new(ctx.dns.clone(), ctx.max_resolves);
+    let mut lookup = (&lookups, &mut answers);
 
-    let (target, ending) = match control_phase(&mut sink, &mut stream, ctx, deadline).await {
-        Control::Connected { tcp, target } => {
-            let (ending, sink_back) =
-                relay_phase(sink, &mut stream, tcp, ctx, &stats, deadline).await;
-            sink = sink_back;
-            (Some(target), ending)
-        }
-        Control::Ended(ending) => (None, ending),
-    };
+    let (target, ending) =
+        match control_phase(&mut sink, &mut stream, ctx, deadline, &mut lookup).await {
+            Control::Connected { tcp, target } => {
+                let (ending, sink_back) =
+                    relay_phase(sink, &mut stream, tcp, ctx, &stats, deadline, &mut lookup).await;
+                sink = sink_back;
+                (Some(target), ending)
+            }
+            Control::Ended(ending) => (None, ending),
+        };
 
     if let Some(err) = &ending.error {
         let _ = send(&mut sink, err).await;
@@ -192,12 +201,16 @@ enum Control {
     Ended(Ending),
 }
 
+/// A session's running lookups and their answers.
+type Lookup<'a> = (&'a Lookups, &'a mut Answers);
+
 /// Answers control messages until a `connect` succeeds or the session ends.
 async fn control_phase<S, St, E>(
     sink: &mut S,
     stream: &mut St,
     ctx: &SessionContext,
     deadline: tokio::time::Instant,
+    (lookups, answers): &mut Lookup<'_>,
 ) -> Control
 where
     S: Sink<Message> + Unpin,
@@ -216,6 +229,12 @@ where
             }
             () = tokio::time::sleep_until(deadline) => {
                 return Control::Ended(time_limit(ctx));
+            }
+            answer = answers.next() => {
+                if send(sink, &answer).await.is_err() {
+                    return Control::Ended(Ending::silent("websocket closed"));
+                }
+                continue;
             }
             msg = stream.next() => msg,
         };
@@ -236,6 +255,16 @@ where
                         "close requested",
                         close_code::NORMAL,
                     ));
+                }
+                Ok(ClientMessage::Resolve { name, rtype, id }) => {
+                    match lookups.start(name, rtype, id) {
+                        Ok(()) => {
+                            idle.as_mut()
+                                .reset(tokio::time::Instant::now() + ctx.limits.idle_timeout);
+                            continue;
+                        }
+                        Err(refusal) => refusal,
+                    }
                 }
                 Ok(ClientMessage::Connect {
                     host,
@@ -328,6 +357,8 @@ async fn connect(
 
 /// Relays until either side ends, closes the TCP connection and says how
 /// the session ended. Hands the sink back for the closing messages.
+/// `resolve` requests are taken out of the client's stream before the relay
+/// sees it, and their answers are sent between relayed frames.
 async fn relay_phase<S, St, E>(
     sink: S,
     stream: &mut St,
@@ -335,6 +366,7 @@ async fn relay_phase<S, St, E>(
     ctx: &SessionContext,
     stats: &RelayStats,
     deadline: tokio::time::Instant,
+    (lookups, answers): &mut Lookup<'_>,
 ) -> (Ending, S)
 where
     S: Sink<Message> + Unpin,
@@ -343,17 +375,33 @@ where
     let shared = Mutex::new(sink);
     let end = {
         let (r, w) = tcp.split();
-        relay::run(
+        let mut client = Intercept::new(stream, lookups);
+        let relay = relay::run(
             r,
             w,
-            stream,
+            &mut client,
             &shared,
             ctx.limits,
             stats,
             deadline,
             &ctx.cancel,
-        )
-        .await
+        );
+        // Both in one select, so a client that does not read its answers
+        // cannot stop the relay's own timers.
+        let forward = async {
+            loop {
+                let answer = answers.next().await;
+                if send(&mut *shared.lock().await, &answer).await.is_err() {
+                    break;
+                }
+            }
+            // The client is gone; the relay notices that by itself.
+            std::future::pending::<()>().await;
+        };
+        tokio::select! {
+            end = relay => end,
+            () = forward => RelayEnd::Client(ClientEnd::WebSocketClosed),
+        }
     };
     // Send FIN so the server sees a clean EOF, then drop the socket.
     let _ = tokio::time::timeout(CLOSE_GRACE, tcp.shutdown()).await;

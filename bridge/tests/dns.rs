@@ -1,0 +1,425 @@
+//! `resolve` through the real bridge against a real DNS server on loopback:
+//! Debian's dnsmasq (package `dnsmasq-base`, see scripts/setup.sh), started
+//! by each test on 127.0.0.1:<free port> with a small local zone and no
+//! upstream, so no query ever leaves the machine. MX sorted by preference,
+//! A records, NXDOMAIN, NODATA (`no_records`), REFUSED (`servfail`), a
+//! server that never answers (`timeout`), the in-flight bound, `resolve`
+//! during a relay, and the binary's `--dns`.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use smtplab_bridge::{AccessToken, Config};
+use smtplab_shared::wire::{ClientMessage, DnsRecord, ErrorCode, RecordType, ServerMessage};
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
+
+const TOKEN: &str = "dns-test-token";
+const STEP: Duration = Duration::from_secs(15);
+const DNSMASQ: &str = "/usr/sbin/dnsmasq";
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A dnsmasq serving the test zone on 127.0.0.1; killed on drop.
+struct Dnsmasq {
+    child: tokio::process::Child,
+    addr: SocketAddr,
+}
+
+impl Dnsmasq {
+    /// Starts dnsmasq on a free port (retrying if another process takes
+    /// the port first) and waits until it answers on TCP.
+    async fn start() -> Self {
+        assert!(
+            std::path::Path::new(DNSMASQ).exists(),
+            "{DNSMASQ} is missing: apt-get install -y dnsmasq-base (scripts/setup.sh does)"
+        );
+        for _ in 0..10 {
+            let port = free_udp_and_tcp_port().await;
+            let mut child = tokio::process::Command::new(DNSMASQ)
+                .args([
+                    "--keep-in-foreground",
+                    "--conf-file=/dev/null",
+                    "--pid-file=",
+                    "--user=root",
+                    "--no-resolv",
+                    "--no-hosts",
+                    "--listen-address=127.0.0.1",
+                    "--bind-interfaces",
+                    "--local=/test/",
+                    // Declared out of order: the bridge sorts by preference.
+                    "--mx-host=smtplab.test,mx2.smtplab.test,20",
+                    "--mx-host=smtplab.test,mx1.smtplab.test,10",
+                    "--mx-host=smtplab.test,mx0.smtplab.test,5",
+                    "--host-record=mx1.smtplab.test,127.0.0.2",
+                    "--host-record=mx2.smtplab.test,127.0.0.3",
+                    "--host-record=nomx.test,127.0.0.4",
+                ])
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("spawn dnsmasq");
+            let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+            for _ in 0..100 {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // lost the port race: try another
+                }
+                if tokio::net::TcpStream::connect(addr).await.is_ok() {
+                    return Self { child, addr };
+                }
+                tokio::time::sleep(Duration::from_millis(30)).await;
+            }
+            let _ = child.kill().await;
+        }
+        panic!("dnsmasq did not start");
+    }
+}
+
+impl Drop for Dnsmasq {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+async fn free_udp_and_tcp_port() -> u16 {
+    loop {
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind udp");
+        let port = udp.local_addr().expect("addr").port();
+        if tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return port;
+        }
+    }
+}
+
+/// A DNS "server" that never answers: a bound UDP socket and a TCP
+/// listener on the same port that nobody reads.
+struct Silent {
+    _udp: tokio::net::UdpSocket,
+    _tcp: tokio::net::TcpListener,
+    addr: SocketAddr,
+}
+
+async fn silent_server() -> Silent {
+    loop {
+        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind udp");
+        let addr = udp.local_addr().expect("addr");
+        if let Ok(tcp) = tokio::net::TcpListener::bind(addr).await {
+            return Silent {
+                _udp: udp,
+                _tcp: tcp,
+                addr,
+            };
+        }
+    }
+}
+
+/// A bridge (`run()` on 127.0.0.1:0) asking `dns`; stopped on drop.
+struct Bridge {
+    addr: SocketAddr,
+    _stop: oneshot::Sender<()>,
+}
+
+async fn bridge(tweak: impl FnOnce(&mut Config)) -> Bridge {
+    let mut config = Config::new(AccessToken::parse(TOKEN).expect("token"));
+    tweak(&mut config);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(smtplab_bridge::run(listener, config, async move {
+        let _ = stopped.await;
+    }));
+    Bridge { addr, _stop: stop }
+}
+
+async fn session(authority: &str) -> Socket {
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async(format!("ws://{authority}/ws?token={TOKEN}"))
+            .await
+            .expect("handshake");
+    assert!(matches!(
+        control(&mut ws).await,
+        ServerMessage::Hello { .. }
+    ));
+    ws
+}
+
+async fn control(ws: &mut Socket) -> ServerMessage {
+    loop {
+        match tokio::time::timeout(STEP, ws.next())
+            .await
+            .expect("a frame in time")
+        {
+            Some(Ok(Message::Text(t))) => {
+                return ServerMessage::decode(t.as_str()).expect("control")
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            other => panic!("expected a control message, got {other:?}"),
+        }
+    }
+}
+
+async fn send(ws: &mut Socket, msg: &ClientMessage) {
+    ws.send(Message::text(msg.encode())).await.expect("send");
+}
+
+async fn resolve(ws: &mut Socket, name: &str, rtype: RecordType, id: Option<u32>) -> ServerMessage {
+    let msg = ClientMessage::Resolve {
+        name: name.into(),
+        rtype,
+        id,
+    };
+    send(ws, &msg).await;
+    control(ws).await
+}
+
+fn error_code(msg: &ServerMessage) -> ErrorCode {
+    match msg {
+        ServerMessage::Error { code, .. } => *code,
+        other => panic!("expected an error, got {other:?}"),
+    }
+}
+
+fn mx(preference: u16, exchange: &str) -> DnsRecord {
+    DnsRecord::Mx {
+        preference,
+        exchange: exchange.into(),
+    }
+}
+
+fn address(ip: &str) -> DnsRecord {
+    DnsRecord::Address {
+        address: ip.parse().expect("ip"),
+    }
+}
+
+#[tokio::test]
+async fn mx_records_come_sorted_and_a_records_answer_for_a_name_without_mx() {
+    let dns = Dnsmasq::start().await;
+    let bridge = bridge(|c| c.dns_server = Some(dns.addr)).await;
+    let mut ws = session(&bridge.addr.to_string()).await;
+
+    let answer = resolve(&mut ws, "SMTPlab.test.", RecordType::Mx, Some(7)).await;
+    assert_eq!(
+        answer,
+        ServerMessage::Resolved {
+            name: "SMTPlab.test.".into(),
+            rtype: RecordType::Mx,
+            records: vec![
+                mx(5, "mx0.smtplab.test"),
+                mx(10, "mx1.smtplab.test"),
+                mx(20, "mx2.smtplab.test"),
+            ],
+            id: Some(7),
+        }
+    );
+    // No MX: the client falls back to the A record (RFC 5321 §5.1).
+    let no_mx = resolve(&mut ws, "nomx.test", RecordType::Mx, None).await;
+    assert_eq!(error_code(&no_mx), ErrorCode::NoRecords, "{no_mx:?}");
+    let a = resolve(&mut ws, "nomx.test", RecordType::A, None).await;
+    assert_eq!(
+        a,
+        ServerMessage::Resolved {
+            name: "nomx.test".into(),
+            rtype: RecordType::A,
+            records: vec![address("127.0.0.4")],
+            id: None,
+        }
+    );
+    let mx1 = resolve(&mut ws, "mx1.smtplab.test", RecordType::A, Some(2)).await;
+    assert!(
+        matches!(&mx1, ServerMessage::Resolved { records, id: Some(2), .. } if records == &[address("127.0.0.2")]),
+        "{mx1:?}"
+    );
+}
+
+#[tokio::test]
+async fn nxdomain_no_records_and_refused_are_typed_errors() {
+    let dns = Dnsmasq::start().await;
+    let bridge = bridge(|c| c.dns_server = Some(dns.addr)).await;
+    let mut ws = session(&bridge.addr.to_string()).await;
+
+    let nx = resolve(&mut ws, "nothere.test", RecordType::A, None).await;
+    assert_eq!(error_code(&nx), ErrorCode::Nxdomain, "{nx:?}");
+    assert!(format!("{nx:?}").contains("nothere.test"), "{nx:?}");
+    let nodata = resolve(&mut ws, "nomx.test", RecordType::Aaaa, None).await;
+    assert_eq!(error_code(&nodata), ErrorCode::NoRecords, "{nodata:?}");
+    // Outside its local zone, with no upstream, dnsmasq answers REFUSED.
+    let refused = resolve(&mut ws, "mail.outside-the-zone", RecordType::A, None).await;
+    assert_eq!(error_code(&refused), ErrorCode::Servfail, "{refused:?}");
+    // A malformed name is refused before any query.
+    let bad = resolve(&mut ws, "bad name.test", RecordType::A, None).await;
+    assert_eq!(error_code(&bad), ErrorCode::BadRequest, "{bad:?}");
+    // The session goes on.
+    let ok = resolve(&mut ws, "nomx.test", RecordType::A, None).await;
+    assert!(matches!(ok, ServerMessage::Resolved { .. }), "{ok:?}");
+}
+
+#[tokio::test]
+async fn a_silent_server_is_a_timeout_and_lookups_in_flight_are_bounded() {
+    let silent = silent_server().await;
+    let bridge = bridge(|c| {
+        c.dns_server = Some(silent.addr);
+        c.resolve_timeout = Duration::from_millis(800);
+        c.max_resolves_in_flight = 2;
+    })
+    .await;
+    let mut ws = session(&bridge.addr.to_string()).await;
+    let started = tokio::time::Instant::now();
+    for id in 1..=3 {
+        let msg = ClientMessage::Resolve {
+            name: format!("n{id}.smtplab.test"),
+            rtype: RecordType::Mx,
+            id: Some(id),
+        };
+        send(&mut ws, &msg).await;
+    }
+    // The third is refused at once; the first two time out.
+    let first = control(&mut ws).await;
+    assert_eq!(error_code(&first), ErrorCode::Limit, "{first:?}");
+    assert!(started.elapsed() < Duration::from_millis(700));
+    for _ in 0..2 {
+        let answer = control(&mut ws).await;
+        assert_eq!(error_code(&answer), ErrorCode::Timeout, "{answer:?}");
+    }
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(750) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+    // Slots are free again.
+    send(
+        &mut ws,
+        &ClientMessage::Resolve {
+            name: "again.test".into(),
+            rtype: RecordType::A,
+            id: None,
+        },
+    )
+    .await;
+    let again = control(&mut ws).await;
+    assert_eq!(error_code(&again), ErrorCode::Timeout, "{again:?}");
+}
+
+#[tokio::test]
+async fn resolving_is_not_policed_but_connecting_is_and_resolve_works_during_a_relay() {
+    let dns = Dnsmasq::start().await;
+    let echo = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let echo_port = echo.local_addr().expect("addr").port();
+    let bridge = bridge(|c| {
+        c.dns_server = Some(dns.addr);
+        c.deny_internal = true;
+        c.allowed_ports.push(echo_port);
+        c.allow_targets = vec!["127.0.0.1".parse().expect("rule")];
+    })
+    .await;
+    let mut ws = session(&bridge.addr.to_string()).await;
+    // An internal address is still a fine answer...
+    let a = resolve(&mut ws, "mx1.smtplab.test", RecordType::A, None).await;
+    assert!(matches!(a, ServerMessage::Resolved { .. }), "{a:?}");
+    // ...but connecting to it is refused.
+    send(
+        &mut ws,
+        &ClientMessage::Connect {
+            host: "127.0.0.2".into(),
+            port: 25,
+            timeout_ms: None,
+        },
+    )
+    .await;
+    assert_eq!(error_code(&control(&mut ws).await), ErrorCode::Forbidden);
+
+    // During a relay, `resolve` is answered between relayed frames.
+    send(
+        &mut ws,
+        &ClientMessage::Connect {
+            host: "127.0.0.1".into(),
+            port: echo_port,
+            timeout_ms: None,
+        },
+    )
+    .await;
+    assert!(matches!(
+        control(&mut ws).await,
+        ServerMessage::Connected { .. }
+    ));
+    let (mut peer, _) = echo.accept().await.expect("accept");
+    ws.send(Message::binary(b"EHLO x\r\n".to_vec()))
+        .await
+        .expect("send");
+    let answer = resolve(&mut ws, "smtplab.test", RecordType::Mx, Some(9)).await;
+    assert!(
+        matches!(&answer, ServerMessage::Resolved { records, id: Some(9), .. } if records.len() == 3),
+        "{answer:?}"
+    );
+    let mut got = [0u8; 8];
+    tokio::time::timeout(STEP, peer.read_exact(&mut got))
+        .await
+        .expect("bytes in time")
+        .expect("read");
+    assert_eq!(&got, b"EHLO x\r\n", "the resolve was not relayed");
+    peer.write_all(b"250 ok\r\n").await.expect("write");
+    match tokio::time::timeout(STEP, ws.next()).await.expect("frame") {
+        Some(Ok(Message::Binary(b))) => assert_eq!(&b[..], b"250 ok\r\n"),
+        other => panic!("expected the relayed reply, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_binary_asks_the_server_given_with_dns() {
+    let dns = Dnsmasq::start().await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_smtplab"))
+        .args(["--listen", "127.0.0.1:0", "--token", TOKEN, "--no-sandbox"])
+        .args(["--dns", &dns.addr.to_string()])
+        .env_remove("SMTPLAB_TOKEN")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn smtplab");
+    let mut line = String::new();
+    tokio::time::timeout(
+        STEP,
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line),
+    )
+    .await
+    .expect("URL line in time")
+    .expect("read");
+    let authority = line
+        .split_whitespace()
+        .last()
+        .and_then(|url| url.strip_prefix("http://"))
+        .and_then(|rest| rest.split_once('/'))
+        .map(|(authority, _)| authority.to_owned())
+        .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    let mut ws = session(&authority).await;
+    let answer = resolve(&mut ws, "smtplab.test", RecordType::Mx, None).await;
+    match answer {
+        ServerMessage::Resolved { records, .. } => assert_eq!(
+            records,
+            vec![
+                mx(5, "mx0.smtplab.test"),
+                mx(10, "mx1.smtplab.test"),
+                mx(20, "mx2.smtplab.test")
+            ]
+        ),
+        other => panic!("expected resolved, got {other:?}"),
+    }
+    let _ = child.kill().await;
+}

@@ -1,0 +1,379 @@
+//! The real `smtplab` binary with its embedded SMTP sandbox: the sandbox
+//! line after the URL line, `GET /sandbox` and `/sandbox/messages`, a whole
+//! delivery by the real engine through the bridge into the sandbox (with
+//! internal targets denied, which still refuses other loopback ports),
+//! `--no-sandbox`, and a taken sandbox port (a warning; the bridge serves).
+//!
+//! Every sandbox here listens on `127.0.0.1:0`, so tests run in parallel and
+//! never depend on 2525 being free.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use smtplab_sandbox::{DEMO_PASSWORD, DEMO_USER};
+use smtplab_shared::smtp::{Event, Outcome, Session, SessionSpec, Verdict};
+use smtplab_shared::wire::{ClientMessage, ErrorCode, ServerMessage};
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::process::{Child, ChildStdout, Command};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite::Message;
+
+const TOKEN: &str = "sandbox-test-token";
+const STEP: Duration = Duration::from_secs(20);
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A running `smtplab` child with its stdout lines read so far.
+struct Smtplab {
+    child: Child,
+    stdout: BufReader<ChildStdout>,
+    /// `host:port` of the bridge.
+    authority: String,
+}
+
+impl Smtplab {
+    /// Spawns `smtplab --listen 127.0.0.1:0 --token TOKEN` plus `args` and
+    /// reads the URL line.
+    async fn spawn(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_smtplab"))
+            .args(["--listen", "127.0.0.1:0", "--token", TOKEN])
+            .args(args)
+            .env_remove("SMTPLAB_TOKEN")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("spawn smtplab");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let line = read_line(&mut stdout).await;
+        assert!(line.starts_with("smtplab listening on http://"), "{line:?}");
+        let url = line.split_whitespace().last().expect("url");
+        let authority = url
+            .trim_start_matches("http://")
+            .split_once('/')
+            .expect("path")
+            .0
+            .to_owned();
+        Self {
+            child,
+            stdout,
+            authority,
+        }
+    }
+
+    /// A raw GET; the status and the body.
+    async fn get(&self, path: &str) -> (u16, String) {
+        let mut tcp = tokio::net::TcpStream::connect(&self.authority)
+            .await
+            .expect("connect");
+        let request = format!(
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
+            self.authority
+        );
+        tcp.write_all(request.as_bytes()).await.expect("request");
+        let mut raw = Vec::new();
+        tokio::time::timeout(STEP, tcp.read_to_end(&mut raw))
+            .await
+            .expect("response in time")
+            .expect("read");
+        let text = String::from_utf8(raw).expect("utf-8 response");
+        let (head, body) = text.split_once("\r\n\r\n").expect("header block");
+        let status = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status");
+        (status, body.to_owned())
+    }
+
+    async fn get_json(&self, path: &str) -> serde_json::Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).expect("json body")
+    }
+
+    /// A WebSocket session and its `hello`.
+    async fn session(&self) -> (Socket, ServerMessage) {
+        let (mut ws, _) = tokio::time::timeout(
+            STEP,
+            tokio_tungstenite::connect_async(format!("ws://{}/ws?token={TOKEN}", self.authority)),
+        )
+        .await
+        .expect("handshake in time")
+        .expect("handshake");
+        let hello = control(&mut ws).await;
+        assert!(matches!(hello, ServerMessage::Hello { .. }), "{hello:?}");
+        (ws, hello)
+    }
+
+    /// SIGTERM; waits for a clean exit and returns stderr and the rest of
+    /// stdout.
+    async fn stop(mut self) -> (String, String) {
+        let pid = self.child.id().expect("running").to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("run kill");
+        assert!(sent.success());
+        let out = tokio::time::timeout(STEP, self.child.wait_with_output())
+            .await
+            .expect("exits after SIGTERM")
+            .expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{:?}: {stderr}", out.status);
+        let mut rest = String::new();
+        let _ = self.stdout.read_to_string(&mut rest).await;
+        (stderr, rest)
+    }
+}
+
+async fn read_line(stdout: &mut BufReader<ChildStdout>) -> String {
+    let mut line = String::new();
+    tokio::time::timeout(STEP, stdout.read_line(&mut line))
+        .await
+        .expect("a line in time")
+        .expect("read stdout");
+    line.trim_end().to_owned()
+}
+
+async fn control(ws: &mut Socket) -> ServerMessage {
+    match tokio::time::timeout(STEP, ws.next())
+        .await
+        .expect("a frame in time")
+    {
+        Some(Ok(Message::Text(t))) => ServerMessage::decode(t.as_str()).expect("control"),
+        other => panic!("expected a control message, got {other:?}"),
+    }
+}
+
+async fn connect(ws: &mut Socket, host: &str, port: u16) -> ServerMessage {
+    let msg = ClientMessage::Connect {
+        host: host.into(),
+        port,
+        timeout_ms: None,
+    };
+    ws.send(Message::text(msg.encode())).await.expect("send");
+    control(ws).await
+}
+
+/// The engine's spec: a delivery with AUTH PLAIN as the demo account.
+fn spec(host: &str, port: u16) -> SessionSpec {
+    serde_json::from_value(serde_json::json!({
+        "host": host,
+        "port": port,
+        "ehlo_name": "client.smtplab.test",
+        "auth": {"mechanism": "plain", "username": DEMO_USER, "password": DEMO_PASSWORD},
+        "mail_from": "alice@smtplab.test",
+        "rcpt_to": ["bob@smtplab.test"],
+        "message": "Subject: through the bridge\r\n\r\nHello sandbox.\r\n",
+        "timeouts": {"greeting_ms": 5000, "reply_ms": 5000}
+    }))
+    .expect("valid spec")
+}
+
+/// The dumb driver: `connect`, then feed what arrives (`handle_*`) and
+/// drain every output (`poll_*`) until the engine's verdict.
+async fn drive(ws: &mut Socket, spec: SessionSpec) -> Outcome {
+    let started = Instant::now();
+    let (host, port) = (spec.host.clone(), spec.port);
+    let mut session = Session::new(spec);
+    match connect(ws, &host, port).await {
+        ServerMessage::Connected { .. } => session.handle_connected(started.elapsed()),
+        other => panic!("expected connected, got {other:?}"),
+    }
+    loop {
+        while let Some(bytes) = session.poll_transmit() {
+            let _ = ws.send(Message::binary(bytes)).await;
+        }
+        while let Some(event) = session.poll_event() {
+            if let Event::Finished(outcome) = event {
+                let _ = ws.send(Message::text(ClientMessage::Close.encode())).await;
+                return outcome;
+            }
+        }
+        let timer = session.poll_timeout().map(|t| started + t);
+        tokio::select! {
+            frame = ws.next() => {
+                let now = started.elapsed();
+                match frame {
+                    Some(Ok(Message::Binary(bytes))) => session.handle_input(now, &bytes),
+                    Some(Ok(Message::Text(text))) => {
+                        let msg = ServerMessage::decode(text.as_str()).expect("control");
+                        if matches!(msg, ServerMessage::Closed { .. }) {
+                            session.handle_closed(now);
+                        }
+                    }
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => session.handle_closed(now),
+                }
+            }
+            () = async {
+                match timer {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            } => session.handle_timeout(started.elapsed()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_sandbox_receives_a_delivery_through_the_bridge_even_with_internal_targets_denied() {
+    // Another loopback service the policy must keep refusing.
+    let other = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let other_port = other.local_addr().expect("addr").port();
+    let mut bridge = Smtplab::spawn(&[
+        "--sandbox-listen",
+        "127.0.0.1:0",
+        "--deny-internal",
+        "true",
+        "--allow-port",
+        &other_port.to_string(),
+    ])
+    .await;
+    let line = read_line(&mut bridge.stdout).await;
+    let addr = line
+        .strip_prefix("SMTP sandbox on ")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(addr, _)| addr.to_owned())
+        .unwrap_or_else(|| panic!("no sandbox line: {line:?}"));
+    assert_eq!(
+        line,
+        format!("SMTP sandbox on {addr} (user demo@sandbox.smtplab, password smtplab-demo)")
+    );
+    let sandbox: std::net::SocketAddr = addr.parse().expect("sandbox address");
+    assert!(sandbox.ip().is_loopback());
+    assert_ne!(sandbox.port(), 0);
+
+    let info = bridge.get_json(&format!("/sandbox?token={TOKEN}")).await;
+    assert_eq!(info["enabled"], true);
+    assert_eq!(info["addr"], addr);
+    assert_eq!(info["user"], DEMO_USER);
+    assert_eq!(info["password"], DEMO_PASSWORD);
+    let (status, _) = bridge.get("/sandbox").await;
+    assert_eq!(status, 401, "the token is required");
+    let (status, _) = bridge.get("/sandbox/messages?token=wrong").await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        bridge
+            .get_json(&format!("/sandbox/messages?token={TOKEN}"))
+            .await,
+        serde_json::json!([])
+    );
+
+    // The hello announces the sandbox's port among the allowed ones.
+    let (mut ws, hello) = bridge.session().await;
+    match hello {
+        ServerMessage::Hello { policy, .. } => {
+            assert!(policy.allowed_ports.contains(&sandbox.port()), "{policy:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let outcome = drive(&mut ws, spec("127.0.0.1", sandbox.port())).await;
+    assert_eq!(outcome.verdict, Verdict::Delivered, "{outcome:?}");
+    let queue = outcome.queue_id.expect("queue id");
+
+    let messages = bridge
+        .get_json(&format!("/sandbox/messages?token={TOKEN}"))
+        .await;
+    let list = messages.as_array().expect("array");
+    assert_eq!(list.len(), 1, "{messages}");
+    let m = &list[0];
+    assert!(
+        queue.ends_with(m["queue_id"].as_str().expect("queue_id")),
+        "{queue} vs {m}"
+    );
+    assert_eq!(m["authenticated_as"], DEMO_USER);
+    assert_eq!(m["rcpt_to"][0], "bob@smtplab.test");
+    assert_eq!(m["headers"][0][0], "Subject");
+    assert_eq!(m["headers"][0][1], "through the bridge");
+    assert_eq!(m["body"], "Hello sandbox.\r\n");
+
+    // Internal targets are denied: another loopback port is refused, and
+    // so is the sandbox's port on another loopback address.
+    let (mut ws, _) = bridge.session().await;
+    match connect(&mut ws, "127.0.0.1", other_port).await {
+        ServerMessage::Error { code, message } => {
+            assert_eq!(code, ErrorCode::Forbidden, "{message}");
+            assert!(message.contains("internal address"), "{message}");
+        }
+        other => panic!("expected forbidden, got {other:?}"),
+    }
+    match connect(&mut ws, "127.0.0.2", sandbox.port()).await {
+        ServerMessage::Error { code, .. } => assert_eq!(code, ErrorCode::Forbidden),
+        other => panic!("expected forbidden, got {other:?}"),
+    }
+    // The refusals connected nothing.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), other.accept())
+            .await
+            .is_err(),
+        "a refused target was connected to"
+    );
+    drop(ws);
+    let (_, rest) = bridge.stop().await;
+    assert_eq!(rest, "", "nothing more on stdout");
+    // The sandbox stopped with the bridge.
+    assert!(
+        tokio::net::TcpStream::connect(sandbox).await.is_err(),
+        "the sandbox still listens after the bridge exited"
+    );
+}
+
+#[tokio::test]
+async fn no_sandbox_turns_it_off() {
+    let bridge = Smtplab::spawn(&["--no-sandbox"]).await;
+    let info = bridge.get_json(&format!("/sandbox?token={TOKEN}")).await;
+    assert_eq!(info, serde_json::json!({"enabled": false}));
+    let (status, body) = bridge
+        .get(&format!("/sandbox/messages?token={TOKEN}"))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let (stderr, rest) = bridge.stop().await;
+    assert!(!stderr.contains("SMTP sandbox"), "{stderr}");
+    assert_eq!(rest, "", "only the URL line on stdout");
+}
+
+#[tokio::test]
+async fn a_taken_sandbox_port_is_a_warning_and_the_bridge_still_serves() {
+    let taken = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let bridge = Smtplab::spawn(&["--sandbox-listen", &format!("127.0.0.1:{port}")]).await;
+    let (status, page) = bridge.get(&format!("/?token={TOKEN}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<html"), "{page}");
+    let info = bridge.get_json(&format!("/sandbox?token={TOKEN}")).await;
+    assert_eq!(info["enabled"], false);
+    let (stderr, rest) = bridge.stop().await;
+    assert!(
+        stderr.contains(&format!(
+            "warning: SMTP sandbox not started (cannot listen on 127.0.0.1:{port}"
+        )),
+        "{stderr}"
+    );
+    assert!(!rest.contains("SMTP sandbox"), "{rest}");
+}
+
+#[tokio::test]
+async fn a_public_sandbox_address_is_refused_before_binding() {
+    let out = tokio::time::timeout(
+        STEP,
+        Command::new(env!("CARGO_BIN_EXE_smtplab"))
+            .args(["--listen", "127.0.0.1:0", "--token", TOKEN])
+            .args(["--sandbox-listen", "0.0.0.0:0"])
+            .output(),
+    )
+    .await
+    .expect("exits by itself")
+    .expect("run smtplab");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("invalid --sandbox-listen"), "{stderr}");
+}
