@@ -42,7 +42,7 @@ pub fn explain_code(code: ReplyCode) -> &'static str {
         503 => "Bad sequence of commands (for example RCPT before MAIL, or AUTH twice).",
         504 => "The command parameter (such as the AUTH mechanism) is not implemented.",
         521 => "This host does not accept mail at all.",
-        530 => "Authentication is required before this command.",
+        530 => "Access denied until the client authenticates or starts TLS (STARTTLS); the reply text says which one this server wants.",
         534 => "The authentication mechanism is too weak for this server's policy.",
         535 => "Authentication failed: the user name or password was not accepted.",
         538 => "Encryption (STARTTLS) is required for this authentication mechanism.",
