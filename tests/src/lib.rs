@@ -8,21 +8,29 @@
 //! # Layout
 //! - [`postfix`]: [`MailServer`], a throw-away Postfix + Dovecot instance.
 //! - [`bridge_process`]: [`Bridge`], the real `smtplab` binary as a child.
+//! - [`browser`]: [`Browser`], chromedriver + headless Chromium for the
+//!   browser trials.
 //! - [`ws_driver`]: [`run_session`], the engine driven over the bridge.
+//! - [`test_ca`]: [`TestCa`], a CA and Postfix's server certificate made
+//!   at set-up for the TLS trials.
 //! - `dovecot`: the auth-only Dovecot behind it.
 //! - [`fixture_error`]: [`FixtureError`], what can go wrong with the fixture.
 //! - `pidfile`, `program`, `token`: stopping detached daemons, finding
 //!   system programs, random tokens.
 
 pub mod bridge_process;
+pub mod browser;
 mod dovecot;
 pub mod fixture_error;
 mod pidfile;
 pub mod postfix;
 mod program;
+pub mod test_ca;
 mod token;
 pub mod ws_driver;
 
 pub use bridge_process::{Bridge, BridgeError};
+pub use browser::{Browser, BrowserError, Page};
 pub use postfix::{FixtureError, MailServer};
-pub use ws_driver::{run_session, DriverError, SessionReport};
+pub use test_ca::TestCa;
+pub use ws_driver::{run_session, run_session_tls, DriverError, SessionReport};
