@@ -32,7 +32,20 @@
 //! | `auth-helper-username`, `auth-helper-password`, `auth-helper-build` | AUTH PLAIN line builder |
 //! | `console-transcript` | console transcript; `console-transcript-copy`, `console-transcript-download`, `console-transcript-download-json` |
 //! | `lang-select` | language selector: `en` / `ja` (follows `navigator.language`, remembered in `localStorage["smtplab.lang"]`); `<html lang>` follows |
-//! | `tls-mode-note` | shown when a loaded session asks for TLS (kept in exports) |
+//! | `tls-mode` | TLS mode select: `none` / `start_tls` / `start_tls_if_offered` / `implicit` (port 465 preselects `implicit`, 587 `start_tls`) |
+//! | `tls-verify` | checkbox: verify the certificate (on by default; present when the mode is not `none`); `tls-verify-off` warns when it is off |
+//! | `tls-ca-pem`, `tls-ca-file` | private CA certificate: PEM textarea and file input (a bad PEM refuses Run with `form-error`) |
+//! | `tls-panel` | the TLS report (after `TlsEstablished`, or a failed handshake) |
+//! | `tls-server-name`, `tls-protocol`, `tls-cipher`, `tls-key-exchange` | negotiated parameters |
+//! | `tls-verification` | verification result; `data-result` = `trusted` / `failed` / `skipped` / `unchecked` |
+//! | `tls-cert` | one `<li>` per certificate, server first; `data-index`, `data-validity` = `ok` / `soon` / `expired` / `early` / `unknown` |
+//! | `verdict-unverified`, `verdict-hint` | in the verdict: "NOT verified" when verification was off; what to change (e.g. STARTTLS required) |
+//! | `sandbox-panel` | the sandbox inbox (present when the bridge runs its SMTP sandbox) |
+//! | `sandbox-account` | the demo account (`data-user`) |
+//! | `sandbox-use` | fill the form for the sandbox (absent when it already targets it; `sandbox-preset` is shown then) |
+//! | `sandbox-refresh` | read the inbox again (also done after every delivered run) |
+//! | `sandbox-messages`, `sandbox-empty`, `sandbox-error` | the list (newest first), or why there is none |
+//! | `sandbox-message` | one `<li data-queue-id="SBX000001">` per message; `sandbox-message-headers` and `sandbox-message-body` inside |
 //! | `saved-sessions` | the saved-sessions box |
 //! | `save-name`, `save-button` | name input and Save (Enter in the name also saves) |
 //! | `remember-password` | checkbox: store the password with the session |
@@ -46,22 +59,37 @@
 //! | `import-session` | file input: import a session file |
 //! | `session-notice` | what the session tools did; `data-kind` = `info` / `error` |
 //! | `transcript-download-json` | the guided transcript as JSON |
+//! | `diagnostics` | the Diagnostics panel (below the console) |
+//! | `diag-domain-form`, `diag-domain`, `diag-test-primary`, `diag-run-domain` | "Check this domain": domain input, "also test the primary MX" checkbox (adds checks 5 and 8 on the first MX host that answered), submit |
+//! | `diag-server-form`, `diag-host`, `diag-port`, `diag-include-delivery`, `diag-run-server` | "Check this server": host, port (also the MX hosts' port), "include a real delivery" checkbox (check 3), submit |
+//! | `diag-user`, `diag-from`, `diag-outside`, `diag-ehlo`, `diag-auth-user`, `diag-auth-password`, `diag-timeout` | the checks' inputs: mailbox, sender, open-relay recipient, EHLO name, AUTH PLAIN credentials (empty user: no AUTH), greeting/reply timeout in seconds |
+//! | `diag-form-error` | why a run could not start |
+//! | `diag-cancel` | stop the running checks (present while running) |
+//! | `diag-progress` | the progress list (`data-running` = `true` / `false`); each `<li data-testid="diag-check" data-check="open_relay" data-status="pending|running|done|skipped" data-verdict="pass|warn|fail">` (verdict once done) |
+//! | `diag-mx-table` | the MX table of the domain checks; rows `data-testid="diag-mx-row"` with `data-host`, `data-ok` |
+//! | `diag-results` | the results; each `<article id="diag-result-<check>" data-verdict="pass|warn|fail">` (`<check>` as in `data-check`: `reachability`, `service`, `delivery`, `domain_servers`, `user_receives`, `domain_receives`, `can_send`, `open_relay`) |
+//! | `diag-overall` | the worst verdict (`data-verdict`), once the run is over |
+//! | `diag-download-text`, `diag-download-json` | the report as text / JSON (`smtplab-diagnostics-<domain or host_port>.txt/.json`; no password) |
 
+use smtplab_shared::smtp::Verdict;
 use yew::prelude::*;
 
 use crate::browser;
 use crate::components::bridge_banner::BridgeBanner;
 use crate::components::capability_list::CapabilityList;
 use crate::components::console_panel::ConsolePanel;
+use crate::components::diagnostics_panel::DiagnosticsPanel;
 use crate::components::language_select::LanguageSelect;
+use crate::components::sandbox_panel::SandboxPanel;
 use crate::components::saved_sessions::SavedSessions;
 use crate::components::session_form::SessionForm;
 use crate::components::share_export::ShareExport;
 use crate::components::step_list::StepList;
+use crate::components::tls_panel::TlsPanel;
 use crate::components::transcript_view::TranscriptView;
 use crate::components::verdict_panel::VerdictPanel;
 use crate::components::StateHandle;
-use crate::hooks::{use_bridge, use_persistence};
+use crate::hooks::{use_bridge, use_persistence, use_sandbox};
 use crate::i18n::{t, Msg};
 use crate::note::Note;
 use crate::session_file::file_name;
@@ -73,20 +101,35 @@ pub fn App() -> Html {
     let state = use_reducer_eq(State::default);
     let bridge = use_bridge(state.dispatcher(), state.lang);
     let persistence = use_persistence(&state);
+    let sandbox = use_sandbox(state.dispatcher());
+    {
+        // A delivered run (to the sandbox or not) may have added a message.
+        let refresh = sandbox.refresh.clone();
+        let delivered = state.inbox.enabled()
+            && state.run.as_ref().is_some_and(|r| r.outcome.as_ref().is_some_and(|o| o.verdict == Verdict::Delivered));
+        let run_id = state.run.as_ref().and_then(|r| r.transcript.first()).map(|e| e.id).filter(|_| delivered);
+        use_effect_with(run_id, move |id| {
+            if id.is_some() {
+                refresh.emit(());
+            }
+        });
+    }
     let lang = state.lang;
 
     let onrun = {
         let state = state.clone();
         let run = bridge.run.clone();
         Callback::from(move |()| {
+            // The bridge lets the tab reach its own sandbox whatever the port policy says.
+            let sandbox = state.inbox.info.as_ref().is_some_and(|i| i.is_target(&state.form.host, &state.form.port));
             let policy = match &state.bridge {
-                BridgeStatus::Ready(policy) => Some(policy),
+                BridgeStatus::Ready(policy) if !sandbox => Some(policy),
                 _ => None,
             };
             let date = browser::rfc5322_now();
             let message_id = browser::new_message_id(state.form.message_id_domain());
             match state.form.to_spec(policy, &date, &message_id) {
-                Ok(spec) => run.emit(spec),
+                Ok(spec) => run.emit((spec, state.form.tls_options())),
                 Err(e) => state.dispatch(Action::FormInvalid(e)),
             }
         })
@@ -144,6 +187,9 @@ pub fn App() -> Html {
                     if let Some(outcome) = run.as_ref().and_then(|r| r.outcome.clone()) {
                         <VerdictPanel {outcome} />
                     }
+                    if let Some(report) = run.as_ref().and_then(|r| r.tls.clone()) {
+                        <TlsPanel {report} />
+                    }
                     if let Some(capabilities) = run.as_ref().and_then(|r| r.capabilities.clone()) {
                         <CapabilityList {capabilities} />
                     }
@@ -154,10 +200,12 @@ pub fn App() -> Html {
                     </div>
                     <TranscriptView entries={run.map(|r| r.transcript).unwrap_or_default()} reveal={state.reveal}
                                     id="transcript" file_name={stem} label={t(lang, Msg::SessionTranscript)} />
+                    <SandboxPanel onrefresh={sandbox.refresh.clone()} />
                 </section>
             </main>
             <ConsolePanel onconnect={onconsoleconnect} onsend={bridge.console_send.clone()}
                           ondisconnect={bridge.console_disconnect.clone()} />
+            <DiagnosticsPanel />
         </ContextProvider<StateHandle>>
     }
 }

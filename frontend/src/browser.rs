@@ -15,6 +15,22 @@ use crate::problem::BridgeProblem;
 /// screenshots or in a shared URL. Returns `None` on a page without one (the
 /// bridge's cookie then carries it).
 pub fn take_token() -> Option<String> {
+    let token = read_token();
+    TOKEN.with(|t| t.borrow_mut().clone_from(&token));
+    token
+}
+
+thread_local! {
+    /// The token [`take_token`] read, for later requests (`/sandbox`).
+    static TOKEN: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The token [`take_token`] read at mount, if any.
+pub fn token() -> Option<String> {
+    TOKEN.with(|t| t.borrow().clone())
+}
+
+fn read_token() -> Option<String> {
     let window = web_sys::window()?;
     let location = window.location();
     let search = location.search().ok()?;
@@ -193,6 +209,45 @@ pub async fn diagnose(token: Option<&str>) -> BridgeProblem {
     }
 }
 
+/// `path` on the bridge with `?token=` when the page had one (the
+/// bridge's cookie carries it otherwise).
+pub fn bridge_url(path: &str, token: Option<&str>) -> String {
+    match token {
+        Some(token) => format!("{path}?token={}", query_escape(token)),
+        None => path.to_owned(),
+    }
+}
+
+/// GETs `path` from the bridge (with the page's token) and returns the
+/// body of a 200 answer.
+///
+/// # Errors
+/// A short reason: the HTTP status, or that the bridge did not answer.
+pub async fn get_text(path: &str) -> Result<String, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let init = web_sys::RequestInit::new();
+    init.set_cache(web_sys::RequestCache::NoStore);
+    let promise = window.fetch_with_str_and_init(&bridge_url(path, token().as_deref()), &init);
+    let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .map_err(|_| "the bridge did not answer".to_owned())?
+        .dyn_into()
+        .map_err(|_| "not an HTTP response".to_owned())?;
+    if response.status() != 200 {
+        return Err(format!("HTTP {}", response.status()));
+    }
+    let text = response.text().map_err(|_| "unreadable body".to_owned())?;
+    let text = wasm_bindgen_futures::JsFuture::from(text).await.map_err(|_| "unreadable body".to_owned())?;
+    text.as_string().ok_or_else(|| "unreadable body".to_owned())
+}
+
+/// The local date and time of `unix_ms` in the page's language.
+pub fn local_time(unix_ms: u64, lang_code: &str) -> String {
+    #[allow(clippy::cast_precision_loss)] // ms since 1970 are far below 2^52
+    let date = js_sys::Date::new(&JsValue::from_f64(unix_ms as f64));
+    String::from(date.to_locale_string(lang_code, &JsValue::UNDEFINED))
+}
+
 /// What an HTTP status of the page URL says about a failed WebSocket.
 pub fn problem_for_status(status: u16) -> BridgeProblem {
     match status {
@@ -211,6 +266,12 @@ mod tests {
         assert_eq!(ws_url("http:", "127.0.0.1:8025", Some("abc")), "ws://127.0.0.1:8025/ws?token=abc");
         assert_eq!(ws_url("https:", "h:1", Some("a b&")), "wss://h:1/ws?token=a%20b%26");
         assert_eq!(ws_url("http:", "h:1", None), "ws://h:1/ws");
+    }
+
+    #[test]
+    fn bridge_urls_carry_the_token() {
+        assert_eq!(bridge_url("/sandbox", Some("a b")), "/sandbox?token=a%20b");
+        assert_eq!(bridge_url("/sandbox/messages", None), "/sandbox/messages");
     }
 
     #[test]

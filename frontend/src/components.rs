@@ -7,12 +7,18 @@
 pub mod auth_helper;
 pub mod bridge_banner;
 pub mod capability_list;
+pub mod check_result_view;
 pub mod console_panel;
+pub mod diagnostics_panel;
 pub mod language_select;
+pub mod mx_table;
+pub mod sandbox_panel;
 pub mod saved_sessions;
 pub mod session_form;
 pub mod share_export;
 pub mod step_list;
+pub mod tls_fields;
+pub mod tls_panel;
 pub mod transcript_view;
 pub mod verdict_panel;
 

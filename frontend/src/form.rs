@@ -6,9 +6,22 @@ use smtplab_shared::smtp::{
     compose_message, decode_challenge, message_parts, AddressField, AuthMechanism, AuthSpec, Secret,
     SessionSpec, SpecError, Stage, Timeouts, TlsMode,
 };
+use smtplab_shared::tls::TlsOptions;
 use smtplab_shared::wire::PolicyInfo;
 
 use crate::i18n::{t, tf, Lang, Msg};
+
+/// The TLS mode a port suggests: implicit TLS on 465 (RFC 8314), STARTTLS
+/// on 587; another port keeps `current`, except that implicit TLS, which
+/// only 465 speaks, falls back to none.
+pub fn tls_for_port(port: &str, current: TlsMode) -> TlsMode {
+    match port {
+        "465" => TlsMode::Implicit,
+        "587" => TlsMode::StartTls,
+        _ if current == TlsMode::Implicit => TlsMode::None,
+        _ => current,
+    }
+}
 
 /// Port presets offered next to the port field: SMTP relay (25), submission
 /// (587), submission over implicit TLS (465), and the common alternative 2525.
@@ -103,6 +116,12 @@ pub enum Field {
     Body,
     /// Stop-after stage value.
     StopAfter,
+    /// TLS mode value (`none` / `start_tls` / `start_tls_if_offered` / `implicit`).
+    Tls,
+    /// Verify the certificate: `true` / `false`.
+    TlsVerify,
+    /// Pasted (or loaded) private CA certificates, PEM.
+    CaPem,
 }
 
 /// The form's contents.
@@ -130,9 +149,14 @@ pub struct Form {
     pub body: String,
     /// Last stage to run.
     pub stop_after: Stage,
-    /// TLS mode of a loaded or imported session; the form has no control
-    /// for it yet, it is kept so exports and share links stay faithful.
+    /// TLS mode (port 465 preselects implicit TLS, 587 STARTTLS).
     pub tls: TlsMode,
+    /// Stop the session when the certificate does not verify (off:
+    /// "continue without verification", said in the verdict).
+    pub tls_verify: bool,
+    /// Extra trusted CA certificates, PEM (a private CA). Not part of the
+    /// session spec: kept in the form when another session is loaded.
+    pub ca_pem: String,
 }
 
 impl Default for Form {
@@ -150,6 +174,8 @@ impl Default for Form {
             body: "This is a test message sent with smtplab.".to_owned(),
             stop_after: Stage::Data,
             tls: TlsMode::None,
+            tls_verify: true,
+            ca_pem: String::new(),
         }
     }
 }
@@ -168,6 +194,8 @@ pub enum FormError {
     },
     /// The spec is invalid (shared's validation).
     Spec(smtplab_shared::smtp::SpecError),
+    /// The TLS settings cannot be used (the pasted CA text, mostly).
+    TlsSetup(smtplab_shared::tls::TlsSetupError),
 }
 
 impl std::fmt::Display for FormError {
@@ -180,6 +208,7 @@ impl std::fmt::Display for FormError {
                 allowed.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
             ),
             Self::Spec(e) => write!(f, "{e}"),
+            Self::TlsSetup(e) => write!(f, "{e}"),
         }
     }
 }
@@ -195,6 +224,7 @@ impl FormError {
                 &[&port.to_string(), &allowed.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")],
             ),
             Self::Spec(e) => describe_spec_error(e, lang),
+            Self::TlsSetup(e) => crate::tls_view::setup_error_words(e, lang),
         }
     }
 }
@@ -277,6 +307,8 @@ impl Form {
             body: parts.body,
             stop_after: spec.stop_after,
             tls: spec.tls,
+            tls_verify: true,
+            ca_pem: String::new(),
         }
     }
 
@@ -284,7 +316,10 @@ impl Form {
     pub fn set(&mut self, field: Field, value: String) {
         match field {
             Field::Host => self.host = value,
-            Field::Port => self.port = value,
+            Field::Port => {
+                self.tls = tls_for_port(value.trim(), self.tls);
+                self.port = value;
+            }
             Field::EhloName => self.ehlo_name = value,
             Field::Auth => self.auth = AuthChoice::parse(&value),
             Field::Username => self.username = value,
@@ -302,7 +337,20 @@ impl Form {
                     self.stop_after = stage;
                 }
             }
+            Field::Tls => {
+                if let Some(mode) = crate::tls_view::parse_mode(&value) {
+                    self.tls = mode;
+                }
+            }
+            Field::TlsVerify => self.tls_verify = value == "true",
+            Field::CaPem => self.ca_pem = value,
         }
+    }
+
+    /// The TLS choices for the engine's `TlsContext`: Mozilla's roots plus
+    /// the pasted CA.
+    pub fn tls_options(&self) -> TlsOptions {
+        TlsOptions { verify: self.tls_verify, mozilla_roots: true, extra_ca_pem: self.ca_pem.clone() }
     }
 
     /// Adds an empty recipient field.
@@ -552,5 +600,28 @@ mod tests {
         assert_eq!(form.message_id_domain(), "example.test");
         form.set(Field::MailFrom, String::new());
         assert_eq!(form.message_id_domain(), "smtplab.localhost");
+    }
+
+    #[test]
+    fn ports_preselect_the_tls_mode_and_the_choices_reach_the_spec() {
+        let mut form = filled();
+        form.set(Field::Port, "465".into());
+        assert_eq!(form.tls, TlsMode::Implicit);
+        form.set(Field::Port, "587".into());
+        assert_eq!(form.tls, TlsMode::StartTls);
+        form.set(Field::Port, "25".into());
+        assert_eq!(form.tls, TlsMode::StartTls, "another port keeps STARTTLS");
+        form.set(Field::Port, "465".into());
+        form.set(Field::Port, "2525".into());
+        assert_eq!(form.tls, TlsMode::None, "implicit TLS is only for 465");
+        form.set(Field::Tls, "start_tls_if_offered".into());
+        form.set(Field::Tls, "bogus".into());
+        assert_eq!(form.to_spec(None, "d", "m").expect("valid").tls, TlsMode::StartTlsIfOffered);
+        assert!(form.tls_options().verify);
+        form.set(Field::TlsVerify, "false".into());
+        form.set(Field::CaPem, "-----BEGIN CERTIFICATE-----".into());
+        let options = form.tls_options();
+        assert!(!options.verify && options.mozilla_roots);
+        assert_eq!(options.extra_ca_pem, "-----BEGIN CERTIFICATE-----");
     }
 }

@@ -2,11 +2,18 @@
 //!
 //! - [`use_bridge`]: owns the WebSockets to the bridge and the SMTP engine,
 //!   turns what happens into [`Action`](crate::state::Action)s.
+//! - [`use_checks`]: drives the Diagnostics checks (`resolve` sockets and
+//!   one [`SessionLink`](crate::session_link::SessionLink) per session).
 //! - [`use_persistence`]: `localStorage` (saved sessions, language), the
 //!   share-link fragment, file import.
+//! - [`use_sandbox`]: the bridge's SMTP sandbox (`/sandbox`) and its inbox.
 
 mod use_bridge;
+mod use_checks;
 mod use_persistence;
+mod use_sandbox;
 
 pub use use_bridge::use_bridge;
+pub use use_checks::{use_checks, ChecksHandle};
 pub use use_persistence::{use_persistence, PersistenceHandle, LANG_KEY};
+pub use use_sandbox::{use_sandbox, SandboxHandle};

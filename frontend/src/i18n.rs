@@ -11,6 +11,7 @@
 mod en;
 mod ja;
 
+use smtplab_shared::diagnose::CheckKind;
 use smtplab_shared::smtp::{self, EnhancedCode, Extension, ReplyCode};
 
 /// A language the page speaks.
@@ -102,7 +103,7 @@ catalogue! {
     LegendServer, LabelHost, LabelPort, PortPresets, LabelEhloName, LegendAuth, LabelAuth, AuthNone,
     LabelUsername, LabelPassword, LegendEnvelope, LabelMailFrom, LabelRcpt, RemoveRcptAria, Remove,
     AddRecipient, LegendMessage, LabelSubject, LabelBody, HeadersHint, LabelStopAfter, RunButton,
-    Running, CancelButton, TlsModeNote,
+    Running, CancelButton,
     // stages
     StageConnect, StageEhlo, StageAuth, StageMail, StageRcpt, StageData,
     // form errors
@@ -114,6 +115,25 @@ catalogue! {
     StepsAria, StatusPending, StatusRunning, StatusOk, StatusFailed, StatusSkipped, DeliveredWithId,
     Delivered, Completed, FailedAt, AnsweredPermanent, AnsweredTemporary, AnsweredUnexpected,
     ReasonTimeout, ReasonConnectionClosed, ReasonProtocol, ReasonTls,
+    // TLS: form, setup errors, report, failure kinds, verdict hints
+    LegendTls, LabelTlsMode, TlsModeNone, TlsModeStartTls, TlsModeIfOffered, TlsModeImplicit,
+    LabelTlsVerify, TlsVerifyOff, LabelCaPem, LabelCaFile, TlsCaHint, TlsSetupBadPem, TlsSetupNoCert,
+    TlsSetupBadCa, TlsSetupNoAnchors, TlsSetupProvider, TlsHeading, TlsServerName, TlsProtocol,
+    TlsCipher, TlsKeyExchange, TlsNotAgreed, TlsVerificationLabel, TlsChainHeading, TlsNoChain,
+    VerifUnchecked, VerifTrusted, VerifFailed, VerifSkippedOk, VerifSkippedFail, TlsFailureWords,
+    TlsKindNotOffered, TlsKindExpired, TlsKindNotYetValid, TlsKindUnknownIssuer, TlsKindSelfSigned,
+    TlsKindNameMismatch, TlsKindRevoked, TlsKindBadCertificate, TlsKindNotTls, TlsKindHandshake,
+    TlsKindInvalidServerName, TlsAdviceNotOffered, TlsAdviceExpired, TlsAdviceNotYetValid,
+    TlsAdviceUnknownIssuer, TlsAdviceSelfSigned, TlsAdviceNameMismatch, TlsAdviceRevoked,
+    TlsAdviceBadCertificate, TlsAdviceNotTls, TlsAdviceHandshake, TlsAdviceInvalidServerName,
+    CertServer, CertNumber, CertSubject, CertIssuer, CertSans, CertNoSans, CertValidity, CertPeriod,
+    CertKey, KeyWithBits, CertFingerprint, CertSelfIssued, CertUnreadable, NotValidBefore, DaysLeft,
+    DayLeft, ExpiresToday, ExpiredOneDay, ExpiredDaysAgo, HintStartTls, HintNotTls,
+    // sandbox inbox
+    SandboxHeading, SandboxIntro, SandboxAccount, SandboxPreset, SandboxUse, SandboxRefresh,
+    SandboxEmpty, SandboxLoadingText, SandboxError, SandboxEnvelopeFrom, SandboxEnvelopeTo,
+    SandboxNullSender, SandboxAuthAs, SandboxNoAuth, SandboxReceived, SandboxSize, SandboxHeaders,
+    SandboxBody, SandboxNoSubject,
     // capabilities
     CapabilitiesHeading, NoExtensions,
     // transcripts
@@ -128,6 +148,16 @@ catalogue! {
     SwaksLabel, SessionJsonButton, ImportLabel, NoticeSaved, NoticeLoaded, NoticeDeleted,
     NoticeImported, NoticeShared, NoticeNameEmpty, NoticeBadJson, NoticeBadSpec, NoticeInvalidSpec,
     NoticeBadLink, NoticeStorage, NoticeFileUnreadable, NoticeCopied,
+    // diagnostics
+    DiagHeading, DiagHint, DiagDomainLegend, DiagLabelDomain, DiagTestPrimaryMx, DiagRunDomain,
+    DiagServerLegend, DiagLabelPort, DiagIncludeDelivery, DiagRunServer, DiagInputsLegend,
+    DiagLabelUser, DiagLabelFrom, DiagLabelOutside, DiagLabelAuthUser, DiagLabelTimeout, DiagErrPort,
+    DiagErrTimeout, DiagErrDomain, DiagErrHost, DiagProgressAria, DiagSkipped, DiagSkipNoPrimaryMx,
+    DiagSkipCancelled, DiagPass, DiagWarn, DiagFail, DiagAdvice, DiagEvidence, DiagOverall,
+    DiagDownloadText, DiagDownloadJson, DiagMxHeading, DiagMxPreference, DiagMxHost, DiagMxAddresses,
+    DiagMxConnected, DiagMxBanner, DiagMxEhlo, DiagMxStartTls, DiagMxProblem, DiagImplicit, DiagYes,
+    DiagNo, DiagCheckReachability, DiagCheckService, DiagCheckDelivery, DiagCheckDomainServers,
+    DiagCheckUserReceives, DiagCheckDomainReceives, DiagCheckCanSend, DiagCheckOpenRelay,
 }
 
 /// The text of `msg` in `lang` (placeholders unfilled).
@@ -168,6 +198,20 @@ pub fn fill(template: &str, args: &[&str]) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A Diagnostics check's name, in `lang`.
+pub fn check_title(lang: Lang, kind: CheckKind) -> &'static str {
+    t(lang, match kind {
+        CheckKind::Reachability => Msg::DiagCheckReachability,
+        CheckKind::Service => Msg::DiagCheckService,
+        CheckKind::Delivery => Msg::DiagCheckDelivery,
+        CheckKind::DomainServers => Msg::DiagCheckDomainServers,
+        CheckKind::UserReceives => Msg::DiagCheckUserReceives,
+        CheckKind::DomainReceives => Msg::DiagCheckDomainReceives,
+        CheckKind::CanSend => Msg::DiagCheckCanSend,
+        CheckKind::OpenRelay => Msg::DiagCheckOpenRelay,
+    })
 }
 
 /// What a reply code means, in `lang`.
@@ -244,6 +288,14 @@ mod tests {
         assert_eq!(Lang::initial(Some("bogus"), None), Lang::En);
         for lang in Lang::ALL {
             assert_eq!(Lang::parse(lang.code()), Some(lang));
+        }
+    }
+
+    #[test]
+    fn check_titles_follow_the_shared_titles_in_english() {
+        for kind in CheckKind::ALL {
+            assert_eq!(check_title(Lang::En, kind), kind.title());
+            assert!(!check_title(Lang::Ja, kind).is_ascii(), "{kind:?}");
         }
     }
 

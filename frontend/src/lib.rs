@@ -13,8 +13,13 @@
 //! - [`transcript`]: transcript entries, swaks-style formatting, masking.
 //! - [`verdict`]: the end-of-session verdict in words.
 //! - [`problem`]: bridge and connection failures in words.
+//! - [`tls_view`]: the TLS report, failures and hints in words.
+//! - [`tls_setup`]: the crypto provider (ring) and clock for the engine's TLS.
+//! - [`sandbox`]: the bridge's SMTP sandbox, its inbox and the form preset.
+//! - [`diagnostics`]: the Diagnostics panel's state (form, run plan, progress).
+//! - [`session_link`]: one WebSocket carrying one engine session.
 //! - [`components`]: one component per file.
-//! - [`hooks`]: `use_bridge` and `use_persistence`, the only places with IO.
+//! - [`hooks`]: `use_bridge`, `use_checks` and `use_persistence`, the only places with IO.
 //! - [`socket`]: the typed WebSocket wrapper `use_bridge` uses.
 //! - [`browser`]: the page URL and token, clock, clipboard, downloads,
 //!   file reading, `localStorage`, the browser's language.
@@ -25,15 +30,20 @@
 pub mod app;
 pub mod browser;
 pub mod components;
+pub mod diagnostics;
 pub mod form;
 pub mod hooks;
 pub mod i18n;
 pub mod note;
 pub mod problem;
+pub mod sandbox;
 pub mod saved;
 pub mod session_file;
+pub mod session_link;
 pub mod share;
 pub mod socket;
 pub mod state;
+pub mod tls_setup;
+pub mod tls_view;
 pub mod transcript;
 pub mod verdict;

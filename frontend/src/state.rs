@@ -9,7 +9,8 @@
 
 use std::rc::Rc;
 
-use smtplab_shared::smtp::{Capabilities, Event, Outcome, Reply, SessionSpec, Stage, Step};
+use smtplab_shared::smtp::{Capabilities, Event, Outcome, Reply, SessionSpec, Stage, Step, TlsMode};
+use smtplab_shared::tls::TlsReport;
 use smtplab_shared::wire::PolicyInfo;
 use yew::Reducible;
 
@@ -17,6 +18,7 @@ use crate::form::{Field, Form, FormError};
 use crate::i18n::{t, tf, Lang, Msg};
 use crate::note::Note;
 use crate::problem::BridgeProblem;
+use crate::sandbox::{Inbox, InboxMessage, SandboxInfo};
 use crate::saved::{upsert, SavedSession};
 use crate::session_file::ImportError;
 use crate::share::share_url;
@@ -89,6 +91,9 @@ pub struct Run {
     pub running: bool,
     /// True once TLS is up: later lines travel encrypted.
     pub encrypted: bool,
+    /// The TLS report: from `TlsEstablished`, then the outcome's (which
+    /// also exists after a failed handshake).
+    pub tls: Option<TlsReport>,
 }
 
 /// The raw console's connection.
@@ -206,6 +211,11 @@ pub struct State {
     pub console: Console,
     /// Show credentials in transcripts and exports.
     pub reveal: bool,
+    /// The embedded SMTP sandbox and its inbox.
+    pub inbox: Inbox,
+    /// The form was edited or filled from a saved session, link or file:
+    /// the sandbox preset must not overwrite it.
+    pub form_touched: bool,
     /// Next transcript entry id (ids are unique across both transcripts).
     next_id: u64,
 }
@@ -231,6 +241,8 @@ impl Default for State {
                 answering_challenge: false,
             },
             reveal: false,
+            inbox: Inbox::default(),
+            form_touched: false,
             next_id: 1,
         }
     }
@@ -316,6 +328,14 @@ pub enum Action {
     },
     /// The guided session's connection is gone.
     RunEnded,
+    /// The bridge answered `GET /sandbox`.
+    SandboxInfo(SandboxInfo),
+    /// Fill the form for the sandbox (the "use the sandbox" button).
+    UseSandbox,
+    /// A read of the sandbox inbox started.
+    SandboxLoading,
+    /// A read of the sandbox inbox ended (newest first, or why not).
+    SandboxMessages(Result<Vec<InboxMessage>, String>),
     /// The console connection changed.
     ConsoleStatus(ConsoleStatus),
     /// The console input line was edited.
@@ -353,6 +373,9 @@ pub fn plan(spec: &SessionSpec) -> Vec<Step> {
     let mut steps = vec![Step::Connect];
     if stop >= Stage::Ehlo {
         steps.push(Step::Ehlo);
+        if matches!(spec.tls, TlsMode::StartTls | TlsMode::StartTlsIfOffered) {
+            steps.push(Step::StartTls);
+        }
     }
     if stop >= Stage::Auth && spec.auth.is_some() {
         steps.push(Step::Auth);
@@ -380,12 +403,19 @@ impl State {
     pub fn apply(&mut self, action: Action) {
         match action {
             Action::SetField(field, value) => {
+                self.form_touched = true;
                 self.form.set(field, value);
                 self.form_error = None;
                 self.share_link = None;
             }
-            Action::AddRcpt => self.form.add_rcpt(),
-            Action::RemoveRcpt(i) => self.form.remove_rcpt(i),
+            Action::AddRcpt => {
+                self.form_touched = true;
+                self.form.add_rcpt();
+            }
+            Action::RemoveRcpt(i) => {
+                self.form_touched = true;
+                self.form.remove_rcpt(i);
+            }
             Action::FormInvalid(error) => self.form_error = Some(error),
             Action::SetLang(lang) => self.lang = lang,
             Action::SavedLoaded(saved) => self.saved = saved,
@@ -442,6 +472,7 @@ impl State {
                     outcome: None,
                     running: true,
                     encrypted: false,
+                    tls: None,
                 });
             }
             Action::RunNote { at_ms, error, note } => {
@@ -454,6 +485,20 @@ impl State {
                     run.running = false;
                 }
             }
+            Action::SandboxInfo(info) => {
+                if let Some(form) = self.inbox.apply_info(info, &self.form, self.form_touched) {
+                    self.form = form;
+                }
+            }
+            Action::UseSandbox => {
+                if let Some(form) = self.inbox.info.as_ref().and_then(|i| i.preset(&self.form)) {
+                    self.form = form;
+                    self.form_error = None;
+                    self.share_link = None;
+                }
+            }
+            Action::SandboxLoading => self.inbox.loading = true,
+            Action::SandboxMessages(result) => self.inbox.apply_messages(result),
             Action::ConsoleStatus(status) => {
                 if status == ConsoleStatus::Disconnected {
                     self.console.answering_challenge = false;
@@ -507,9 +552,13 @@ impl State {
         }
     }
 
-    /// Puts `spec` in the form; the old form's errors and link go.
+    /// Puts `spec` in the form; the old form's errors and link go, its
+    /// TLS verification choice and pasted CA (not in a spec) stay.
     fn fill_form(&mut self, spec: &SessionSpec) {
-        self.form = Form::from_spec(spec);
+        let previous = std::mem::replace(&mut self.form, Form::from_spec(spec));
+        self.form.tls_verify = previous.tls_verify;
+        self.form.ca_pem = previous.ca_pem;
+        self.form_touched = true;
         self.form_error = None;
         self.share_link = None;
     }
@@ -567,6 +616,7 @@ impl State {
             Event::TlsEstablished(report) => {
                 if let Some(run) = &mut self.run {
                     run.encrypted = true;
+                    run.tls = Some(report.clone());
                 }
                 let note = Note::TlsEstablished { protocol: report.protocol.clone(), cipher: report.cipher_suite.clone() };
                 self.push_run_entry(at_ms, EntryKind::Info(note));
@@ -589,6 +639,9 @@ impl State {
                     if outcome.capabilities.is_some() {
                         run.capabilities.clone_from(&outcome.capabilities);
                     }
+                    if outcome.tls.is_some() {
+                        run.tls.clone_from(&outcome.tls);
+                    }
                     run.outcome = Some(outcome);
                 }
             }
@@ -603,7 +656,7 @@ impl State {
             Some(i) => i,
             None => {
                 let at = match step {
-                    Step::Helo => run.steps.iter().position(|r| r.step == Step::Ehlo).map(|i| i + 1),
+                    Step::Helo | Step::StartTls => run.steps.iter().position(|r| r.step == Step::Ehlo).map(|i| i + 1),
                     Step::Quit => None,
                     _ => run.steps.iter().position(|r| r.step == Step::Quit),
                 }
@@ -629,7 +682,7 @@ impl Reducible for State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtplab_shared::smtp::{FailReason, Outcome, SentLine, Timeouts, TlsMode, Verdict};
+    use smtplab_shared::smtp::{FailReason, Outcome, SentLine, Timeouts, Verdict};
     use std::time::Duration;
 
     fn spec(stop_after: Stage, rcpts: usize) -> SessionSpec {
@@ -666,6 +719,10 @@ mod tests {
     fn the_plan_follows_stop_after_and_recipients() {
         let names = |s: &SessionSpec| plan(s).iter().map(ToString::to_string).collect::<Vec<_>>();
         assert_eq!(names(&spec(Stage::Connect, 1)), ["connect", "QUIT"]);
+        let starttls = SessionSpec { tls: TlsMode::StartTls, ..spec(Stage::Ehlo, 1) };
+        assert_eq!(names(&starttls), ["connect", "EHLO", "STARTTLS", "QUIT"]);
+        let implicit = SessionSpec { tls: TlsMode::Implicit, ..spec(Stage::Ehlo, 1) };
+        assert_eq!(names(&implicit), ["connect", "EHLO", "QUIT"]);
         assert_eq!(
             names(&spec(Stage::Data, 2)),
             ["connect", "EHLO", "MAIL FROM", "RCPT TO #1", "RCPT TO #2", "DATA", "message", "QUIT"]
@@ -876,5 +933,81 @@ mod tests {
             })
             .collect();
         assert_eq!(flags, [Some(false), None, Some(true)]);
+    }
+
+    fn sandbox_info() -> SandboxInfo {
+        crate::sandbox::parse_info(
+            r#"{"enabled":true,"addr":"127.0.0.1:2525","user":"demo@sandbox.smtplab","password":"smtplab-demo"}"#,
+        )
+        .expect("info")
+    }
+
+    #[test]
+    fn the_sandbox_preselects_only_an_untouched_form() {
+        let mut fresh = State::default();
+        fresh.apply(Action::SandboxInfo(sandbox_info()));
+        assert_eq!(fresh.form.host, "127.0.0.1");
+        assert_eq!(fresh.form.username, "demo@sandbox.smtplab");
+        assert!(fresh.inbox.enabled());
+
+        let mut typed = State::default();
+        typed.apply(Action::SetField(Field::Host, "mx.example.test".into()));
+        typed.apply(Action::SandboxInfo(sandbox_info()));
+        assert_eq!(typed.form.host, "mx.example.test");
+        typed.apply(Action::UseSandbox);
+        assert_eq!(typed.form.host, "127.0.0.1", "the button sets it up on request");
+
+        let mut linked = State::default();
+        linked.apply(Action::LoadSpec { spec: spec(Stage::Rcpt, 1), source: SpecSource::Link });
+        linked.apply(Action::SandboxInfo(sandbox_info()));
+        assert_eq!(linked.form.stop_after, Stage::Rcpt, "a shared session stays");
+        assert_eq!(linked.form.username, "");
+
+        let mut rcpt = State::default();
+        rcpt.apply(Action::AddRcpt);
+        rcpt.apply(Action::SandboxInfo(sandbox_info()));
+        assert_eq!(rcpt.form.host, "");
+    }
+
+    #[test]
+    fn loading_a_session_keeps_the_tls_choices_outside_the_spec() {
+        let mut state = State::default();
+        state.apply(Action::SetField(Field::TlsVerify, "false".into()));
+        state.apply(Action::SetField(Field::CaPem, "PEM".into()));
+        state.apply(Action::LoadSpec { spec: spec(Stage::Data, 1), source: SpecSource::File("f".into()) });
+        assert!(!state.form.tls_verify);
+        assert_eq!(state.form.ca_pem, "PEM");
+    }
+
+    #[test]
+    fn the_tls_report_is_kept_and_replaced_by_the_outcome() {
+        let mut state = started(&spec(Stage::Ehlo, 1));
+        let report = |protocol: &str| -> TlsReport {
+            serde_json::from_str(&format!(r#"{{"server_name":"mx","protocol":"{protocol}","chain":[]}}"#))
+                .expect("a report")
+        };
+        state.apply(Action::Engine { at_ms: 1, event: Event::TlsEstablished(report("TLSv1.2")) });
+        assert_eq!(state.run.as_ref().and_then(|r| r.tls.as_ref()).and_then(|t| t.protocol.clone()).as_deref(), Some("TLSv1.2"));
+        state.apply(Action::Engine {
+            at_ms: 2,
+            event: Event::Finished(Outcome {
+                verdict: Verdict::Completed { stage: Stage::Ehlo },
+                queue_id: None,
+                capabilities: None,
+                steps: Vec::new(),
+                tls: Some(report("TLSv1.3")),
+            }),
+        });
+        assert_eq!(state.run.as_ref().and_then(|r| r.tls.as_ref()).and_then(|t| t.protocol.clone()).as_deref(), Some("TLSv1.3"));
+    }
+
+    #[test]
+    fn inbox_reads_are_tracked() {
+        let mut state = State::default();
+        state.apply(Action::SandboxLoading);
+        assert!(state.inbox.loading);
+        state.apply(Action::SandboxMessages(Ok(Vec::new())));
+        assert!(!state.inbox.loading);
+        assert_eq!(state.inbox.messages, Some(Vec::new()));
     }
 }

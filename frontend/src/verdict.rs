@@ -4,7 +4,10 @@
 use smtplab_shared::smtp::{FailReason, Outcome, Verdict};
 
 use crate::form::stage_label;
+use smtplab_shared::tls::TlsFailureKind;
+
 use crate::i18n::{explain_code, t, tf, Lang, Msg};
+use crate::tls_view::{failure_words, needs_starttls, skipped_words};
 
 /// A verdict ready to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,11 +18,36 @@ pub struct VerdictView {
     pub headline: String,
     /// More detail: the server's words and what they mean.
     pub detail: Option<String>,
+    /// Set when TLS ran without verification: "NOT verified" and what
+    /// the check found.
+    pub unverified: Option<String>,
+    /// What to change, when the failure says it (e.g. a server that
+    /// requires STARTTLS).
+    pub hint: Option<String>,
 }
 
 impl VerdictView {
     /// Words for an engine outcome, in `lang`.
     pub fn from_outcome(outcome: &Outcome, lang: Lang) -> Self {
+        let mut view = Self::words(outcome, lang);
+        let skipped = outcome.tls.as_ref().and_then(|r| r.verification.as_ref()).filter(|v| !v.enforced);
+        view.unverified = skipped.map(|v| skipped_words(v.problem.as_ref(), lang));
+        view.hint = match &outcome.verdict {
+            Verdict::Failed { reason: FailReason::UnexpectedReply(reply), .. }
+                if needs_starttls(reply, outcome.tls.is_some()) =>
+            {
+                Some(t(lang, Msg::HintStartTls).to_owned())
+            }
+            Verdict::Failed { reason: FailReason::Tls(failure), .. } if failure.kind == TlsFailureKind::NotTls => {
+                Some(t(lang, Msg::HintNotTls).to_owned())
+            }
+            _ => None,
+        };
+        view
+    }
+
+    fn words(outcome: &Outcome, lang: Lang) -> Self {
+        let (unverified, hint) = (None, None);
         match &outcome.verdict {
             Verdict::Delivered => Self {
                 kind: "delivered",
@@ -28,11 +56,15 @@ impl VerdictView {
                     None => t(lang, Msg::Delivered).to_owned(),
                 },
                 detail: None,
+                unverified,
+                hint,
             },
             Verdict::Completed { stage } => Self {
                 kind: "completed",
                 headline: tf(lang, Msg::Completed, &[stage_label(*stage, lang)]),
                 detail: None,
+                unverified,
+                hint,
             },
             Verdict::Failed { step, reason } => Self {
                 kind: "failed",
@@ -45,6 +77,8 @@ impl VerdictView {
                     )),
                     _ => None,
                 },
+                unverified,
+                hint,
             },
         }
     }
@@ -68,7 +102,7 @@ pub fn reason_words(reason: &FailReason, lang: Lang) -> String {
         FailReason::ConnectionClosed => t(lang, Msg::ReasonConnectionClosed).to_owned(),
         FailReason::Protocol(why) => tf(lang, Msg::ReasonProtocol, &[&why.to_string()]),
         FailReason::Aborted(why) => why.clone(),
-        FailReason::Tls(failure) => tf(lang, Msg::ReasonTls, &[&failure.to_string()]),
+        FailReason::Tls(failure) => tf(lang, Msg::ReasonTls, &[&failure_words(failure, lang)]),
         other => format!("{other:?}"),
     }
 }
@@ -119,5 +153,39 @@ mod tests {
         assert!(view.headline.contains("RCPT TO"), "{}", view.headline);
         let ja = VerdictView::from_outcome(&outcome(Verdict::Completed { stage: Stage::Rcpt }, None), Lang::Ja);
         assert!(ja.headline.starts_with("完了: RCPT TO まで"), "{}", ja.headline);
+    }
+
+    #[test]
+    fn a_server_that_requires_starttls_gets_a_hint() {
+        let reply = Reply::from_lines(&["530 5.7.0 Must issue a STARTTLS command first"]).expect("reply");
+        let view = VerdictView::from_outcome(
+            &outcome(Verdict::Failed { step: Step::Mail, reason: FailReason::UnexpectedReply(reply) }, None),
+            Lang::En,
+        );
+        assert_eq!(view.hint.as_deref(), Some("This server requires STARTTLS: set TLS mode to STARTTLS."));
+        let ja = VerdictView::from_outcome(&outcome(Verdict::Delivered, None), Lang::Ja);
+        assert_eq!((ja.hint, ja.unverified), (None, None));
+    }
+
+    #[test]
+    fn tls_failures_and_unverified_sessions_are_worded() {
+        use smtplab_shared::tls::{TlsFailure, TlsReport, Verification};
+        let expired = TlsFailure { kind: TlsFailureKind::Expired, detail: "certificate expired".into() };
+        let failed = VerdictView::from_outcome(
+            &outcome(Verdict::Failed { step: Step::StartTls, reason: FailReason::Tls(expired.clone()) }, None),
+            Lang::En,
+        );
+        assert!(failed.headline.starts_with("Failed at STARTTLS: TLS failed: certificate expired"), "{}", failed.headline);
+        let mut delivered = outcome(Verdict::Delivered, Some("250 ok"));
+        let mut report: TlsReport =
+            serde_json::from_str(r#"{"server_name":"mx","chain":[]}"#).expect("a report");
+        report.verification = Some(Verification { enforced: false, problem: Some(expired) });
+        delivered.tls = Some(report);
+        let view = VerdictView::from_outcome(&delivered, Lang::En);
+        assert_eq!(view.kind, "delivered");
+        let warning = view.unverified.expect("the verdict says it was not verified");
+        assert!(warning.starts_with("NOT verified (verification skipped); it would have failed: certificate expired"), "{warning}");
+        let ja = VerdictView::from_outcome(&delivered, Lang::Ja).unverified.expect("warning");
+        assert!(ja.contains("期限切れ"), "{ja}");
     }
 }

@@ -1,9 +1,9 @@
-//! The guided-session form: server, port presets, EHLO name, AUTH, MAIL
-//! FROM, one or more RCPT TO, subject, body, stop-after, Run and Cancel.
+//! The guided-session form: server, port presets, EHLO name, TLS, AUTH,
+//! MAIL FROM, one or more RCPT TO, subject, body, stop-after, Run and Cancel.
 
-use smtplab_shared::smtp::TlsMode;
 use yew::prelude::*;
 
+use super::tls_fields::TlsFields;
 use super::{event_value, use_app_state, StateHandle};
 use crate::form::{stage_label, stage_value, AuthChoice, Field, PORT_PRESETS, STAGES};
 use crate::i18n::{t, tf, Msg};
@@ -30,16 +30,6 @@ fn input(state: &StateHandle, id: &'static str, label: &'static str, kind: &'sta
             <input {id} data-testid={id} type={kind} value={value.to_owned()} {oninput}
                    autocomplete="off" spellcheck="false" />
         </div>
-    }
-}
-
-/// The TLS mode as the session file spells it.
-fn tls_name(mode: TlsMode) -> &'static str {
-    match mode {
-        TlsMode::None => "none",
-        TlsMode::StartTls => "start_tls",
-        TlsMode::StartTlsIfOffered => "start_tls_if_offered",
-        TlsMode::Implicit => "implicit",
     }
 }
 
@@ -103,6 +93,8 @@ pub fn SessionForm(props: &SessionFormProps) -> Html {
                 </div>
                 { input(&state, "ehlo-name", t(lang, Msg::LabelEhloName), "text", &form.ehlo_name, Field::EhloName) }
             </fieldset>
+
+            <TlsFields />
 
             <fieldset>
                 <legend>{ t(lang, Msg::LegendAuth) }</legend>
@@ -173,11 +165,6 @@ pub fn SessionForm(props: &SessionFormProps) -> Html {
                     <button type="button" id="cancel-button" data-testid="cancel-button" onclick={oncancel}>{ t(lang, Msg::CancelButton) }</button>
                 }
             </div>
-            if form.tls != TlsMode::None {
-                <p id="tls-mode-note" data-testid="tls-mode-note" class="hint">
-                    { tf(lang, Msg::TlsModeNote, &[tls_name(form.tls)]) }
-                </p>
-            }
             if let Some(error) = &state.form_error {
                 <p id="form-error" data-testid="form-error" class="form-error" role="alert">{ error.describe(lang) }</p>
             }

@@ -25,6 +25,12 @@ pub fn VerdictPanel(props: &VerdictPanelProps) -> Html {
             if let Some(detail) = v.detail {
                 <p>{ detail }</p>
             }
+            if let Some(unverified) = v.unverified {
+                <p id="verdict-unverified" data-testid="verdict-unverified" class="warn">{ unverified }</p>
+            }
+            if let Some(hint) = v.hint {
+                <p id="verdict-hint" data-testid="verdict-hint" class="hint-strong">{ hint }</p>
+            }
         </section>
     }
 }

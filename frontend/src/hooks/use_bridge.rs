@@ -10,22 +10,31 @@
 //!
 //! Each WebSocket carries one TCP connection (the bridge's rule), so every
 //! run opens a fresh one. Events of an older socket are ignored by id.
+//!
+//! A run whose spec asks for TLS gets `Session::with_tls` and a context
+//! from [`tls_setup`](crate::tls_setup) (ring, `Date.now()`); the
+//! engine then does the handshake itself and the socket carries
+//! ciphertext. A pasted CA that cannot be used refuses the run before any
+//! socket opens.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use gloo_timers::callback::Interval;
-use smtplab_shared::smtp::{Event, ReplyParser, Session, SessionSpec};
+use smtplab_shared::smtp::{Event, ReplyParser, Session, SessionSpec, TlsMode};
+use smtplab_shared::tls::{TlsOptions, TlsSetupError};
 use smtplab_shared::wire::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION};
 use yew::prelude::*;
 
 use crate::browser;
+use crate::form::FormError;
 use crate::i18n::{t, Lang, Msg};
 use crate::note::Note;
 use crate::problem::BridgeProblem;
 use crate::socket::{Socket, SocketEvent};
 use crate::state::{plan, Action, BridgeStatus, ConsoleStatus, State};
+use crate::tls_setup;
 
 /// How often the engine's deadline is checked; SMTP timeouts are seconds.
 const TICK_MS: u32 = 200;
@@ -33,8 +42,9 @@ const TICK_MS: u32 = 200;
 /// What components may ask of the bridge. Stable for the page's lifetime.
 #[derive(Clone, PartialEq)]
 pub struct BridgeHandle {
-    /// Start a guided session (ignored while one runs).
-    pub run: Callback<SessionSpec>,
+    /// Start a guided session (ignored while one runs) with the form's
+    /// TLS choices (used when the spec asks for TLS).
+    pub run: Callback<(SessionSpec, TlsOptions)>,
     /// Cancel the running guided session.
     pub cancel: Callback<()>,
     /// Open the raw console to `host:port`.
@@ -66,7 +76,7 @@ pub fn use_bridge(dispatch: UseReducerDispatcher<State>, lang: Lang) -> BridgeHa
     }
     let handle = use_memo((), move |()| {
         let d = Rc::clone(&driver);
-        let run = Callback::from(move |spec| Driver::start_run(&d, spec));
+        let run = Callback::from(move |(spec, tls): (SessionSpec, TlsOptions)| Driver::start_run(&d, spec, &tls));
         let d = Rc::clone(&driver);
         let cancel = Callback::from(move |()| d.borrow_mut().cancel_run());
         let d = Rc::clone(&driver);
@@ -288,10 +298,17 @@ impl Driver {
 
     // ---- guided runs ----
 
-    fn start_run(this: &Rc<RefCell<Self>>, spec: SessionSpec) {
+    fn start_run(this: &Rc<RefCell<Self>>, spec: SessionSpec, tls: &TlsOptions) {
         if this.borrow().run.as_ref().is_some_and(|r| !r.ended) {
             return;
         }
+        let session = match new_session(spec, tls) {
+            Ok(session) => session,
+            Err(e) => {
+                this.borrow().dispatch.dispatch(Action::FormInvalid(FormError::TlsSetup(e)));
+                return;
+            }
+        };
         let id = {
             let mut d = this.borrow_mut();
             // Dropping the previous run's link closes its socket and timer;
@@ -301,8 +318,8 @@ impl Driver {
         };
         let dispatch = this.borrow().dispatch.clone();
         dispatch.dispatch(Action::RunStarted {
-            target: format!("{}:{}", spec.host, spec.port),
-            plan: plan(&spec),
+            target: format!("{}:{}", session.spec().host, session.spec().port),
+            plan: plan(session.spec()),
         });
         match Self::open(this, id, Self::on_run_event) {
             Ok(socket) => {
@@ -319,7 +336,7 @@ impl Driver {
                 let link = RunLink {
                     id,
                     socket,
-                    session: Session::new(spec),
+                    session,
                     started_ms: browser::now_ms(),
                     greeted: false,
                     connected: false,
@@ -573,6 +590,15 @@ impl Driver {
             }
         }
     }
+}
+
+/// The engine for `spec`, with the tab's TLS context when the spec asks
+/// for TLS.
+fn new_session(spec: SessionSpec, tls: &TlsOptions) -> Result<Session, TlsSetupError> {
+    if spec.tls == TlsMode::None {
+        return Ok(Session::new(spec));
+    }
+    Ok(Session::with_tls(spec, tls_setup::context(tls)?))
 }
 
 /// The transcript note for the bridge's `connected`.

@@ -1,0 +1,58 @@
+//! One check's result: verdict, summary, advice, details and the evidence
+//! (transcript, bridge and DNS lines). The MX table is shown once, by the
+//! panel.
+
+use smtplab_shared::diagnose::{CheckResult, CheckVerdict};
+use yew::prelude::*;
+
+use super::use_app_state;
+use crate::diagnostics::{kind_id, verdict_attr};
+use crate::i18n::{check_title, t, Lang, Msg};
+
+/// Props of [`CheckResultView`].
+#[derive(Properties, PartialEq)]
+pub struct CheckResultViewProps {
+    /// The result.
+    pub result: CheckResult,
+}
+
+/// The verdict in words.
+pub fn verdict_word(lang: Lang, verdict: CheckVerdict) -> &'static str {
+    t(lang, match verdict {
+        CheckVerdict::Pass => Msg::DiagPass,
+        CheckVerdict::Warn => Msg::DiagWarn,
+        CheckVerdict::Fail => Msg::DiagFail,
+    })
+}
+
+/// `<article id="diag-result-<kind>" data-verdict="pass|warn|fail">`.
+#[component]
+pub fn CheckResultView(props: &CheckResultViewProps) -> Html {
+    let lang = use_app_state().lang;
+    let r = &props.result;
+    let id = format!("diag-result-{}", kind_id(r.kind));
+    let verdict = verdict_attr(r.verdict);
+    html! {
+        <article id={id.clone()} data-testid={id} data-verdict={verdict} class={classes!("check-result", verdict)}>
+            <h4>
+                <span class="check-verdict">{ verdict_word(lang, r.verdict) }</span>
+                { " " }{ check_title(lang, r.kind) }
+            </h4>
+            <p class="check-summary">{ r.summary.clone() }</p>
+            <p class="check-advice"><strong>{ t(lang, Msg::DiagAdvice) }</strong>{ " " }{ r.advice.clone() }</p>
+            if !r.details.is_empty() {
+                <dl class="check-details">
+                    { for r.details.iter().map(|f| html! {
+                        <><dt>{ f.label.clone() }</dt><dd>{ f.value.clone() }</dd></>
+                    }) }
+                </dl>
+            }
+            if !r.evidence.is_empty() {
+                <details class="check-evidence" open={r.verdict != CheckVerdict::Pass}>
+                    <summary>{ t(lang, Msg::DiagEvidence) }</summary>
+                    <pre>{ r.evidence.join("\n") }</pre>
+                </details>
+            }
+        </article>
+    }
+}

@@ -1,0 +1,65 @@
+//! The TLS panel: negotiated version, cipher suite and key exchange, the
+//! verification result, and the server's certificate chain.
+
+use smtplab_shared::tls::TlsReport;
+use yew::prelude::*;
+
+use super::use_app_state;
+use crate::i18n::{t, Msg};
+use crate::tls_view::{cert_view, parameter_rows, verification_view};
+
+/// Props of [`TlsPanel`].
+#[derive(Properties, PartialEq)]
+pub struct TlsPanelProps {
+    /// The engine's report (after a failed handshake: what was known).
+    pub report: TlsReport,
+}
+
+/// What TLS the session used and what the certificate check found.
+#[component]
+pub fn TlsPanel(props: &TlsPanelProps) -> Html {
+    let lang = use_app_state().lang;
+    let report = &props.report;
+    let verification = verification_view(report.verification.as_ref(), &report.server_name, lang);
+    html! {
+        <section id="tls-panel" data-testid="tls-panel" class="tls-panel" aria-labelledby="tls-title">
+            <h3 id="tls-title">{ t(lang, Msg::TlsHeading) }</h3>
+            <p id="tls-verification" data-testid="tls-verification" data-result={verification.result}
+               class={classes!("tls-verification", verification.result)}>
+                <strong>{ t(lang, Msg::TlsVerificationLabel) }{ ": " }</strong>{ verification.words }
+            </p>
+            <dl class="kv">
+                { for parameter_rows(report, lang).into_iter().map(|(id, label, value)| html! {
+                    <>
+                        <dt>{ label }</dt>
+                        <dd id={id} data-testid={id}>{ value }</dd>
+                    </>
+                }) }
+            </dl>
+            <h4>{ t(lang, Msg::TlsChainHeading) }</h4>
+            if report.chain.is_empty() {
+                <p class="hint">{ t(lang, Msg::TlsNoChain) }</p>
+            } else {
+                <ol class="chain">
+                    { for report.chain.iter().enumerate().map(|(i, cert)| {
+                        let view = cert_view(cert, i, report.checked_at_unix, lang);
+                        html! {
+                            <li data-testid="tls-cert" data-index={i.to_string()} data-validity={view.validity}
+                                class={classes!("cert", view.validity)}>
+                                <strong>{ view.title }</strong>
+                                <dl class="kv">
+                                    { for view.rows.into_iter().map(|(label, value)| html! {
+                                        <>
+                                            <dt>{ label }</dt>
+                                            <dd>{ value }</dd>
+                                        </>
+                                    }) }
+                                </dl>
+                            </li>
+                        }
+                    }) }
+                </ol>
+            }
+        </section>
+    }
+}

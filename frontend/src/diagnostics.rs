@@ -1,0 +1,263 @@
+//! The Diagnostics panel's state: the form, the progress of each check
+//! (pending / running / done with its verdict) and the results, with a
+//! [`DiagAction`] reducer in the house shape (`reduce` clones and calls
+//! [`DiagState::apply`], unit-tested natively). The checks themselves are
+//! `smtplab_shared::diagnose`; the `use_checks` hook drives them.
+//!
+//! # Layout
+//! - [`form`]: [`DiagForm`], its fields, and the [`CheckInput`] it makes.
+//! - [`plan`]: [`RunPlan`], which check comes next and on which host.
+
+pub mod form;
+pub mod plan;
+
+use std::rc::Rc;
+
+use smtplab_shared::diagnose::{CheckKind, CheckResult, CheckVerdict, Report};
+use yew::Reducible;
+
+pub use form::{DiagField, DiagForm, DiagFormError, RunMode};
+pub use plan::{primary_mx, Next, RunPlan};
+
+/// Where one check of a run is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckStatus {
+    /// Not started yet.
+    Pending,
+    /// Running now.
+    Running,
+    /// Finished with this verdict.
+    Done(CheckVerdict),
+    /// Not run: its input is missing or invalid (the words say why).
+    Skipped(SkipReason),
+}
+
+impl CheckStatus {
+    /// The `data-status` value: `pending`, `running`, `done`, `skipped`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Done(_) => "done",
+            Self::Skipped(_) => "skipped",
+        }
+    }
+}
+
+/// Why a check was not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipReason {
+    /// The check's own input validation (the shared crate's words).
+    Input(String),
+    /// Domain mode: no MX host answered, so there is no host to test.
+    NoPrimaryMx,
+    /// The user cancelled the run.
+    Cancelled,
+}
+
+/// One line of the progress list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressRow {
+    /// Which check.
+    pub kind: CheckKind,
+    /// Where it is.
+    pub status: CheckStatus,
+}
+
+/// One run of the checks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiagRun {
+    /// Which button started it.
+    pub mode: RunMode,
+    /// Every check of the run, in order.
+    pub progress: Vec<ProgressRow>,
+    /// The finished results, in order.
+    pub results: Vec<CheckResult>,
+    /// The report, once the run is over.
+    pub report: Option<Report>,
+}
+
+impl DiagRun {
+    /// True until the report is there.
+    pub fn running(&self) -> bool {
+        self.report.is_none()
+    }
+}
+
+/// The panel's state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct DiagState {
+    /// The form.
+    pub form: DiagForm,
+    /// Why the last run could not start.
+    pub form_error: Option<DiagFormError>,
+    /// The current or last run.
+    pub run: Option<DiagRun>,
+}
+
+/// Everything that changes the panel's state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DiagAction {
+    /// A text field changed.
+    Field(DiagField, String),
+    /// "Also test the primary MX" toggled.
+    TestPrimaryMx(bool),
+    /// "Include a real delivery" toggled.
+    IncludeDelivery(bool),
+    /// The form cannot start a run.
+    Invalid(DiagFormError),
+    /// A run started with these checks.
+    Started {
+        /// Domain or server.
+        mode: RunMode,
+        /// The checks, in order.
+        kinds: Vec<CheckKind>,
+    },
+    /// A check started.
+    CheckStarted(CheckKind),
+    /// A check was not run.
+    CheckSkipped(CheckKind, SkipReason),
+    /// A check finished.
+    CheckDone(Box<CheckResult>),
+    /// The run is over; the report of every result.
+    Finished(Box<Report>),
+}
+
+impl DiagState {
+    /// Applies one action.
+    pub fn apply(&mut self, action: DiagAction) {
+        match action {
+            DiagAction::Field(field, value) => {
+                self.form.set(field, value);
+                self.form_error = None;
+            }
+            DiagAction::TestPrimaryMx(on) => self.form.test_primary_mx = on,
+            DiagAction::IncludeDelivery(on) => self.form.include_delivery = on,
+            DiagAction::Invalid(e) => self.form_error = Some(e),
+            DiagAction::Started { mode, kinds } => {
+                self.form_error = None;
+                let progress = kinds.into_iter().map(|kind| ProgressRow { kind, status: CheckStatus::Pending }).collect();
+                self.run = Some(DiagRun { mode, progress, results: Vec::new(), report: None });
+            }
+            DiagAction::CheckStarted(kind) => self.set_status(kind, CheckStatus::Running),
+            DiagAction::CheckSkipped(kind, why) => self.set_status(kind, CheckStatus::Skipped(why)),
+            DiagAction::CheckDone(result) => {
+                self.set_status(result.kind, CheckStatus::Done(result.verdict));
+                if let Some(run) = &mut self.run {
+                    run.results.retain(|r| r.kind != result.kind);
+                    run.results.push(*result);
+                }
+            }
+            DiagAction::Finished(report) => {
+                if let Some(run) = &mut self.run {
+                    for row in &mut run.progress {
+                        if matches!(row.status, CheckStatus::Pending | CheckStatus::Running) {
+                            row.status = CheckStatus::Skipped(SkipReason::Cancelled);
+                        }
+                    }
+                    run.report = Some(*report);
+                }
+            }
+        }
+    }
+
+    fn set_status(&mut self, kind: CheckKind, status: CheckStatus) {
+        if let Some(row) = self.run.as_mut().and_then(|r| r.progress.iter_mut().find(|p| p.kind == kind)) {
+            row.status = status;
+        }
+    }
+
+    /// True while a run is going on.
+    pub fn running(&self) -> bool {
+        self.run.as_ref().is_some_and(DiagRun::running)
+    }
+}
+
+impl Reducible for DiagState {
+    type Action = DiagAction;
+
+    fn reduce(self: Rc<Self>, action: DiagAction) -> Rc<Self> {
+        let mut next = (*self).clone();
+        next.apply(action);
+        next.into()
+    }
+}
+
+/// The `data-verdict` value of a verdict: `pass`, `warn`, `fail`.
+pub fn verdict_attr(verdict: CheckVerdict) -> &'static str {
+    match verdict {
+        CheckVerdict::Pass => "pass",
+        CheckVerdict::Warn => "warn",
+        CheckVerdict::Fail => "fail",
+    }
+}
+
+/// The stable id of a check: its snake_case name (`open_relay`, …), as in
+/// the report's JSON.
+pub fn kind_id(kind: CheckKind) -> &'static str {
+    match kind {
+        CheckKind::Reachability => "reachability",
+        CheckKind::Service => "service",
+        CheckKind::Delivery => "delivery",
+        CheckKind::DomainServers => "domain_servers",
+        CheckKind::UserReceives => "user_receives",
+        CheckKind::DomainReceives => "domain_receives",
+        CheckKind::CanSend => "can_send",
+        CheckKind::OpenRelay => "open_relay",
+    }
+}
+
+/// The download file name of a report: `smtplab-diagnostics-<target>.<ext>`
+/// with anything but letters, digits, `.` and `-` turned into `_`.
+pub fn report_file_name(report: &Report, ext: &str) -> String {
+    let target = if report.target.domain.is_empty() {
+        format!("{}_{}", report.target.host, report.target.port)
+    } else {
+        report.target.domain.clone()
+    };
+    let clean: String =
+        target.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    format!("smtplab-diagnostics-{clean}.{ext}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smtplab_shared::diagnose::CheckInput;
+
+    #[test]
+    fn a_run_moves_each_check_from_pending_to_done() {
+        let mut state = DiagState::default();
+        let kinds = vec![CheckKind::Reachability, CheckKind::OpenRelay];
+        state.apply(DiagAction::Started { mode: RunMode::Server, kinds });
+        assert!(state.running());
+        state.apply(DiagAction::CheckStarted(CheckKind::Reachability));
+        let run = state.run.as_ref().expect("a run");
+        assert_eq!(run.progress[0].status, CheckStatus::Running);
+        assert_eq!(run.progress[1].status, CheckStatus::Pending);
+        let result = CheckResult::new(CheckKind::Reachability, CheckVerdict::Pass, "ok", vec![], "none");
+        state.apply(DiagAction::CheckDone(Box::new(result.clone())));
+        let input = CheckInput::new("h", 25, "e.test");
+        let mut report = Report::new(&input, "now");
+        report.push(result);
+        state.apply(DiagAction::Finished(Box::new(report)));
+        let run = state.run.as_ref().expect("a run");
+        assert_eq!(run.progress[0].status, CheckStatus::Done(CheckVerdict::Pass));
+        assert_eq!(run.progress[1].status, CheckStatus::Skipped(SkipReason::Cancelled));
+        assert!(!state.running());
+        assert_eq!(run.results.len(), 1);
+    }
+
+    #[test]
+    fn ids_and_file_names_are_stable() {
+        for kind in CheckKind::ALL {
+            let json = serde_json::to_string(&kind).expect("serializes");
+            assert_eq!(json, format!("\"{}\"", kind_id(kind)));
+        }
+        let mut input = CheckInput::new("127.0.0.1", 2526, "e.test");
+        let report = Report::new(&input, "now");
+        assert_eq!(report_file_name(&report, "txt"), "smtplab-diagnostics-127.0.0.1_2526.txt");
+        input.domain = "example.test".into();
+        assert_eq!(report_file_name(&Report::new(&input, "now"), "json"), "smtplab-diagnostics-example.test.json");
+    }
+}

@@ -1,0 +1,245 @@
+//! The bridge's embedded SMTP sandbox as the tab sees it: what
+//! `GET /sandbox` says ([`SandboxInfo`]), the inbox `GET /sandbox/messages`
+//! lists ([`InboxMessage`]), the form preset that makes a new user's first
+//! Run deliver to it, and the inbox panel's state ([`Inbox`]).
+//!
+//! The rule for the preset: the bridge reports the sandbox enabled and the
+//! form is untouched (nothing typed, no saved session, share link or file
+//! loaded); see [`Inbox::apply_info`] and `State::form_touched`.
+
+use serde::Deserialize;
+use smtplab_shared::smtp::{Stage, TlsMode};
+
+use crate::form::{AuthChoice, Form};
+
+/// The sender the preset fills in.
+pub const DEMO_FROM: &str = "demo@sandbox.smtplab";
+
+/// The recipient the preset fills in (the sandbox accepts any).
+pub const DEMO_TO: &str = "inbox@sandbox.smtplab";
+
+/// The body of `GET /sandbox`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SandboxInfo {
+    /// The bridge started the sandbox.
+    pub enabled: bool,
+    /// `host:port` it listens on.
+    #[serde(default)]
+    pub addr: String,
+    /// Its IP address, when the bridge says it apart.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// Its port, when the bridge says it apart.
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// The demo account's user name (public on purpose).
+    #[serde(default)]
+    pub user: String,
+    /// The demo account's password (public on purpose).
+    #[serde(default)]
+    pub password: String,
+}
+
+impl SandboxInfo {
+    /// Where the sandbox listens, from `host`/`port` or else `addr`
+    /// (`127.0.0.1:2525`, `[::1]:2525`).
+    pub fn target(&self) -> Option<(String, u16)> {
+        if !self.enabled {
+            return None;
+        }
+        if let (Some(host), Some(port)) = (&self.host, self.port) {
+            return Some((host.clone(), port));
+        }
+        let (host, port) = self.addr.rsplit_once(':')?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        Some((host.to_owned(), port.parse().ok()?))
+    }
+
+    /// True when `host:port` is the sandbox (the bridge lets the tab reach
+    /// it whatever its port policy says).
+    pub fn is_target(&self, host: &str, port: &str) -> bool {
+        self.target()
+            .is_some_and(|(h, p)| h == host.trim().trim_start_matches('[').trim_end_matches(']') && port.trim() == p.to_string())
+    }
+
+    /// The form set up to deliver a test message to the sandbox: its
+    /// address, AUTH LOGIN with the demo account, demo addresses, no TLS
+    /// (the sandbox speaks plaintext on loopback), everything else as in
+    /// `base`.
+    pub fn preset(&self, base: &Form) -> Option<Form> {
+        let (host, port) = self.target()?;
+        Some(Form {
+            host,
+            port: port.to_string(),
+            auth: AuthChoice::Login,
+            username: self.user.clone(),
+            password: self.password.clone(),
+            mail_from: DEMO_FROM.to_owned(),
+            rcpt_to: vec![DEMO_TO.to_owned()],
+            stop_after: Stage::Data,
+            tls: TlsMode::None,
+            ..base.clone()
+        })
+    }
+}
+
+/// One message in the sandbox's inbox (the bridge's `StoredMessage`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct InboxMessage {
+    /// Sequence number.
+    pub id: u64,
+    /// The queue id of the final 250 (`SBX000001`).
+    pub queue_id: String,
+    /// When it arrived, ms since the epoch.
+    pub received_at_unix_ms: u64,
+    /// The client's EHLO name.
+    pub helo: String,
+    /// The envelope sender (empty for `<>`).
+    pub mail_from: String,
+    /// The envelope recipients.
+    pub rcpt_to: Vec<String>,
+    /// Who was logged in, if anyone.
+    pub authenticated_as: Option<String>,
+    /// Size in bytes.
+    pub size: u64,
+    /// Header fields, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body text.
+    pub body: String,
+}
+
+impl InboxMessage {
+    /// The value of the first header named `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parses the body of `GET /sandbox`.
+///
+/// # Errors
+/// serde's message when it is not the expected JSON.
+pub fn parse_info(json: &str) -> Result<SandboxInfo, String> {
+    serde_json::from_str(json).map_err(|e| e.to_string())
+}
+
+/// Parses the body of `GET /sandbox/messages`, newest first.
+///
+/// # Errors
+/// serde's message when it is not the expected JSON.
+pub fn parse_messages(json: &str) -> Result<Vec<InboxMessage>, String> {
+    let mut messages: Vec<InboxMessage> = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    messages.reverse();
+    Ok(messages)
+}
+
+/// The inbox panel's state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Inbox {
+    /// What the bridge said about its sandbox; `None` until it answered
+    /// (and for ever with an older bridge).
+    pub info: Option<SandboxInfo>,
+    /// The messages, newest first; `None` until first read.
+    pub messages: Option<Vec<InboxMessage>>,
+    /// A read is under way.
+    pub loading: bool,
+    /// Why the last read failed.
+    pub error: Option<String>,
+}
+
+impl Inbox {
+    /// Stores the bridge's answer; returns the preset form when `form` is
+    /// to be replaced (sandbox enabled, form untouched).
+    pub fn apply_info(&mut self, info: SandboxInfo, form: &Form, form_touched: bool) -> Option<Form> {
+        let preset = if form_touched { None } else { info.preset(form) };
+        self.info = Some(info);
+        preset
+    }
+
+    /// True when the sandbox runs.
+    pub fn enabled(&self) -> bool {
+        self.info.as_ref().is_some_and(|i| i.enabled)
+    }
+
+    /// Stores the result of a read.
+    pub fn apply_messages(&mut self, result: Result<Vec<InboxMessage>, String>) {
+        self.loading = false;
+        match result {
+            Ok(messages) => {
+                self.messages = Some(messages);
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const INFO: &str = r#"{"enabled":true,"addr":"127.0.0.1:2525","host":"127.0.0.1","port":2525,
+        "user":"demo@sandbox.smtplab","password":"smtplab-demo"}"#;
+
+    const MESSAGES: &str = r#"[{"id":1,"queue_id":"SBX000001","received_at_unix_ms":1767225600000,
+      "helo":"client.test","mail_from":"alice@client.test",
+      "rcpt_to":["bob@example.org"],"authenticated_as":"demo@sandbox.smtplab",
+      "size":93,"headers":[["Subject","Hello"],["From","<alice@client.test>"]],
+      "body":"First line\r\n"},
+      {"id":2,"queue_id":"SBX000002","received_at_unix_ms":1767225601000,"helo":"h","mail_from":"",
+       "rcpt_to":["x@y"],"authenticated_as":null,"size":3,"headers":[],"body":"hi"}]"#;
+
+    #[test]
+    fn an_untouched_form_is_preset_for_the_sandbox() {
+        let info = parse_info(INFO).expect("info");
+        let mut inbox = Inbox::default();
+        let form = inbox.apply_info(info, &Form::default(), false).expect("preset");
+        assert!(inbox.enabled());
+        assert_eq!((form.host.as_str(), form.port.as_str()), ("127.0.0.1", "2525"));
+        assert_eq!(form.auth, AuthChoice::Login);
+        assert_eq!((form.username.as_str(), form.password.as_str()), ("demo@sandbox.smtplab", "smtplab-demo"));
+        assert_eq!(form.mail_from, DEMO_FROM);
+        assert_eq!(form.rcpt_to, [DEMO_TO]);
+        assert_eq!(form.tls, TlsMode::None);
+        assert_eq!(form.subject, Form::default().subject, "the rest stays");
+        let spec = form.to_spec(None, "d", "m").expect("a valid session");
+        assert_eq!(spec.auth.map(|a| a.username), Some("demo@sandbox.smtplab".to_owned()));
+    }
+
+    #[test]
+    fn a_touched_form_or_a_disabled_sandbox_is_left_alone() {
+        let info = parse_info(INFO).expect("info");
+        assert_eq!(Inbox::default().apply_info(info, &Form::default(), true), None);
+        let off = parse_info(r#"{"enabled":false}"#).expect("info");
+        let mut inbox = Inbox::default();
+        assert_eq!(inbox.apply_info(off, &Form::default(), false), None);
+        assert!(!inbox.enabled());
+    }
+
+    #[test]
+    fn the_target_comes_from_host_and_port_or_the_address() {
+        let only_addr = parse_info(r#"{"enabled":true,"addr":"[::1]:2600","user":"u","password":"p"}"#).expect("info");
+        assert_eq!(only_addr.target(), Some(("::1".to_owned(), 2600)));
+        assert!(only_addr.is_target("[::1]", "2600"));
+        assert!(only_addr.is_target("::1", " 2600 "));
+        assert!(!only_addr.is_target("::1", "25"));
+        assert_eq!(parse_info(r#"{"enabled":true,"addr":"nonsense"}"#).expect("info").target(), None);
+    }
+
+    #[test]
+    fn the_inbox_lists_newest_first_with_headers_and_body() {
+        let messages = parse_messages(MESSAGES).expect("messages");
+        assert_eq!(messages.iter().map(|m| m.id).collect::<Vec<_>>(), [2, 1]);
+        let first = &messages[1];
+        assert_eq!(first.header("subject"), Some("Hello"));
+        assert_eq!(first.body, "First line\r\n");
+        assert_eq!(first.authenticated_as.as_deref(), Some("demo@sandbox.smtplab"));
+        let mut inbox = Inbox { loading: true, ..Inbox::default() };
+        inbox.apply_messages(Err("HTTP 404".into()));
+        assert_eq!((inbox.loading, inbox.error.as_deref()), (false, Some("HTTP 404")));
+        inbox.apply_messages(Ok(messages));
+        assert_eq!(inbox.error, None);
+        assert_eq!(inbox.messages.as_ref().map(Vec::len), Some(2));
+        assert!(parse_messages("{}").is_err());
+    }
+}

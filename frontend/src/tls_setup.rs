@@ -1,0 +1,95 @@
+//! The tab's half of TLS: the crypto provider and the wall clock the engine
+//! needs, made into a [`TlsContext`] from the user's [`TlsOptions`].
+//!
+//! `shared` picks neither (docs/tls.md): here the provider is rustls's
+//! `ring` one, compiled to wasm32 (ring's C and assembly parts are built
+//! with clang; its randomness is `crypto.getRandomValues` through
+//! getrandom's `js` backend), and the clock is `Date.now()`. rustls's
+//! `std` feature stays off, so nothing asks rustls-pki-types for the time.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use smtplab_shared::tls::{TimeProvider, TlsContext, TlsOptions, TlsSetupError, UnixTime};
+
+/// The browser's wall clock (`Date.now()`), for certificate validity and
+/// the report's days left.
+#[derive(Debug, Clone, Copy)]
+pub struct BrowserClock;
+
+impl TimeProvider for BrowserClock {
+    fn current_time(&self) -> Option<UnixTime> {
+        unix_time_from_ms(js_sys::Date::now())
+    }
+}
+
+/// Milliseconds since the epoch (a JavaScript time value) as a [`UnixTime`];
+/// `None` for a clock before 1970 or not a number.
+pub fn unix_time_from_ms(ms: f64) -> Option<UnixTime> {
+    if !ms.is_finite() || ms < 0.0 {
+        return None;
+    }
+    Some(UnixTime::since_unix_epoch(Duration::from_secs_f64(ms / 1000.0)))
+}
+
+/// The engine's TLS context for `options`, with ring and `clock`.
+///
+/// # Errors
+/// A [`TlsSetupError`] for pasted CA text that is not usable PEM or not a
+/// CA certificate, or no trust anchor at all.
+pub fn context_with_clock(options: &TlsOptions, clock: Arc<dyn TimeProvider>) -> Result<TlsContext, TlsSetupError> {
+    TlsContext::new(Arc::new(rustls::crypto::ring::default_provider()), clock, options)
+}
+
+/// [`context_with_clock`] with the browser's clock.
+///
+/// # Errors
+/// As [`context_with_clock`].
+pub fn context(options: &TlsOptions) -> Result<TlsContext, TlsSetupError> {
+    context_with_clock(options, Arc::new(BrowserClock))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A fixed clock: native tests have no `Date.now()`.
+    #[derive(Debug)]
+    struct Fixed;
+
+    impl TimeProvider for Fixed {
+        fn current_time(&self) -> Option<UnixTime> {
+            unix_time_from_ms(1_748_736_000_000.0)
+        }
+    }
+
+    fn options(pem: &str) -> TlsOptions {
+        TlsOptions { extra_ca_pem: pem.to_owned(), ..TlsOptions::default() }
+    }
+
+    #[test]
+    fn ring_makes_a_context_with_mozilla_roots() {
+        let ctx = context_with_clock(&TlsOptions::default(), Arc::new(Fixed)).expect("a context");
+        assert!(ctx.verify());
+        assert_eq!(ctx.extra_ca_count(), 0);
+        assert_eq!(ctx.unix_now().map(|t| t.as_secs()), Some(1_748_736_000));
+    }
+
+    #[test]
+    fn bad_pasted_ca_text_is_refused_before_the_session() {
+        let err = context_with_clock(&options("not a certificate"), Arc::new(Fixed)).expect_err("refused");
+        assert_eq!(err, TlsSetupError::NoCertificateInPem);
+        let err = context_with_clock(&options("-----BEGIN CERTIFICATE-----\nMIIB\n"), Arc::new(Fixed))
+            .expect_err("refused");
+        assert!(matches!(err, TlsSetupError::BadPem(_)), "{err:?}");
+        let none = TlsOptions { mozilla_roots: false, ..TlsOptions::default() };
+        assert_eq!(context_with_clock(&none, Arc::new(Fixed)).expect_err("refused"), TlsSetupError::NoTrustAnchors);
+    }
+
+    #[test]
+    fn javascript_times_become_unix_times() {
+        assert_eq!(unix_time_from_ms(1_500.0).map(|t| t.as_secs()), Some(1));
+        assert!(unix_time_from_ms(-1.0).is_none());
+        assert!(unix_time_from_ms(f64::NAN).is_none());
+    }
+}
