@@ -16,7 +16,7 @@ step() {
     local name=$1; shift
     printf '\n\033[1m== %s\033[0m\n' "$name" | tee -a "$LOG"
     if ! "$@" 2>&1 | tee -a "$LOG"; then
-        printf '\033[31mFAILED: %s\033[0m\n' "$name" | tee -a "$LOG"
+        echo "FAILED: $name" | tee -a "$LOG"
         status=1
     fi
 }
@@ -30,9 +30,11 @@ step "shared tests as wasm32 in headless Chromium" cargo test -p smtplab-shared 
 
 elapsed=$(( $(date +%s) - started ))
 printf '\n\033[1m== summary (%ss)\033[0m\n' "$elapsed"
-grep -E '^(test result:|FAILED:)' "$LOG" | sed 's/\x1b\[[0-9;]*m//g'
+grep -E '^(test result:|FAILED:)' "$LOG"
 passed=$(grep -E '^test result:' "$LOG" | sed -E 's/.* ([0-9]+) passed.*/\1/' | awk '{s+=$1} END {print s+0}')
 failed=$(grep -E '^test result:' "$LOG" | sed -E 's/.* ([0-9]+) failed.*/\1/' | awk '{s+=$1} END {print s+0}')
-echo "${passed:-0} passed, ${failed:-0} failed"
-[ "${failed:-0}" -eq 0 ] || status=1
+steps_failed=$(grep -c '^FAILED:' "$LOG")
+[ "$failed" -eq 0 ] || status=1
+[ "$steps_failed" -eq 0 ] || echo "$steps_failed step(s) failed (see FAILED: lines above)"
+echo "${passed} passed, ${failed} failed"
 exit $status
