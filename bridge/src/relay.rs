@@ -21,8 +21,8 @@
 use std::cell::RefCell;
 use std::io;
 use std::pin::Pin;
-use std::task::Poll;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use axum::body::Bytes;
@@ -479,8 +479,14 @@ mod tests {
         let [a, b] = <[_; 2]>::try_from(pumps).ok().expect("two pumps");
         let feed = async {
             for round in 0..50u8 {
-                servers[0].write_all(&[b'a', round, b'A']).await.expect("write a");
-                servers[1].write_all(&[b'b', round, b'B', b'b']).await.expect("write b");
+                servers[0]
+                    .write_all(&[b'a', round, b'A'])
+                    .await
+                    .expect("write a");
+                servers[1]
+                    .write_all(&[b'b', round, b'B', b'b'])
+                    .await
+                    .expect("write b");
                 tokio::task::yield_now().await;
             }
             servers.clear();

@@ -20,9 +20,11 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context as _};
 use clap::Parser;
 use futures_util::{SinkExt as _, StreamExt as _};
+use smtplab_bench::bridge::{self, BridgeProcess};
+use smtplab_bench::peer::Peer;
+use smtplab_bench::resources::{fd_count, raise_nofile, rss_kib};
+use smtplab_bench::session::{next_control, open_session, Ws};
 use smtplab_shared::wire::{ClientMessage, ServerMessage};
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::MaybeTlsStream;
@@ -55,8 +57,6 @@ struct Args {
     #[arg(long)]
     bridge: Option<std::path::PathBuf>,
 }
-
-const TOKEN: &str = "load-token";
 
 /// What a session does; the first byte it sends tells the peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -131,52 +131,38 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
-    let nofile = rlimit::increase_nofile_limit(u64::MAX).context("raising RLIMIT_NOFILE")?;
     let need = (args.sessions as u64) * 3 + 512;
+    let nofile = raise_nofile(need).context("raising RLIMIT_NOFILE")?;
     if nofile < need {
         bail!(
             "RLIMIT_NOFILE is {nofile}, need about {need} for {} sessions",
             args.sessions
         );
     }
-    let peer = TcpListener::bind("127.0.0.1:0").await?;
-    let peer_port = peer.local_addr()?.port();
-    tokio::spawn(serve_peers(peer));
-
-    let bridge_path = match &args.bridge {
-        Some(p) => p.clone(),
-        None => std::env::current_exe()?
-            .parent()
-            .context("no parent dir")?
-            .join("smtplab"),
-    };
+    let peer = Peer::start().await?;
+    let peer_port = peer.addr().port();
+    let bridge_path = bridge::binary_path(args.bridge.as_deref())?;
     let cap = (args.sessions + 100).to_string();
-    let mut child = tokio::process::Command::new(&bridge_path)
-        .args(["--listen", "127.0.0.1:0", "--token", TOKEN])
-        .args(["--allow-port", &peer_port.to_string()])
-        .args(["--max-sessions", &cap, "--max-sessions-per-client", &cap])
-        .args(["--idle-timeout-ms", &args.idle_timeout_ms.to_string()])
-        .args(["--connect-timeout-ms", "5000"])
-        .env("RUST_LOG", "warn")
-        .env_remove("SMTPLAB_TOKEN")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("starting {}", bridge_path.display()))?;
-    let pid = child.id().context("bridge pid")?;
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().context("stdout")?)
-        .read_line(&mut line)
-        .await?;
-    let authority = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .context("no URL line")?
-        .to_owned();
+    let flags: Vec<String> = [
+        "--allow-port",
+        &peer_port.to_string(),
+        "--max-sessions",
+        &cap,
+        "--max-sessions-per-client",
+        &cap,
+        "--idle-timeout-ms",
+        &args.idle_timeout_ms.to_string(),
+        "--connect-timeout-ms",
+        "5000",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let bridge = BridgeProcess::spawn(&bridge_path, &flags).await?;
+    let pid = bridge.pid();
+    let authority = bridge.authority().to_owned();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let base = Snapshot::take(pid, &authority).await?;
+    let base = Snapshot::take(&bridge).await?;
     println!(
         "bridge pid {pid} at {authority}; RLIMIT_NOFILE {nofile}; baseline: {}",
         base.describe()
@@ -187,7 +173,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
         let peaks = Arc::clone(&peaks);
         tokio::spawn(async move {
             loop {
-                if let Ok(rss) = vm_rss_kib(pid) {
+                if let Ok(rss) = rss_kib(pid) {
                     peaks.rss_kib.fetch_max(rss, Ordering::Relaxed);
                 }
                 if let Ok(fds) = fd_count(pid) {
@@ -207,7 +193,7 @@ async fn run(args: Args) -> anyhow::Result<()> {
     for i in 0..args.sessions {
         let kind = Kind::for_session(i, args.fault_percent);
         let ctx = SessionCtx {
-            url: format!("ws://{authority}/ws?token={TOKEN}"),
+            url: bridge.ws_url(),
             peer_port,
             payload: payload(i, args.payload),
             total: args.sessions,
@@ -232,23 +218,19 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let elapsed = started.elapsed();
 
     // Let the bridge notice the last closes, then compare with the baseline.
-    let mut after = Snapshot::take(pid, &authority).await?;
+    let mut after = Snapshot::take(&bridge).await?;
     for _ in 0..100 {
         if after.sessions == 0 && after.fds <= base.fds && after.tasks <= base.tasks {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
-        after = Snapshot::take(pid, &authority).await?;
+        after = Snapshot::take(&bridge).await?;
     }
     sampler.abort();
     let peak_rss = peaks.rss_kib.load(Ordering::Relaxed);
     let peak_fds = peaks.fds.load(Ordering::Relaxed);
 
-    let pid_s = pid.to_string();
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &pid_s])
-        .status();
-    let status = tokio::time::timeout(Duration::from_secs(15), child.wait()).await??;
+    let status = bridge.stop().await?;
 
     let lost: u64 = tally
         .iter()
@@ -362,7 +344,7 @@ fn payload(i: usize, len: usize) -> Vec<u8> {
 async fn session(kind: Kind, ctx: SessionCtx) -> End {
     let opened = {
         let _permit = ctx.ramp.acquire().await;
-        open_session(&ctx).await
+        open_session(&ctx.url, ctx.peer_port, None).await
     };
     let mut ws = match opened {
         Ok(ws) => ws,
@@ -389,36 +371,6 @@ async fn session(kind: Kind, ctx: SessionCtx) -> End {
     .unwrap_or_else(|_| End::Failed("timeout".into()));
     ctx.open.fetch_sub(1, Ordering::Relaxed);
     end
-}
-
-type Ws = tokio_tungstenite::WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-async fn open_session(ctx: &SessionCtx) -> anyhow::Result<Ws> {
-    let (mut ws, _) = tokio_tungstenite::connect_async(ctx.url.as_str()).await?;
-    match next_control(&mut ws).await? {
-        ServerMessage::Hello { .. } => {}
-        other => bail!("expected hello, got {other:?}"),
-    }
-    let connect = ClientMessage::Connect {
-        host: "127.0.0.1".into(),
-        port: ctx.peer_port,
-        timeout_ms: None,
-    };
-    ws.send(Message::text(connect.encode())).await?;
-    match next_control(&mut ws).await? {
-        ServerMessage::Connected { .. } => Ok(ws),
-        other => bail!("expected connected, got {other:?}"),
-    }
-}
-
-async fn next_control(ws: &mut Ws) -> anyhow::Result<ServerMessage> {
-    loop {
-        match ws.next().await {
-            Some(Ok(Message::Text(t))) => return Ok(ServerMessage::decode(t.as_str())?),
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-            other => bail!("expected a control message, got {other:?}"),
-        }
-    }
 }
 
 async fn exchange(kind: Kind, ws: &mut Ws, payload: &[u8]) -> End {
@@ -493,56 +445,6 @@ async fn exchange(kind: Kind, ws: &mut Ws, payload: &[u8]) -> End {
     }
 }
 
-/// The peers: the first byte of each connection picks the behaviour.
-async fn serve_peers(listener: TcpListener) {
-    while let Ok((stream, _)) = listener.accept().await {
-        tokio::spawn(peer(stream));
-    }
-}
-
-async fn peer(mut stream: TcpStream) {
-    let mut tag = [0u8; 1];
-    if stream.read_exact(&mut tag).await.is_err() {
-        return;
-    }
-    let mut buf = vec![0u8; 16 * 1024];
-    match tag[0] {
-        b'R' => {
-            let _ = stream.read(&mut buf).await;
-            let _ = stream.set_zero_linger();
-        }
-        b'S' => {
-            // Hold without reading until the bridge gives up (idle timeout).
-            let _ = stream.readable().await;
-            let mut rest = Vec::new();
-            let _ = tokio::time::timeout(Duration::from_secs(60), async {
-                tokio::time::sleep(Duration::from_secs(50)).await;
-                let _ = stream.read_to_end(&mut rest).await;
-            })
-            .await;
-        }
-        b'L' => loop {
-            let n = match stream.read(&mut buf[..512]).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
-            };
-            if stream.write_all(&buf[..n]).await.is_err() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        },
-        _ => loop {
-            let n = match stream.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => n,
-            };
-            if stream.write_all(&buf[..n]).await.is_err() {
-                return;
-            }
-        },
-    }
-}
-
 /// The bridge's resource figures at one moment.
 struct Snapshot {
     rss_kib: u64,
@@ -552,11 +454,11 @@ struct Snapshot {
 }
 
 impl Snapshot {
-    async fn take(pid: u32, authority: &str) -> anyhow::Result<Self> {
-        let status = bridge_status(authority).await?;
+    async fn take(bridge: &BridgeProcess) -> anyhow::Result<Self> {
+        let status = bridge.status().await?;
         Ok(Self {
-            rss_kib: vm_rss_kib(pid)?,
-            fds: fd_count(pid)?,
+            rss_kib: rss_kib(bridge.pid())?,
+            fds: fd_count(bridge.pid())?,
             tasks: status["tasks"].as_u64().unwrap_or(u64::MAX),
             sessions: status["sessions"].as_u64().unwrap_or(u64::MAX),
         })
@@ -568,33 +470,4 @@ impl Snapshot {
             self.rss_kib, self.fds, self.tasks, self.sessions
         )
     }
-}
-
-fn vm_rss_kib(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .context("no VmRSS")
-}
-
-fn fd_count(pid: u32) -> anyhow::Result<u64> {
-    Ok(std::fs::read_dir(format!("/proc/{pid}/fd"))?.count() as u64)
-}
-
-/// `GET /status` of the bridge (the fds this opens are closed before the
-/// next count: `Connection: close` and a full read).
-async fn bridge_status(authority: &str) -> anyhow::Result<serde_json::Value> {
-    let mut tcp = TcpStream::connect(authority).await?;
-    let request = format!(
-        "GET /status?token={TOKEN} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
-    );
-    tcp.write_all(request.as_bytes()).await?;
-    let mut raw = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), tcp.read_to_end(&mut raw)).await??;
-    let text = String::from_utf8_lossy(&raw);
-    let body = text.split("\r\n\r\n").nth(1).context("no body")?;
-    Ok(serde_json::from_str(body)?)
 }
