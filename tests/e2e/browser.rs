@@ -12,13 +12,14 @@ use std::future::Future;
 use std::io::Write as _;
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 use std::time::Duration;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
 use serde_json::{json, Value};
 use smtplab_e2e::browser::{Browser, BrowserError, Page};
 use smtplab_e2e::postfix::USER;
+use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::{Bridge, FixtureError, MailServer};
 use smtplab_shared::smtp::{base64_encode, explain_code, ReplyCode};
 
@@ -45,38 +46,34 @@ struct Rig {
     exclusive: RwLock<()>,
 }
 
-type TestFn = fn(&Rig) -> Result<(), Failed>;
-
 fn main() {
-    let args = Arguments::from_args();
     if let Err(why) = check_dist() {
         eprintln!("{why}");
         std::process::exit(101);
     }
-    let rig = match start_rig() {
-        Ok(rig) => Arc::new(rig),
-        Err(e) => {
-            eprintln!("cannot start the browser e2e rig: {e}");
-            std::process::exit(101);
-        }
-    };
-    let tests: [(&str, TestFn); 5] = [
-        ("guided_auth_login_session_delivers_in_chromium", guided_session_delivers),
-        ("wrong_password_shows_535_explained_and_fails_at_auth", wrong_password_fails_at_auth),
-        ("closed_port_shows_connection_refused_in_words", closed_port_is_explained),
-        ("console_ehlo_typed_by_hand_shows_capabilities", console_ehlo_by_hand),
-        ("first_render_time_and_wasm_size", first_render_and_size),
-    ];
-    let trials = tests
-        .into_iter()
-        .map(|(name, test)| {
-            let rig = Arc::clone(&rig);
-            Trial::test(name, move || test(&rig))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(rig);
-    conclusion.exit();
+    run_with_rig(
+        "browser e2e",
+        start_rig,
+        &[
+            (
+                "guided_auth_login_session_delivers_in_chromium",
+                guided_session_delivers,
+            ),
+            (
+                "wrong_password_shows_535_explained_and_fails_at_auth",
+                wrong_password_fails_at_auth,
+            ),
+            (
+                "closed_port_shows_connection_refused_in_words",
+                closed_port_is_explained,
+            ),
+            (
+                "console_ehlo_typed_by_hand_shows_capabilities",
+                console_ehlo_by_hand,
+            ),
+            ("first_render_time_and_wasm_size", first_render_and_size),
+        ],
+    );
 }
 
 /// `<workspace>/dist/`, the UI build the bridge embeds.
@@ -105,14 +102,23 @@ fn start_rig() -> Result<Rig, String> {
     let browser = std::thread::spawn(Browser::start);
     let mut dist = Vec::new();
     for name in DIST_FILES {
-        let bytes = std::fs::read(dist_dir().join(name)).map_err(|e| format!("read dist/{name}: {e}"))?;
+        let bytes =
+            std::fs::read(dist_dir().join(name)).map_err(|e| format!("read dist/{name}: {e}"))?;
         dist.push((name, bytes));
     }
     let server = MailServer::start().map_err(|e| e.to_string())?;
     let bridge = Bridge::spawn(server.port(), &[]).map_err(|e| e.to_string())?;
-    let browser = browser.join().map_err(|_| "chromedriver start panicked".to_owned())?;
+    let browser = browser
+        .join()
+        .map_err(|_| "chromedriver start panicked".to_owned())?;
     let browser = browser.map_err(|e| e.to_string())?;
-    Ok(Rig { server, bridge, browser, dist, exclusive: RwLock::new(()) })
+    Ok(Rig {
+        server,
+        bridge,
+        browser,
+        dist,
+        exclusive: RwLock::new(()),
+    })
 }
 
 /// Why a trial failed: a browser error (timeouts carry the page text
@@ -148,23 +154,43 @@ where
     F: FnOnce(Page) -> Fut,
     Fut: Future<Output = Result<(), Problem>>,
 {
-    let _shared = if exclusive { None } else { Some(rig.exclusive.read()) };
-    let _alone = if exclusive { Some(rig.exclusive.write()) } else { None };
+    let _shared = if exclusive {
+        None
+    } else {
+        Some(rig.exclusive.read())
+    };
+    let _alone = if exclusive {
+        Some(rig.exclusive.write())
+    } else {
+        None
+    };
     rig.browser.block_on(async {
-        let page = rig.browser.open().await.map_err(|e| Failed::from(e.to_string()))?;
+        let page = rig
+            .browser
+            .open()
+            .await
+            .map_err(|e| Failed::from(e.to_string()))?;
         let result = body(page.clone()).await;
         let message = match result {
             Ok(()) => None,
             Err(Problem::Browser(e @ BrowserError::Timeout { .. })) => Some(e.to_string()),
-            Err(Problem::Browser(e)) => Some(format!("{e}\n--- page text ---\n{}", page.visible_text().await)),
-            Err(Problem::Check(e)) => Some(format!("{e}\n--- page text ---\n{}", page.visible_text().await)),
+            Err(Problem::Browser(e)) => Some(format!(
+                "{e}\n--- page text ---\n{}",
+                page.visible_text().await
+            )),
+            Err(Problem::Check(e)) => Some(format!(
+                "{e}\n--- page text ---\n{}",
+                page.visible_text().await
+            )),
         };
         let message = match message {
             None => None,
-            Some(m) => Some(match page.screenshot(&format!("{name}-failure.png"), 4000).await {
-                Ok(path) => format!("{m}\n(screenshot: {})", path.display()),
-                Err(e) => format!("{m}\n(no screenshot: {e})"),
-            }),
+            Some(m) => Some(
+                match page.screenshot(&format!("{name}-failure.png"), 4000).await {
+                    Ok(path) => format!("{m}\n(screenshot: {})", path.display()),
+                    Err(e) => format!("{m}\n(no screenshot: {e})"),
+                },
+            ),
         };
         page.close().await;
         message.map_or(Ok(()), |m| Err(Failed::from(m)))
@@ -176,11 +202,22 @@ where
 async fn open_app(page: &Page, url: &str) -> Result<(), Problem> {
     page.goto(url).await?;
     page.wait_for("#session-form", APP_READY).await?;
-    let status = page.wait_for_attr("#bridge-status", "data-status", &["ready", "problem"], APP_READY).await?;
+    let status = page
+        .wait_for_attr(
+            "#bridge-status",
+            "data-status",
+            &["ready", "problem"],
+            APP_READY,
+        )
+        .await?;
     if status == "ready" {
         Ok(())
     } else {
-        Err(format!("the bridge banner reports a problem: {:?}", page.text("#bridge-status").await?).into())
+        Err(format!(
+            "the bridge banner reports a problem: {:?}",
+            page.text("#bridge-status").await?
+        )
+        .into())
     }
 }
 
@@ -215,7 +252,12 @@ async fn fill_form(page: &Page, input: &FormInput<'_>) -> Result<(), Problem> {
 async fn run_to_verdict(page: &Page) -> Result<(String, String), Problem> {
     page.click("#run-button").await?;
     let kind = page
-        .wait_for_attr("#verdict", "data-verdict", &["delivered", "completed", "failed"], VERDICT)
+        .wait_for_attr(
+            "#verdict",
+            "data-verdict",
+            &["delivered", "completed", "failed"],
+            VERDICT,
+        )
         .await?;
     let text = page.text("#verdict").await?.unwrap_or_default();
     Ok((kind, text))
@@ -239,25 +281,33 @@ fn guided_session_delivers(rig: &Rig) -> Result<(), Failed> {
         open_app(&page, url).await?;
         let href = page.eval("return window.location.href;", vec![]).await?;
         let href = href.as_str().unwrap_or_default().to_owned();
-        check(!href.contains("token") && !href.contains(rig.bridge.token()), || {
-            format!("the token stayed in the address bar: {href}")
-        })?;
+        check(
+            !href.contains("token") && !href.contains(rig.bridge.token()),
+            || format!("the token stayed in the address bar: {href}"),
+        )?;
 
         let needle = format!("browser-needle-{}", rig.server.port());
         let body = format!(
             "Hello from smtplab in headless Chromium.\n.a line that begins with a dot\n{needle}"
         );
         let password = rig.server.password();
-        fill_form(&page, &FormInput {
-            port: rig.server.port(),
-            login: Some((rig.server.user(), password)),
-            subject: "smtplab browser e2e",
-            body: &body,
-        })
+        fill_form(
+            &page,
+            &FormInput {
+                port: rig.server.port(),
+                login: Some((rig.server.user(), password)),
+                subject: "smtplab browser e2e",
+                body: &body,
+            },
+        )
         .await?;
         let (kind, verdict) = run_to_verdict(&page).await?;
-        check(kind == "delivered", || format!("verdict {kind:?}: {verdict}"))?;
-        check(verdict.contains("queued as"), || format!("no queue id in the verdict: {verdict}"))?;
+        check(kind == "delivered", || {
+            format!("verdict {kind:?}: {verdict}")
+        })?;
+        check(verdict.contains("queued as"), || {
+            format!("no queue id in the verdict: {verdict}")
+        })?;
 
         let steps = page
             .eval(
@@ -266,20 +316,27 @@ fn guided_session_delivers(rig: &Rig) -> Result<(), Failed> {
                 vec![],
             )
             .await?;
-        let steps: Vec<(String, String, String)> = serde_json::from_value(steps.clone())
-            .map_err(|e| format!("step list {steps}: {e}"))?;
+        let steps: Vec<(String, String, String)> =
+            serde_json::from_value(steps.clone()).map_err(|e| format!("step list {steps}: {e}"))?;
         check(steps.len() >= 5, || format!("too few steps: {steps:?}"))?;
         for (step, status, time) in &steps {
             let ms = time.strip_suffix(" ms").and_then(|n| n.parse::<u64>().ok());
             check(status == "ok" && ms.is_some(), || {
-                format!("step {step} shows {status:?} {time:?}, want ok with a time in ms: {steps:?}")
+                format!(
+                    "step {step} shows {status:?} {time:?}, want ok with a time in ms: {steps:?}"
+                )
             })?;
         }
 
-        let message = rig.server.wait_for_message(USER, &needle, Duration::from_secs(15))?;
-        check(message.lines().any(|l| l == ".a line that begins with a dot"), || {
-            format!("the dot line did not arrive intact:\n{message}")
-        })?;
+        let message = rig
+            .server
+            .wait_for_message(USER, &needle, Duration::from_secs(15))?;
+        check(
+            message
+                .lines()
+                .any(|l| l == ".a line that begins with a dot"),
+            || format!("the dot line did not arrive intact:\n{message}"),
+        )?;
         check(
             message.contains("Subject: smtplab browser e2e")
                 && message.contains("Hello from smtplab in headless Chromium."),
@@ -287,13 +344,15 @@ fn guided_session_delivers(rig: &Rig) -> Result<(), Failed> {
         )?;
 
         let transcript = page.text("#transcript").await?.unwrap_or_default();
-        check(transcript.contains("334 VXNlcm5hbWU6") && transcript.contains("(Username:)"), || {
-            format!("no decoded LOGIN challenge in the transcript:\n{transcript}")
-        })?;
+        check(
+            transcript.contains("334 VXNlcm5hbWU6") && transcript.contains("(Username:)"),
+            || format!("no decoded LOGIN challenge in the transcript:\n{transcript}"),
+        )?;
         let encoded = base64_encode(password);
-        check(!transcript.contains(password) && !transcript.contains(&encoded), || {
-            format!("the password shows while masked:\n{transcript}")
-        })?;
+        check(
+            !transcript.contains(password) && !transcript.contains(&encoded),
+            || format!("the password shows while masked:\n{transcript}"),
+        )?;
 
         let shot = page.screenshot("delivered.png", README_SHOT_HEIGHT).await?;
         let readme_shot = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshot.png");
@@ -301,7 +360,8 @@ fn guided_session_delivers(rig: &Rig) -> Result<(), Failed> {
             .map_err(|e| format!("copy {} to {}: {e}", shot.display(), readme_shot.display()))?;
 
         page.click("#reveal-secrets").await?;
-        page.wait_for_text("#transcript", &encoded, Duration::from_secs(5)).await?;
+        page.wait_for_text("#transcript", &encoded, Duration::from_secs(5))
+            .await?;
         Ok(())
     })
 }
@@ -309,27 +369,40 @@ fn guided_session_delivers(rig: &Rig) -> Result<(), Failed> {
 fn wrong_password_fails_at_auth(rig: &Rig) -> Result<(), Failed> {
     on_page(rig, "wrong-password", false, |page| async move {
         open_app(&page, rig.bridge.url()).await?;
-        fill_form(&page, &FormInput {
-            port: rig.server.port(),
-            login: Some((rig.server.user(), "not-the-password")),
-            subject: "never sent",
-            body: "never sent",
-        })
+        fill_form(
+            &page,
+            &FormInput {
+                port: rig.server.port(),
+                login: Some((rig.server.user(), "not-the-password")),
+                subject: "never sent",
+                body: "never sent",
+            },
+        )
         .await?;
         let (kind, verdict) = run_to_verdict(&page).await?;
-        check(kind == "failed", || format!("verdict {kind:?}, want failed: {verdict}"))?;
-        check(verdict.contains("Failed at AUTH") && verdict.contains("535"), || {
-            format!("the verdict does not say AUTH and 535: {verdict}")
+        check(kind == "failed", || {
+            format!("verdict {kind:?}, want failed: {verdict}")
         })?;
+        check(
+            verdict.contains("Failed at AUTH") && verdict.contains("535"),
+            || format!("the verdict does not say AUTH and 535: {verdict}"),
+        )?;
         let words = explanation(535);
         check(!words.is_empty() && verdict.contains(words), || {
             format!("the verdict lacks the 535 explanation {words:?}: {verdict}")
         })?;
         let transcript = page.text("#transcript").await?.unwrap_or_default();
-        check(transcript.contains("535 5.7.8") && transcript.contains(words), || {
-            format!("the transcript lacks 535 5.7.8 and its explanation:\n{transcript}")
-        })?;
-        page.wait_for_attr("[data-step=AUTH]", "data-status", &["failed"], Duration::from_secs(2)).await?;
+        check(
+            transcript.contains("535 5.7.8") && transcript.contains(words),
+            || format!("the transcript lacks 535 5.7.8 and its explanation:\n{transcript}"),
+        )?;
+        page.wait_for_attr(
+            "[data-step=AUTH]",
+            "data-status",
+            &["failed"],
+            Duration::from_secs(2),
+        )
+        .await?;
         Ok(())
     })
 }
@@ -343,11 +416,21 @@ fn closed_port_is_explained(rig: &Rig) -> Result<(), Failed> {
     let bridge = Bridge::spawn(port, &[]).map_err(|e| e.to_string())?;
     on_page(rig, "closed-port", false, |page| async move {
         open_app(&page, bridge.url()).await?;
-        fill_form(&page, &FormInput { port, login: None, subject: "never sent", body: "never sent" }).await?;
+        fill_form(
+            &page,
+            &FormInput {
+                port,
+                login: None,
+                subject: "never sent",
+                body: "never sent",
+            },
+        )
+        .await?;
         let (kind, verdict) = run_to_verdict(&page).await?;
-        check(kind == "failed" && verdict.contains("Failed at connect"), || {
-            format!("verdict {kind:?}, want failed at connect: {verdict}")
-        })?;
+        check(
+            kind == "failed" && verdict.contains("Failed at connect"),
+            || format!("verdict {kind:?}, want failed at connect: {verdict}"),
+        )?;
         // frontend/src/problem.rs, `describe_error(ErrorCode::Refused, …)`.
         let words = format!(
             "Connection refused by 127.0.0.1:{port}: nothing listens on that port, or a firewall rejects the connection."
@@ -364,13 +447,24 @@ fn console_ehlo_by_hand(rig: &Rig) -> Result<(), Failed> {
     on_page(rig, "console", false, |page| async move {
         open_app(&page, rig.bridge.url()).await?;
         page.fill("#server-host", "127.0.0.1").await?;
-        page.fill("#server-port", &rig.server.port().to_string()).await?;
+        page.fill("#server-port", &rig.server.port().to_string())
+            .await?;
         page.click("#console-connect").await?;
-        page.wait_for_attr("#console-status", "data-status", &["connected"], Duration::from_secs(10)).await?;
-        page.wait_for_text("#console-transcript", "220 ", Duration::from_secs(10)).await?;
-        page.fill("#console-input", "EHLO console.smtplab.test").await?;
+        page.wait_for_attr(
+            "#console-status",
+            "data-status",
+            &["connected"],
+            Duration::from_secs(10),
+        )
+        .await?;
+        page.wait_for_text("#console-transcript", "220 ", Duration::from_secs(10))
+            .await?;
+        page.fill("#console-input", "EHLO console.smtplab.test")
+            .await?;
         page.type_keys("#console-input", "\u{E007}").await?;
-        let text = page.wait_for_text("#console-transcript", "250-AUTH", Duration::from_secs(10)).await?;
+        let text = page
+            .wait_for_text("#console-transcript", "250-AUTH", Duration::from_secs(10))
+            .await?;
         for needle in [
             "EHLO console.smtplab.test",
             "250-PIPELINING",
@@ -378,10 +472,18 @@ fn console_ehlo_by_hand(rig: &Rig) -> Result<(), Failed> {
             &format!("250: {}", explanation(250)),
             &format!("220: {}", explanation(220)),
         ] {
-            check(text.contains(needle), || format!("console transcript lacks {needle:?}:\n{text}"))?;
+            check(text.contains(needle), || {
+                format!("console transcript lacks {needle:?}:\n{text}")
+            })?;
         }
         page.click("#console-quit").await?;
-        page.wait_for_attr("#console-status", "data-status", &["disconnected"], Duration::from_secs(10)).await?;
+        page.wait_for_attr(
+            "#console-status",
+            "data-status",
+            &["disconnected"],
+            Duration::from_secs(10),
+        )
+        .await?;
         Ok(())
     })
 }
@@ -401,8 +503,17 @@ struct Timings {
 
 impl Timings {
     fn from_json(value: &Value) -> Result<Self, String> {
-        let field = |name: &str| value.get(name).and_then(Value::as_f64).ok_or_else(|| format!("no {name} in {value}"));
-        Ok(Self { fcp: field("fcp")?, dcl: field("dcl")?, wasm: field("wasm")? })
+        let field = |name: &str| {
+            value
+                .get(name)
+                .and_then(Value::as_f64)
+                .ok_or_else(|| format!("no {name} in {value}"))
+        };
+        Ok(Self {
+            fcp: field("fcp")?,
+            dcl: field("dcl")?,
+            wasm: field("wasm")?,
+        })
     }
 }
 
@@ -417,10 +528,14 @@ async fn measure(page: &Page, url: &str) -> Result<Timings, Problem> {
     page.goto(url).await?;
     page.wait_for("#session-form", APP_READY).await?;
     let timings = page
-        .poll("paint and navigation timings", Duration::from_secs(5), || async {
-            let value = page.eval(TIMINGS_JS, vec![]).await?;
-            Ok(Timings::from_json(&value))
-        })
+        .poll(
+            "paint and navigation timings",
+            Duration::from_secs(5),
+            || async {
+                let value = page.eval(TIMINGS_JS, vec![]).await?;
+                Ok(Timings::from_json(&value))
+            },
+        )
         .await?;
     Ok(timings)
 }
@@ -432,7 +547,9 @@ fn median(mut values: Vec<f64>) -> f64 {
 
 /// FNV-1a over `bytes`, the same as the page computes over the served wasm.
 fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5_u32, |h, &b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+    bytes.iter().fold(0x811c_9dc5_u32, |h, &b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 fn gzip_len(bytes: &[u8]) -> Result<usize, String> {
@@ -452,7 +569,12 @@ fn first_render_and_size(rig: &Rig) -> Result<(), Failed> {
             Ok(())
         })?;
     }
-    let wasm = rig.dist.iter().find(|(name, _)| *name == "smtplab_bg.wasm").map(|(_, b)| b.clone()).unwrap_or_default();
+    let wasm = rig
+        .dist
+        .iter()
+        .find(|(name, _)| *name == "smtplab_bg.wasm")
+        .map(|(_, b)| b.clone())
+        .unwrap_or_default();
     let mut warm = Vec::new();
     let (url_ref, warm_ref, wasm_ref) = (&url, &mut warm, &wasm);
     on_page(rig, "first-render-warm", true, |page| async move {
@@ -483,10 +605,20 @@ fn first_render_and_size(rig: &Rig) -> Result<(), Failed> {
         median(cold.iter().map(|t| t.dcl).collect()),
         median(cold.iter().map(|t| t.wasm).collect()),
     );
-    println!("  cold runs: {:?}", cold.iter().map(|t| t.fcp.round()).collect::<Vec<_>>());
-    println!("  warm runs: {:?}", warm.iter().map(|t| t.fcp.round()).collect::<Vec<_>>());
+    println!(
+        "  cold runs: {:?}",
+        cold.iter().map(|t| t.fcp.round()).collect::<Vec<_>>()
+    );
+    println!(
+        "  warm runs: {:?}",
+        warm.iter().map(|t| t.fcp.round()).collect::<Vec<_>>()
+    );
     for (name, bytes) in &rig.dist {
-        println!("  dist/{name}: {} bytes raw, {} bytes gzip -9", bytes.len(), gzip_len(bytes)?);
+        println!(
+            "  dist/{name}: {} bytes raw, {} bytes gzip -9",
+            bytes.len(),
+            gzip_len(bytes)?
+        );
     }
     if cold.len() != MEASURED_NAVIGATIONS || warm.len() != MEASURED_NAVIGATIONS {
         return Err("some navigations were not measured".into());

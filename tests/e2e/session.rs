@@ -6,12 +6,13 @@
 //! runs them so both are stopped before the process exits.
 
 use std::future::Future;
-use std::sync::Arc;
+
 use std::time::Duration;
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
 use smtplab_e2e::bridge_process::Bridge;
 use smtplab_e2e::postfix::OTHER_USER;
+use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::ws_driver::{run_session, SessionReport};
 use smtplab_e2e::MailServer;
 use smtplab_shared::smtp::{
@@ -26,54 +27,38 @@ struct Rig {
     bridge: Bridge,
 }
 
-type TestFn = fn(&Rig) -> Result<(), Failed>;
-
 fn main() {
-    let args = Arguments::from_args();
-    let rig = match start_rig() {
-        Ok(rig) => Arc::new(rig),
-        Err(e) => {
-            eprintln!("cannot start the e2e rig: {e}");
-            std::process::exit(101);
-        }
-    };
-    let tests: [(&str, TestFn); 7] = [
-        (
-            "auth_login_delivers_and_postfix_unstuffs_the_dot_line",
-            auth_login_delivers,
-        ),
-        ("auth_plain_delivers", auth_plain_delivers),
-        (
-            "wrong_password_fails_at_auth_with_535",
-            wrong_password_fails_at_auth,
-        ),
-        (
-            "unknown_recipient_fails_at_rcpt_with_550_5_1_1",
-            unknown_recipient_fails_at_rcpt,
-        ),
-        (
-            "unauthenticated_relay_fails_at_rcpt_with_554_5_7_1",
-            relay_is_denied_at_rcpt,
-        ),
-        (
-            "stop_after_ehlo_completes_with_auth_offered",
-            stop_after_ehlo_completes,
-        ),
-        (
-            "port_outside_the_bridge_policy_fails_at_connect",
-            forbidden_port_fails_at_connect,
-        ),
-    ];
-    let trials = tests
-        .into_iter()
-        .map(|(name, test)| {
-            let rig = Arc::clone(&rig);
-            Trial::test(name, move || test(&rig))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(rig);
-    conclusion.exit();
+    run_with_rig(
+        "e2e",
+        start_rig,
+        &[
+            (
+                "auth_login_delivers_and_postfix_unstuffs_the_dot_line",
+                auth_login_delivers,
+            ),
+            ("auth_plain_delivers", auth_plain_delivers),
+            (
+                "wrong_password_fails_at_auth_with_535",
+                wrong_password_fails_at_auth,
+            ),
+            (
+                "unknown_recipient_fails_at_rcpt_with_550_5_1_1",
+                unknown_recipient_fails_at_rcpt,
+            ),
+            (
+                "unauthenticated_relay_fails_at_rcpt_with_554_5_7_1",
+                relay_is_denied_at_rcpt,
+            ),
+            (
+                "stop_after_ehlo_completes_with_auth_offered",
+                stop_after_ehlo_completes,
+            ),
+            (
+                "port_outside_the_bridge_policy_fails_at_connect",
+                forbidden_port_fails_at_connect,
+            ),
+        ],
+    );
 }
 
 fn start_rig() -> Result<Rig, String> {

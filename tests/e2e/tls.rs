@@ -19,9 +19,8 @@ mod rig;
 #[path = "tls/timing.rs"]
 mod timing;
 
-use std::sync::Arc;
-
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
+use smtplab_e2e::trials::run_with_rig;
 use smtplab_shared::smtp::{
     explain_code, explain_enhanced, AuthMechanism, Event, FailReason, Mechanism, Step,
     TlsFailureKind, TlsMode, Verdict,
@@ -32,60 +31,44 @@ use credentials::{credentials_only_encrypted, credentials_visible_in_plaintext};
 use rig::{failure, Rig, HOST, IP};
 use timing::measure_handshakes;
 
-type TestFn = fn(&Rig) -> Result<(), Failed>;
-
 fn main() {
-    let args = Arguments::from_args();
-    let rig = match Rig::start() {
-        Ok(rig) => Arc::new(rig),
-        Err(e) => {
-            eprintln!("cannot start the e2e TLS rig: {e}");
-            std::process::exit(101);
-        }
-    };
-    let tests: [(&str, TestFn); 10] = [
-        (
-            "starttls_verifies_then_ehlo_again_auth_login_and_delivers",
-            starttls_delivers,
-        ),
-        ("implicit_tls_verifies_and_delivers", implicit_delivers),
-        (
-            "without_the_ca_starttls_fails_with_unknown_issuer",
-            unknown_issuer_fails,
-        ),
-        (
-            "without_the_ca_and_verify_off_delivers_and_says_unverified",
-            unverified_delivers,
-        ),
-        ("connecting_by_ip_is_a_name_mismatch", ip_is_a_name_mismatch),
-        (
-            "starttls_required_but_not_offered_fails_if_offered_goes_on",
-            not_offered,
-        ),
-        (
-            "tls_required_listener_answers_530_without_starttls",
-            must_issue_starttls_first,
-        ),
-        (
-            "no_credential_crosses_the_bridge_in_clear_over_starttls",
-            credentials_only_encrypted,
-        ),
-        (
-            "credentials_do_cross_the_bridge_in_clear_without_tls",
-            credentials_visible_in_plaintext,
-        ),
-        ("handshake_time_native", measure_handshakes),
-    ];
-    let trials = tests
-        .into_iter()
-        .map(|(name, test)| {
-            let rig = Arc::clone(&rig);
-            Trial::test(name, move || test(&rig))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(rig);
-    conclusion.exit();
+    run_with_rig(
+        "e2e TLS",
+        Rig::start,
+        &[
+            (
+                "starttls_verifies_then_ehlo_again_auth_login_and_delivers",
+                starttls_delivers,
+            ),
+            ("implicit_tls_verifies_and_delivers", implicit_delivers),
+            (
+                "without_the_ca_starttls_fails_with_unknown_issuer",
+                unknown_issuer_fails,
+            ),
+            (
+                "without_the_ca_and_verify_off_delivers_and_says_unverified",
+                unverified_delivers,
+            ),
+            ("connecting_by_ip_is_a_name_mismatch", ip_is_a_name_mismatch),
+            (
+                "starttls_required_but_not_offered_fails_if_offered_goes_on",
+                not_offered,
+            ),
+            (
+                "tls_required_listener_answers_530_without_starttls",
+                must_issue_starttls_first,
+            ),
+            (
+                "no_credential_crosses_the_bridge_in_clear_over_starttls",
+                credentials_only_encrypted,
+            ),
+            (
+                "credentials_do_cross_the_bridge_in_clear_without_tls",
+                credentials_visible_in_plaintext,
+            ),
+            ("handshake_time_native", measure_handshakes),
+        ],
+    );
 }
 
 /// STARTTLS on submission by name, CA pasted: EHLO (no AUTH offered yet),

@@ -14,6 +14,7 @@
 //! - [`test_ca`]: [`TestCa`], a CA and Postfix's server certificate made
 //!   at set-up for the TLS trials.
 //! - `dovecot`: the auth-only Dovecot behind it.
+//! - [`trials`]: [`run_with_rig`], one rig shared by a table of trials.
 //! - [`fixture_error`]: [`FixtureError`], what can go wrong with the fixture.
 //! - `pidfile`, `program`, `token`: stopping detached daemons, finding
 //!   system programs, random tokens.
@@ -27,10 +28,12 @@ pub mod postfix;
 mod program;
 pub mod test_ca;
 mod token;
+pub mod trials;
 pub mod ws_driver;
 
 pub use bridge_process::{Bridge, BridgeError};
 pub use browser::{Browser, BrowserError, Page};
 pub use postfix::{FixtureError, MailServer};
 pub use test_ca::TestCa;
+pub use trials::{run_with_rig, TrialFn};
 pub use ws_driver::{run_session, run_session_tls, DriverError, SessionReport};
