@@ -136,8 +136,19 @@ impl DiagState {
             DiagAction::Invalid(e) => self.form_error = Some(e),
             DiagAction::Started { mode, kinds } => {
                 self.form_error = None;
-                let progress = kinds.into_iter().map(|kind| ProgressRow { kind, status: CheckStatus::Pending }).collect();
-                self.run = Some(DiagRun { mode, progress, results: Vec::new(), report: None });
+                let progress = kinds
+                    .into_iter()
+                    .map(|kind| ProgressRow {
+                        kind,
+                        status: CheckStatus::Pending,
+                    })
+                    .collect();
+                self.run = Some(DiagRun {
+                    mode,
+                    progress,
+                    results: Vec::new(),
+                    report: None,
+                });
             }
             DiagAction::CheckStarted(kind) => self.set_status(kind, CheckStatus::Running),
             DiagAction::CheckSkipped(kind, why) => self.set_status(kind, CheckStatus::Skipped(why)),
@@ -162,7 +173,11 @@ impl DiagState {
     }
 
     fn set_status(&mut self, kind: CheckKind, status: CheckStatus) {
-        if let Some(row) = self.run.as_mut().and_then(|r| r.progress.iter_mut().find(|p| p.kind == kind)) {
+        if let Some(row) = self
+            .run
+            .as_mut()
+            .and_then(|r| r.progress.iter_mut().find(|p| p.kind == kind))
+        {
             row.status = status;
         }
     }
@@ -215,8 +230,16 @@ pub fn report_file_name(report: &Report, ext: &str) -> String {
     } else {
         report.target.domain.clone()
     };
-    let clean: String =
-        target.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    let clean: String = target
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     format!("smtplab-diagnostics-{clean}.{ext}")
 }
 
@@ -229,21 +252,36 @@ mod tests {
     fn a_run_moves_each_check_from_pending_to_done() {
         let mut state = DiagState::default();
         let kinds = vec![CheckKind::Reachability, CheckKind::OpenRelay];
-        state.apply(DiagAction::Started { mode: RunMode::Server, kinds });
+        state.apply(DiagAction::Started {
+            mode: RunMode::Server,
+            kinds,
+        });
         assert!(state.running());
         state.apply(DiagAction::CheckStarted(CheckKind::Reachability));
         let run = state.run.as_ref().expect("a run");
         assert_eq!(run.progress[0].status, CheckStatus::Running);
         assert_eq!(run.progress[1].status, CheckStatus::Pending);
-        let result = CheckResult::new(CheckKind::Reachability, CheckVerdict::Pass, "ok", vec![], "none");
+        let result = CheckResult::new(
+            CheckKind::Reachability,
+            CheckVerdict::Pass,
+            "ok",
+            vec![],
+            "none",
+        );
         state.apply(DiagAction::CheckDone(Box::new(result.clone())));
         let input = CheckInput::new("h", 25, "e.test");
         let mut report = Report::new(&input, "now");
         report.push(result);
         state.apply(DiagAction::Finished(Box::new(report)));
         let run = state.run.as_ref().expect("a run");
-        assert_eq!(run.progress[0].status, CheckStatus::Done(CheckVerdict::Pass));
-        assert_eq!(run.progress[1].status, CheckStatus::Skipped(SkipReason::Cancelled));
+        assert_eq!(
+            run.progress[0].status,
+            CheckStatus::Done(CheckVerdict::Pass)
+        );
+        assert_eq!(
+            run.progress[1].status,
+            CheckStatus::Skipped(SkipReason::Cancelled)
+        );
         assert!(!state.running());
         assert_eq!(run.results.len(), 1);
     }
@@ -256,8 +294,14 @@ mod tests {
         }
         let mut input = CheckInput::new("127.0.0.1", 2526, "e.test");
         let report = Report::new(&input, "now");
-        assert_eq!(report_file_name(&report, "txt"), "smtplab-diagnostics-127.0.0.1_2526.txt");
+        assert_eq!(
+            report_file_name(&report, "txt"),
+            "smtplab-diagnostics-127.0.0.1_2526.txt"
+        );
         input.domain = "example.test".into();
-        assert_eq!(report_file_name(&Report::new(&input, "now"), "json"), "smtplab-diagnostics-example.test.json");
+        assert_eq!(
+            report_file_name(&Report::new(&input, "now"), "json"),
+            "smtplab-diagnostics-example.test.json"
+        );
     }
 }

@@ -49,8 +49,9 @@ pub enum LinkOutput {
         /// Why.
         reason: String,
     },
-    /// An engine event, in order; the last is `Finished`.
-    Engine(Event),
+    /// An engine event, in order; the last is `Finished`. Boxed: events
+    /// are large and most outputs are not events.
+    Engine(Box<Event>),
     /// A text frame that is no known message.
     Malformed(String),
     /// The WebSocket closed.
@@ -154,7 +155,11 @@ impl SessionLink {
             }
             SocketEvent::Control(ServerMessage::Error { code, message }) => {
                 let before_connect = !self.connected && !self.finished;
-                out.push(LinkOutput::BridgeError { code, message, before_connect });
+                out.push(LinkOutput::BridgeError {
+                    code,
+                    message,
+                    before_connect,
+                });
             }
             SocketEvent::Control(ServerMessage::Closed { by, reason }) => {
                 out.push(LinkOutput::Closed { by, reason });
@@ -181,7 +186,11 @@ impl SessionLink {
                     self.session.handle_closed(now);
                     self.drain(out);
                 }
-                out.push(LinkOutput::Ended { code, greeted: self.greeted, finished: self.finished });
+                out.push(LinkOutput::Ended {
+                    code,
+                    greeted: self.greeted,
+                    finished: self.finished,
+                });
             }
         }
     }
@@ -192,7 +201,11 @@ impl SessionLink {
             return;
         }
         let now = self.now();
-        if self.session.poll_timeout().is_some_and(|deadline| now >= deadline) {
+        if self
+            .session
+            .poll_timeout()
+            .is_some_and(|deadline| now >= deadline)
+        {
             self.session.handle_timeout(now);
             self.drain(out);
         }
@@ -216,7 +229,7 @@ impl SessionLink {
         }
         while let Some(event) = self.session.poll_event() {
             let last = matches!(event, Event::Finished(_));
-            out.push(LinkOutput::Engine(event));
+            out.push(LinkOutput::Engine(Box::new(event)));
             if last && !self.finished {
                 self.finished = true;
                 if !self.ended {

@@ -18,11 +18,14 @@ pub struct CheckResultViewProps {
 
 /// The verdict in words.
 pub fn verdict_word(lang: Lang, verdict: CheckVerdict) -> &'static str {
-    t(lang, match verdict {
-        CheckVerdict::Pass => Msg::DiagPass,
-        CheckVerdict::Warn => Msg::DiagWarn,
-        CheckVerdict::Fail => Msg::DiagFail,
-    })
+    t(
+        lang,
+        match verdict {
+            CheckVerdict::Pass => Msg::DiagPass,
+            CheckVerdict::Warn => Msg::DiagWarn,
+            CheckVerdict::Fail => Msg::DiagFail,
+        },
+    )
 }
 
 /// `<article id="diag-result-<kind>" data-verdict="pass|warn|fail">`.

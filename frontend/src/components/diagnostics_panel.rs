@@ -13,8 +13,8 @@ use super::mx_table::MxTable;
 use super::{event_value, use_app_state};
 use crate::browser;
 use crate::diagnostics::{
-    kind_id, report_file_name, CheckStatus, DiagAction, DiagField, DiagFormError, DiagState, RunMode,
-    RunPlan, SkipReason,
+    kind_id, report_file_name, CheckStatus, DiagAction, DiagField, DiagFormError, DiagState,
+    RunMode, RunPlan, SkipReason,
 };
 use crate::hooks::use_checks;
 use crate::i18n::{check_title, t, tf, Lang, Msg};
@@ -29,7 +29,9 @@ fn field(
 ) -> Html {
     let oninput = {
         let dispatch = state.dispatcher();
-        Callback::from(move |e: InputEvent| dispatch.dispatch(DiagAction::Field(which, event_value(&e))))
+        Callback::from(move |e: InputEvent| {
+            dispatch.dispatch(DiagAction::Field(which, event_value(&e)))
+        })
     };
     html! {
         <div class="field">
@@ -57,12 +59,15 @@ fn toggle(id: &'static str, label: &str, checked: bool, onchange: Callback<bool>
 }
 
 fn form_error_words(lang: Lang, error: DiagFormError) -> &'static str {
-    t(lang, match error {
-        DiagFormError::BadPort => Msg::DiagErrPort,
-        DiagFormError::BadTimeout => Msg::DiagErrTimeout,
-        DiagFormError::NoDomain => Msg::DiagErrDomain,
-        DiagFormError::NoHost => Msg::DiagErrHost,
-    })
+    t(
+        lang,
+        match error {
+            DiagFormError::BadPort => Msg::DiagErrPort,
+            DiagFormError::BadTimeout => Msg::DiagErrTimeout,
+            DiagFormError::NoDomain => Msg::DiagErrDomain,
+            DiagFormError::NoHost => Msg::DiagErrHost,
+        },
+    )
 }
 
 fn status_words(lang: Lang, status: &CheckStatus) -> String {
@@ -71,7 +76,9 @@ fn status_words(lang: Lang, status: &CheckStatus) -> String {
         CheckStatus::Running => t(lang, Msg::StatusRunning).to_owned(),
         CheckStatus::Done(verdict) => verdict_word(lang, *verdict).to_owned(),
         CheckStatus::Skipped(SkipReason::Input(why)) => tf(lang, Msg::DiagSkipped, &[why]),
-        CheckStatus::Skipped(SkipReason::NoPrimaryMx) => t(lang, Msg::DiagSkipNoPrimaryMx).to_owned(),
+        CheckStatus::Skipped(SkipReason::NoPrimaryMx) => {
+            t(lang, Msg::DiagSkipNoPrimaryMx).to_owned()
+        }
         CheckStatus::Skipped(SkipReason::Cancelled) => t(lang, Msg::DiagSkipCancelled).to_owned(),
     }
 }
@@ -91,12 +98,19 @@ pub fn DiagnosticsPanel() -> Html {
             e.prevent_default();
             let form = &state.form;
             let domain = form.domain.trim().trim_end_matches('.');
-            let id_domain = if domain.is_empty() { form.ehlo_name.trim() } else { domain };
+            let id_domain = if domain.is_empty() {
+                form.ehlo_name.trim()
+            } else {
+                domain
+            };
             let message_id = browser::new_message_id(id_domain);
             match form.to_input(mode, &browser::rfc5322_now(), &message_id) {
                 Ok(input) => {
                     let kinds = form.kinds(mode);
-                    state.dispatch(DiagAction::Started { mode, kinds: kinds.clone() });
+                    state.dispatch(DiagAction::Started {
+                        mode,
+                        kinds: kinds.clone(),
+                    });
                     run.emit(RunPlan::new(mode, input, &kinds));
                 }
                 Err(e) => state.dispatch(DiagAction::Invalid(e)),

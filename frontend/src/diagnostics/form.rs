@@ -151,7 +151,11 @@ impl DiagForm {
                 if self.include_delivery {
                     kinds.push(CheckKind::Delivery);
                 }
-                kinds.extend([CheckKind::UserReceives, CheckKind::CanSend, CheckKind::OpenRelay]);
+                kinds.extend([
+                    CheckKind::UserReceives,
+                    CheckKind::CanSend,
+                    CheckKind::OpenRelay,
+                ]);
                 kinds
             }
         }
@@ -162,17 +166,32 @@ impl DiagForm {
     ///
     /// # Errors
     /// A [`DiagFormError`] for a field no check could use.
-    pub fn to_input(&self, mode: RunMode, date: &str, message_id: &str) -> Result<CheckInput, DiagFormError> {
-        let port: u16 = self.port.trim().parse().map_err(|_| DiagFormError::BadPort)?;
+    pub fn to_input(
+        &self,
+        mode: RunMode,
+        date: &str,
+        message_id: &str,
+    ) -> Result<CheckInput, DiagFormError> {
+        let port: u16 = self
+            .port
+            .trim()
+            .parse()
+            .map_err(|_| DiagFormError::BadPort)?;
         if port == 0 {
             return Err(DiagFormError::BadPort);
         }
-        let secs: u64 = self.timeout_secs.trim().parse().map_err(|_| DiagFormError::BadTimeout)?;
+        let secs: u64 = self
+            .timeout_secs
+            .trim()
+            .parse()
+            .map_err(|_| DiagFormError::BadTimeout)?;
         if !(1..=600).contains(&secs) {
             return Err(DiagFormError::BadTimeout);
         }
         match mode {
-            RunMode::Domain if self.domain.trim().is_empty() => return Err(DiagFormError::NoDomain),
+            RunMode::Domain if self.domain.trim().is_empty() => {
+                return Err(DiagFormError::NoDomain)
+            }
             RunMode::Server if self.host.trim().is_empty() => return Err(DiagFormError::NoHost),
             _ => {}
         }
@@ -183,7 +202,10 @@ impl DiagForm {
         if !self.outside.trim().is_empty() {
             input.outside_address = self.outside.trim().to_owned();
         }
-        input.timeouts = Timeouts { greeting_ms: secs * 1000, reply_ms: secs * 1000 };
+        input.timeouts = Timeouts {
+            greeting_ms: secs * 1000,
+            reply_ms: secs * 1000,
+        };
         if !self.auth_user.trim().is_empty() {
             input.auth = Some(AuthSpec {
                 mechanism: AuthMechanism::Plain,
@@ -209,11 +231,20 @@ mod tests {
         let mut form = DiagForm::default();
         assert_eq!(
             form.kinds(RunMode::Server),
-            [CheckKind::Reachability, CheckKind::Service, CheckKind::UserReceives, CheckKind::CanSend, CheckKind::OpenRelay]
+            [
+                CheckKind::Reachability,
+                CheckKind::Service,
+                CheckKind::UserReceives,
+                CheckKind::CanSend,
+                CheckKind::OpenRelay
+            ]
         );
         form.include_delivery = true;
         assert_eq!(form.kinds(RunMode::Server)[2], CheckKind::Delivery);
-        assert_eq!(form.kinds(RunMode::Domain), [CheckKind::DomainServers, CheckKind::DomainReceives]);
+        assert_eq!(
+            form.kinds(RunMode::Domain),
+            [CheckKind::DomainServers, CheckKind::DomainReceives]
+        );
         form.test_primary_mx = true;
         assert_eq!(form.kinds(RunMode::Domain).len(), 4);
     }
@@ -229,13 +260,25 @@ mod tests {
         let input = form.to_input(RunMode::Server, "d", "m").expect("valid");
         assert_eq!((input.host.as_str(), input.port), ("127.0.0.1", 2526));
         assert_eq!(input.timeouts.greeting_ms, 3000);
-        assert_eq!(input.auth.as_ref().map(|a| a.username.as_str()), Some("alice@example.test"));
+        assert_eq!(
+            input.auth.as_ref().map(|a| a.username.as_str()),
+            Some("alice@example.test")
+        );
         assert_eq!(input.outside_address, DEFAULT_OUTSIDE_ADDRESS);
-        assert_eq!(form.to_input(RunMode::Domain, "d", "m"), Err(DiagFormError::NoDomain));
+        assert_eq!(
+            form.to_input(RunMode::Domain, "d", "m"),
+            Err(DiagFormError::NoDomain)
+        );
         form.set(DiagField::Port, "0".into());
-        assert_eq!(form.to_input(RunMode::Server, "d", "m"), Err(DiagFormError::BadPort));
+        assert_eq!(
+            form.to_input(RunMode::Server, "d", "m"),
+            Err(DiagFormError::BadPort)
+        );
         form.set(DiagField::Port, "25".into());
         form.set(DiagField::TimeoutSecs, "x".into());
-        assert_eq!(form.to_input(RunMode::Server, "d", "m"), Err(DiagFormError::BadTimeout));
+        assert_eq!(
+            form.to_input(RunMode::Server, "d", "m"),
+            Err(DiagFormError::BadTimeout)
+        );
     }
 }

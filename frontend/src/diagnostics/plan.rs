@@ -32,7 +32,11 @@ pub struct RunPlan {
 impl RunPlan {
     /// A plan for `kinds`, in order.
     pub fn new(mode: RunMode, input: CheckInput, kinds: &[CheckKind]) -> Self {
-        Self { mode, input, queue: kinds.iter().copied().collect() }
+        Self {
+            mode,
+            input,
+            queue: kinds.iter().copied().collect(),
+        }
     }
 
     /// The next check, given the results so far; `None` when done.
@@ -74,7 +78,11 @@ pub fn primary_mx(results: &[CheckResult]) -> Option<String> {
         .filter(|r| matches!(r.kind, CheckKind::DomainServers | CheckKind::DomainReceives))
         .flat_map(|r| r.servers.iter())
         .find(|row| row.ok())
-        .map(|row| row.addresses.first().map_or_else(|| row.host.clone(), ToString::to_string))
+        .map(|row| {
+            row.addresses
+                .first()
+                .map_or_else(|| row.host.clone(), ToString::to_string)
+        })
 }
 
 #[cfg(test)]
@@ -83,7 +91,13 @@ mod tests {
     use smtplab_shared::diagnose::{CheckVerdict, ServerRow};
 
     fn table(rows: Vec<ServerRow>) -> CheckResult {
-        let mut result = CheckResult::new(CheckKind::DomainServers, CheckVerdict::Warn, "s", Vec::new(), "a");
+        let mut result = CheckResult::new(
+            CheckKind::DomainServers,
+            CheckVerdict::Warn,
+            "s",
+            Vec::new(),
+            "a",
+        );
         result.servers = rows;
         result
     }
@@ -96,16 +110,35 @@ mod tests {
     fn domain_mode_sends_the_per_host_checks_to_the_first_answering_mx() {
         let mut input = CheckInput::new("", 2526, "e.test");
         input.domain = "example.test".into();
-        let kinds = [CheckKind::DomainServers, CheckKind::UserReceives, CheckKind::OpenRelay];
+        let kinds = [
+            CheckKind::DomainServers,
+            CheckKind::UserReceives,
+            CheckKind::OpenRelay,
+        ];
         let mut plan = RunPlan::new(RunMode::Domain, input, &kinds);
-        assert!(matches!(plan.next(&[]), Some(Next::Run(CheckKind::DomainServers, _))));
-        let down = row(r#"{"host":"mx0.example.test","preference":5,"addresses":[],"connected":false,"ehlo_ok":false,"starttls":false}"#);
-        let up = row(r#"{"host":"mx1.example.test","preference":10,"addresses":["127.0.0.2"],"connected":true,"ehlo_ok":true,"starttls":false}"#);
+        assert!(matches!(
+            plan.next(&[]),
+            Some(Next::Run(CheckKind::DomainServers, _))
+        ));
+        let down = row(
+            r#"{"host":"mx0.example.test","preference":5,"addresses":[],"connected":false,"ehlo_ok":false,"starttls":false}"#,
+        );
+        let up = row(
+            r#"{"host":"mx1.example.test","preference":10,"addresses":["127.0.0.2"],"connected":true,"ehlo_ok":true,"starttls":false}"#,
+        );
         let results = [table(vec![down.clone(), up])];
-        let Some(Next::Run(kind, input)) = plan.next(&results) else { panic!("a run") };
-        assert_eq!((kind, input.host.as_str(), input.port), (CheckKind::UserReceives, "127.0.0.2", 2526));
+        let Some(Next::Run(kind, input)) = plan.next(&results) else {
+            panic!("a run")
+        };
+        assert_eq!(
+            (kind, input.host.as_str(), input.port),
+            (CheckKind::UserReceives, "127.0.0.2", 2526)
+        );
         assert_eq!(plan.report_input(&results).host, "127.0.0.2");
-        assert_eq!(plan.next(&[table(vec![down])]), Some(Next::NoPrimaryMx(CheckKind::OpenRelay)));
+        assert_eq!(
+            plan.next(&[table(vec![down])]),
+            Some(Next::NoPrimaryMx(CheckKind::OpenRelay))
+        );
         assert_eq!(plan.next(&results), None);
     }
 
@@ -113,7 +146,9 @@ mod tests {
     fn server_mode_keeps_the_host() {
         let input = CheckInput::new("127.0.0.1", 25, "e.test");
         let mut plan = RunPlan::new(RunMode::Server, input, &[CheckKind::OpenRelay]);
-        let Some(Next::Run(_, input)) = plan.next(&[]) else { panic!("a run") };
+        let Some(Next::Run(_, input)) = plan.next(&[]) else {
+            panic!("a run")
+        };
         assert_eq!(input.host, "127.0.0.1");
     }
 }

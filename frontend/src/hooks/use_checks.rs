@@ -39,7 +39,12 @@ pub struct ChecksHandle {
 /// The checks driver; `lang` words the reasons handed to the engine.
 #[hook]
 pub fn use_checks(dispatch: UseReducerDispatcher<DiagState>, lang: Lang) -> ChecksHandle {
-    let driver = use_mut_ref(|| Driver { dispatch, lang: Lang::En, next_id: 1, run: None });
+    let driver = use_mut_ref(|| Driver {
+        dispatch,
+        lang: Lang::En,
+        next_id: 1,
+        run: None,
+    });
     {
         let driver = driver.clone();
         use_effect_with(lang, move |lang| driver.borrow_mut().lang = *lang);
@@ -139,7 +144,13 @@ impl Driver {
                 Self::tick(&driver);
             }
         });
-        this.borrow_mut().run = Some(ActiveRun { plan, results: Vec::new(), check: None, link: None, _timer: timer });
+        this.borrow_mut().run = Some(ActiveRun {
+            plan,
+            results: Vec::new(),
+            check: None,
+            link: None,
+            _timer: timer,
+        });
         Self::advance(this);
     }
 
@@ -179,7 +190,10 @@ impl Driver {
                             dispatch.dispatch(DiagAction::CheckStarted(kind));
                             run.check = Some(check);
                         }
-                        Err(e) => dispatch.dispatch(DiagAction::CheckSkipped(kind, SkipReason::Input(e.to_string()))),
+                        Err(e) => dispatch.dispatch(DiagAction::CheckSkipped(
+                            kind,
+                            SkipReason::Input(e.to_string()),
+                        )),
                     },
                     Some(Next::NoPrimaryMx(kind)) => {
                         dispatch.dispatch(DiagAction::CheckSkipped(kind, SkipReason::NoPrimaryMx));
@@ -207,7 +221,14 @@ impl Driver {
             drop(d);
             let link = match action {
                 Action::Resolve { name, rtype } => Self::open(this, id)
-                    .map(|socket| ActionLink { id, kind: LinkKind::Resolve { socket, name: name.clone(), rtype } })
+                    .map(|socket| ActionLink {
+                        id,
+                        kind: LinkKind::Resolve {
+                            socket,
+                            name: name.clone(),
+                            rtype,
+                        },
+                    })
                     .map_err(|why| Answer::ResolveError(name, rtype, ErrorCode::Internal, why)),
                 Action::RunSession(plan) => Self::open_session(this, id, &plan),
             };
@@ -236,11 +257,22 @@ impl Driver {
         )
     }
 
-    fn open_session(this: &Rc<RefCell<Self>>, id: u64, plan: &PlannedSession) -> Result<ActionLink, Answer> {
+    fn open_session(
+        this: &Rc<RefCell<Self>>,
+        id: u64,
+        plan: &PlannedSession,
+    ) -> Result<ActionLink, Answer> {
         match Self::open(this, id) {
             Ok(socket) => {
                 let link = Box::new(SessionLink::new(socket, plan.session(), PROTOCOL_VERSION));
-                Ok(ActionLink { id, kind: LinkKind::Session { link, label: plan.label.clone(), record: None } })
+                Ok(ActionLink {
+                    id,
+                    kind: LinkKind::Session {
+                        link,
+                        label: plan.label.clone(),
+                        record: None,
+                    },
+                })
             }
             Err(why) => {
                 let mut record = SessionRecord::failed(ErrorCode::Internal, why.clone());
@@ -266,7 +298,9 @@ impl Driver {
                 // An Err is an answer nobody asked for: impossible here, as
                 // each answer comes from the action just polled.
                 let _ = match answer {
-                    Answer::Resolved(name, rtype, records) => check.handle_resolved(&name, rtype, &records),
+                    Answer::Resolved(name, rtype, records) => {
+                        check.handle_resolved(&name, rtype, &records)
+                    }
                     Answer::ResolveError(name, rtype, code, message) => {
                         check.handle_resolve_error(&name, rtype, code, &message)
                     }
@@ -280,8 +314,15 @@ impl Driver {
     fn tick(this: &Rc<RefCell<Self>>) {
         let answer = {
             let mut d = this.borrow_mut();
-            let Some(ActionLink { kind: LinkKind::Session { link, label, record }, .. }) =
-                d.run.as_mut().and_then(|r| r.link.as_mut())
+            let Some(ActionLink {
+                kind:
+                    LinkKind::Session {
+                        link,
+                        label,
+                        record,
+                    },
+                ..
+            }) = d.run.as_mut().and_then(|r| r.link.as_mut())
             else {
                 return;
             };
@@ -298,25 +339,49 @@ impl Driver {
         let answer = {
             let mut d = this.borrow_mut();
             let lang = d.lang;
-            let Some(link) = d.run.as_mut().and_then(|r| r.link.as_mut()).filter(|l| l.id == id) else {
+            let Some(link) = d
+                .run
+                .as_mut()
+                .and_then(|r| r.link.as_mut())
+                .filter(|l| l.id == id)
+            else {
                 return;
             };
             match &mut link.kind {
-                LinkKind::Resolve { socket, name, rtype } => on_resolve_event(socket, name, *rtype, event),
-                LinkKind::Session { link, label, record } => {
+                LinkKind::Resolve {
+                    socket,
+                    name,
+                    rtype,
+                } => on_resolve_event(socket, name, *rtype, event),
+                LinkKind::Session {
+                    link,
+                    label,
+                    record,
+                } => {
                     let mut out = Vec::new();
                     link.handle(event, &mut out);
                     let mut failed_connect = None;
                     let mut ended_early = None;
                     for output in &out {
                         match output {
-                            LinkOutput::BridgeError { code, message, before_connect: true } => {
+                            LinkOutput::BridgeError {
+                                code,
+                                message,
+                                before_connect: true,
+                            } => {
                                 failed_connect = Some((*code, message.clone()));
                             }
                             LinkOutput::Hello { version, .. } if *version != PROTOCOL_VERSION => {
-                                failed_connect = Some((ErrorCode::BadRequest, format!("bridge protocol version {version}")));
+                                failed_connect = Some((
+                                    ErrorCode::BadRequest,
+                                    format!("bridge protocol version {version}"),
+                                ));
                             }
-                            LinkOutput::Ended { finished: false, greeted, .. } => ended_early = Some(*greeted),
+                            LinkOutput::Ended {
+                                finished: false,
+                                greeted,
+                                ..
+                            } => ended_early = Some(*greeted),
                             _ => {}
                         }
                     }
@@ -328,7 +393,11 @@ impl Driver {
                     } else if let Some(greeted) = ended_early {
                         if record.is_none() {
                             let why = t(lang, Msg::BridgeClosedWebSocket).to_owned();
-                            let code = if greeted { ErrorCode::Reset } else { ErrorCode::Internal };
+                            let code = if greeted {
+                                ErrorCode::Reset
+                            } else {
+                                ErrorCode::Internal
+                            };
                             *record = Some(SessionRecord::failed(code, why.clone()));
                             link.abort(why, &mut out);
                         }
@@ -344,15 +413,27 @@ impl Driver {
 }
 
 /// The answer a resolve socket's event gives, if any.
-fn on_resolve_event(socket: &Socket, name: &str, rtype: RecordType, event: SocketEvent) -> Option<Answer> {
+fn on_resolve_event(
+    socket: &Socket,
+    name: &str,
+    rtype: RecordType,
+    event: SocketEvent,
+) -> Option<Answer> {
     match event {
         SocketEvent::Control(ServerMessage::Hello { .. }) => {
-            socket.send_control(&ClientMessage::Resolve { name: name.to_owned(), rtype, id: None });
+            socket.send_control(&ClientMessage::Resolve {
+                name: name.to_owned(),
+                rtype,
+                id: None,
+            });
             None
         }
-        SocketEvent::Control(ServerMessage::Resolved { name: answered, rtype: t, records, .. }) => {
-            Some(Answer::Resolved(answered, t, records))
-        }
+        SocketEvent::Control(ServerMessage::Resolved {
+            name: answered,
+            rtype: t,
+            records,
+            ..
+        }) => Some(Answer::Resolved(answered, t, records)),
         SocketEvent::Control(ServerMessage::Error { code, message }) => {
             Some(Answer::ResolveError(name.to_owned(), rtype, code, message))
         }
@@ -380,9 +461,9 @@ fn collect(
                 *record = Some(SessionRecord::connected(peer, connect_ms));
             }
             LinkOutput::Engine(event) => {
-                finished |= matches!(event, Event::Finished(_));
+                finished |= matches!(*event, Event::Finished(_));
                 if let Some(record) = record.as_mut() {
-                    record.push(event);
+                    record.push(*event);
                 }
             }
             _ => {}

@@ -112,7 +112,7 @@ impl DomainCheck {
                 "postmaster",
             )?;
         } else {
-            server_session(input, &domain)?;
+            server_session(input, &domain, &domain)?;
         }
         let mut check = Self {
             kind,
@@ -357,7 +357,8 @@ impl DomainCheck {
                     }));
                 continue;
             }
-            match server_session(&self.input, &self.rows[row].host) {
+            let target = self.connect_target(row);
+            match server_session(&self.input, &self.rows[row].host, &target) {
                 Ok(plan) => {
                     self.waiting = Waiting::Server { row };
                     self.action = Some(Action::RunSession(Box::new(plan)));
@@ -371,11 +372,11 @@ impl DomainCheck {
 
     fn after_servers(&mut self) {
         if self.kind == CheckKind::DomainReceives {
-            if let Some(primary) = self.rows.iter().find(|r| r.ok()) {
+            if let Some(primary) = self.rows.iter().position(ServerRow::ok) {
                 let rcpt = format!("postmaster@{}", self.domain);
                 if let Ok(plan) = recipient_session(
                     &self.session_input(),
-                    &primary.host.clone(),
+                    &self.connect_target(primary),
                     &rcpt,
                     "postmaster",
                 ) {
@@ -386,6 +387,16 @@ impl DomainCheck {
             }
         }
         self.conclude();
+    }
+
+    /// What the session of `rows[row]` connects to: its host name, or with
+    /// [`CheckInput::mx_connect_by_address`] its first address.
+    fn connect_target(&self, row: usize) -> String {
+        let row = &self.rows[row];
+        match row.addresses.first() {
+            Some(address) if self.input.mx_connect_by_address => address.to_string(),
+            _ => row.host.clone(),
+        }
     }
 
     /// The input with plaintext sessions (the table tests STARTTLS itself).
@@ -442,13 +453,84 @@ fn server_label(host: &str) -> String {
     format!("mx:{host}")
 }
 
-/// Connect + EHLO + QUIT on `host`, plaintext.
-fn server_session(input: &CheckInput, host: &str) -> Result<PlannedSession, InputError> {
-    let mut spec = input.base_spec(host, Stage::Ehlo);
+/// Connect + EHLO + QUIT on `host` (reached at `connect_to`, its name or
+/// an address), plaintext.
+fn server_session(
+    input: &CheckInput,
+    host: &str,
+    connect_to: &str,
+) -> Result<PlannedSession, InputError> {
+    let mut spec = input.base_spec(connect_to, Stage::Ehlo);
     spec.tls = crate::smtp::TlsMode::None;
     PlannedSession::new(
         server_label(host),
         spec,
         crate::smtp::session::SessionExtras::default(),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer_a(check: &mut DomainCheck, host: &str, address: &str) {
+        let record = DnsRecord::Address {
+            address: address.parse().expect("literal"),
+        };
+        assert_eq!(
+            check.poll_action(),
+            Some(Action::Resolve {
+                name: host.into(),
+                rtype: RecordType::A
+            })
+        );
+        check
+            .handle_resolved(host, RecordType::A, &[record])
+            .expect("asked");
+        assert!(matches!(
+            check.poll_action(),
+            Some(Action::Resolve {
+                rtype: RecordType::Aaaa,
+                ..
+            })
+        ));
+        check
+            .handle_resolve_error(host, RecordType::Aaaa, ErrorCode::NoRecords, "none")
+            .expect("asked");
+    }
+
+    #[test]
+    fn mx_sessions_connect_by_address_when_asked_and_keep_the_host_label() {
+        for by_address in [false, true] {
+            let mut input = CheckInput::new("", 2526, "client.example.org");
+            input.domain = "example.com".into();
+            input.mx_connect_by_address = by_address;
+            let mut check = DomainCheck::new(CheckKind::DomainServers, &input).expect("valid");
+            assert!(matches!(
+                check.poll_action(),
+                Some(Action::Resolve {
+                    rtype: RecordType::Mx,
+                    ..
+                })
+            ));
+            let mx = DnsRecord::Mx {
+                preference: 10,
+                exchange: "mx1.example.com.".into(),
+            };
+            check
+                .handle_resolved("example.com", RecordType::Mx, &[mx])
+                .expect("asked");
+            answer_a(&mut check, "mx1.example.com", "127.0.0.2");
+            let Some(Action::RunSession(plan)) = check.poll_action() else {
+                panic!("a session");
+            };
+            let want = if by_address {
+                "127.0.0.2"
+            } else {
+                "mx1.example.com"
+            };
+            assert_eq!((plan.spec.host.as_str(), plan.spec.port), (want, 2526));
+            assert_eq!(plan.label, "mx:mx1.example.com");
+        }
+    }
 }

@@ -59,6 +59,13 @@ pub struct CheckInput {
     /// The delivery check's `Message-ID`; only the delivery check needs it.
     #[serde(default)]
     pub message_id: String,
+    /// Domain checks: connect to the address the MX host's A/AAAA lookup
+    /// (the bridge's `resolve`) returned, instead of handing the bridge the
+    /// host name to resolve again on `connect`. The table then tests exactly
+    /// what DNS answered, even when the bridge's `connect` resolves through
+    /// another resolver (its `--dns` serves `resolve` only).
+    #[serde(default)]
+    pub mx_connect_by_address: bool,
 }
 
 impl CheckInput {
@@ -85,6 +92,7 @@ impl CheckInput {
             timeouts: Timeouts::default(),
             date_rfc2822: String::new(),
             message_id: String::new(),
+            mx_connect_by_address: false,
         }
     }
 
