@@ -25,7 +25,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
+use smtplab_e2e::trials::run_with_rig;
 use serde_json::{json, Value};
 use smtplab_e2e::browser::{Browser, BrowserError, Page};
 use smtplab_e2e::postfix::{MailOptions, OTHER_USER, USER};
@@ -49,18 +50,9 @@ struct Rig {
     _peers: Peers,
 }
 
-type TestFn = fn(&Rig) -> Result<(), Failed>;
 
 fn main() {
-    let args = Arguments::from_args();
-    let rig = match start_rig() {
-        Ok(rig) => Arc::new(rig),
-        Err(e) => {
-            eprintln!("cannot start the diagnostics e2e rig: {e}");
-            std::process::exit(101);
-        }
-    };
-    let tests: [(&str, TestFn); 9] = [
+    run_with_rig("diagnostics e2e", start_rig, &[
         (
             "domain_with_starttls_mx_passes_servers_postmaster_mailbox_and_relay",
             domain_passes,
@@ -88,17 +80,7 @@ fn main() {
             "closed_port_fails_as_refused_and_panel_speaks_japanese",
             server_closed,
         ),
-    ];
-    let trials = tests
-        .into_iter()
-        .map(|(name, test)| {
-            let rig = Arc::clone(&rig);
-            Trial::test(name, move || test(&rig))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(rig);
-    conclusion.exit();
+    ]);
 }
 
 fn start_rig() -> Result<Rig, String> {
