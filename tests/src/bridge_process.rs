@@ -8,12 +8,13 @@
 //! binary's own package.
 
 use std::io::{BufRead, BufReader, Read};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::token;
 
@@ -54,6 +55,8 @@ pub struct Bridge {
     /// Everything the bridge wrote to stderr so far (its logs), for failure
     /// messages; filled by a reader thread.
     stderr: Arc<Mutex<String>>,
+    /// The address from the `SMTP sandbox on ADDR …` line, once printed.
+    sandbox: Arc<Mutex<Option<SocketAddr>>>,
 }
 
 impl Bridge {
@@ -86,12 +89,18 @@ impl Bridge {
             thread::spawn(move || collect(pipe, &sink));
         }
         let (tx, rx) = mpsc::channel();
+        let sandbox = Arc::new(Mutex::new(None));
         if let Some(pipe) = child.stdout.take() {
+            let sandbox = Arc::clone(&sandbox);
             // Keeps reading after the URL so the pipe never fills up.
             thread::spawn(move || {
                 for line in BufReader::new(pipe).lines().map_while(Result::ok) {
                     if let Some(url) = first_http_url(&line) {
                         let _ = tx.send(url);
+                    } else if let Some(addr) = sandbox_addr_in(&line) {
+                        if let Ok(mut slot) = sandbox.lock() {
+                            *slot = Some(addr);
+                        }
                     }
                 }
             });
@@ -101,6 +110,7 @@ impl Bridge {
             url: String::new(),
             token,
             stderr,
+            sandbox,
         };
         match rx.recv_timeout(STARTUP_TIMEOUT) {
             Ok(url) => {
@@ -132,6 +142,22 @@ impl Bridge {
     /// The token the bridge requires.
     pub fn token(&self) -> &str {
         &self.token
+    }
+
+    /// Where the bridge's embedded SMTP sandbox listens, from the
+    /// `SMTP sandbox on ADDR (…)` line it prints after its URL (waits up to
+    /// 5 s for it); `None` when it printed none (`--no-sandbox`, port taken).
+    pub fn sandbox_addr(&self) -> Option<SocketAddr> {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            if let Some(addr) = self.sandbox.lock().ok().and_then(|slot| *slot) {
+                return Some(addr);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// What the bridge logged to stderr so far.
@@ -176,6 +202,12 @@ fn first_http_url(line: &str) -> Option<String> {
     Some(url.to_owned())
 }
 
+/// The address of a `SMTP sandbox on ADDR (user …, password …)` line.
+fn sandbox_addr_in(line: &str) -> Option<SocketAddr> {
+    let rest = line.trim().strip_prefix("SMTP sandbox on ")?;
+    rest.split_whitespace().next()?.parse().ok()
+}
+
 fn collect(mut pipe: impl Read, sink: &Mutex<String>) {
     let mut buf = [0u8; 4096];
     while let Ok(n) = pipe.read(&mut buf) {
@@ -199,5 +231,17 @@ mod tests {
             Some("http://127.0.0.1:4321/?token=ab12")
         );
         assert_eq!(first_http_url("no url here"), None);
+    }
+
+    #[test]
+    fn finds_the_sandbox_address_in_its_line() {
+        assert_eq!(
+            sandbox_addr_in("SMTP sandbox on 127.0.0.1:40123 (user demo@sandbox.smtplab, password smtplab-demo)"),
+            Some(SocketAddr::from(([127, 0, 0, 1], 40123)))
+        );
+        assert_eq!(
+            sandbox_addr_in("smtplab listening on http://127.0.0.1:4321/?token=ab12"),
+            None
+        );
     }
 }
