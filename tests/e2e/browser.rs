@@ -11,13 +11,13 @@
 use std::future::Future;
 use std::io::Write as _;
 use std::net::{Ipv4Addr, TcpListener};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::RwLock;
 use std::time::Duration;
 
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
-use smtplab_e2e::browser::{Browser, BrowserError, Page};
+use smtplab_e2e::browser::{dist_dir, require_built_ui, Browser, BrowserError, Page};
 use smtplab_e2e::postfix::USER;
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::{Bridge, FixtureError, MailServer};
@@ -47,10 +47,7 @@ struct Rig {
 }
 
 fn main() {
-    if let Err(why) = check_dist() {
-        eprintln!("{why}");
-        std::process::exit(101);
-    }
+    require_built_ui();
     run_with_rig(
         "browser e2e",
         start_rig,
@@ -74,24 +71,6 @@ fn main() {
             ("first_render_time_and_wasm_size", first_render_and_size),
         ],
     );
-}
-
-/// `<workspace>/dist/`, the UI build the bridge embeds.
-fn dist_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist")
-}
-
-fn check_dist() -> Result<(), String> {
-    let index = dist_dir().join("index.html");
-    if index.is_file() {
-        Ok(())
-    } else {
-        Err(format!(
-            "the UI is not built ({} is missing): run `cargo run -p xtask -- build-ui --release` first \
-             (./test.sh does), then rerun; the bridge embeds dist/ when it is compiled",
-            index.display()
-        ))
-    }
 }
 
 /// The built UI files, as served.

@@ -26,10 +26,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use libtest_mimic::Failed;
-use smtplab_e2e::trials::run_with_rig;
 use serde_json::{json, Value};
 use smtplab_e2e::browser::{Browser, BrowserError, Page};
 use smtplab_e2e::postfix::{MailOptions, OTHER_USER, USER};
+use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::{Bridge, MailServer, TestCa};
 
 /// How long the app gets to load and reach the bridge.
@@ -50,37 +50,40 @@ struct Rig {
     _peers: Peers,
 }
 
-
 fn main() {
-    run_with_rig("diagnostics e2e", start_rig, &[
-        (
-            "domain_with_starttls_mx_passes_servers_postmaster_mailbox_and_relay",
-            domain_passes,
-        ),
-        (
-            "domain_with_a_silent_backup_mx_warns_and_refused_postmaster_fails",
-            domain_backup_silent,
-        ),
-        (
-            "domain_whose_only_mx_refuses_connections_fails_and_skips_mx_checks",
-            domain_dead,
-        ),
-        ("nonexistent_domain_fails_with_nxdomain", domain_missing),
-        (
-            "strict_postfix_passes_reachability_service_delivery_mailbox_auth_and_relay",
-            server_strict,
-        ),
-        (
-            "open_relay_unknown_user_and_wrong_password_fail",
-            server_open_relay,
-        ),
-        ("vrfy_that_confirms_mailboxes_warns", server_vrfy_confirms),
-        ("silent_server_fails_with_no_banner", server_silent),
-        (
-            "closed_port_fails_as_refused_and_panel_speaks_japanese",
-            server_closed,
-        ),
-    ]);
+    run_with_rig(
+        "diagnostics e2e",
+        start_rig,
+        &[
+            (
+                "domain_with_starttls_mx_passes_servers_postmaster_mailbox_and_relay",
+                domain_passes,
+            ),
+            (
+                "domain_with_a_silent_backup_mx_warns_and_refused_postmaster_fails",
+                domain_backup_silent,
+            ),
+            (
+                "domain_whose_only_mx_refuses_connections_fails_and_skips_mx_checks",
+                domain_dead,
+            ),
+            ("nonexistent_domain_fails_with_nxdomain", domain_missing),
+            (
+                "strict_postfix_passes_reachability_service_delivery_mailbox_auth_and_relay",
+                server_strict,
+            ),
+            (
+                "open_relay_unknown_user_and_wrong_password_fail",
+                server_open_relay,
+            ),
+            ("vrfy_that_confirms_mailboxes_warns", server_vrfy_confirms),
+            ("silent_server_fails_with_no_banner", server_silent),
+            (
+                "closed_port_fails_as_refused_and_panel_speaks_japanese",
+                server_closed,
+            ),
+        ],
+    );
 }
 
 fn start_rig() -> Result<Rig, String> {

@@ -13,12 +13,13 @@ use std::future::Future;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use libtest_mimic::{Arguments, Failed, Trial};
+use libtest_mimic::Failed;
 use serde_json::{json, Value};
+use smtplab_e2e::browser::require_built_ui;
 use smtplab_e2e::browser::{Browser, BrowserError, Page};
+use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::Bridge;
 use smtplab_sandbox::{DEMO_PASSWORD, DEMO_USER};
 use smtplab_shared::smtp::{explain_code_ja, ReplyCode};
@@ -38,58 +39,34 @@ struct Rig {
     browser: Browser,
 }
 
-type TestFn = fn(&Rig) -> Result<(), Failed>;
-
 fn main() {
-    let args = Arguments::from_args();
-    let index = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist/index.html");
-    if !index.is_file() {
-        eprintln!(
-            "the UI is not built ({} is missing): run `cargo run -p xtask -- build-ui --release` first \
-             (./test.sh does), then rerun; the bridge embeds dist/ when it is compiled",
-            index.display()
-        );
-        std::process::exit(101);
-    }
-    let rig = match start_rig() {
-        Ok(rig) => Arc::new(rig),
-        Err(e) => {
-            eprintln!("cannot start the everyday e2e rig: {e}");
-            std::process::exit(101);
-        }
-    };
-    let tests: [(&str, TestFn); 5] = [
-        (
-            "first_run_delivers_to_the_sandbox_and_shows_the_message",
-            first_run_delivers_to_sandbox,
-        ),
-        (
-            "saved_sessions_round_trip_with_and_without_the_password",
-            saved_sessions_round_trip,
-        ),
-        (
-            "share_link_round_trips_without_password_or_token",
-            share_link_round_trips,
-        ),
-        (
-            "exported_swaks_command_delivers_to_the_sandbox",
-            swaks_command_delivers,
-        ),
-        (
-            "japanese_ui_explains_535_in_japanese",
-            japanese_explains_535,
-        ),
-    ];
-    let trials = tests
-        .into_iter()
-        .map(|(name, test)| {
-            let rig = Arc::clone(&rig);
-            Trial::test(name, move || test(&rig))
-        })
-        .collect();
-    let conclusion = libtest_mimic::run(&args, trials);
-    drop(rig);
-    conclusion.exit();
+    require_built_ui();
+    run_with_rig(
+        "everyday e2e",
+        start_rig,
+        &[
+            (
+                "first_run_delivers_to_the_sandbox_and_shows_the_message",
+                first_run_delivers_to_sandbox,
+            ),
+            (
+                "saved_sessions_round_trip_with_and_without_the_password",
+                saved_sessions_round_trip,
+            ),
+            (
+                "share_link_round_trips_without_password_or_token",
+                share_link_round_trips,
+            ),
+            (
+                "exported_swaks_command_delivers_to_the_sandbox",
+                swaks_command_delivers,
+            ),
+            (
+                "japanese_ui_explains_535_in_japanese",
+                japanese_explains_535,
+            ),
+        ],
+    );
 }
 
 fn start_rig() -> Result<Rig, String> {

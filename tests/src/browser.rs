@@ -81,7 +81,9 @@ pub enum BrowserError {
         source: CmdError,
     },
     /// A wait ran out of time.
-    #[error("timed out after {waited:?} waiting for {what} (last: {last})\n--- page text ---\n{page}")]
+    #[error(
+        "timed out after {waited:?} waiting for {what} (last: {last})\n--- page text ---\n{page}"
+    )]
     Timeout {
         /// What was awaited.
         what: String,
@@ -96,7 +98,10 @@ pub enum BrowserError {
 
 impl BrowserError {
     fn io(what: impl Into<String>, source: std::io::Error) -> Self {
-        Self::Io { what: what.into(), source }
+        Self::Io {
+            what: what.into(),
+            source,
+        }
     }
 
     fn command(what: impl Into<String>) -> impl FnOnce(CmdError) -> Self {
@@ -131,10 +136,11 @@ impl Browser {
         // aws-lc-rs compiled into the graph rustls cannot pick one itself.
         // Already installed (by another harness) is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let driver_bin = program::find_program("chromedriver").ok_or(BrowserError::MissingProgram {
-            program: "chromedriver",
-            package: "chromium-driver",
-        })?;
+        let driver_bin =
+            program::find_program("chromedriver").ok_or(BrowserError::MissingProgram {
+                program: "chromedriver",
+                package: "chromium-driver",
+            })?;
         let chromium = program::find_program("chromium").ok_or(BrowserError::MissingProgram {
             program: "chromium",
             package: "chromium",
@@ -196,18 +202,26 @@ impl Browser {
             "goog:chromeOptions".to_owned(),
             json!({ "binary": self.chromium, "args": CHROMIUM_ARGS }),
         );
-        let mut builder = ClientBuilder::rustls().map_err(|e| BrowserError::io("set up rustls", e))?;
-        match builder.capabilities(capabilities).connect(&self.endpoint).await {
+        let mut builder =
+            ClientBuilder::rustls().map_err(|e| BrowserError::io("set up rustls", e))?;
+        match builder
+            .capabilities(capabilities)
+            .connect(&self.endpoint)
+            .await
+        {
             Ok(client) => Ok(Page { client }),
             Err(e) => Err(self.driver_error(format!("cannot open a session: {e}"))),
         }
     }
 
     fn driver_error(&self, what: String) -> BrowserError {
-        let log = fs::read_to_string(self.scratch.path().join("chromedriver.log")).unwrap_or_default();
+        let log =
+            fs::read_to_string(self.scratch.path().join("chromedriver.log")).unwrap_or_default();
         let tail: Vec<&str> = log.lines().rev().take(15).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
-        BrowserError::Driver { detail: format!("{what}\nchromedriver log tail:\n{}", tail.join("\n")) }
+        BrowserError::Driver {
+            detail: format!("{what}\nchromedriver log tail:\n{}", tail.join("\n")),
+        }
     }
 }
 
@@ -252,7 +266,10 @@ impl Page {
     /// # Errors
     /// When the navigation command fails.
     pub async fn goto(&self, url: &str) -> Result<(), BrowserError> {
-        self.client.goto(url).await.map_err(BrowserError::command("goto"))
+        self.client
+            .goto(url)
+            .await
+            .map_err(BrowserError::command("goto"))
     }
 
     /// Runs `script` (a function body; arguments in `arguments[i]`) and
@@ -261,7 +278,10 @@ impl Page {
     /// # Errors
     /// When the script throws or the command fails.
     pub async fn eval(&self, script: &str, args: Vec<Value>) -> Result<Value, BrowserError> {
-        self.client.execute(script, args).await.map_err(BrowserError::command(format!("execute {script:?}")))
+        self.client
+            .execute(script, args)
+            .await
+            .map_err(BrowserError::command(format!("execute {script:?}")))
     }
 
     /// The `innerText` of the first element matching `css`, if any.
@@ -270,7 +290,10 @@ impl Page {
     /// When the script fails.
     pub async fn text(&self, css: &str) -> Result<Option<String>, BrowserError> {
         let value = self
-            .eval("const e = document.querySelector(arguments[0]); return e ? e.innerText : null;", vec![json!(css)])
+            .eval(
+                "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;",
+                vec![json!(css)],
+            )
             .await?;
         Ok(value.as_str().map(str::to_owned))
     }
@@ -283,7 +306,12 @@ impl Page {
             Ok(None) => "(no body)".to_owned(),
             Err(e) => format!("(cannot read the page: {e})"),
         };
-        let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let url = self
+            .client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
         let skip = text.chars().count().saturating_sub(PAGE_TEXT_LIMIT);
         let shown: String = text.chars().skip(skip).collect();
         let mut out = format!("[{url}]\n");
@@ -299,7 +327,12 @@ impl Page {
     ///
     /// # Errors
     /// [`BrowserError::Timeout`].
-    pub async fn poll<T, F, Fut>(&self, what: &str, timeout: Duration, mut probe: F) -> Result<T, BrowserError>
+    pub async fn poll<T, F, Fut>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        mut probe: F,
+    ) -> Result<T, BrowserError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<Result<T, String>, BrowserError>>,
@@ -331,8 +364,15 @@ impl Page {
     /// [`BrowserError::Timeout`] with the page's text.
     pub async fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element, BrowserError> {
         self.poll(&format!("an element matching {css:?}"), timeout, || async {
-            let found = self.client.find_all(Locator::Css(css)).await.map_err(BrowserError::command("find"))?;
-            Ok(found.into_iter().next().ok_or_else(|| "no match".to_owned()))
+            let found = self
+                .client
+                .find_all(Locator::Css(css))
+                .await
+                .map_err(BrowserError::command("find"))?;
+            Ok(found
+                .into_iter()
+                .next()
+                .ok_or_else(|| "no match".to_owned()))
         })
         .await
     }
@@ -371,14 +411,23 @@ impl Page {
     ///
     /// # Errors
     /// [`BrowserError::Timeout`] with the page's text.
-    pub async fn wait_for_text(&self, css: &str, needle: &str, timeout: Duration) -> Result<String, BrowserError> {
-        self.poll(&format!("{css:?} to contain {needle:?}"), timeout, || async {
-            Ok(match self.text(css).await? {
-                Some(text) if text.contains(needle) => Ok(text),
-                Some(_) => Err("text without it".to_owned()),
-                None => Err("no element".to_owned()),
-            })
-        })
+    pub async fn wait_for_text(
+        &self,
+        css: &str,
+        needle: &str,
+        timeout: Duration,
+    ) -> Result<String, BrowserError> {
+        self.poll(
+            &format!("{css:?} to contain {needle:?}"),
+            timeout,
+            || async {
+                Ok(match self.text(css).await? {
+                    Some(text) if text.contains(needle) => Ok(text),
+                    Some(_) => Err("text without it".to_owned()),
+                    None => Err("no element".to_owned()),
+                })
+            },
+        )
         .await
     }
 
@@ -388,7 +437,10 @@ impl Page {
     /// When it does not appear or the click fails.
     pub async fn click(&self, css: &str) -> Result<(), BrowserError> {
         let element = self.wait_for(css, Duration::from_secs(5)).await?;
-        element.click().await.map_err(BrowserError::command(format!("click {css}")))
+        element
+            .click()
+            .await
+            .map_err(BrowserError::command(format!("click {css}")))
     }
 
     /// Replaces the value of the input or textarea matching `css` by typing
@@ -399,8 +451,14 @@ impl Page {
     /// When the field is missing, typing fails, or the value differs.
     pub async fn fill(&self, css: &str, value: &str) -> Result<(), BrowserError> {
         let element = self.wait_for(css, Duration::from_secs(5)).await?;
-        element.clear().await.map_err(BrowserError::command(format!("clear {css}")))?;
-        element.send_keys(value).await.map_err(BrowserError::command(format!("type into {css}")))?;
+        element
+            .clear()
+            .await
+            .map_err(BrowserError::command(format!("clear {css}")))?;
+        element
+            .send_keys(value)
+            .await
+            .map_err(BrowserError::command(format!("type into {css}")))?;
         self.expect_value(css, value).await
     }
 
@@ -410,7 +468,10 @@ impl Page {
     /// When the select or option is missing.
     pub async fn select(&self, css: &str, value: &str) -> Result<(), BrowserError> {
         let element = self.wait_for(css, Duration::from_secs(5)).await?;
-        element.select_by_value(value).await.map_err(BrowserError::command(format!("select {value} in {css}")))?;
+        element
+            .select_by_value(value)
+            .await
+            .map_err(BrowserError::command(format!("select {value} in {css}")))?;
         self.expect_value(css, value).await
     }
 
@@ -421,16 +482,26 @@ impl Page {
     /// When the element is missing or typing fails.
     pub async fn type_keys(&self, css: &str, keys: &str) -> Result<(), BrowserError> {
         let element = self.wait_for(css, Duration::from_secs(5)).await?;
-        element.send_keys(keys).await.map_err(BrowserError::command(format!("type into {css}")))
+        element
+            .send_keys(keys)
+            .await
+            .map_err(BrowserError::command(format!("type into {css}")))
     }
 
     async fn expect_value(&self, css: &str, value: &str) -> Result<(), BrowserError> {
         let what = format!("{css:?} to hold {value:?}");
         self.poll(&what, Duration::from_secs(2), || async {
             let now = self
-                .eval("const e = document.querySelector(arguments[0]); return e ? e.value : null;", vec![json!(css)])
+                .eval(
+                    "const e = document.querySelector(arguments[0]); return e ? e.value : null;",
+                    vec![json!(css)],
+                )
                 .await?;
-            Ok(if now.as_str() == Some(value) { Ok(()) } else { Err(format!("value {now}")) })
+            Ok(if now.as_str() == Some(value) {
+                Ok(())
+            } else {
+                Err(format!("value {now}"))
+            })
         })
         .await
     }
@@ -443,18 +514,43 @@ impl Page {
     /// When the capture or the file write fails.
     pub async fn screenshot(&self, name: &str, max_height: u64) -> Result<PathBuf, BrowserError> {
         // The window includes browser chrome: add it to the page's height.
-        let extra = self.eval("return window.outerHeight - window.innerHeight;", vec![]).await?.as_u64().unwrap_or(0);
-        let page = self.eval("return document.documentElement.scrollHeight;", vec![]).await?.as_u64().unwrap_or(800);
-        let (width, old_height) = self.client.get_window_size().await.map_err(BrowserError::command("window size"))?;
+        let extra = self
+            .eval("return window.outerHeight - window.innerHeight;", vec![])
+            .await?
+            .as_u64()
+            .unwrap_or(0);
+        let page = self
+            .eval("return document.documentElement.scrollHeight;", vec![])
+            .await?
+            .as_u64()
+            .unwrap_or(800);
+        let (width, old_height) = self
+            .client
+            .get_window_size()
+            .await
+            .map_err(BrowserError::command("window size"))?;
         let width = u32::try_from(width).unwrap_or(1280);
-        let set = |h: u64| self.client.set_window_size(width, u32::try_from(h).unwrap_or(800));
-        set(page.min(max_height.max(400)) + extra).await.map_err(BrowserError::command("resize"))?;
+        let set = |h: u64| {
+            self.client
+                .set_window_size(width, u32::try_from(h).unwrap_or(800))
+        };
+        set(page.min(max_height.max(400)) + extra)
+            .await
+            .map_err(BrowserError::command("resize"))?;
         self.eval("window.scrollTo(0, 0);", vec![]).await?;
-        let png = self.client.screenshot().await.map_err(BrowserError::command("screenshot"));
-        set(old_height).await.map_err(BrowserError::command("resize"))?;
+        let png = self
+            .client
+            .screenshot()
+            .await
+            .map_err(BrowserError::command("screenshot"));
+        set(old_height)
+            .await
+            .map_err(BrowserError::command("resize"))?;
         let path = artifacts_dir().join(name);
-        fs::create_dir_all(artifacts_dir()).map_err(|e| BrowserError::io("create tests/artifacts", e))?;
-        fs::write(&path, png?).map_err(|e| BrowserError::io(format!("write {}", path.display()), e))?;
+        fs::create_dir_all(artifacts_dir())
+            .map_err(|e| BrowserError::io("create tests/artifacts", e))?;
+        fs::write(&path, png?)
+            .map_err(|e| BrowserError::io(format!("write {}", path.display()), e))?;
         Ok(path)
     }
 
@@ -485,7 +581,11 @@ fn descendants(root: u32) -> Vec<u32> {
 
 /// Every process in process group `group`.
 fn group_members(group: u32) -> Vec<u32> {
-    process_table().into_iter().filter(|p| p.pgrp == group).map(|p| p.pid).collect()
+    process_table()
+        .into_iter()
+        .filter(|p| p.pgrp == group)
+        .map(|p| p.pid)
+        .collect()
 }
 
 /// A row of `/proc/<pid>/stat`.
@@ -512,6 +612,25 @@ fn process_table() -> Vec<ProcessRow> {
         .collect()
 }
 
+/// `<workspace>/dist/`, the UI build the bridge embeds when it is compiled.
+pub fn dist_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../dist")
+}
+
+/// Ends the test binary with a clear message when the UI was not built
+/// before the bridge: the browser trials would only test the "not built" page.
+pub fn require_built_ui() {
+    let index = dist_dir().join("index.html");
+    if !index.is_file() {
+        eprintln!(
+            "the UI is not built ({} is missing): run `cargo run -p xtask -- build-ui --release` first \
+             (./test.sh does), then rerun; the bridge embeds dist/ when it is compiled",
+            index.display()
+        );
+        std::process::exit(101);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,11 +650,16 @@ mod tests {
         let below = descendants(pid);
         let group = group_members(pid);
         for p in &below {
-            let _ = Command::new("kill").args(["-KILL", &p.to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-KILL", &p.to_string()])
+                .status();
         }
         let _ = child.kill();
         let _ = child.wait();
         assert_eq!(below.len(), 1, "sleep under sh: {below:?}");
-        assert!(group.contains(&pid) && group.contains(&below[0]), "group {group:?}");
+        assert!(
+            group.contains(&pid) && group.contains(&below[0]),
+            "group {group:?}"
+        );
     }
 }
