@@ -1,7 +1,8 @@
 //! The app's hooks: all IO lives here, never in components.
 //!
-//! - [`use_bridge`]: owns the WebSockets to the bridge and the SMTP engine,
-//!   turns what happens into [`Action`](crate::state::Action)s.
+//! - [`use_bridge`]: owns the WebSockets to the bridge (a guided run's is a
+//!   [`SessionLink`](crate::session_link::SessionLink)), turns what happens
+//!   into [`Action`](crate::state::Action)s.
 //! - [`use_checks`]: drives the Diagnostics checks (`resolve` sockets and
 //!   one [`SessionLink`](crate::session_link::SessionLink) per session).
 //! - [`use_persistence`]: `localStorage` (saved sessions, language), the

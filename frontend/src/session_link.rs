@@ -54,13 +54,15 @@ pub enum LinkOutput {
     Engine(Box<Event>),
     /// A text frame that is no known message.
     Malformed(String),
-    /// The WebSocket closed.
+    /// The WebSocket closed. It comes before the engine events the close
+    /// causes (a connected session is told the connection closed), so an
+    /// owner can say why before the session ends.
     Ended {
         /// The close code.
         code: u16,
         /// `hello` had come (if not, the bridge itself is the problem).
         greeted: bool,
-        /// The engine had finished.
+        /// The engine had finished before the close.
         finished: bool,
     },
 }
@@ -181,16 +183,16 @@ impl SessionLink {
             SocketEvent::Malformed(why) => out.push(LinkOutput::Malformed(why)),
             SocketEvent::Closed { code } => {
                 self.ended = true;
-                if self.connected && !self.finished {
-                    let now = self.now();
-                    self.session.handle_closed(now);
-                    self.drain(out);
-                }
                 out.push(LinkOutput::Ended {
                     code,
                     greeted: self.greeted,
                     finished: self.finished,
                 });
+                if self.connected && !self.finished {
+                    let now = self.now();
+                    self.session.handle_closed(now);
+                    self.drain(out);
+                }
             }
         }
     }

@@ -69,6 +69,10 @@ fn main() {
                 console_ehlo_by_hand,
             ),
             ("first_render_time_and_wasm_size", first_render_and_size),
+            (
+                "narrow_window_fits_and_the_keyboard_alone_runs_a_session",
+                narrow_window_and_keyboard_only,
+            ),
         ],
     );
 }
@@ -463,6 +467,108 @@ fn console_ehlo_by_hand(rig: &Rig) -> Result<(), Failed> {
             Duration::from_secs(10),
         )
         .await?;
+        Ok(())
+    })
+}
+
+/// At 400 px wide nothing scrolls sideways, and a session runs with the
+/// keyboard alone: Tab reaches every form control and the Run button in
+/// order, and Enter on Run starts it.
+fn narrow_window_and_keyboard_only(rig: &Rig) -> Result<(), Failed> {
+    on_page(rig, "narrow-keyboard", false, |page| async move {
+        page.client()
+            .set_window_size(400, 900)
+            .await
+            .map_err(|e| Problem::Check(format!("resize the window: {e}")))?;
+        open_app(&page, rig.bridge.url()).await?;
+        let widths = page
+            .eval(
+                "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",
+                vec![],
+            )
+            .await?;
+        let (scroll, inner) = (
+            widths[0].as_f64().unwrap_or(f64::MAX),
+            widths[1].as_f64().unwrap_or(0.0),
+        );
+        check(scroll <= inner + 1.0, || {
+            format!("at 400 px the page is {scroll} px wide: it scrolls sideways")
+        })?;
+        // Typed values only (WebDriver sends key events); then walk the
+        // focus order with Tab from the first field.
+        page.fill("#server-host", "127.0.0.1").await?;
+        page.fill("#server-port", &rig.server.port().to_string())
+            .await?;
+        page.select("#stop-after", "ehlo").await?;
+        page.eval("document.getElementById('server-host').focus();", vec![])
+            .await?;
+        let mut order = Vec::new();
+        for _ in 0..80 {
+            let id = page
+                .eval(
+                    "return document.activeElement ? document.activeElement.id : '';",
+                    vec![],
+                )
+                .await?;
+            let id = id.as_str().unwrap_or_default().to_owned();
+            order.push(id.clone());
+            if id == "run-button" {
+                break;
+            }
+            page.client()
+                .active_element()
+                .await
+                .map_err(|e| Problem::Check(format!("active element: {e}")))?
+                .send_keys("\u{E004}")
+                .await
+                .map_err(|e| Problem::Check(format!("press Tab: {e}")))?;
+        }
+        for id in [
+            "server-host",
+            "server-port",
+            "ehlo-name",
+            "auth-mechanism",
+            "mail-from",
+            "stop-after",
+            "run-button",
+        ] {
+            check(order.iter().any(|seen| seen == id), || {
+                format!("Tab never reached #{id}; focus order: {order:?}")
+            })?;
+        }
+        let position = |id: &str| order.iter().position(|seen| seen == id);
+        check(
+            position("server-host") < position("server-port")
+                && position("server-port") < position("run-button"),
+            || format!("focus order is not the reading order: {order:?}"),
+        )?;
+        page.client()
+            .active_element()
+            .await
+            .map_err(|e| Problem::Check(format!("active element: {e}")))?
+            .send_keys("\u{E007}")
+            .await
+            .map_err(|e| Problem::Check(format!("press Enter: {e}")))?;
+        page.wait_for_attr(
+            "#verdict",
+            "data-verdict",
+            &["completed"],
+            Duration::from_secs(30),
+        )
+        .await?;
+        let wide = page
+            .eval(
+                "const w = document.documentElement.clientWidth; return [document.documentElement.scrollWidth, w, \
+                 Array.from(document.querySelectorAll('body *')).filter(e => e.getBoundingClientRect().right > w + 1) \
+                 .slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)];",
+                vec![],
+            )
+            .await?;
+        check(
+            wide[0].as_f64().unwrap_or(f64::MAX) <= wide[1].as_f64().unwrap_or(0.0) + 1.0,
+            || format!("after the run the page scrolls sideways at 400 px: {wide}"),
+        )?;
+        page.screenshot("narrow-keyboard.png", 1600).await?;
         Ok(())
     })
 }

@@ -2,11 +2,11 @@
 //!
 //! The hook owns every WebSocket to the bridge (a probe at mount for the
 //! `hello` policy, one per guided run, one for the raw console) and the
-//! engine, in a `use_mut_ref`. Like quinn's tokio driver it stays dumb: it
-//! feeds the engine what happened (`handle_connected`, `handle_input`,
-//! `handle_closed`, `handle_timeout`, `abort`), drains `poll_transmit` into
-//! the socket and `poll_event` into [`Action::Engine`], and checks
-//! `poll_timeout` on a timer. No SMTP sequencing happens here.
+//! engine, in a `use_mut_ref`. Like quinn's tokio driver it stays dumb: a
+//! guided run's [`SessionLink`] feeds the engine what happened and drains
+//! it into the socket; this hook turns the link's outputs into transcript
+//! notes and [`Action::Engine`], and calls [`SessionLink::tick`] on a
+//! timer. No SMTP sequencing happens here.
 //!
 //! Each WebSocket carries one TCP connection (the bridge's rule), so every
 //! run opens a fresh one. Events of an older socket are ignored by id.
@@ -22,7 +22,7 @@ use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use gloo_timers::callback::Interval;
-use smtplab_shared::smtp::{Event, ReplyParser, Session, SessionSpec, TlsMode};
+use smtplab_shared::smtp::{ReplyParser, Session, SessionSpec, TlsMode};
 use smtplab_shared::tls::{TlsOptions, TlsSetupError};
 use smtplab_shared::wire::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION};
 use yew::prelude::*;
@@ -32,6 +32,7 @@ use crate::form::FormError;
 use crate::i18n::{t, Lang, Msg};
 use crate::note::Note;
 use crate::problem::BridgeProblem;
+use crate::session_link::{LinkOutput, SessionLink};
 use crate::socket::{Socket, SocketEvent};
 use crate::state::{plan, Action, BridgeStatus, ConsoleStatus, State};
 use crate::tls_setup;
@@ -104,31 +105,31 @@ struct Driver {
     /// The WebSocket opened at mount to learn the policy.
     probe: Option<ProbeLink>,
     /// The current or last guided run.
-    run: Option<RunLink>,
+    run: Option<GuidedRun>,
     /// The raw console.
     console: Option<ConsoleLink>,
 }
 
-/// One guided run: its socket, its engine and its clock.
-struct RunLink {
+/// One guided run: its socket id, its link (socket and engine) and the
+/// timer that checks the engine's deadline.
+struct GuidedRun {
     /// Socket id.
     id: u64,
-    /// The WebSocket.
-    socket: Socket,
-    /// The engine.
-    session: Session,
-    /// `performance.now()` when the run started; the engine's clock zero.
-    started_ms: f64,
-    /// `hello` arrived.
-    greeted: bool,
-    /// The bridge said `connected`.
-    connected: bool,
-    /// The engine emitted `Finished`.
-    finished: bool,
-    /// The WebSocket is closed.
-    ended: bool,
+    /// The WebSocket and the engine.
+    link: SessionLink,
     /// Checks the engine's deadline.
     timer: Option<Interval>,
+}
+
+/// What the driver does after a guided run's link outputs were forwarded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RunFlow {
+    /// Nothing more.
+    Going,
+    /// The run is over: tell the state.
+    Ended,
+    /// The WebSocket closed before `hello`: find out why.
+    Diagnose,
 }
 
 /// The raw console's connection.
@@ -163,41 +164,80 @@ fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-impl RunLink {
-    fn now(&self) -> Duration {
-        since(self.started_ms)
-    }
-
+impl GuidedRun {
     fn note(&self, dispatch: &UseReducerDispatcher<State>, error: bool, note: Note) {
-        dispatch.dispatch(Action::RunNote { at_ms: millis(self.now()), error, note });
+        dispatch.dispatch(Action::RunNote { at_ms: millis(self.link.now()), error, note });
     }
 
-    /// Drains the engine: bytes to the socket first, then events to the
-    /// state; closes the connection once `Finished` was drained.
-    fn drive(&mut self, dispatch: &UseReducerDispatcher<State>) {
-        while let Some(bytes) = self.session.poll_transmit() {
-            self.socket.send_bytes(&bytes);
-        }
-        let at_ms = millis(self.now());
-        while let Some(event) = self.session.poll_event() {
-            let last = matches!(event, Event::Finished(_));
-            dispatch.dispatch(Action::Engine { at_ms, event });
-            if last && !self.finished {
-                self.finished = true;
-                self.socket.send_control(&ClientMessage::Close);
+    /// Ends the session with `words` and forwards what that drained.
+    fn abort(&mut self, dispatch: &UseReducerDispatcher<State>, lang: Lang, words: String) {
+        let mut out = Vec::new();
+        self.link.abort(words, &mut out);
+        self.forward(dispatch, lang, out);
+    }
+
+    /// Turns the link's outputs into notes and engine actions, in order.
+    fn forward(&mut self, dispatch: &UseReducerDispatcher<State>, lang: Lang, out: Vec<LinkOutput>) -> RunFlow {
+        let mut flow = RunFlow::Going;
+        for output in out {
+            match output {
+                LinkOutput::Hello { version, policy } => {
+                    if self.link.is_finished() {
+                        // Cancelled while the WebSocket was opening; the
+                        // link sent `close`.
+                        continue;
+                    }
+                    if version != PROTOCOL_VERSION {
+                        let problem = BridgeProblem::Version(version);
+                        let words = problem.describe(lang);
+                        dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(problem.clone())));
+                        self.note(dispatch, true, Note::Problem(problem));
+                        self.abort(dispatch, lang, words);
+                        continue;
+                    }
+                    dispatch.dispatch(Action::Bridge(BridgeStatus::Ready(policy)));
+                    let spec = self.link.session().spec();
+                    let target = format!("{}:{}", spec.host, spec.port);
+                    self.note(dispatch, false, Note::ConnectingVia(target));
+                }
+                LinkOutput::Connected { peer, connect_ms } => {
+                    self.note(dispatch, false, connected_note(peer, connect_ms));
+                }
+                LinkOutput::BridgeError { code, message, before_connect } => {
+                    let spec = self.link.session().spec();
+                    let note = Note::BridgeError { code, message, host: spec.host.clone(), port: spec.port };
+                    let words = note.describe(lang);
+                    self.note(dispatch, true, note);
+                    if before_connect {
+                        self.abort(dispatch, lang, words);
+                    }
+                }
+                LinkOutput::Closed { by, reason } => {
+                    self.note(dispatch, false, Note::Closed { by, reason });
+                }
+                LinkOutput::Engine(event) => {
+                    dispatch.dispatch(Action::Engine { at_ms: millis(self.link.now()), event: *event });
+                }
+                LinkOutput::Malformed(why) => self.note(dispatch, true, Note::Malformed(why)),
+                LinkOutput::Ended { code, greeted, finished } => {
+                    self.timer = None;
+                    flow = if finished {
+                        RunFlow::Ended
+                    } else if greeted {
+                        self.note(dispatch, true, Note::WebSocketClosed(code));
+                        // A connected session is told of the close by the
+                        // link (its events follow); otherwise it is aborted.
+                        if !self.link.is_connected() {
+                            self.abort(dispatch, lang, t(lang, Msg::BridgeClosedWebSocket).to_owned());
+                        }
+                        RunFlow::Ended
+                    } else {
+                        RunFlow::Diagnose
+                    };
+                }
             }
         }
-    }
-
-    fn tick(&mut self, dispatch: &UseReducerDispatcher<State>) {
-        if self.finished {
-            return;
-        }
-        let now = self.now();
-        if self.session.poll_timeout().is_some_and(|deadline| now >= deadline) {
-            self.session.handle_timeout(now);
-            self.drive(dispatch);
-        }
+        flow
     }
 }
 
@@ -299,7 +339,7 @@ impl Driver {
     // ---- guided runs ----
 
     fn start_run(this: &Rc<RefCell<Self>>, spec: SessionSpec, tls: &TlsOptions) {
-        if this.borrow().run.as_ref().is_some_and(|r| !r.ended) {
+        if this.borrow().run.as_ref().is_some_and(|r| !r.link.is_ended()) {
             return;
         }
         let session = match new_session(spec, tls) {
@@ -328,24 +368,21 @@ impl Driver {
                     if let Some(driver) = weak.upgrade() {
                         let mut d = driver.borrow_mut();
                         let dispatch = d.dispatch.clone();
-                        if let Some(link) = d.run.as_mut().filter(|l| l.id == id) {
-                            link.tick(&dispatch);
+                        let lang = d.lang;
+                        if let Some(run) = d.run.as_mut().filter(|r| r.id == id) {
+                            let mut out = Vec::new();
+                            run.link.tick(&mut out);
+                            run.forward(&dispatch, lang, out);
                         }
                     }
                 });
-                let link = RunLink {
+                let run = GuidedRun {
                     id,
-                    socket,
-                    session,
-                    started_ms: browser::now_ms(),
-                    greeted: false,
-                    connected: false,
-                    finished: false,
-                    ended: false,
+                    link: SessionLink::new(socket, session, PROTOCOL_VERSION),
                     timer: Some(timer),
                 };
-                link.note(&dispatch, false, Note::OpeningWebSocket);
-                this.borrow_mut().run = Some(link);
+                run.note(&dispatch, false, Note::OpeningWebSocket);
+                this.borrow_mut().run = Some(run);
             }
             Err(note) => {
                 dispatch.dispatch(Action::RunNote { at_ms: 0, error: true, note });
@@ -356,11 +393,10 @@ impl Driver {
 
     fn cancel_run(&mut self) {
         let dispatch = self.dispatch.clone();
-        let words = t(self.lang, Msg::CancelledByUser).to_owned();
-        if let Some(link) = self.run.as_mut().filter(|l| !l.finished) {
-            let now = link.now();
-            link.session.abort(now, words);
-            link.drive(&dispatch);
+        let lang = self.lang;
+        let words = t(lang, Msg::CancelledByUser).to_owned();
+        if let Some(run) = self.run.as_mut() {
+            run.abort(&dispatch, lang, words);
         }
     }
 
@@ -368,101 +404,27 @@ impl Driver {
         let mut d = this.borrow_mut();
         let dispatch = d.dispatch.clone();
         let lang = d.lang;
-        let Some(link) = d.run.as_mut().filter(|l| l.id == id && !l.ended) else {
+        let Some(run) = d.run.as_mut().filter(|r| r.id == id) else {
             return;
         };
-        let (host, port) = (link.session.spec().host.clone(), link.session.spec().port);
-        match event {
-            SocketEvent::Control(ServerMessage::Hello { version, policy }) => {
-                link.greeted = true;
-                if link.finished {
-                    // Cancelled while the WebSocket was opening.
-                    link.socket.send_control(&ClientMessage::Close);
-                    return;
-                }
-                if version != PROTOCOL_VERSION {
-                    let problem = BridgeProblem::Version(version);
-                    let words = problem.describe(lang);
-                    dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(problem.clone())));
-                    link.note(&dispatch, true, Note::Problem(problem));
-                    let now = link.now();
-                    link.session.abort(now, words);
-                    link.drive(&dispatch);
-                    return;
-                }
-                dispatch.dispatch(Action::Bridge(BridgeStatus::Ready(policy)));
-                link.note(&dispatch, false, Note::ConnectingVia(format!("{host}:{port}")));
-                link.socket.send_control(&ClientMessage::Connect { host, port, timeout_ms: None });
-            }
-            SocketEvent::Control(ServerMessage::Connected { peer, connect_ms }) => {
-                link.connected = true;
-                link.note(&dispatch, false, connected_note(peer, connect_ms));
-                let now = link.now();
-                link.session.handle_connected(now);
-                link.drive(&dispatch);
-            }
-            SocketEvent::Control(ServerMessage::Error { code, message }) => {
-                let note = Note::BridgeError { code, message, host, port };
-                let words = note.describe(lang);
-                link.note(&dispatch, true, note);
-                if !link.connected && !link.finished {
-                    let now = link.now();
-                    link.session.abort(now, words);
-                    link.drive(&dispatch);
-                }
-            }
-            SocketEvent::Control(ServerMessage::Closed { by, reason }) => {
-                link.note(&dispatch, false, Note::Closed { by, reason });
-                if !link.finished {
-                    let now = link.now();
-                    link.session.handle_closed(now);
-                    link.drive(&dispatch);
-                }
-            }
-            SocketEvent::Bytes(bytes) => {
-                if link.connected && !link.finished {
-                    let now = link.now();
-                    link.session.handle_input(now, &bytes);
-                    link.drive(&dispatch);
-                }
-            }
-            // DNS answers belong to the resolver's own sockets, not to these.
-            SocketEvent::Control(ServerMessage::Resolved { .. }) => {}
-            SocketEvent::Malformed(why) => {
-                link.note(&dispatch, true, Note::Malformed(why));
-            }
-            SocketEvent::Failed => {}
-            SocketEvent::Closed { code } => {
-                link.ended = true;
-                link.timer = None;
-                if link.finished {
-                    dispatch.dispatch(Action::RunEnded);
-                } else if link.greeted {
-                    link.note(&dispatch, true, Note::WebSocketClosed(code));
-                    let now = link.now();
-                    if link.connected {
-                        link.session.handle_closed(now);
-                    } else {
-                        link.session.abort(now, t(lang, Msg::BridgeClosedWebSocket).to_owned());
+        let mut out = Vec::new();
+        run.link.handle(event, &mut out);
+        match run.forward(&dispatch, lang, out) {
+            RunFlow::Going => {}
+            RunFlow::Ended => dispatch.dispatch(Action::RunEnded),
+            RunFlow::Diagnose => {
+                drop(d);
+                Self::diagnose(this, move |driver, problem| {
+                    let mut d = driver.borrow_mut();
+                    let dispatch = d.dispatch.clone();
+                    let lang = d.lang;
+                    if let Some(run) = d.run.as_mut().filter(|r| r.id == id) {
+                        let words = problem.describe(lang);
+                        run.note(&dispatch, true, Note::Problem(problem));
+                        run.abort(&dispatch, lang, words);
                     }
-                    link.drive(&dispatch);
                     dispatch.dispatch(Action::RunEnded);
-                } else {
-                    drop(d);
-                    Self::diagnose(this, move |driver, problem| {
-                        let mut d = driver.borrow_mut();
-                        let dispatch = d.dispatch.clone();
-                        let lang = d.lang;
-                        if let Some(link) = d.run.as_mut().filter(|l| l.id == id) {
-                            let words = problem.describe(lang);
-                            link.note(&dispatch, true, Note::Problem(problem));
-                            let now = link.now();
-                            link.session.abort(now, words);
-                            link.drive(&dispatch);
-                        }
-                        dispatch.dispatch(Action::RunEnded);
-                    });
-                }
+                });
             }
         }
     }
