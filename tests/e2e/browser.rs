@@ -17,10 +17,10 @@ use std::time::Duration;
 
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
-use smtplab_e2e::browser::{dist_dir, require_built_ui, Browser, BrowserError, Page};
+use smtplab_e2e::browser::{check, dist_dir, open_app, require_built_ui, Browser, Page, Problem};
 use smtplab_e2e::postfix::USER;
 use smtplab_e2e::trials::run_with_rig;
-use smtplab_e2e::{Bridge, FixtureError, MailServer};
+use smtplab_e2e::{Bridge, MailServer};
 use smtplab_shared::smtp::{base64_encode, explain_code, ReplyCode};
 
 /// How long the app gets to load, render and reach the bridge.
@@ -77,6 +77,18 @@ fn main() {
     );
 }
 
+/// Runs `body` on a fresh page (see [`Browser::trial`]); `exclusive` trials
+/// run alone, so timing figures are not skewed by trials in parallel.
+fn on_page<F, Fut>(rig: &Rig, name: &str, exclusive: bool, body: F) -> Result<(), Failed>
+where
+    F: FnOnce(Page) -> Fut,
+    Fut: Future<Output = Result<(), Problem>>,
+{
+    let _shared = (!exclusive).then(|| rig.exclusive.read());
+    let _alone = exclusive.then(|| rig.exclusive.write());
+    rig.browser.trial(name, String::new, body)
+}
+
 /// The built UI files, as served.
 const DIST_FILES: [&str; 3] = ["smtplab_bg.wasm", "smtplab.js", "index.html"];
 
@@ -102,106 +114,6 @@ fn start_rig() -> Result<Rig, String> {
         dist,
         exclusive: RwLock::new(()),
     })
-}
-
-/// Why a trial failed: a browser error (timeouts carry the page text
-/// already) or a failed check.
-enum Problem {
-    Browser(BrowserError),
-    Check(String),
-}
-
-impl From<BrowserError> for Problem {
-    fn from(e: BrowserError) -> Self {
-        Self::Browser(e)
-    }
-}
-
-impl From<FixtureError> for Problem {
-    fn from(e: FixtureError) -> Self {
-        Self::Check(e.to_string())
-    }
-}
-
-impl From<String> for Problem {
-    fn from(e: String) -> Self {
-        Self::Check(e)
-    }
-}
-
-/// Opens a Chromium session, runs `body` on it, and closes it whatever
-/// happens. A failure gets the page's visible text and a screenshot
-/// (`tests/artifacts/<name>-failure.png`).
-fn on_page<F, Fut>(rig: &Rig, name: &str, exclusive: bool, body: F) -> Result<(), Failed>
-where
-    F: FnOnce(Page) -> Fut,
-    Fut: Future<Output = Result<(), Problem>>,
-{
-    let _shared = if exclusive {
-        None
-    } else {
-        Some(rig.exclusive.read())
-    };
-    let _alone = if exclusive {
-        Some(rig.exclusive.write())
-    } else {
-        None
-    };
-    rig.browser.block_on(async {
-        let page = rig
-            .browser
-            .open()
-            .await
-            .map_err(|e| Failed::from(e.to_string()))?;
-        let result = body(page.clone()).await;
-        let message = match result {
-            Ok(()) => None,
-            Err(Problem::Browser(e @ BrowserError::Timeout { .. })) => Some(e.to_string()),
-            Err(Problem::Browser(e)) => Some(format!(
-                "{e}\n--- page text ---\n{}",
-                page.visible_text().await
-            )),
-            Err(Problem::Check(e)) => Some(format!(
-                "{e}\n--- page text ---\n{}",
-                page.visible_text().await
-            )),
-        };
-        let message = match message {
-            None => None,
-            Some(m) => Some(
-                match page.screenshot(&format!("{name}-failure.png"), 4000).await {
-                    Ok(path) => format!("{m}\n(screenshot: {})", path.display()),
-                    Err(e) => format!("{m}\n(no screenshot: {e})"),
-                },
-            ),
-        };
-        page.close().await;
-        message.map_or(Ok(()), |m| Err(Failed::from(m)))
-    })
-}
-
-/// Opens the bridge's URL and waits until the app has rendered and reached
-/// the bridge (`data-status="ready"`).
-async fn open_app(page: &Page, url: &str) -> Result<(), Problem> {
-    page.goto(url).await?;
-    page.wait_for("#session-form", APP_READY).await?;
-    let status = page
-        .wait_for_attr(
-            "#bridge-status",
-            "data-status",
-            &["ready", "problem"],
-            APP_READY,
-        )
-        .await?;
-    if status == "ready" {
-        Ok(())
-    } else {
-        Err(format!(
-            "the bridge banner reports a problem: {:?}",
-            page.text("#bridge-status").await?
-        )
-        .into())
-    }
 }
 
 /// What the guided form is filled with.
@@ -246,14 +158,6 @@ async fn run_to_verdict(page: &Page) -> Result<(String, String), Problem> {
     Ok((kind, text))
 }
 
-fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), Problem> {
-    if ok {
-        Ok(())
-    } else {
-        Err(Problem::Check(what()))
-    }
-}
-
 fn explanation(code: u16) -> &'static str {
     ReplyCode::new(code).map_or("", explain_code)
 }
@@ -261,7 +165,7 @@ fn explanation(code: u16) -> &'static str {
 fn guided_session_delivers(rig: &Rig) -> Result<(), Failed> {
     on_page(rig, "delivered", false, |page| async move {
         let url = rig.bridge.url();
-        open_app(&page, url).await?;
+        open_app(&page, url, APP_READY).await?;
         let href = page.eval("return window.location.href;", vec![]).await?;
         let href = href.as_str().unwrap_or_default().to_owned();
         check(
@@ -351,7 +255,7 @@ fn guided_session_delivers(rig: &Rig) -> Result<(), Failed> {
 
 fn wrong_password_fails_at_auth(rig: &Rig) -> Result<(), Failed> {
     on_page(rig, "wrong-password", false, |page| async move {
-        open_app(&page, rig.bridge.url()).await?;
+        open_app(&page, rig.bridge.url(), APP_READY).await?;
         fill_form(
             &page,
             &FormInput {
@@ -398,7 +302,7 @@ fn closed_port_is_explained(rig: &Rig) -> Result<(), Failed> {
     // The listener is closed again: nothing listens on `port` now.
     let bridge = Bridge::spawn(port, &[]).map_err(|e| e.to_string())?;
     on_page(rig, "closed-port", false, |page| async move {
-        open_app(&page, bridge.url()).await?;
+        open_app(&page, bridge.url(), APP_READY).await?;
         fill_form(
             &page,
             &FormInput {
@@ -428,7 +332,7 @@ fn closed_port_is_explained(rig: &Rig) -> Result<(), Failed> {
 
 fn console_ehlo_by_hand(rig: &Rig) -> Result<(), Failed> {
     on_page(rig, "console", false, |page| async move {
-        open_app(&page, rig.bridge.url()).await?;
+        open_app(&page, rig.bridge.url(), APP_READY).await?;
         page.fill("#server-host", "127.0.0.1").await?;
         page.fill("#server-port", &rig.server.port().to_string())
             .await?;
@@ -480,7 +384,7 @@ fn narrow_window_and_keyboard_only(rig: &Rig) -> Result<(), Failed> {
             .set_window_size(400, 900)
             .await
             .map_err(|e| Problem::Check(format!("resize the window: {e}")))?;
-        open_app(&page, rig.bridge.url()).await?;
+        open_app(&page, rig.bridge.url(), APP_READY).await?;
         let widths = page
             .eval(
                 "return [document.documentElement.scrollWidth, document.documentElement.clientWidth];",

@@ -19,7 +19,7 @@ use std::time::Duration;
 use libtest_mimic::Failed;
 use serde_json::Value;
 use smtplab_e2e::browser::require_built_ui;
-use smtplab_e2e::browser::{Browser, BrowserError, Page};
+use smtplab_e2e::browser::{open_app, Browser, BrowserError, Page, Problem};
 use smtplab_e2e::postfix::OTHER_USER;
 use smtplab_e2e::trials::run_with_rig;
 
@@ -90,52 +90,22 @@ fn expect(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
     }
 }
 
-/// Opens a Chromium session on the app (English, bridge ready), runs
-/// `body`, and closes the session whatever happens; a failure gets the page
-/// text and `tests/artifacts/tls-<name>-failure.png`.
+/// Runs `body` on a fresh page with the app open and the bridge ready (see
+/// [`Browser::trial`]); a failure also shows the bridge's stderr.
 fn on_page<F, Fut>(rig: &Rig, name: &str, body: F) -> Result<(), Failed>
 where
     F: FnOnce(Page) -> Fut,
     Fut: Future<Output = Result<(), String>>,
 {
-    rig.browser.block_on(async {
-        let page = rig
-            .browser
-            .open()
-            .await
-            .map_err(|e| Failed::from(e.to_string()))?;
-        let result = async {
-            page.goto(rig.mail.bridge.url()).await.map_err(err)?;
-            page.wait_for("#session-form", APP_READY)
-                .await
-                .map_err(err)?;
-            page.wait_for_attr("#bridge-status", "data-status", &["ready"], APP_READY)
-                .await
-                .map_err(err)?;
-            page.select("#lang-select", "en").await.map_err(err)?;
-            body(page.clone()).await
-        }
-        .await;
-        let outcome = match result {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                let shot = match page
-                    .screenshot(&format!("tls-{name}-failure.png"), 4000)
-                    .await
-                {
-                    Ok(path) => format!("(screenshot: {})", path.display()),
-                    Err(e) => format!("(no screenshot: {e})"),
-                };
-                let bridge = rig.mail.bridge.stderr();
-                Err(Failed::from(format!(
-                    "{e}\n--- page text ---\n{}\n{shot}\n--- bridge stderr ---\n{bridge}",
-                    page.visible_text().await
-                )))
-            }
-        };
-        page.close().await;
-        outcome
-    })
+    rig.browser.trial(
+        &format!("tls-{name}"),
+        || format!("--- bridge stderr ---\n{}", rig.mail.bridge.stderr()),
+        |page| async move {
+            open_app(&page, rig.mail.bridge.url(), APP_READY).await?;
+            page.select("#lang-select", "en").await?;
+            body(page).await.map_err(Problem::Check)
+        },
+    )
 }
 
 /// A guided TLS session as the form gets it.

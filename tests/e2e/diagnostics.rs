@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
-use smtplab_e2e::browser::{Browser, BrowserError, Page};
+use smtplab_e2e::browser::{open_app, Browser, BrowserError, Page, Problem};
 use smtplab_e2e::postfix::{MailOptions, OTHER_USER, USER};
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::{Bridge, MailServer, TestCa};
@@ -375,49 +375,22 @@ fn free_udp_and_tcp_port() -> Result<u16, String> {
 
 // ---- the page ----
 
-/// Runs `body` on a fresh Chromium session; a failure gets the page text
-/// and a screenshot (`tests/artifacts/diag-<name>-failure.png`).
+/// Runs `body` on a fresh page with the app open and the bridge ready (see
+/// [`Browser::trial`]); a failure also shows the bridge's stderr.
 fn on_page<F, Fut>(rig: &Rig, name: &str, body: F) -> Result<(), Failed>
 where
     F: FnOnce(Page) -> Fut,
     Fut: Future<Output = Result<(), String>>,
 {
-    rig.browser.block_on(async {
-        let page = rig
-            .browser
-            .open()
-            .await
-            .map_err(|e| Failed::from(e.to_string()))?;
-        let result = async {
-            page.goto(rig.bridge.url()).await.map_err(err)?;
-            page.wait_for("#diagnostics", APP_READY)
-                .await
-                .map_err(err)?;
-            page.wait_for_attr("#bridge-status", "data-status", &["ready"], APP_READY)
-                .await
-                .map_err(err)?;
-            body(page.clone()).await
-        }
-        .await;
-        let outcome = match result {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                let shot = match page
-                    .screenshot(&format!("diag-{name}-failure.png"), 2400)
-                    .await
-                {
-                    Ok(path) => format!("(screenshot: {})", path.display()),
-                    Err(e) => format!("(no screenshot: {e})"),
-                };
-                Err(Failed::from(format!(
-                    "{e}\n--- page text ---\n{}\n{shot}",
-                    page.visible_text().await
-                )))
-            }
-        };
-        page.close().await;
-        outcome
-    })
+    rig.browser.trial(
+        &format!("diag-{name}"),
+        || format!("--- bridge stderr ---\n{}", rig.bridge.stderr()),
+        |page| async move {
+            open_app(&page, rig.bridge.url(), APP_READY).await?;
+            page.wait_for("#diagnostics", APP_READY).await?;
+            body(page).await.map_err(Problem::Check)
+        },
+    )
 }
 
 fn err(e: BrowserError) -> String {

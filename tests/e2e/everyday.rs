@@ -17,8 +17,7 @@ use std::time::{Duration, Instant};
 
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
-use smtplab_e2e::browser::require_built_ui;
-use smtplab_e2e::browser::{Browser, BrowserError, Page};
+use smtplab_e2e::browser::{check, open_app, require_built_ui, Browser, Page, Problem};
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::Bridge;
 use smtplab_sandbox::{DEMO_PASSWORD, DEMO_USER};
@@ -69,6 +68,16 @@ fn main() {
     );
 }
 
+/// Runs `body` on a fresh page (see [`Browser::trial`]).
+fn on_page<F, Fut>(rig: &Rig, name: &str, body: F) -> Result<(), Failed>
+where
+    F: FnOnce(Page) -> Fut,
+    Fut: Future<Output = Result<(), Problem>>,
+{
+    rig.browser
+        .trial(&format!("everyday-{name}"), String::new, body)
+}
+
 fn start_rig() -> Result<Rig, String> {
     let browser = std::thread::spawn(Browser::start);
     // The bridge wants one allowed port; a port nothing listens on. The
@@ -105,92 +114,6 @@ impl Rig {
         let url = self.bridge.url();
         let without_query = url.split(['?', '#']).next().unwrap_or(url);
         without_query.trim_end_matches('/').to_owned()
-    }
-}
-
-/// Why a trial failed: a browser error (timeouts carry the page text
-/// already) or a failed check.
-enum Problem {
-    Browser(BrowserError),
-    Check(String),
-}
-
-impl From<BrowserError> for Problem {
-    fn from(e: BrowserError) -> Self {
-        Self::Browser(e)
-    }
-}
-
-impl From<String> for Problem {
-    fn from(e: String) -> Self {
-        Self::Check(e)
-    }
-}
-
-/// Opens a Chromium session, runs `body` on it, and closes it whatever
-/// happens. A failure gets the page's visible text and a screenshot
-/// (`tests/artifacts/everyday-<name>-failure.png`).
-fn on_page<F, Fut>(rig: &Rig, name: &str, body: F) -> Result<(), Failed>
-where
-    F: FnOnce(Page) -> Fut,
-    Fut: Future<Output = Result<(), Problem>>,
-{
-    rig.browser.block_on(async {
-        let page = rig
-            .browser
-            .open()
-            .await
-            .map_err(|e| Failed::from(e.to_string()))?;
-        let result = body(page.clone()).await;
-        let message = match result {
-            Ok(()) => None,
-            Err(Problem::Browser(e @ BrowserError::Timeout { .. })) => Some(e.to_string()),
-            Err(Problem::Browser(e)) => Some(format!(
-                "{e}\n--- page text ---\n{}",
-                page.visible_text().await
-            )),
-            Err(Problem::Check(e)) => Some(format!(
-                "{e}\n--- page text ---\n{}",
-                page.visible_text().await
-            )),
-        };
-        let message = match message {
-            None => None,
-            Some(m) => Some(
-                match page
-                    .screenshot(&format!("everyday-{name}-failure.png"), 4000)
-                    .await
-                {
-                    Ok(path) => format!("{m}\n(screenshot: {})", path.display()),
-                    Err(e) => format!("{m}\n(no screenshot: {e})"),
-                },
-            ),
-        };
-        page.close().await;
-        message.map_or(Ok(()), |m| Err(Failed::from(m)))
-    })
-}
-
-/// Opens `url` and waits until the app has rendered and reached the bridge.
-async fn open_app(page: &Page, url: &str) -> Result<(), Problem> {
-    page.goto(url).await?;
-    page.wait_for("#session-form", APP_READY).await?;
-    let status = page
-        .wait_for_attr(
-            "#bridge-status",
-            "data-status",
-            &["ready", "problem"],
-            APP_READY,
-        )
-        .await?;
-    if status == "ready" {
-        Ok(())
-    } else {
-        Err(format!(
-            "the bridge banner reports a problem: {:?}",
-            page.text("#bridge-status").await?
-        )
-        .into())
     }
 }
 
@@ -255,14 +178,6 @@ async fn run_to_verdict(page: &Page) -> Result<(String, String), Problem> {
     Ok((kind, text))
 }
 
-fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), Problem> {
-    if ok {
-        Ok(())
-    } else {
-        Err(Problem::Check(what()))
-    }
-}
-
 /// A fresh tag for needles, so trials sharing the sandbox never match each
 /// other's messages.
 fn tag(what: &str) -> String {
@@ -300,7 +215,7 @@ fn header<'a>(message: &'a Value, name: &str) -> Option<&'a str> {
 
 fn first_run_delivers_to_sandbox(rig: &Rig) -> Result<(), Failed> {
     on_page(rig, "first-run", |page| async move {
-        open_app(&page, rig.bridge.url()).await?;
+        open_app(&page, rig.bridge.url(), APP_READY).await?;
         wait_for_sandbox_preset(&page, rig.sandbox).await?;
         for (css, expected) in [
             ("#server-host", rig.sandbox.ip().to_string()),
@@ -397,7 +312,7 @@ async fn saved_index(page: &Page, name: &str, password: bool) -> Result<usize, P
 
 fn saved_sessions_round_trip(rig: &Rig) -> Result<(), Failed> {
     on_page(rig, "saved-sessions", |page| async move {
-        open_app(&page, rig.bridge.url()).await?;
+        open_app(&page, rig.bridge.url(), APP_READY).await?;
         wait_for_sandbox_preset(&page, rig.sandbox).await?;
         let user = format!("{}@saved.smtplab.test", tag("saver"));
         let password = tag("saved-secret");
@@ -437,7 +352,7 @@ fn saved_sessions_round_trip(rig: &Rig) -> Result<(), Failed> {
 
         // A reload without ?token= (the bridge's cookie carries it): the
         // untouched form is preset for the sandbox again, the list is back.
-        open_app(&page, &format!("{}/", rig.origin())).await?;
+        open_app(&page, &format!("{}/", rig.origin()), APP_READY).await?;
         wait_for_sandbox_preset(&page, rig.sandbox).await?;
         let now = value(&page, "#auth-username").await?;
         check(now == DEMO_USER, || {
@@ -470,7 +385,7 @@ fn saved_sessions_round_trip(rig: &Rig) -> Result<(), Failed> {
 
 fn share_link_round_trips(rig: &Rig) -> Result<(), Failed> {
     on_page(rig, "share-link", |page| async move {
-        open_app(&page, rig.bridge.url()).await?;
+        open_app(&page, rig.bridge.url(), APP_READY).await?;
         wait_for_sandbox_preset(&page, rig.sandbox).await?;
         let user = format!("{}@share.smtplab.test", tag("sharer"));
         let password = tag("share-secret");
@@ -521,6 +436,7 @@ fn share_link_round_trips(rig: &Rig) -> Result<(), Failed> {
                     rig.origin(),
                     &link[prefix.len() - 2..]
                 ),
+                APP_READY,
             )
             .await?;
             wait_for_value(&other, "#auth-username", &user, Duration::from_secs(10)).await?;
@@ -605,7 +521,7 @@ fn swaks_command_delivers(rig: &Rig) -> Result<(), Failed> {
         return Err("/usr/bin/swaks is missing: apt-get install -y swaks".into());
     }
     on_page(rig, "swaks", |page| async move {
-        open_app(&page, rig.bridge.url()).await?;
+        open_app(&page, rig.bridge.url(), APP_READY).await?;
         wait_for_sandbox_preset(&page, rig.sandbox).await?;
         let subject = tag("swaks-subject");
         let needle = tag("swaks-body");
@@ -690,7 +606,7 @@ fn japanese_explains_535(rig: &Rig) -> Result<(), Failed> {
         check(!words.is_empty(), || {
             "explain_code_ja(535) is empty".to_owned()
         })?;
-        open_app(&page, rig.bridge.url()).await?;
+        open_app(&page, rig.bridge.url(), APP_READY).await?;
         wait_for_sandbox_preset(&page, rig.sandbox).await?;
         page.select("#lang-select", "ja").await?;
         page.wait_for_attr("html", "lang", &["ja"], Duration::from_secs(5))

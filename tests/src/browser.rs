@@ -25,6 +25,9 @@ use tempfile::TempDir;
 
 use crate::program;
 
+mod trial;
+pub use trial::{check, open_app, Problem};
+
 /// The Chromium flags every session uses: headless, no sandbox (tests run as
 /// root), and no background traffic (nothing may leave loopback).
 pub const CHROMIUM_ARGS: [&str; 10] = [
