@@ -17,7 +17,9 @@ use std::time::Duration;
 
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
-use smtplab_e2e::browser::{check, dist_dir, open_app, require_built_ui, Browser, Page, Problem};
+use smtplab_e2e::browser::{
+    check, dist_dir, open_app, require_built_ui, run_to_verdict, Browser, Page, Problem,
+};
 use smtplab_e2e::postfix::USER;
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::{Bridge, MailServer};
@@ -143,21 +145,6 @@ async fn fill_form(page: &Page, input: &FormInput<'_>) -> Result<(), Problem> {
     Ok(())
 }
 
-/// Clicks Run and waits for the verdict; returns `(data-verdict, text)`.
-async fn run_to_verdict(page: &Page) -> Result<(String, String), Problem> {
-    page.click("#run-button").await?;
-    let kind = page
-        .wait_for_attr(
-            "#verdict",
-            "data-verdict",
-            &["delivered", "completed", "failed"],
-            VERDICT,
-        )
-        .await?;
-    let text = page.text("#verdict").await?.unwrap_or_default();
-    Ok((kind, text))
-}
-
 fn explanation(code: u16) -> &'static str {
     ReplyCode::new(code).map_or("", explain_code)
 }
@@ -188,7 +175,7 @@ fn guided_session_delivers(rig: &Rig) -> Result<(), Failed> {
             },
         )
         .await?;
-        let (kind, verdict) = run_to_verdict(&page).await?;
+        let (kind, verdict) = run_to_verdict(&page, VERDICT).await?;
         check(kind == "delivered", || {
             format!("verdict {kind:?}: {verdict}")
         })?;
@@ -266,7 +253,7 @@ fn wrong_password_fails_at_auth(rig: &Rig) -> Result<(), Failed> {
             },
         )
         .await?;
-        let (kind, verdict) = run_to_verdict(&page).await?;
+        let (kind, verdict) = run_to_verdict(&page, VERDICT).await?;
         check(kind == "failed", || {
             format!("verdict {kind:?}, want failed: {verdict}")
         })?;
@@ -313,7 +300,7 @@ fn closed_port_is_explained(rig: &Rig) -> Result<(), Failed> {
             },
         )
         .await?;
-        let (kind, verdict) = run_to_verdict(&page).await?;
+        let (kind, verdict) = run_to_verdict(&page, VERDICT).await?;
         check(
             kind == "failed" && verdict.contains("Failed at connect"),
             || format!("verdict {kind:?}, want failed at connect: {verdict}"),

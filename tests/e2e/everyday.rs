@@ -17,7 +17,9 @@ use std::time::{Duration, Instant};
 
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
-use smtplab_e2e::browser::{check, open_app, require_built_ui, Browser, Page, Problem};
+use smtplab_e2e::browser::{
+    check, open_app, require_built_ui, run_to_verdict, Browser, Page, Problem,
+};
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::Bridge;
 use smtplab_sandbox::{DEMO_PASSWORD, DEMO_USER};
@@ -163,21 +165,6 @@ async fn wait_for_sandbox_preset(page: &Page, sandbox: SocketAddr) -> Result<(),
     Ok(())
 }
 
-/// Clicks Run and waits for the verdict; returns `(data-verdict, text)`.
-async fn run_to_verdict(page: &Page) -> Result<(String, String), Problem> {
-    page.click("#run-button").await?;
-    let kind = page
-        .wait_for_attr(
-            "#verdict",
-            "data-verdict",
-            &["delivered", "completed", "failed"],
-            VERDICT,
-        )
-        .await?;
-    let text = page.text("#verdict").await?.unwrap_or_default();
-    Ok((kind, text))
-}
-
 /// A fresh tag for needles, so trials sharing the sandbox never match each
 /// other's messages.
 fn tag(what: &str) -> String {
@@ -243,7 +230,7 @@ fn first_run_delivers_to_sandbox(rig: &Rig) -> Result<(), Failed> {
             format!("empty default subject {subject:?} or body {body:?}")
         })?;
 
-        let (kind, verdict) = run_to_verdict(&page).await?;
+        let (kind, verdict) = run_to_verdict(&page, VERDICT).await?;
         check(kind == "delivered", || {
             format!("verdict {kind:?}, want delivered: {verdict}")
         })?;
@@ -612,7 +599,7 @@ fn japanese_explains_535(rig: &Rig) -> Result<(), Failed> {
         page.wait_for_attr("html", "lang", &["ja"], Duration::from_secs(5))
             .await?;
         page.fill("#auth-password", "not-the-demo-password").await?;
-        let (kind, verdict) = run_to_verdict(&page).await?;
+        let (kind, verdict) = run_to_verdict(&page, VERDICT).await?;
         check(kind == "failed", || {
             format!("verdict {kind:?}, want failed: {verdict}")
         })?;

@@ -26,7 +26,7 @@ use tempfile::TempDir;
 use crate::program;
 
 mod trial;
-pub use trial::{check, open_app, Problem};
+pub use trial::{check, open_app, run_to_verdict, Problem};
 
 /// The Chromium flags every session uses: headless, no sandbox (tests run as
 /// root), and no background traffic (nothing may leave loopback).

@@ -137,3 +137,25 @@ pub async fn open_app(page: &Page, url: &str, ready: std::time::Duration) -> Res
         )))
     }
 }
+
+/// Clicks Run and waits up to `timeout` for the verdict; returns
+/// `(data-verdict, verdict text)`.
+///
+/// # Errors
+/// A timeout (with the page text) or a failed WebDriver command.
+pub async fn run_to_verdict(
+    page: &Page,
+    timeout: std::time::Duration,
+) -> Result<(String, String), Problem> {
+    page.click("#run-button").await?;
+    let kind = page
+        .wait_for_attr(
+            "#verdict",
+            "data-verdict",
+            &["delivered", "completed", "failed"],
+            timeout,
+        )
+        .await?;
+    let text = page.text("#verdict").await?.unwrap_or_default();
+    Ok((kind, text))
+}
