@@ -1,14 +1,18 @@
-//! Opening the TCP connection to the mail server: name resolution with
-//! tokio's `lookup_host`, one attempt per resolved address in order, all under
-//! one deadline, and the mapping of failures to wire error codes.
+//! Opening the TCP connection to the mail server: name resolution (the DNS
+//! server given with `--dns` when there is one, so that `connect` reaches
+//! the addresses `resolve` showed; else the system's, `/etc/hosts`
+//! included, through tokio's `lookup_host`), one attempt per resolved
+//! address in order, all under one deadline, and the mapping of failures to
+//! wire error codes.
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use smtplab_shared::wire::ErrorCode;
 use tokio::net::TcpStream;
 
+use crate::dns::{Dns, DnsError};
 use crate::policy::{Policy, PolicyError};
 
 /// Why no connection could be made.
@@ -22,6 +26,9 @@ pub enum DialError {
         /// The resolver's error.
         source: io::Error,
     },
+    /// The `--dns` server gave no address for the name.
+    #[error(transparent)]
+    Resolver(#[from] DnsError),
     /// Every resolved address was refused by the policy.
     #[error(transparent)]
     Policy(#[from] PolicyError),
@@ -50,6 +57,7 @@ impl DialError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Dns { .. } => ErrorCode::Dns,
+            Self::Resolver(e) => e.code(),
             Self::Policy(e) => e.code(),
             Self::Timeout { .. } => ErrorCode::Timeout,
             Self::Connect { source, .. } => io_error_code(source),
@@ -73,14 +81,23 @@ pub fn io_error_code(err: &io::Error) -> ErrorCode {
     }
 }
 
-/// Resolves `host` and connects to `port` on each address in turn until one
-/// answers, all within `timeout`. The stream has `TCP_NODELAY` set, so each
+/// `localhost` and its subdomains are loopback names (RFC 6761): they come
+/// from `/etc/hosts`, never from a DNS server.
+fn is_localhost(name: &str) -> bool {
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name == "localhost" || name.ends_with(".localhost")
+}
+
+/// Resolves `host` (with `resolver` when given, else the system's) and
+/// connects to `port` on each address in turn until one answers, all within
+/// `timeout`. The stream has `TCP_NODELAY` set, so each
 /// relayed frame leaves at once (SMTP is a lock-step dialogue of small lines).
 ///
 /// # Errors
 /// [`DialError`]; when every address fails, the last attempt's error.
 pub async fn dial(
     policy: &Policy,
+    resolver: Option<&Dns>,
     host: &str,
     port: u16,
     timeout: Duration,
@@ -91,13 +108,21 @@ pub async fn dial(
         .and_then(|h| h.strip_suffix(']'))
         .unwrap_or(host);
     let attempt = async {
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((name, port))
-            .await
-            .map_err(|source| DialError::Dns {
-                host: host.to_owned(),
-                source,
-            })?
-            .collect();
+        let addrs: Vec<SocketAddr> = match resolver {
+            Some(dns) if name.parse::<IpAddr>().is_err() && !is_localhost(name) => dns
+                .addresses(name)
+                .await?
+                .into_iter()
+                .map(|ip| SocketAddr::new(ip, port))
+                .collect(),
+            _ => tokio::net::lookup_host((name, port))
+                .await
+                .map_err(|source| DialError::Dns {
+                    host: host.to_owned(),
+                    source,
+                })?
+                .collect(),
+        };
         if addrs.is_empty() {
             return Err(DialError::Dns {
                 host: host.to_owned(),
@@ -157,7 +182,7 @@ mod tests {
             .expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let policy = Policy::new([port]);
-        let (stream, peer) = dial(&policy, "127.0.0.1", port, Duration::from_secs(5))
+        let (stream, peer) = dial(&policy, None, "127.0.0.1", port, Duration::from_secs(5))
             .await
             .expect("connects");
         assert_eq!(peer, listener.local_addr().expect("addr"));
@@ -172,14 +197,23 @@ mod tests {
             .expect("bind");
         let port = listener.local_addr().expect("addr").port();
         let policy = Policy::new([port]);
-        let (_, peer) = dial(&policy, "localhost", port, Duration::from_secs(5))
+        let (_, peer) = dial(&policy, None, "localhost", port, Duration::from_secs(5))
             .await
             .expect("localhost connects");
         assert!(peer.ip().is_loopback());
         // [::1] may be unsupported here; it must fail with a typed code, not panic.
-        if let Err(e) = dial(&policy, "[::1]", port, Duration::from_secs(5)).await {
+        if let Err(e) = dial(&policy, None, "[::1]", port, Duration::from_secs(5)).await {
             assert_ne!(e.code(), ErrorCode::Dns, "{e}");
         }
+    }
+
+    #[test]
+    fn localhost_names_never_go_to_the_dns_server() {
+        assert!(is_localhost("localhost"));
+        assert!(is_localhost("LocalHost."));
+        assert!(is_localhost("mx.localhost"));
+        assert!(!is_localhost("localhost.example"));
+        assert!(!is_localhost("mylocalhost"));
     }
 
     #[tokio::test]
@@ -191,6 +225,7 @@ mod tests {
         drop(listener);
         let err = dial(
             &Policy::new([port]),
+            None,
             "127.0.0.1",
             port,
             Duration::from_secs(5),
@@ -202,7 +237,7 @@ mod tests {
 
     #[tokio::test]
     async fn unspecified_addresses_are_refused_by_policy() {
-        let err = dial(&Policy::new([25]), "0.0.0.0", 25, Duration::from_secs(5))
+        let err = dial(&Policy::new([25]), None, "0.0.0.0", 25, Duration::from_secs(5))
             .await
             .expect_err("0.0.0.0 is refused");
         assert_eq!(err.code(), ErrorCode::Forbidden, "{err}");

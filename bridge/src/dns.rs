@@ -235,6 +235,37 @@ impl Dns {
         Ok(records)
     }
 
+    /// The addresses of `name` for `connect` (A and AAAA asked together),
+    /// IPv6 first as the system resolver orders them. One of the two
+    /// failing is fine when the other answers; when both fail, the A
+    /// lookup's error is the one reported (most mail hosts are IPv4).
+    ///
+    /// # Errors
+    /// [`DnsError`] when neither lookup gave an address.
+    pub async fn addresses(&self, name: &str) -> Result<Vec<IpAddr>, DnsError> {
+        let (v6, v4) = tokio::join!(
+            self.lookup(name, RecordType::Aaaa),
+            self.lookup(name, RecordType::A)
+        );
+        let addrs: Vec<IpAddr> = [&v6, &v4]
+            .into_iter()
+            .filter_map(|r| r.as_ref().ok())
+            .flatten()
+            .filter_map(|record| match record {
+                DnsRecord::Address { address } => Some(*address),
+                DnsRecord::Mx { .. } => None,
+            })
+            .collect();
+        match (addrs.is_empty(), v4) {
+            (false, _) => Ok(addrs),
+            (true, Err(e)) => Err(e),
+            (true, Ok(_)) => Err(DnsError::NoRecords {
+                name: name.to_owned(),
+                rtype: RecordType::A,
+            }),
+        }
+    }
+
     /// The whole answer to a `resolve`: `resolved` or a typed `error`.
     pub async fn answer(&self, name: String, rtype: RecordType, id: Option<u32>) -> ServerMessage {
         match self.lookup(&name, rtype).await {

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use anyhow::Context as _;
 use clap::Parser;
-use smtplab_bridge::options::Options;
+use smtplab_bridge::options::{Options, Startup};
 use smtplab_bridge::sandbox;
 
 /// smtplab bridge: serves the smtplab UI and relays its WebSocket sessions
@@ -95,6 +95,9 @@ struct Args {
     /// DNS server for the UI's lookups (`resolve`), IP:PORT; default: /etc/resolv.conf.
     #[arg(long, value_name = "ADDR:PORT")]
     dns: Option<SocketAddr>,
+    /// Runtime threads (default 1: lowest latency per session; more spread many sessions over cores).
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
 }
 
 impl Args {
@@ -126,12 +129,12 @@ impl Args {
             sandbox: self.no_sandbox.then_some(false),
             sandbox_listen: self.sandbox_listen,
             dns: self.dns,
+            threads: self.threads,
         }
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -151,6 +154,23 @@ async fn main() -> anyhow::Result<()> {
     for warning in &startup.warnings {
         eprintln!("{warning}");
     }
+    // The runtime's flavour is a setting, so it is built after the checks.
+    let runtime = if startup.threads == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(startup.threads)
+            .enable_all()
+            .build()
+    }
+    .context("starting the async runtime")?;
+    runtime.block_on(serve(startup))
+}
+
+/// Binds, starts the sandbox, announces the URL and serves until a signal.
+async fn serve(startup: Startup) -> anyhow::Result<()> {
     let mut config = startup.config;
     let shutdown = shutdown_signal().context("installing the signal handlers")?;
     let listener = tokio::net::TcpListener::bind(startup.listen)

@@ -25,6 +25,7 @@
 //! sandbox = true                       # the embedded SMTP sandbox (default on)
 //! sandbox_listen = "127.0.0.1:2525"    # loopback only
 //! dns = "127.0.0.1:53"                 # for `resolve`; default /etc/resolv.conf
+//! threads = 1                          # runtime threads (1: one thread, the default)
 //! ```
 
 use std::net::SocketAddr;
@@ -96,6 +97,9 @@ pub struct Options {
     pub sandbox_listen: Option<SocketAddr>,
     /// The DNS server `resolve` asks, `ip:port`; default: the system's.
     pub dns: Option<SocketAddr>,
+    /// Runtime worker threads; 1 (the default) runs everything on one
+    /// thread.
+    pub threads: Option<usize>,
 }
 
 /// Why the bridge must not start.
@@ -159,6 +163,12 @@ pub struct Startup {
     /// The sandbox to start beside the bridge (checked, not bound yet);
     /// `None` when turned off.
     pub sandbox: Option<SandboxConfig>,
+    /// Runtime worker threads (at least 1). One thread is the default: a
+    /// session's two pumps already run in one task, so more threads add
+    /// nothing to one session and cost a cross-thread wake-up on every
+    /// relayed message (docs/benchmarks.md); `--threads N` spreads many
+    /// concurrent sessions (a shared bridge) over N cores.
+    pub threads: usize,
 }
 
 impl Options {
@@ -208,6 +218,7 @@ impl Options {
             sandbox: flags.sandbox.or(self.sandbox),
             sandbox_listen: flags.sandbox_listen.or(self.sandbox_listen),
             dns: flags.dns.or(self.dns),
+            threads: flags.threads.or(self.threads),
         }
     }
 
@@ -310,11 +321,13 @@ impl Options {
         } else {
             None
         };
+        let threads = positive(self.threads.unwrap_or(1), "threads")?;
         Ok(Startup {
             listen,
             config,
             warnings,
             sandbox,
+            threads,
         })
     }
 }
@@ -471,6 +484,23 @@ mod tests {
             public.into_startup(),
             Err(OptionsError::Sandbox(_))
         ));
+    }
+
+    #[test]
+    fn threads_default_to_one_and_zero_is_refused() {
+        assert_eq!(Options::default().into_startup().expect("valid").threads, 1);
+        let file: Options = toml::from_str("threads = 4").expect("valid file");
+        assert_eq!(file.clone().into_startup().expect("valid").threads, 4);
+        let flags = Options {
+            threads: Some(2),
+            ..Options::default()
+        };
+        assert_eq!(file.overridden_by(flags).into_startup().expect("valid").threads, 2);
+        let zero = Options {
+            threads: Some(0),
+            ..Options::default()
+        };
+        assert!(matches!(zero.into_startup(), Err(OptionsError::Zero("threads"))));
     }
 
     #[test]

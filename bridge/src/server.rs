@@ -113,6 +113,7 @@ pub async fn run(
             },
             cancel: cancel.clone(),
             dns: dns(&config),
+            connect_with_dns: config.dns_server.is_some(),
             max_resolves: config.max_resolves_in_flight,
         }),
         tracker: tracker.clone(),

@@ -44,6 +44,9 @@ pub(crate) struct SessionContext {
     pub(crate) cancel: CancellationToken,
     /// The resolver for `resolve`, or why there is none.
     pub(crate) dns: Result<Dns, DnsError>,
+    /// `connect` resolves names with [`Self::dns`] too (a server was given
+    /// with `--dns`), so it reaches the addresses `resolve` showed.
+    pub(crate) connect_with_dns: bool,
     /// Lookups one session may have running.
     pub(crate) max_resolves: usize,
 }
@@ -334,7 +337,7 @@ async fn connect(
     let result = tokio::select! {
         biased;
         () = ctx.cancel.cancelled() => return None,
-        r = dial(&ctx.policy, host, port, timeout) => r,
+        r = dial(&ctx.policy, ctx.connect_with_dns.then(|| ctx.dns.as_ref().ok()).flatten(), host, port, timeout) => r,
     };
     Some(match result {
         Ok((tcp, peer)) => {

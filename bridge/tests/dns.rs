@@ -382,6 +382,43 @@ async fn resolving_is_not_policed_but_connecting_is_and_resolve_works_during_a_r
 }
 
 #[tokio::test]
+async fn connect_resolves_names_with_the_server_given_with_dns() {
+    let dns = Dnsmasq::start().await;
+    // mx1.smtplab.test is 127.0.0.2 in the test zone, and only there.
+    let mx = tokio::net::TcpListener::bind("127.0.0.2:0")
+        .await
+        .expect("bind 127.0.0.2");
+    let port = mx.local_addr().expect("addr").port();
+    let bridge = bridge(|c| {
+        c.dns_server = Some(dns.addr);
+        c.allowed_ports.push(port);
+    })
+    .await;
+    let mut ws = session(&bridge.addr.to_string()).await;
+    let connect = |host: &str| ClientMessage::Connect {
+        host: host.into(),
+        port,
+        timeout_ms: None,
+    };
+    send(&mut ws, &connect("nowhere.smtplab.test")).await;
+    assert_eq!(error_code(&control(&mut ws).await), ErrorCode::Nxdomain);
+    send(&mut ws, &connect("mx1.smtplab.test")).await;
+    match control(&mut ws).await {
+        ServerMessage::Connected { peer, .. } => assert_eq!(peer, format!("127.0.0.2:{port}")),
+        other => panic!("expected connected, got {other:?}"),
+    }
+    let (mut conn, _) = tokio::time::timeout(STEP, mx.accept())
+        .await
+        .expect("accepted in time")
+        .expect("accept");
+    conn.write_all(b"220 mx1\r\n").await.expect("write");
+    match tokio::time::timeout(STEP, ws.next()).await.expect("frame") {
+        Some(Ok(Message::Binary(b))) => assert_eq!(&b[..], b"220 mx1\r\n"),
+        other => panic!("expected the banner, got {other:?}"),
+    }
+}
+
+#[tokio::test]
 async fn the_binary_asks_the_server_given_with_dns() {
     let dns = Dnsmasq::start().await;
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_smtplab"))
