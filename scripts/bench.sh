@@ -1,55 +1,112 @@
 #!/usr/bin/env bash
-# Relay benchmark on 127.0.0.1 only: smtplab against direct TCP (the
-# physical limit), websocat and websockify, in one run; writes the table
-# (with the machine, the date and the load average) into its own section of
-# docs/benchmarks.md. Not part of the default test run.
+# smtplab's performance benchmark, on 127.0.0.1 only, in two halves; each
+# writes its table (with the machine, the date and the load average) into
+# its own block of docs/benchmarks.md. Not part of the default test run.
 #
-#   scripts/bench.sh [BENCH FLAGS...]     e.g. --reps 3, --only rtt,smtp
+#   scripts/bench.sh [FLAGS...]
 #
-# Installs the comparison relays unless told not to:
+# 1. relay (bench/src/bin/bench.rs): smtplab against direct TCP (the
+#    physical limit), websocat and websockify. FLAGS go to it, e.g.
+#    --reps 3, --only rtt,smtp.
+# 2. tab (tests/src/bin/tab_bench.rs): the UI's gzip size, its first render
+#    in headless Chromium, and the seed session (EHLO, AUTH LOGIN, MAIL,
+#    RCPT, DATA, QUIT) through the tab and the bridge against swaks run
+#    directly, on a throw-away Postfix + Dovecot (needs root). Its flags
+#    come from TAB_FLAGS, e.g. TAB_FLAGS="--runs 15 --navigations 9".
+#    It builds the UI first (xtask build-ui --release), then the bridge,
+#    which embeds dist/.
+#
+# BENCH_ONLY=relay or BENCH_ONLY=tab runs one half; then FLAGS go to that
+# half (TAB_FLAGS still apply to the tab).
+#
+# The relay half installs the comparison relays unless told not to:
 #   websocat    cargo install --locked websocat@1.14.1 into $BENCH_TOOLS
 #               (default /work/.cache-tools, else ~/.cache/smtplab-tools);
 #               about 8 min on 2 busy cores; SKIP_WEBSOCAT=1 leaves it out.
 #   websockify  Debian's package (apt-get install -y websockify, as root);
 #               SKIP_WEBSOCKIFY=1 leaves it out.
 # WAIT_LOAD=N waits (up to 5 min) for the 1-minute load average to fall to N
-# before measuring. The run is bounded (--deadline-secs, default 1800 s).
+# before each half. Each half is bounded (--deadline-secs: relay 1800 s,
+# tab 900 s by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TOOLS="${BENCH_TOOLS:-}"
-if [ -z "$TOOLS" ]; then
-  if [ -d /work ] && [ -w /work ]; then TOOLS=/work/.cache-tools; else TOOLS="$HOME/.cache/smtplab-tools"; fi
-fi
-args=()
-if [ "${SKIP_WEBSOCAT:-0}" = 1 ]; then
-  echo "websocat: skipped (SKIP_WEBSOCAT=1)"
-  args+=(--no-websocat)
-elif [ -x "$TOOLS/bin/websocat" ]; then
-  echo "websocat: $("$TOOLS/bin/websocat" --version) from $TOOLS/bin"
-  args+=(--websocat "$TOOLS/bin/websocat")
-else
-  echo "websocat: installing 1.14.1 into $TOOLS (cargo install; takes minutes)"
-  if CARGO_TARGET_DIR="$TOOLS/target" cargo install --locked --root "$TOOLS" websocat --version 1.14.1 \
-      --no-default-features --features signal_handler,unix_stdio; then
+ONLY="${BENCH_ONLY:-all}"
+case "$ONLY" in
+  all|relay|tab) ;;
+  *) echo "BENCH_ONLY must be relay, tab or unset (both), not '$ONLY'" >&2; exit 2 ;;
+esac
+TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
+export BENCH_COMMAND="scripts/bench.sh"
+read -r -a tab_args <<< "${TAB_FLAGS:-}"
+relay_args=()
+if [ "$ONLY" = tab ]; then tab_args+=("$@"); else relay_args+=("$@"); fi
+
+# Waits (at most 5 min) for the 1-minute load average to fall to WAIT_LOAD.
+wait_load() {
+  [ -n "${WAIT_LOAD:-}" ] || return 0
+  for _ in $(seq 60); do
+    if awk -v n="$WAIT_LOAD" '{ exit !($1 <= n) }' /proc/loadavg; then return 0; fi
+    sleep 5
+  done
+  echo "load average still $(cut -d' ' -f1 /proc/loadavg) after 5 min; measuring anyway"
+}
+
+run_relay() {
+  local TOOLS="${BENCH_TOOLS:-}" args=()
+  if [ -z "$TOOLS" ]; then
+    if [ -d /work ] && [ -w /work ]; then TOOLS=/work/.cache-tools; else TOOLS="$HOME/.cache/smtplab-tools"; fi
+  fi
+  if [ "${SKIP_WEBSOCAT:-0}" = 1 ]; then
+    echo "websocat: skipped (SKIP_WEBSOCAT=1)"
+    args+=(--no-websocat)
+  elif [ -x "$TOOLS/bin/websocat" ]; then
+    echo "websocat: $("$TOOLS/bin/websocat" --version) from $TOOLS/bin"
     args+=(--websocat "$TOOLS/bin/websocat")
   else
-    echo "websocat: install failed; skipped"
-    args+=(--no-websocat)
+    echo "websocat: installing 1.14.1 into $TOOLS (cargo install; takes minutes)"
+    if CARGO_TARGET_DIR="$TOOLS/target" cargo install --locked --root "$TOOLS" websocat --version 1.14.1 \
+        --no-default-features --features signal_handler,unix_stdio; then
+      args+=(--websocat "$TOOLS/bin/websocat")
+    else
+      echo "websocat: install failed; skipped"
+      args+=(--no-websocat)
+    fi
   fi
+  if [ "${SKIP_WEBSOCKIFY:-0}" = 1 ]; then
+    echo "websockify: skipped (SKIP_WEBSOCKIFY=1)"
+    args+=(--no-websockify)
+  elif command -v websockify >/dev/null; then
+    echo "websockify: $(dpkg-query -W -f '${Version}' websockify 2>/dev/null || echo present)"
+  elif [ "$(id -u)" = 0 ] && apt-get install -y websockify >/dev/null; then
+    echo "websockify: installed from Debian"
+  else
+    echo "websockify: not installed and cannot install; skipped"
+    args+=(--no-websockify)
+  fi
+  [ -z "${WAIT_LOAD:-}" ] || args+=(--wait-load "$WAIT_LOAD")
+  echo "== relay: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$TARGET/release/bench" --bridge "$TARGET/release/smtplab" --write docs/benchmarks.md \
+    "${args[@]}" ${relay_args[@]+"${relay_args[@]}"}
+}
+
+run_tab() {
+  wait_load
+  echo "== tab: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  SMTPLAB_BIN="$TARGET/release/smtplab" "$TARGET/release/tab-bench" --write docs/benchmarks.md \
+    ${tab_args[@]+"${tab_args[@]}"}
+}
+
+if [ "$ONLY" != relay ]; then
+  # The tab half needs Chromium, chromedriver, Postfix, Dovecot, swaks and
+  # the wasm tooling (what ./test.sh installs), and the UI built before the
+  # bridge, which embeds dist/ when it is compiled.
+  scripts/setup.sh
+  cargo run -q -p xtask --release -- build-ui --release
 fi
-if [ "${SKIP_WEBSOCKIFY:-0}" = 1 ]; then
-  echo "websockify: skipped (SKIP_WEBSOCKIFY=1)"
-  args+=(--no-websockify)
-elif command -v websockify >/dev/null; then
-  echo "websockify: $(dpkg-query -W -f '${Version}' websockify 2>/dev/null || echo present)"
-elif [ "$(id -u)" = 0 ] && apt-get install -y websockify >/dev/null; then
-  echo "websockify: installed from Debian"
-else
-  echo "websockify: not installed and cannot install; skipped"
-  args+=(--no-websockify)
-fi
-[ -z "${WAIT_LOAD:-}" ] || args+=(--wait-load "$WAIT_LOAD")
 cargo build --release -p smtplab-bridge -p smtplab-bench
-TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$TARGET/release/bench" --bridge "$TARGET/release/smtplab" --write docs/benchmarks.md "${args[@]}" "$@"
+[ "$ONLY" = relay ] || cargo build --release -p smtplab-e2e --bin tab-bench
+
+status=0
+if [ "$ONLY" != tab ]; then run_relay || status=$?; fi
+if [ "$ONLY" != relay ]; then run_tab || status=$?; fi
+exit $status

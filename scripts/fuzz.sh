@@ -4,8 +4,9 @@
 #
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
-# Default: 60 s for each of reply_parser, capabilities, control_message and
-# engine. Installs cargo-fuzz from crates.io if missing. The sanitizer flags
+# Default: 60 s for each of reply_parser, capabilities, control_message,
+# engine, certificate (the TLS report's X.509 reader) and trust_anchors (the
+# public-roots list the bridge serves). Installs cargo-fuzz from crates.io if missing. The sanitizer flags
 # need a nightly compiler; on stable, RUSTC_BOOTSTRAP=1 unlocks them (done
 # here). Seeds: shared/tests/vectors/*.txt plus small control messages,
 # copied into fuzz/corpus/<target>/. Findings land in fuzz/artifacts/<target>/.
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/.."
 SECS="${1:-60}"
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(reply_parser capabilities control_message engine)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(reply_parser capabilities control_message engine certificate trust_anchors)
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 export RUSTC_BOOTSTRAP=1

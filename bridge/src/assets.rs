@@ -1,11 +1,14 @@
 //! The embedded UI: the files of `dist/` compiled into the binary by
-//! `build.rs`, their content types, and the Content-Security-Policy that lets
-//! the page run its WebAssembly and talk only to this bridge.
+//! `build.rs`, their content types, the Content-Security-Policy that lets
+//! the page run its WebAssembly and talk only to this bridge, and the public
+//! root CAs the tab's TLS trusts ([`trust_anchors`], served at
+//! [`TRUST_ANCHORS_PATH`]).
 
 use std::sync::LazyLock;
 
 use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
+use smtplab_shared::tls::anchors;
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
@@ -43,6 +46,42 @@ pub fn get(path: &str) -> Option<Asset> {
 /// The UI page; always present (the real one or the "not built" page).
 pub fn index() -> Asset {
     get("index.html").expect("build.rs always embeds an index.html")
+}
+
+/// Where the tab fetches the public root CAs (relative to the page:
+/// `./trust-anchors.bin`).
+pub const TRUST_ANCHORS_PATH: &str = "/trust-anchors.bin";
+
+/// The public root CAs in [`smtplab_shared::tls::anchors`]'s encoding:
+/// Mozilla's list (`webpki-roots`) as this binary was built with it. The
+/// tab no longer compiles them into its WebAssembly (docs/tls.md).
+#[derive(Debug)]
+pub struct TrustAnchorsFile {
+    /// The encoded list.
+    pub bytes: Vec<u8>,
+    /// How many anchors it holds.
+    pub count: usize,
+    /// A strong validator for `ETag` / `If-None-Match` (quoted): the first
+    /// 128 bits of the list's SHA-256, so a bridge with another list answers
+    /// a stale copy with the new one.
+    pub etag: String,
+}
+
+static TRUST_ANCHORS: LazyLock<TrustAnchorsFile> = LazyLock::new(|| {
+    let roots = webpki_roots::TLS_SERVER_ROOTS;
+    let bytes = anchors::encode(roots).expect("Mozilla's list fits the format (checked by tests)");
+    let digest = Sha256::digest(&bytes);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    TrustAnchorsFile {
+        count: roots.len(),
+        etag: format!("\"{hex}\""),
+        bytes,
+    }
+});
+
+/// The public root CAs, encoded once on first use.
+pub fn trust_anchors() -> &'static TrustAnchorsFile {
+    &TRUST_ANCHORS
 }
 
 /// The content type for a file name, by extension. `.wasm` must be
@@ -149,6 +188,16 @@ mod tests {
             assert!(text.contains("./run.sh"));
         }
         assert_eq!(get("no/such/file"), None);
+    }
+
+    #[test]
+    fn trust_anchors_are_mozillas_list_and_decode() {
+        let file = trust_anchors();
+        assert_eq!(file.count, webpki_roots::TLS_SERVER_ROOTS.len());
+        let decoded = anchors::decode(&file.bytes).expect("decodes");
+        assert_eq!(decoded.len(), file.count);
+        assert!(file.etag.starts_with('"') && file.etag.ends_with('"') && file.etag.len() == 34);
+        assert!(std::ptr::eq(file, trust_anchors()));
     }
 
     #[test]

@@ -237,9 +237,15 @@ mod tests {
 
     #[tokio::test]
     async fn unspecified_addresses_are_refused_by_policy() {
-        let err = dial(&Policy::new([25]), None, "0.0.0.0", 25, Duration::from_secs(5))
-            .await
-            .expect_err("0.0.0.0 is refused");
+        let err = dial(
+            &Policy::new([25]),
+            None,
+            "0.0.0.0",
+            25,
+            Duration::from_secs(5),
+        )
+        .await
+        .expect_err("0.0.0.0 is refused");
         assert_eq!(err.code(), ErrorCode::Forbidden, "{err}");
     }
 }

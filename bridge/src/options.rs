@@ -495,12 +495,21 @@ mod tests {
             threads: Some(2),
             ..Options::default()
         };
-        assert_eq!(file.overridden_by(flags).into_startup().expect("valid").threads, 2);
+        assert_eq!(
+            file.overridden_by(flags)
+                .into_startup()
+                .expect("valid")
+                .threads,
+            2
+        );
         let zero = Options {
             threads: Some(0),
             ..Options::default()
         };
-        assert!(matches!(zero.into_startup(), Err(OptionsError::Zero("threads"))));
+        assert!(matches!(
+            zero.into_startup(),
+            Err(OptionsError::Zero("threads"))
+        ));
     }
 
     #[test]

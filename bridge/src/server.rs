@@ -1,5 +1,5 @@
 //! The HTTP side: the router (`/` page, `/ws` WebSocket, `/status`,
-//! `/sandbox` and `/sandbox/messages`, static UI files), the handshake checks (Host, Origin, token), the session limits
+//! `/sandbox` and `/sandbox/messages`, `/trust-anchors.bin`, static UI files), the handshake checks (Host, Origin, token), the session limits
 //! (in total and per client address), and [`run`], which serves until the
 //! shutdown future completes and then closes every session with
 //! `closed {by: "bridge", reason: "shutdown"}`.
@@ -190,6 +190,7 @@ fn router(state: Arc<AppState>) -> Router {
         .route("/status", get(status))
         .route("/sandbox", get(sandbox_info))
         .route("/sandbox/messages", get(sandbox_messages))
+        .route(assets::TRUST_ANCHORS_PATH, get(trust_anchors))
         .fallback(static_file)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), guard))
         .with_state(state)
@@ -364,6 +365,35 @@ fn json_response(status: StatusCode, body: String) -> Response {
             (header::CACHE_CONTROL, "no-store"),
         ],
         body,
+    )
+        .into_response()
+}
+
+/// `GET /trust-anchors.bin`: the public root CAs for the tab's TLS. Public
+/// data like the UI files: no token, but the same Host check (the guard).
+/// Revalidated with its `ETag` (a `304` when unchanged).
+async fn trust_anchors(headers: HeaderMap) -> Response {
+    let file = assets::trust_anchors();
+    let fresh = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| {
+            let tag = tag.trim();
+            tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == file.etag
+        });
+    let cache = [
+        (header::CACHE_CONTROL, "no-cache"),
+        (header::ETAG, file.etag.as_str()),
+    ];
+    if fresh {
+        return (StatusCode::NOT_MODIFIED, cache).into_response();
+    }
+    (
+        cache,
+        [(header::CONTENT_TYPE, "application/octet-stream")],
+        file.bytes.as_slice(),
     )
         .into_response()
 }

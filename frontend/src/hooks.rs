@@ -1,5 +1,7 @@
 //! The app's hooks: all IO lives here, never in components.
 //!
+//! - `batched_dispatch`: the driver's actions reach the reducer at most
+//!   once per frame, so renders do not pace an SMTP session.
 //! - [`use_bridge`]: owns the WebSockets to the bridge (a guided run's is a
 //!   [`SessionLink`](crate::session_link::SessionLink)), turns what happens
 //!   into [`Action`](crate::state::Action)s.
@@ -9,6 +11,7 @@
 //!   share-link fragment, file import.
 //! - [`use_sandbox`]: the bridge's SMTP sandbox (`/sandbox`) and its inbox.
 
+mod batched_dispatch;
 mod use_bridge;
 mod use_checks;
 mod use_persistence;

@@ -118,7 +118,7 @@ catalogue! {
     // TLS: form, setup errors, report, failure kinds, verdict hints
     LegendTls, LabelTlsMode, TlsModeNone, TlsModeStartTls, TlsModeIfOffered, TlsModeImplicit,
     LabelTlsVerify, TlsVerifyOff, LabelCaPem, LabelCaFile, TlsCaHint, TlsSetupBadPem, TlsSetupNoCert,
-    TlsSetupBadCa, TlsSetupNoAnchors, TlsSetupProvider, TlsHeading, TlsServerName, TlsProtocol,
+    TlsSetupBadCa, TlsSetupNoAnchors, TlsSetupProvider, TlsSetupNoPublicRoots, TlsSetupPublicRootsUnavailable, TlsHeading, TlsServerName, TlsProtocol,
     TlsCipher, TlsKeyExchange, TlsNotAgreed, TlsVerificationLabel, TlsChainHeading, TlsNoChain,
     VerifUnchecked, VerifTrusted, VerifFailed, VerifSkippedOk, VerifSkippedFail, TlsFailureWords,
     TlsKindNotOffered, TlsKindExpired, TlsKindNotYetValid, TlsKindUnknownIssuer, TlsKindSelfSigned,

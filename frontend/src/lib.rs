@@ -14,6 +14,8 @@
 //! - [`verdict`]: the end-of-session verdict in words.
 //! - [`problem`]: bridge and connection failures in words.
 //! - [`tls_view`]: the TLS report, failures and hints in words.
+//! - [`tls_provider`]: the tab's crypto provider (ring, minus signing).
+//! - [`trust_anchors`]: the public root CAs, fetched from the bridge once.
 //! - [`tls_setup`]: the crypto provider (ring) and clock for the engine's TLS.
 //! - [`sandbox`]: the bridge's SMTP sandbox, its inbox and the form preset.
 //! - [`diagnostics`]: the Diagnostics panel's state (form, run plan, progress).
@@ -43,7 +45,9 @@ pub mod session_link;
 pub mod share;
 pub mod socket;
 pub mod state;
+pub mod tls_provider;
 pub mod tls_setup;
 pub mod tls_view;
 pub mod transcript;
+pub mod trust_anchors;
 pub mod verdict;

@@ -100,6 +100,8 @@ pub fn setup_error_words(error: &TlsSetupError, lang: Lang) -> String {
         TlsSetupError::BadCa { index, why } => tf(lang, Msg::TlsSetupBadCa, &[&index.to_string(), why]),
         TlsSetupError::NoTrustAnchors => t(lang, Msg::TlsSetupNoAnchors).to_owned(),
         TlsSetupError::Provider(why) => tf(lang, Msg::TlsSetupProvider, &[why]),
+        TlsSetupError::NoPublicRoots => t(lang, Msg::TlsSetupNoPublicRoots).to_owned(),
+        TlsSetupError::PublicRootsUnavailable(why) => tf(lang, Msg::TlsSetupPublicRootsUnavailable, &[why]),
         other => other.to_string(),
     }
 }

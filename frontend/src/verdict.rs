@@ -103,7 +103,7 @@ pub fn reason_words(reason: &FailReason, lang: Lang) -> String {
         FailReason::Protocol(why) => tf(lang, Msg::ReasonProtocol, &[&why.to_string()]),
         FailReason::Aborted(why) => why.clone(),
         FailReason::Tls(failure) => tf(lang, Msg::ReasonTls, &[&failure_words(failure, lang)]),
-        other => format!("{other:?}"),
+        other => other.to_string(),
     }
 }
 

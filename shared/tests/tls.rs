@@ -666,7 +666,7 @@ fn tls_without_a_context_aborts_and_bad_options_are_refused() {
         ..TlsOptions::default()
     };
     assert_eq!(
-        TlsContext::new(provider.clone(), pki::clock(), &none).err(),
+        TlsContext::new(provider.clone(), pki::clock(), &none, &[]).err(),
         Some(TlsSetupError::NoTrustAnchors)
     );
     let garbage = TlsOptions {
@@ -675,7 +675,13 @@ fn tls_without_a_context_aborts_and_bad_options_are_refused() {
         ..TlsOptions::default()
     };
     assert!(matches!(
-        TlsContext::new(provider, pki::clock(), &garbage).err(),
+        TlsContext::new(
+            provider,
+            pki::clock(),
+            &garbage,
+            webpki_roots::TLS_SERVER_ROOTS
+        )
+        .err(),
         Some(TlsSetupError::BadCa { index: 1, .. })
     ));
 }

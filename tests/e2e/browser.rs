@@ -9,19 +9,21 @@
 //! The rig is dropped, and chromedriver and Chromium killed, before exit.
 
 use std::future::Future;
-use std::io::Write as _;
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::Path;
 use std::sync::RwLock;
 use std::time::Duration;
 
 use libtest_mimic::Failed;
-use serde_json::{json, Value};
+use smtplab_bench::stats::median;
 use smtplab_e2e::browser::{
-    check, dist_dir, open_app, require_built_ui, run_to_verdict, Browser, Page, Problem,
+    check, open_app, require_built_ui, run_to_verdict, Browser, Page, Problem,
 };
+use smtplab_e2e::first_render::{measure, Timings};
+use smtplab_e2e::guided_form::{fill_form, FormInput};
 use smtplab_e2e::postfix::USER;
 use smtplab_e2e::trials::run_with_rig;
+use smtplab_e2e::ui_size::{self, DistFile};
 use smtplab_e2e::{Bridge, MailServer};
 use smtplab_shared::smtp::{base64_encode, explain_code, ReplyCode};
 
@@ -34,15 +36,17 @@ const VERDICT: Duration = Duration::from_secs(20);
 const README_SHOT_HEIGHT: u64 = 1100;
 /// Navigations measured for the first-render figure.
 const MEASURED_NAVIGATIONS: usize = 5;
+/// The EHLO name the guided form sends.
+const EHLO: &str = "browser-e2e.smtplab.test";
 
 /// Shared by every trial.
 struct Rig {
     server: MailServer,
     bridge: Bridge,
     browser: Browser,
-    /// `dist/` as it was when the bridge was built (name, bytes): other
-    /// builds may rewrite `dist/` while the trials run.
-    dist: Vec<(&'static str, Vec<u8>)>,
+    /// `dist/` as it was when the bridge was built: other builds may
+    /// rewrite `dist/` while the trials run.
+    dist: Vec<DistFile>,
     /// Read by ordinary trials, written by the measuring one, so that it
     /// runs alone.
     exclusive: RwLock<()>,
@@ -91,18 +95,10 @@ where
     rig.browser.trial(name, String::new, body)
 }
 
-/// The built UI files, as served.
-const DIST_FILES: [&str; 3] = ["smtplab_bg.wasm", "smtplab.js", "index.html"];
-
 fn start_rig() -> Result<Rig, String> {
     // chromedriver starts while Postfix and the bridge build come up.
     let browser = std::thread::spawn(Browser::start);
-    let mut dist = Vec::new();
-    for name in DIST_FILES {
-        let bytes =
-            std::fs::read(dist_dir().join(name)).map_err(|e| format!("read dist/{name}: {e}"))?;
-        dist.push((name, bytes));
-    }
+    let dist = ui_size::read_dist()?;
     let server = MailServer::start().map_err(|e| e.to_string())?;
     let bridge = Bridge::spawn(server.port(), &[]).map_err(|e| e.to_string())?;
     let browser = browser
@@ -116,33 +112,6 @@ fn start_rig() -> Result<Rig, String> {
         dist,
         exclusive: RwLock::new(()),
     })
-}
-
-/// What the guided form is filled with.
-struct FormInput<'a> {
-    port: u16,
-    /// User name and password for AUTH LOGIN; `None` for no AUTH.
-    login: Option<(&'a str, &'a str)>,
-    subject: &'a str,
-    body: &'a str,
-}
-
-async fn fill_form(page: &Page, input: &FormInput<'_>) -> Result<(), Problem> {
-    page.fill("#server-host", "127.0.0.1").await?;
-    page.fill("#server-port", &input.port.to_string()).await?;
-    page.fill("#ehlo-name", "browser-e2e.smtplab.test").await?;
-    if let Some((user, password)) = input.login {
-        page.select("#auth-mechanism", "login").await?;
-        page.fill("#auth-username", user).await?;
-        page.fill("#auth-password", password).await?;
-    } else {
-        page.select("#auth-mechanism", "none").await?;
-    }
-    page.fill("#mail-from", USER).await?;
-    page.fill("#rcpt-to-0", USER).await?;
-    page.fill("#subject", input.subject).await?;
-    page.fill("#body", input.body).await?;
-    Ok(())
 }
 
 fn explanation(code: u16) -> &'static str {
@@ -169,6 +138,7 @@ fn guided_session_delivers(rig: &Rig) -> Result<(), Failed> {
             &page,
             &FormInput {
                 port: rig.server.port(),
+                ehlo: EHLO,
                 login: Some((rig.server.user(), password)),
                 subject: "smtplab browser e2e",
                 body: &body,
@@ -247,6 +217,7 @@ fn wrong_password_fails_at_auth(rig: &Rig) -> Result<(), Failed> {
             &page,
             &FormInput {
                 port: rig.server.port(),
+                ehlo: EHLO,
                 login: Some((rig.server.user(), "not-the-password")),
                 subject: "never sent",
                 body: "never sent",
@@ -294,6 +265,7 @@ fn closed_port_is_explained(rig: &Rig) -> Result<(), Failed> {
             &page,
             &FormInput {
                 port,
+                ehlo: EHLO,
                 login: None,
                 subject: "never sent",
                 body: "never sent",
@@ -464,76 +436,6 @@ fn narrow_window_and_keyboard_only(rig: &Rig) -> Result<(), Failed> {
     })
 }
 
-/// Timings of one navigation, from the page's Performance API (ms since
-/// navigation start).
-#[derive(Debug)]
-struct Timings {
-    /// First contentful paint: the body is empty until the app renders, so
-    /// this is the app's first render on screen.
-    fcp: f64,
-    /// `DOMContentLoaded` done.
-    dcl: f64,
-    /// The wasm fetch finished.
-    wasm: f64,
-}
-
-impl Timings {
-    fn from_json(value: &Value) -> Result<Self, String> {
-        let field = |name: &str| {
-            value
-                .get(name)
-                .and_then(Value::as_f64)
-                .ok_or_else(|| format!("no {name} in {value}"))
-        };
-        Ok(Self {
-            fcp: field("fcp")?,
-            dcl: field("dcl")?,
-            wasm: field("wasm")?,
-        })
-    }
-}
-
-const TIMINGS_JS: &str = "\
-    const fcp = performance.getEntriesByName('first-contentful-paint')[0];\
-    const nav = performance.getEntriesByType('navigation')[0];\
-    const wasm = performance.getEntriesByType('resource').find(r => r.name.includes('.wasm'));\
-    if (!fcp || !nav || !wasm) return null;\
-    return { fcp: fcp.startTime, dcl: nav.domContentLoadedEventEnd, wasm: wasm.responseEnd };";
-
-async fn measure(page: &Page, url: &str) -> Result<Timings, Problem> {
-    page.goto(url).await?;
-    page.wait_for("#session-form", APP_READY).await?;
-    let timings = page
-        .poll(
-            "paint and navigation timings",
-            Duration::from_secs(5),
-            || async {
-                let value = page.eval(TIMINGS_JS, vec![]).await?;
-                Ok(Timings::from_json(&value))
-            },
-        )
-        .await?;
-    Ok(timings)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-/// FNV-1a over `bytes`, the same as the page computes over the served wasm.
-fn fnv1a(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5_u32, |h, &b| {
-        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
-    })
-}
-
-fn gzip_len(bytes: &[u8]) -> Result<usize, String> {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).map_err(|e| e.to_string())?;
-    Ok(encoder.finish().map_err(|e| e.to_string())?.len())
-}
-
 fn first_render_and_size(rig: &Rig) -> Result<(), Failed> {
     let url = rig.bridge.url().to_owned();
     let mut cold = Vec::new();
@@ -541,45 +443,35 @@ fn first_render_and_size(rig: &Rig) -> Result<(), Failed> {
         // A fresh session per navigation: empty cache, as a first visit.
         let (url, cold) = (&url, &mut cold);
         on_page(rig, "first-render", true, |page| async move {
-            cold.push(measure(&page, url).await?);
+            cold.push(measure(&page, url, APP_READY).await?);
             Ok(())
         })?;
     }
-    let wasm = rig
-        .dist
-        .iter()
-        .find(|(name, _)| *name == "smtplab_bg.wasm")
-        .map(|(_, b)| b.clone())
-        .unwrap_or_default();
     let mut warm = Vec::new();
-    let (url_ref, warm_ref, wasm_ref) = (&url, &mut warm, &wasm);
+    let (url_ref, warm_ref, dist) = (&url, &mut warm, &rig.dist);
     on_page(rig, "first-render-warm", true, |page| async move {
         for _ in 0..MEASURED_NAVIGATIONS {
-            warm_ref.push(measure(&page, url_ref).await?);
+            warm_ref.push(measure(&page, url_ref, APP_READY).await?);
         }
         // The bridge serves exactly the dist/ build (it embeds it when compiled).
-        let served = page
-            .eval(
-                "return fetch('./smtplab_bg.wasm', {cache: 'no-store'}).then(r => r.arrayBuffer()).then(b => {\
-                   const a = new Uint8Array(b); let h = 0x811c9dc5;\
-                   for (const x of a) { h = Math.imul(h ^ x, 0x01000193) >>> 0; }\
-                   return [a.length, h]; });",
-                vec![],
-            )
-            .await?;
-        let expected = json!([wasm_ref.len(), fnv1a(wasm_ref)]);
-        check(served == expected, || {
-            format!("the bridge serves another wasm ({served} vs dist {expected}): rebuild the bridge after build-ui")
-        })?;
+        for file in dist {
+            ui_size::check_served(&page, file).await?;
+        }
         Ok(())
     })?;
-    let cold_fcp = median(cold.iter().map(|t| t.fcp).collect());
-    let warm_fcp = median(warm.iter().map(|t| t.fcp).collect());
+    if cold.len() != MEASURED_NAVIGATIONS || warm.len() != MEASURED_NAVIGATIONS {
+        return Err("some navigations were not measured".into());
+    }
+    let mid = |runs: &[Timings], f: fn(&Timings) -> f64| {
+        median(&runs.iter().map(f).collect::<Vec<_>>()).unwrap_or(f64::NAN)
+    };
     println!(
-        "\nfirst render (first-contentful-paint, median of {MEASURED_NAVIGATIONS}): cold {cold_fcp:.0} ms \
-         (DOMContentLoaded {:.0} ms, wasm fetched {:.0} ms), warm reload {warm_fcp:.0} ms",
-        median(cold.iter().map(|t| t.dcl).collect()),
-        median(cold.iter().map(|t| t.wasm).collect()),
+        "\nfirst render (first-contentful-paint, median of {MEASURED_NAVIGATIONS}): cold {:.0} ms \
+         (DOMContentLoaded {:.0} ms, wasm fetched {:.0} ms), warm reload {:.0} ms",
+        mid(&cold, |t| t.fcp),
+        mid(&cold, |t| t.dcl),
+        mid(&cold, |t| t.wasm),
+        mid(&warm, |t| t.fcp),
     );
     println!(
         "  cold runs: {:?}",
@@ -589,15 +481,14 @@ fn first_render_and_size(rig: &Rig) -> Result<(), Failed> {
         "  warm runs: {:?}",
         warm.iter().map(|t| t.fcp.round()).collect::<Vec<_>>()
     );
-    for (name, bytes) in &rig.dist {
+    for file in &rig.dist {
         println!(
-            "  dist/{name}: {} bytes raw, {} bytes gzip -9",
-            bytes.len(),
-            gzip_len(bytes)?
+            "  dist/{}: {} bytes raw, {} bytes gzip -9",
+            file.name,
+            file.raw_len(),
+            file.gzip_len()?
         );
     }
-    if cold.len() != MEASURED_NAVIGATIONS || warm.len() != MEASURED_NAVIGATIONS {
-        return Err("some navigations were not measured".into());
-    }
+    println!("  (the full table with the budgets: scripts/bench.sh, docs/benchmarks.md)");
     Ok(())
 }

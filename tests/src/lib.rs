@@ -15,6 +15,10 @@
 //!   at set-up for the TLS trials.
 //! - `dovecot`: the auth-only Dovecot behind it.
 //! - [`trials`]: [`run_with_rig`], one rig shared by a table of trials.
+//! - [`guided_form`]: filling the app's guided form as a person does.
+//! - [`first_render`]: navigation-to-first-render timings from the page.
+//! - [`ui_size`]: the `dist/` files, their gzip sizes, the served-bytes check.
+//! - [`tab_bench`]: the tab's performance benchmark (`tab-bench` binary).
 //! - [`fixture_error`]: [`FixtureError`], what can go wrong with the fixture.
 //! - `pidfile`, `program`, `token`: stopping detached daemons, finding
 //!   system programs, random tokens.
@@ -22,13 +26,17 @@
 pub mod bridge_process;
 pub mod browser;
 mod dovecot;
+pub mod first_render;
 pub mod fixture_error;
+pub mod guided_form;
 mod pidfile;
 pub mod postfix;
 mod program;
+pub mod tab_bench;
 pub mod test_ca;
 mod token;
 pub mod trials;
+pub mod ui_size;
 pub mod ws_driver;
 
 pub use bridge_process::{Bridge, BridgeError};

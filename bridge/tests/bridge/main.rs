@@ -11,3 +11,4 @@ mod limits;
 mod relay;
 mod session;
 mod targets;
+mod trust_anchors;

@@ -18,6 +18,13 @@ fn yes_no(lang: Lang, value: bool) -> &'static str {
     t(lang, if value { Msg::DiagYes } else { Msg::DiagNo })
 }
 
+/// A connect time as whole milliseconds: an integer, so the tab needs no
+/// float formatting code for it (`{:.0}` links core's float printer).
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn whole_ms(ms: f64) -> u64 {
+    ms.max(0.0).round() as u64
+}
+
 /// `<table id="diag-mx-table">`; each row `data-host`, `data-ok`.
 #[component]
 pub fn MxTable(props: &MxTableProps) -> Html {
@@ -41,7 +48,7 @@ pub fn MxTable(props: &MxTableProps) -> Html {
                     let preference = row.preference.map_or_else(|| t(lang, Msg::DiagImplicit).to_owned(), |p| p.to_string());
                     let addresses: Vec<String> = row.addresses.iter().map(ToString::to_string).collect();
                     let connected = match (row.connected, row.connect_ms) {
-                        (true, Some(ms)) => format!("{} ({ms:.0} ms)", yes_no(lang, true)),
+                        (true, Some(ms)) => format!("{} ({} ms)", yes_no(lang, true), whole_ms(ms)),
                         (value, _) => yes_no(lang, value).to_owned(),
                     };
                     html! {
@@ -60,5 +67,19 @@ pub fn MxTable(props: &MxTableProps) -> Html {
                 }) }
             </tbody>
         </table>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_times_show_as_whole_milliseconds() {
+        assert_eq!(whole_ms(12.4), 12);
+        assert_eq!(whole_ms(12.6), 13);
+        assert_eq!(whole_ms(0.0), 0);
+        assert_eq!(whole_ms(-3.0), 0);
+        assert_eq!(whole_ms(f64::NAN), 0);
     }
 }

@@ -14,8 +14,10 @@
 //! A run whose spec asks for TLS gets `Session::with_tls` and a context
 //! from [`tls_setup`](crate::tls_setup) (ring, `Date.now()`); the
 //! engine then does the handshake itself and the socket carries
-//! ciphertext. A pasted CA that cannot be used refuses the run before any
-//! socket opens.
+//! ciphertext. When the run trusts the public root CAs, their list is
+//! first fetched from the bridge ([`trust_anchors`](crate::trust_anchors),
+//! once per page). A pasted CA that cannot be used, or a list that cannot
+//! be loaded, refuses the run before any socket opens.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -23,10 +25,11 @@ use std::time::Duration;
 
 use gloo_timers::callback::Interval;
 use smtplab_shared::smtp::{ReplyParser, Session, SessionSpec, TlsMode};
-use smtplab_shared::tls::{TlsOptions, TlsSetupError};
+use smtplab_shared::tls::{TlsOptions, TlsSetupError, TrustAnchor};
 use smtplab_shared::wire::{ClientMessage, ErrorCode, ServerMessage, PROTOCOL_VERSION};
 use yew::prelude::*;
 
+use super::batched_dispatch::BatchedDispatch;
 use crate::browser;
 use crate::form::FormError;
 use crate::i18n::{t, Lang, Msg};
@@ -36,6 +39,7 @@ use crate::session_link::{LinkOutput, SessionLink};
 use crate::socket::{Socket, SocketEvent};
 use crate::state::{plan, Action, BridgeStatus, ConsoleStatus, State};
 use crate::tls_setup;
+use crate::trust_anchors::{self, PublicRoots};
 
 /// How often the engine's deadline is checked; SMTP timeouts are seconds.
 const TICK_MS: u32 = 200;
@@ -94,8 +98,8 @@ pub fn use_bridge(dispatch: UseReducerDispatcher<State>, lang: Lang) -> BridgeHa
 /// The driver's state, shared by the hook's callbacks and the socket and
 /// timer handlers (through a `Weak`, so nothing outlives the component).
 struct Driver {
-    /// Where actions go.
-    dispatch: UseReducerDispatcher<State>,
+    /// Where actions go: queued, at most one render per frame.
+    dispatch: BatchedDispatch,
     /// The access token read from the page address.
     token: Option<String>,
     /// The page's language.
@@ -108,6 +112,9 @@ struct Driver {
     run: Option<GuidedRun>,
     /// The raw console.
     console: Option<ConsoleLink>,
+    /// A run waits for the public root CAs from the bridge; further
+    /// starts are ignored meanwhile.
+    loading_roots: bool,
 }
 
 /// One guided run: its socket id, its link (socket and engine) and the
@@ -165,19 +172,19 @@ fn millis(d: Duration) -> u64 {
 }
 
 impl GuidedRun {
-    fn note(&self, dispatch: &UseReducerDispatcher<State>, error: bool, note: Note) {
+    fn note(&self, dispatch: &BatchedDispatch, error: bool, note: Note) {
         dispatch.dispatch(Action::RunNote { at_ms: millis(self.link.now()), error, note });
     }
 
     /// Ends the session with `words` and forwards what that drained.
-    fn abort(&mut self, dispatch: &UseReducerDispatcher<State>, lang: Lang, words: String) {
+    fn abort(&mut self, dispatch: &BatchedDispatch, lang: Lang, words: String) {
         let mut out = Vec::new();
         self.link.abort(words, &mut out);
         self.forward(dispatch, lang, out);
     }
 
     /// Turns the link's outputs into notes and engine actions, in order.
-    fn forward(&mut self, dispatch: &UseReducerDispatcher<State>, lang: Lang, out: Vec<LinkOutput>) -> RunFlow {
+    fn forward(&mut self, dispatch: &BatchedDispatch, lang: Lang, out: Vec<LinkOutput>) -> RunFlow {
         let mut flow = RunFlow::Going;
         for output in out {
             match output {
@@ -246,14 +253,14 @@ impl ConsoleLink {
         millis(since(self.started_ms))
     }
 
-    fn note(&self, dispatch: &UseReducerDispatcher<State>, error: bool, note: Note) {
+    fn note(&self, dispatch: &BatchedDispatch, error: bool, note: Note) {
         dispatch.dispatch(Action::ConsoleNote { at_ms: self.at_ms(), error, note });
     }
 }
 
 impl Driver {
     fn new(dispatch: UseReducerDispatcher<State>) -> Self {
-        Self { dispatch, token: None, lang: Lang::En, next_id: 1, probe: None, run: None, console: None }
+        Self { dispatch: BatchedDispatch::new(dispatch), token: None, lang: Lang::En, next_id: 1, probe: None, run: None, console: None, loading_roots: false }
     }
 
     fn take_id(&mut self) -> u64 {
@@ -338,11 +345,50 @@ impl Driver {
 
     // ---- guided runs ----
 
+    /// Whether a run is going or about to start.
+    fn is_busy(&self) -> bool {
+        self.loading_roots || self.run.as_ref().is_some_and(|r| !r.link.is_ended())
+    }
+
     fn start_run(this: &Rc<RefCell<Self>>, spec: SessionSpec, tls: &TlsOptions) {
-        if this.borrow().run.as_ref().is_some_and(|r| !r.link.is_ended()) {
+        if this.borrow().is_busy() {
             return;
         }
-        let session = match new_session(spec, tls) {
+        if spec.tls == TlsMode::None || !tls.mozilla_roots {
+            Self::begin_run(this, spec, tls, &[]);
+            return;
+        }
+        if let Some(roots) = trust_anchors::cached() {
+            Self::begin_run(this, spec, tls, &roots);
+            return;
+        }
+        // The first TLS run of the page: fetch the public roots, then start.
+        this.borrow_mut().loading_roots = true;
+        let weak = Rc::downgrade(this);
+        let tls = tls.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let loaded: Result<PublicRoots, String> = trust_anchors::load().await;
+            let Some(driver) = weak.upgrade() else {
+                return;
+            };
+            driver.borrow_mut().loading_roots = false;
+            match loaded {
+                Ok(roots) => Self::begin_run(&driver, spec, &tls, &roots),
+                Err(why) => {
+                    let error = FormError::TlsSetup(TlsSetupError::PublicRootsUnavailable(why));
+                    driver.borrow().dispatch.dispatch(Action::FormInvalid(error));
+                }
+            }
+        });
+    }
+
+    /// Starts a run with `public_roots` (empty when the run does not trust
+    /// them).
+    fn begin_run(this: &Rc<RefCell<Self>>, spec: SessionSpec, tls: &TlsOptions, public_roots: &[TrustAnchor<'static>]) {
+        if this.borrow().is_busy() {
+            return;
+        }
+        let session = match new_session(spec, tls, public_roots) {
             Ok(session) => session,
             Err(e) => {
                 this.borrow().dispatch.dispatch(Action::FormInvalid(FormError::TlsSetup(e)));
@@ -387,6 +433,7 @@ impl Driver {
             Err(note) => {
                 dispatch.dispatch(Action::RunNote { at_ms: 0, error: true, note });
                 dispatch.dispatch(Action::RunEnded);
+                dispatch.flush();
             }
         }
     }
@@ -409,9 +456,18 @@ impl Driver {
         };
         let mut out = Vec::new();
         run.link.handle(event, &mut out);
-        match run.forward(&dispatch, lang, out) {
+        let flow = run.forward(&dispatch, lang, out);
+        if run.link.is_finished() || !matches!(flow, RunFlow::Going) {
+            // The verdict is ready: show it now, not at the next frame.
+            dispatch.flush();
+        }
+        match flow {
             RunFlow::Going => {}
-            RunFlow::Ended => dispatch.dispatch(Action::RunEnded),
+            RunFlow::Ended => {
+                dispatch.dispatch(Action::RunEnded);
+                dispatch.flush();
+                dispatch.flush();
+            }
             RunFlow::Diagnose => {
                 drop(d);
                 Self::diagnose(this, move |driver, problem| {
@@ -424,6 +480,7 @@ impl Driver {
                         run.abort(&dispatch, lang, words);
                     }
                     dispatch.dispatch(Action::RunEnded);
+                    dispatch.flush();
                 });
             }
         }
@@ -556,11 +613,15 @@ impl Driver {
 
 /// The engine for `spec`, with the tab's TLS context when the spec asks
 /// for TLS.
-fn new_session(spec: SessionSpec, tls: &TlsOptions) -> Result<Session, TlsSetupError> {
+fn new_session(
+    spec: SessionSpec,
+    tls: &TlsOptions,
+    public_roots: &[TrustAnchor<'static>],
+) -> Result<Session, TlsSetupError> {
     if spec.tls == TlsMode::None {
         return Ok(Session::new(spec));
     }
-    Ok(Session::with_tls(spec, tls_setup::context(tls)?))
+    Ok(Session::with_tls(spec, tls_setup::context(tls, public_roots)?))
 }
 
 /// The transcript note for the bridge's `connected`.

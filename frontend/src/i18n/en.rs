@@ -142,6 +142,8 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::TlsSetupBadCa => "CA certificate #{0} cannot be trusted: {1}",
         Msg::TlsSetupNoAnchors => "No trusted CA: paste a CA certificate.",
         Msg::TlsSetupProvider => "The TLS crypto provider cannot be used: {0}",
+        Msg::TlsSetupNoPublicRoots => "The public CA list (Mozilla's roots) is empty: it was not loaded from the bridge",
+        Msg::TlsSetupPublicRootsUnavailable => "Could not load the public CA list from the bridge: {0}",
         Msg::TlsHeading => "TLS",
         Msg::TlsServerName => "Server name",
         Msg::TlsProtocol => "Version",

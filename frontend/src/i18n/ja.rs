@@ -142,6 +142,8 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::TlsSetupBadCa => "CA 証明書 #{0} は信頼できません: {1}",
         Msg::TlsSetupNoAnchors => "信頼できる CA がありません。CA 証明書を貼り付けてください。",
         Msg::TlsSetupProvider => "TLS の暗号プロバイダーを使えません: {0}",
+        Msg::TlsSetupNoPublicRoots => "公開 CA の一覧 (Mozilla のルート) が空です: ブリッジから読み込まれていません",
+        Msg::TlsSetupPublicRootsUnavailable => "公開 CA の一覧をブリッジから読み込めませんでした: {0}",
         Msg::TlsHeading => "TLS 接続",
         Msg::TlsServerName => "サーバー名",
         Msg::TlsProtocol => "バージョン",

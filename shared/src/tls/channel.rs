@@ -5,7 +5,7 @@
 use rustls::client::UnbufferedClientConnection;
 use rustls::pki_types::ServerName;
 use rustls::unbuffered::{ConnectionState, EncodeError, EncryptError, UnbufferedStatus};
-use rustls::Error;
+use rustls::{CipherSuite, Error, NamedGroup, ProtocolVersion};
 
 use super::context::TlsContext;
 use super::verifier::{CheckRecord, CheckSlot};
@@ -149,27 +149,35 @@ impl TlsChannel {
     /// The negotiated protocol, e.g. `TLSv1.3`.
     pub(crate) fn protocol(&self) -> Option<String> {
         self.conn.protocol_version().map(|v| {
-            v.as_str()
-                .map_or_else(|| format!("{v:?}"), |s| s.replace('_', "."))
+            match v {
+                ProtocolVersion::TLSv1_3 => "TLSv1.3",
+                ProtocolVersion::TLSv1_2 => "TLSv1.2",
+                other => return hex_code(u16::from(other)),
+            }
+            .to_owned()
         })
     }
 
     /// The negotiated cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
     pub(crate) fn cipher_suite(&self) -> Option<String> {
-        self.conn.negotiated_cipher_suite().map(|s| {
-            let suite = s.suite();
-            suite
-                .as_str()
-                .map_or_else(|| format!("{suite:?}"), str::to_owned)
-        })
+        self.conn
+            .negotiated_cipher_suite()
+            .map(|s| suite_name(s.suite()))
     }
 
     /// The negotiated key-exchange group, e.g. `X25519`.
     pub(crate) fn key_exchange(&self) -> Option<String> {
         self.conn.negotiated_key_exchange_group().map(|g| {
-            let name = g.name();
-            name.as_str()
-                .map_or_else(|| format!("{name:?}"), str::to_owned)
+            match g.name() {
+                NamedGroup::X25519 => "X25519",
+                NamedGroup::secp256r1 => "secp256r1",
+                NamedGroup::secp384r1 => "secp384r1",
+                NamedGroup::secp521r1 => "secp521r1",
+                NamedGroup::X448 => "X448",
+                NamedGroup::X25519MLKEM768 => "X25519MLKEM768",
+                other => return hex_code(u16::from(other)),
+            }
+            .to_owned()
         })
     }
 
@@ -316,5 +324,68 @@ fn encrypt_into(
                 return Err(Error::General(e.to_string()));
             }
         }
+    }
+}
+
+/// The IANA name of the suites a TLS client can negotiate today (rustls's
+/// suites, whichever provider the driver passes), else the code point.
+/// A table of our own because rustls's `as_str` links the names of every
+/// suite ever registered, about 15 KB of the tab's wasm.
+fn suite_name(suite: CipherSuite) -> String {
+    match suite {
+        CipherSuite::TLS13_AES_128_GCM_SHA256 => "TLS13_AES_128_GCM_SHA256",
+        CipherSuite::TLS13_AES_256_GCM_SHA384 => "TLS13_AES_256_GCM_SHA384",
+        CipherSuite::TLS13_CHACHA20_POLY1305_SHA256 => "TLS13_CHACHA20_POLY1305_SHA256",
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256 => {
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"
+        }
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384 => {
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"
+        }
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256 => {
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"
+        }
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => {
+            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"
+        }
+        CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => {
+            "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+        }
+        CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => {
+            "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"
+        }
+        other => return hex_code(u16::from(other)),
+    }
+    .to_owned()
+}
+
+/// A code point with no name in our tables, e.g. `0x1302`.
+fn hex_code(code: u16) -> String {
+    format!("0x{code:04X}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn our_suite_names_are_rustls_names_and_others_are_code_points() {
+        for suite in [
+            CipherSuite::TLS13_AES_128_GCM_SHA256,
+            CipherSuite::TLS13_AES_256_GCM_SHA384,
+            CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+            CipherSuite::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        ] {
+            assert_eq!(Some(suite_name(suite).as_str()), suite.as_str());
+        }
+        assert_eq!(suite_name(CipherSuite::from(0x00ff)), "0x00FF");
+        assert_eq!(hex_code(0x1302), "0x1302");
     }
 }

@@ -1,6 +1,12 @@
 //! What a TLS session needs from its driver: the user's choices
 //! ([`TlsOptions`], serde) and the driver-built [`TlsContext`] holding the
 //! crypto provider, the wall clock and the trust anchors.
+//!
+//! The public root CAs are not compiled in: the driver passes them to
+//! [`TlsContext::new`] (natively `webpki_roots::TLS_SERVER_ROOTS`; in the
+//! tab the list the bridge serves at `/trust-anchors.bin`, decoded with
+//! [`super::anchors::decode`]), which keeps ~50 KB of key bytes out of the
+//! tab's WebAssembly.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
@@ -9,7 +15,7 @@ use rustls::client::danger::ServerCertVerifier;
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, UnixTime};
+use rustls::pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use rustls::time_provider::TimeProvider;
 use rustls::{ClientConfig, RootCertStore};
 use serde::{Deserialize, Serialize};
@@ -24,7 +30,11 @@ pub struct TlsOptions {
     /// report says what it found.
     #[serde(default = "TlsOptions::yes")]
     pub verify: bool,
-    /// Trust Mozilla's root CAs (the `webpki-roots` list).
+    /// Trust the public root CAs: Mozilla's list (`webpki-roots`). The
+    /// list is not part of this crate: the driver passes it to
+    /// [`TlsContext::new`] (the tab fetches it from the bridge's
+    /// `/trust-anchors.bin`, which may add the bridge host's own store).
+    /// The name stays: saved sessions store it.
     #[serde(default = "TlsOptions::yes")]
     pub mozilla_roots: bool,
     /// Extra trusted CA certificates, pasted as PEM (any number of
@@ -70,6 +80,13 @@ pub enum TlsSetupError {
     /// Neither Mozilla's roots nor a pasted CA: nothing could verify.
     #[error("no trusted CA: keep Mozilla's roots or paste a CA certificate")]
     NoTrustAnchors,
+    /// Mozilla's roots were asked for but the driver passed an empty list.
+    #[error("the public CA list (Mozilla's roots) is empty: it was not loaded from the bridge")]
+    NoPublicRoots,
+    /// The driver could not get the public CA list (the tab: fetching or
+    /// decoding the bridge's `/trust-anchors.bin`).
+    #[error("could not load the public CA list from the bridge: {0}")]
+    PublicRootsUnavailable(String),
     /// The crypto provider cannot make a TLS client configuration.
     #[error("the crypto provider cannot be used: {0}")]
     Provider(String),
@@ -107,19 +124,26 @@ impl fmt::Debug for TlsContext {
 
 impl TlsContext {
     /// Builds the trust anchors from `options` and checks that `provider`
-    /// can make a client configuration.
+    /// can make a client configuration. `public_roots` are the public root
+    /// CAs, trusted when `options.mozilla_roots` is set and ignored
+    /// otherwise (a driver that knows they are off may pass `&[]`).
     ///
     /// # Errors
-    /// A [`TlsSetupError`] for pasted CA text that is not usable, no trust
-    /// anchor at all, or an unusable provider.
+    /// A [`TlsSetupError`] for pasted CA text that is not usable, public
+    /// roots asked for but `public_roots` empty, no trust anchor at all, or
+    /// an unusable provider.
     pub fn new(
         provider: Arc<CryptoProvider>,
         time: Arc<dyn TimeProvider>,
         options: &TlsOptions,
+        public_roots: &[TrustAnchor<'static>],
     ) -> Result<Self, TlsSetupError> {
         let mut roots = RootCertStore::empty();
         if options.mozilla_roots {
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            if public_roots.is_empty() {
+                return Err(TlsSetupError::NoPublicRoots);
+            }
+            roots.extend(public_roots.iter().cloned());
         }
         let extra = parse_pem_certificates(&options.extra_ca_pem)?;
         for (i, der) in extra.iter().enumerate() {
@@ -206,6 +230,28 @@ mod tests {
         let options: TlsOptions =
             serde_json::from_str(r#"{"verify":false,"extra_ca_pem":"x"}"#).expect("valid options");
         assert!(!options.verify && options.mozilla_roots);
+    }
+
+    #[test]
+    fn public_roots_come_from_the_driver() {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let clock: Arc<dyn TimeProvider> = Arc::new(rustls::time_provider::DefaultTimeProvider);
+        let options = TlsOptions::default();
+        assert_eq!(
+            TlsContext::new(provider.clone(), clock.clone(), &options, &[]).err(),
+            Some(TlsSetupError::NoPublicRoots)
+        );
+        let roots = webpki_roots::TLS_SERVER_ROOTS;
+        assert!(TlsContext::new(provider.clone(), clock.clone(), &options, roots).is_ok());
+        // With the public roots off, the list given is ignored.
+        let off = TlsOptions {
+            mozilla_roots: false,
+            ..TlsOptions::default()
+        };
+        assert_eq!(
+            TlsContext::new(provider, clock, &off, roots).err(),
+            Some(TlsSetupError::NoTrustAnchors)
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::fmt;
 use rustls::pki_types::CertificateDer;
 use rustls::{CertificateError, Error};
 use serde::{Deserialize, Serialize};
-use x509_parser::certificate::X509Certificate;
-use x509_parser::prelude::FromDer;
+
+use super::certificate::Certificate;
 
 /// What kind of TLS problem ended (or, unverified, would have ended) a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -141,9 +141,9 @@ fn looks_like_plaintext(bytes: &[u8]) -> bool {
             .all(|b| b.is_ascii_graphic() || matches!(b, b' ' | b'\r' | b'\n' | b'\t'))
 }
 
+/// Subject and issuer are the same name (an unreadable certificate is not).
 fn is_self_issued(der: &CertificateDer<'_>) -> bool {
-    X509Certificate::from_der(der)
-        .is_ok_and(|(_, cert)| cert.subject().as_raw() == cert.issuer().as_raw())
+    Certificate::from_der(der).is_ok_and(|cert| cert.subject.raw == cert.issuer.raw)
 }
 
 #[cfg(test)]

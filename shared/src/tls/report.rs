@@ -1,17 +1,12 @@
 //! What the user sees about TLS: the negotiated parameters, the server's
 //! certificate chain and what the verification found ([`TlsReport`]).
 
-use std::borrow::Cow;
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use x509_parser::certificate::X509Certificate;
-use x509_parser::extensions::GeneralName;
-use x509_parser::oid_registry::Oid;
-use x509_parser::prelude::FromDer;
 
+use super::certificate::Certificate;
 use super::channel::TlsChannel;
 use super::failure::{classify, TlsFailure};
 
@@ -84,11 +79,13 @@ pub struct CertInfo {
 }
 
 impl CertInfo {
-    /// Reads one DER certificate; `now_unix` gives `days_left`.
+    /// Reads one DER certificate; `now_unix` gives `days_left`. A
+    /// certificate that does not read still gets its fingerprint, with
+    /// `parse_error` saying which field failed.
     pub fn from_der(der: &[u8], now_unix: Option<u64>) -> Self {
         let sha256 = fingerprint(der);
-        match X509Certificate::from_der(der) {
-            Ok((_, cert)) => Self::from_parsed(&cert, sha256, now_unix),
+        match Certificate::from_der(der) {
+            Ok(cert) => Self::from_parsed(cert, sha256, now_unix),
             Err(e) => Self {
                 subject: String::new(),
                 issuer: String::new(),
@@ -107,29 +104,22 @@ impl CertInfo {
         }
     }
 
-    fn from_parsed(cert: &X509Certificate<'_>, sha256: String, now_unix: Option<u64>) -> Self {
-        let not_before_unix = cert.validity().not_before.timestamp();
-        let not_after_unix = cert.validity().not_after.timestamp();
-        let sans = match cert.subject_alternative_name() {
-            Ok(Some(ext)) => ext.value.general_names.iter().filter_map(san).collect(),
-            _ => Vec::new(),
-        };
-        let (key_type, key_bits) = key_description(cert);
+    fn from_parsed(cert: Certificate<'_>, sha256: String, now_unix: Option<u64>) -> Self {
         Self {
-            subject: cert.subject().to_string(),
-            issuer: cert.issuer().to_string(),
-            sans,
-            not_before: format_unix(not_before_unix),
-            not_after: format_unix(not_after_unix),
-            not_before_unix,
-            not_after_unix,
+            self_issued: cert.subject.raw == cert.issuer.raw,
+            subject: cert.subject.text,
+            issuer: cert.issuer.text,
+            sans: cert.alt_names.iter().map(ToString::to_string).collect(),
+            not_before: format_unix(cert.not_before),
+            not_after: format_unix(cert.not_after),
+            not_before_unix: cert.not_before,
+            not_after_unix: cert.not_after,
             days_left: now_unix
                 .and_then(|now| i64::try_from(now).ok())
-                .map(|now| (not_after_unix - now).div_euclid(86_400)),
-            key_type,
-            key_bits,
+                .map(|now| (cert.not_after - now).div_euclid(86_400)),
+            key_type: cert.key_type,
+            key_bits: cert.key_bits,
             sha256,
-            self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
             parse_error: None,
         }
     }
@@ -197,59 +187,6 @@ pub(crate) fn build_report(
     }
 }
 
-fn san(name: &GeneralName<'_>) -> Option<String> {
-    match name {
-        GeneralName::DNSName(dns) => Some(format!("DNS:{dns}")),
-        GeneralName::RFC822Name(mail) => Some(format!("email:{mail}")),
-        GeneralName::URI(uri) => Some(format!("URI:{uri}")),
-        GeneralName::IPAddress(bytes) => Some(match bytes.len() {
-            4 => {
-                let octets: [u8; 4] = (*bytes).try_into().ok()?;
-                format!("IP:{}", Ipv4Addr::from(octets))
-            }
-            16 => {
-                let octets: [u8; 16] = (*bytes).try_into().ok()?;
-                format!("IP:{}", Ipv6Addr::from(octets))
-            }
-            _ => format!("IP:{bytes:02x?}"),
-        }),
-        _ => None,
-    }
-}
-
-/// The key's type (with the curve for EC) and size in bits.
-fn key_description(cert: &X509Certificate<'_>) -> (String, Option<u32>) {
-    let spki = cert.public_key();
-    let bits = spki
-        .parsed()
-        .ok()
-        .map(|key| key.key_size())
-        .filter(|&n| n > 0)
-        .and_then(|n| u32::try_from(n).ok());
-    let algorithm = spki.algorithm.algorithm.to_id_string();
-    match algorithm.as_str() {
-        "1.2.840.113549.1.1.1" => ("RSA".to_owned(), bits),
-        "1.2.840.10045.2.1" => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .map(|p| Oid::new(Cow::Borrowed(p.data)).to_id_string());
-            let name = match curve.as_deref() {
-                Some("1.2.840.10045.3.1.7") => "EC P-256".to_owned(),
-                Some("1.3.132.0.34") => "EC P-384".to_owned(),
-                Some("1.3.132.0.35") => "EC P-521".to_owned(),
-                Some(other) => format!("EC {other}"),
-                None => "EC".to_owned(),
-            };
-            (name, bits)
-        }
-        "1.3.101.112" => ("Ed25519".to_owned(), Some(256)),
-        "1.3.101.113" => ("Ed448".to_owned(), Some(456)),
-        other => (other.to_owned(), bits),
-    }
-}
-
 /// SHA-256 of `der` as `AB:CD:…`.
 fn fingerprint(der: &[u8]) -> String {
     Sha256::digest(der)
@@ -300,7 +237,10 @@ mod tests {
     #[test]
     fn unparsable_der_still_gets_a_fingerprint() {
         let info = CertInfo::from_der(b"not a certificate", Some(0));
-        assert!(info.parse_error.is_some());
+        assert_eq!(
+            info.parse_error.as_deref(),
+            Some("could not read field certificate structure: truncated")
+        );
         assert_eq!(info.sha256.len(), 32 * 3 - 1);
         // FIPS 180-2's "abc" vector.
         let abc = fingerprint(b"abc");

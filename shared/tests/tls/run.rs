@@ -42,7 +42,13 @@ pub(crate) fn spec(tls: TlsMode) -> SessionSpec {
 
 pub(crate) fn context(options: &TlsOptions) -> TlsContext {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    TlsContext::new(provider, pki::clock(), options).expect("usable TLS options")
+    TlsContext::new(
+        provider,
+        pki::clock(),
+        options,
+        webpki_roots::TLS_SERVER_ROOTS,
+    )
+    .expect("usable TLS options")
 }
 
 /// Trusts `ca` (pasted PEM) besides Mozilla's roots.

@@ -81,7 +81,8 @@ impl Rig {
         };
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let clock = Arc::new(rustls::time_provider::DefaultTimeProvider);
-        TlsContext::new(provider, clock, &options).map_err(|e| format!("TLS context: {e}").into())
+        TlsContext::new(provider, clock, &options, webpki_roots::TLS_SERVER_ROOTS)
+            .map_err(|e| format!("TLS context: {e}").into())
     }
 
     /// A spec from the test user to bob at `host:port` in `tls` mode,
