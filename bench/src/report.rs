@@ -400,21 +400,35 @@ fn yes_no(met: Option<bool>, has_target: bool) -> &'static str {
 /// # Errors
 /// When the file cannot be read or written.
 pub fn write_section(path: &Path, heading: &str, section: &str) -> std::io::Result<()> {
-    let block = format!("{BEGIN}\n{section}{END}\n");
+    write_block(path, heading, (BEGIN, END), section)
+}
+
+/// Replaces the block between the `markers` (begin, end) in `path` with
+/// `section`, keeping a blank line before what follows; without the
+/// markers (or the file), appends `heading` and the block. Shared by the
+/// relay and the tab benchmarks, each with its own markers.
+///
+/// # Errors
+/// When the file cannot be read or written.
+pub fn write_block(
+    path: &Path,
+    heading: &str,
+    (begin, end): (&str, &str),
+    section: &str,
+) -> std::io::Result<()> {
+    let block = format!("{begin}\n{section}{end}\n");
     let old = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => "# Benchmarks\n".to_owned(),
         Err(e) => return Err(e),
     };
-    let new = match (old.find(BEGIN), old.find(END)) {
+    let new = match (old.find(begin), old.find(end)) {
         (Some(b), Some(e)) if b < e => {
-            format!(
-                "{}{block}{}",
-                &old[..b],
-                old[e + END.len()..].trim_start_matches('\n')
-            )
+            let rest = old[e + end.len()..].trim_start_matches('\n');
+            let gap = if rest.is_empty() { "" } else { "\n" };
+            format!("{}{block}{gap}{rest}", &old[..b])
         }
-        _ => format!("{}\n{heading}\n\n{block}", old.trim_end()),
+        _ => format!("{}\n\n{heading}\n\n{block}", old.trim_end()),
     };
     std::fs::write(path, new)
 }

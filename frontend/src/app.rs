@@ -102,6 +102,9 @@ pub fn App() -> Html {
     let bridge = use_bridge(state.dispatcher(), state.lang);
     let persistence = use_persistence(&state);
     let sandbox = use_sandbox(state.dispatcher());
+    // Effects run once the render is in the page: the first one marks the
+    // app's first render for the start-up figures.
+    use_effect_with((), |()| crate::browser::mark("smtplab:rendered"));
     {
         // A delivered run (to the sandbox or not) may have added a message.
         let refresh = sandbox.refresh.clone();

@@ -84,6 +84,14 @@ pub fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+/// Puts a named mark on the page's performance timeline (ignored where the
+/// API is missing): how the tab's start-up is measured (docs/benchmarks.md).
+pub fn mark(name: &str) {
+    if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+        let _ = performance.mark(name);
+    }
+}
+
 /// The RFC 5322 date of now, from the browser's clock.
 pub fn rfc5322_now() -> String {
     rfc5322_from_utc_string(&String::from(js_sys::Date::new_0().to_utc_string()))

@@ -75,19 +75,11 @@ impl KeyProvider for NoClientKeys {
 mod tests {
     use super::*;
     use rustls::client::UnbufferedClientConnection;
-    use rustls::pki_types::{PrivatePkcs8KeyDer, ServerName, UnixTime};
-    use rustls::time_provider::TimeProvider;
+    use rustls::pki_types::{PrivatePkcs8KeyDer, ServerName};
     use rustls::{CipherSuite, ClientConfig, NamedGroup, RootCertStore, SignatureScheme};
 
-    /// A fixed clock: rustls without `std` has no clock of its own.
-    #[derive(Debug)]
-    struct Fixed;
-
-    impl TimeProvider for Fixed {
-        fn current_time(&self) -> Option<UnixTime> {
-            Some(UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_748_736_000)))
-        }
-    }
+    // rustls without `std` has no clock of its own.
+    use crate::tls_setup::Fixed;
 
     #[test]
     fn builds_a_client_config_for_tls12_and_tls13() {

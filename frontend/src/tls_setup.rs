@@ -59,19 +59,21 @@ pub fn context(options: &TlsOptions, public_roots: &[TrustAnchor<'static>]) -> R
     context_with_clock(options, public_roots, Arc::new(BrowserClock))
 }
 
+/// A fixed clock (1 June 2025) for native tests, which have no `Date.now()`.
+#[cfg(test)]
+#[derive(Debug)]
+pub(crate) struct Fixed;
+
+#[cfg(test)]
+impl TimeProvider for Fixed {
+    fn current_time(&self) -> Option<UnixTime> {
+        unix_time_from_ms(1_748_736_000_000.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A fixed clock: native tests have no `Date.now()`.
-    #[derive(Debug)]
-    struct Fixed;
-
-    impl TimeProvider for Fixed {
-        fn current_time(&self) -> Option<UnixTime> {
-            unix_time_from_ms(1_748_736_000_000.0)
-        }
-    }
 
     fn options(pem: &str) -> TlsOptions {
         TlsOptions { extra_ca_pem: pem.to_owned(), ..TlsOptions::default() }

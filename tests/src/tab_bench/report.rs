@@ -395,21 +395,7 @@ fn group(n: usize) -> String {
 /// # Errors
 /// When the file cannot be read or written.
 pub fn write_section(path: &Path, heading: &str, section: &str) -> std::io::Result<()> {
-    let block = format!("{BEGIN}\n{section}{END}\n");
-    let old = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "# Benchmarks\n".to_owned(),
-        Err(e) => return Err(e),
-    };
-    let new = match (old.find(BEGIN), old.find(END)) {
-        (Some(b), Some(e)) if b < e => {
-            let rest = old[e + END.len()..].trim_start_matches('\n');
-            let gap = if rest.is_empty() { "" } else { "\n" };
-            format!("{}{block}{gap}{rest}", &old[..b])
-        }
-        _ => format!("{}\n\n{heading}\n\n{block}", old.trim_end()),
-    };
-    std::fs::write(path, new)
+    smtplab_bench::report::write_block(path, heading, (BEGIN, END), section)
 }
 
 #[cfg(test)]
