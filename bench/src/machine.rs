@@ -47,3 +47,44 @@ pub fn utc_now() -> String {
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown date".into())
 }
+
+/// What a benchmark table's heading says of the machine: the same line for
+/// the relay and the tab halves.
+#[derive(Debug, Clone, Default)]
+pub struct RunMachine {
+    /// UTC date and time.
+    pub date: String,
+    /// Logical CPUs.
+    pub nproc: usize,
+    /// CPU model name.
+    pub cpu: String,
+    /// Kernel release.
+    pub kernel: String,
+    /// `/proc/loadavg` (1, 5, 15 min) when the run started.
+    pub load_start: String,
+    /// `/proc/loadavg` when it ended.
+    pub load_end: String,
+}
+
+impl RunMachine {
+    /// The machine now, at the end of a run that started with `load_start`
+    /// (read with [`load_average`] then).
+    pub fn at_end(load_start: String) -> Self {
+        Self {
+            date: utc_now(),
+            nproc: nproc(),
+            cpu: cpu_model(),
+            kernel: kernel(),
+            load_start,
+            load_end: load_average(),
+        }
+    }
+
+    /// The heading line, for a run of `secs` seconds.
+    pub fn heading(&self, secs: f64) -> String {
+        format!(
+            "Measured {} on {} CPUs ({}), Linux {}; load average (1/5/15 min) {} at the start, {} at the end; {secs:.0} s in all.",
+            self.date, self.nproc, self.cpu, self.kernel, self.load_start, self.load_end
+        )
+    }
+}

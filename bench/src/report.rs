@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::machine::RunMachine;
 use crate::measure::idle::IdleOutcome;
 use crate::stats::median;
 
@@ -65,18 +66,8 @@ type Check = fn(f64) -> bool;
 /// The machine and the run's settings, for the heading.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
-    /// UTC date and time.
-    pub date: String,
-    /// Logical CPUs.
-    pub nproc: usize,
-    /// CPU model name.
-    pub cpu: String,
-    /// Kernel release.
-    pub kernel: String,
-    /// `/proc/loadavg` (1, 5, 15 min) when the run started.
-    pub load_start: String,
-    /// `/proc/loadavg` when it ended.
-    pub load_end: String,
+    /// The machine, the date and the load.
+    pub machine: RunMachine,
     /// Repeated runs per latency/throughput measure.
     pub reps: usize,
     /// Repeated runs per idle size.
@@ -123,11 +114,7 @@ pub fn render(ctx: &Context, routes: &[RouteFigures]) -> (String, Vec<Verdict>) 
         .collect();
     let mut verdicts = Vec::new();
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Measured {} on {} CPUs ({}), Linux {}; load average (1/5/15 min) {} at the start, {} at the end; {:.0} s in all.",
-        ctx.date, ctx.nproc, ctx.cpu, ctx.kernel, ctx.load_start, ctx.load_end, ctx.wall_secs
-    );
+    let _ = writeln!(out, "{}", ctx.machine.heading(ctx.wall_secs));
     let _ = writeln!(out, "Command: `{}`.\n", ctx.command);
     let _ = write!(
         out,

@@ -175,12 +175,7 @@ async fn main() -> anyhow::Result<()> {
     .await
     .with_context(|| format!("the run passed its deadline of {} s", args.deadline_secs))??;
     let ctx = Context {
-        date: machine::utc_now(),
-        nproc: machine::nproc(),
-        cpu: machine::cpu_model(),
-        kernel: machine::kernel(),
-        load_start,
-        load_end: machine::load_average(),
+        machine: machine::RunMachine::at_end(load_start),
         reps: settings.reps,
         idle_reps: settings.idle_reps,
         rtt_count: settings.rtt_count,

@@ -55,12 +55,7 @@ fn main() {
         }
     };
     let context = report::Context {
-        date: machine::utc_now(),
-        nproc: machine::nproc(),
-        cpu: machine::cpu_model(),
-        kernel: machine::kernel(),
-        load_start,
-        load_end: machine::load_average(),
+        machine: machine::RunMachine::at_end(load_start),
         elapsed: started.elapsed(),
         command: command_line(),
     };

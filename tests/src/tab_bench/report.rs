@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+use smtplab_bench::machine::RunMachine;
 use smtplab_bench::stats::{median, percentile};
 
 use super::Figures;
@@ -27,18 +28,8 @@ pub const SESSION_BUDGET_RATIO: f64 = 1.5;
 /// The machine and the run, for the heading.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
-    /// UTC date and time.
-    pub date: String,
-    /// Logical CPUs.
-    pub nproc: usize,
-    /// CPU model name.
-    pub cpu: String,
-    /// Kernel release.
-    pub kernel: String,
-    /// `/proc/loadavg` (1, 5, 15 min) at the start.
-    pub load_start: String,
-    /// `/proc/loadavg` at the end.
-    pub load_end: String,
+    /// The machine, the date and the load.
+    pub machine: RunMachine,
     /// The whole run.
     pub elapsed: Duration,
     /// How the program was started.
@@ -51,17 +42,7 @@ pub struct Context {
 /// When a figure is missing (nothing was measured).
 pub fn render(figures: &Figures, ctx: &Context) -> Result<String, String> {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Measured {} on {} CPUs ({}), Linux {}; load average (1/5/15 min) {} at the start, {} at the end; {} s in all.",
-        ctx.date,
-        ctx.nproc,
-        ctx.cpu,
-        ctx.kernel,
-        ctx.load_start,
-        ctx.load_end,
-        ctx.elapsed.as_secs()
-    );
+    let _ = writeln!(out, "{}", ctx.machine.heading(ctx.elapsed.as_secs_f64()));
     let _ = writeln!(
         out,
         "Command: `{}`. {}, headless; {}.\n",
