@@ -97,14 +97,11 @@ where
 
 fn start_rig() -> Result<Rig, String> {
     // chromedriver starts while Postfix and the bridge build come up.
-    let browser = std::thread::spawn(Browser::start);
+    let browser = Browser::start_in_background();
     let dist = ui_size::read_dist()?;
     let server = MailServer::start().map_err(|e| e.to_string())?;
     let bridge = Bridge::spawn(server.port(), &[]).map_err(|e| e.to_string())?;
-    let browser = browser
-        .join()
-        .map_err(|_| "chromedriver start panicked".to_owned())?;
-    let browser = browser.map_err(|e| e.to_string())?;
+    let browser = browser.finish().map_err(|e| e.to_string())?;
     Ok(Rig {
         server,
         bridge,

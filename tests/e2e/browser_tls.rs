@@ -67,14 +67,11 @@ fn main() {
 }
 
 fn start_rig() -> Result<Rig, String> {
-    let browser = std::thread::spawn(Browser::start);
+    let browser = Browser::start_in_background();
     let mail = rig::Rig::start()?;
-    let browser = browser
-        .join()
-        .map_err(|_| "chromedriver start panicked".to_owned())?;
     Ok(Rig {
         mail,
-        browser: browser.map_err(|e| e.to_string())?,
+        browser: browser.finish().map_err(|e| e.to_string())?,
     })
 }
 

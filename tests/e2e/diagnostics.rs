@@ -94,7 +94,7 @@ fn start_rig() -> Result<Rig, String> {
             index.display()
         ));
     }
-    let browser = thread::spawn(Browser::start);
+    let browser = Browser::start_in_background();
     let ca = TestCa::new("smtplab diagnostics test CA").map_err(|e| e.to_string())?;
     let identity = ca.server_identity().map_err(|e| e.to_string())?;
     let server = MailServer::start_with(&MailOptions {
@@ -108,10 +108,7 @@ fn start_rig() -> Result<Rig, String> {
     let dns_arg = dns.addr.to_string();
     let bridge =
         Bridge::spawn(port, &["--no-sandbox", "--dns", &dns_arg]).map_err(|e| e.to_string())?;
-    let browser = browser
-        .join()
-        .map_err(|_| "chromedriver start panicked".to_owned())?;
-    let browser = browser.map_err(|e| e.to_string())?;
+    let browser = browser.finish().map_err(|e| e.to_string())?;
     Ok(Rig {
         server,
         bridge,

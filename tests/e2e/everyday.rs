@@ -81,7 +81,7 @@ where
 }
 
 fn start_rig() -> Result<Rig, String> {
-    let browser = std::thread::spawn(Browser::start);
+    let browser = Browser::start_in_background();
     // The bridge wants one allowed port; a port nothing listens on. The
     // sandbox is allowed whatever the policy says.
     let spare = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
@@ -99,10 +99,7 @@ fn start_rig() -> Result<Rig, String> {
     if !sandbox.ip().is_loopback() {
         return Err(format!("the sandbox listens on {sandbox}, not loopback"));
     }
-    let browser = browser
-        .join()
-        .map_err(|_| "chromedriver start panicked".to_owned())?;
-    let browser = browser.map_err(|e| e.to_string())?;
+    let browser = browser.finish().map_err(|e| e.to_string())?;
     Ok(Rig {
         bridge,
         sandbox,

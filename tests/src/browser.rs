@@ -113,6 +113,25 @@ impl BrowserError {
     }
 }
 
+/// [`Browser::start`] running on a thread of its own, so chromedriver comes
+/// up while a rig starts its other parts (Postfix, the bridge).
+#[derive(Debug)]
+pub struct BrowserStart(std::thread::JoinHandle<Result<Browser, BrowserError>>);
+
+impl BrowserStart {
+    /// Waits for the start.
+    ///
+    /// # Errors
+    /// As [`Browser::start`]; a start that panicked is a [`BrowserError::Driver`].
+    pub fn finish(self) -> Result<Browser, BrowserError> {
+        self.0.join().unwrap_or_else(|_| {
+            Err(BrowserError::Driver {
+                detail: "the chromedriver start panicked".to_owned(),
+            })
+        })
+    }
+}
+
 /// chromedriver plus a runtime to drive it; kills everything it started on drop.
 #[derive(Debug)]
 pub struct Browser {
@@ -130,6 +149,12 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// [`Browser::start`] on a thread of its own; [`BrowserStart::finish`]
+    /// waits for it.
+    pub fn start_in_background() -> BrowserStart {
+        BrowserStart(std::thread::spawn(Self::start))
+    }
+
     /// Starts chromedriver on a free loopback port and waits until it listens.
     ///
     /// # Errors

@@ -140,12 +140,11 @@ pub fn run(settings: &Settings) -> Result<Figures, BenchError> {
         ..Figures::default()
     };
     // chromedriver starts while Postfix comes up.
-    let browser = std::thread::spawn(Browser::start);
+    let browser = Browser::start_in_background();
     let server = MailServer::start().map_err(|e| BenchError::Setup(e.to_string()))?;
     let bridge = Bridge::spawn(server.port(), &[]).map_err(|e| BenchError::Setup(e.to_string()))?;
     let browser = browser
-        .join()
-        .map_err(|_| BenchError::Setup("chromedriver start panicked".into()))?
+        .finish()
         .map_err(|e| BenchError::Setup(e.to_string()))?;
     let rig = Rig {
         server: &server,

@@ -62,11 +62,16 @@ impl BatchedDispatch {
         }
         let this = self.clone();
         let timer = Timeout::new(FRAME_MS, move || {
+            // The flag stays set while flushing: an action dispatched by
+            // what a flush set off is queued and flushed by this loop, so
+            // no timer is ever made (and the running one dropped) in here.
+            while !this.queue.borrow().is_empty() {
+                this.flush();
+            }
             this.scheduled.set(false);
-            this.flush();
         });
-        // Called from outside the previous timer's callback (the flag was
-        // clear), so dropping the previous, fired timer here is safe.
+        // Only reached with the flag clear, that is outside any timer's
+        // callback, so dropping the previous, fired timer here is safe.
         self.timer.borrow_mut().replace(timer);
     }
 
