@@ -1,59 +1,52 @@
 #!/usr/bin/env bash
-# Installs what smtplab's build and tests need, skipping what is already there.
-# Idempotent: a second run on the same machine only checks.
+# The test set-up: what building needs (scripts/setup-build.sh, no root),
+# then what only the tests need, skipping what is already there. Idempotent.
 #
-# - the wasm32-unknown-unknown Rust target (rustup)
-# - Debian packages: chromium + chromium-driver (browser tests), postfix +
-#   dovecot-core (the real MTA and its SASL server for end-to-end tests),
-#   swaks (cross-checks), clang (C parts of crypto crates built for wasm32)
-# - npm's binaryen for wasm-opt (Debian's binaryen cannot read current rustc output)
+# - Debian packages (root, or sudo): chromium + chromium-driver (browser
+#   tests), postfix + dovecot-core (the real MTA and its SASL server for the
+#   end-to-end tests), swaks (cross-checks), dnsmasq-base (a DNS server on
+#   loopback), clang (ring's C for wasm32), musl-tools and gcc-mingw-w64-x86-64
+#   (the portable Linux and Windows files), wine64 (the Windows file's smoke test)
+# - the Rust targets x86_64-unknown-linux-musl and x86_64-pc-windows-gnu
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 say() { printf '\033[1msetup:\033[0m %s\n' "$*"; }
 
-if ! command -v cargo >/dev/null; then
-    echo "setup: cargo is missing; install Rust with rustup first (https://rustup.rs)" >&2
-    exit 1
-fi
-
-if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
-    say "adding the wasm32-unknown-unknown target"
-    rustup target add wasm32-unknown-unknown
-fi
-
-# Debian packages, by the command each one provides.
+# Debian packages, by a file each one provides.
 declare -A PKG_FOR=(
-    [chromium]=chromium
-    [chromedriver]=chromium-driver
-    [postfix]=postfix
-    [dovecot]=dovecot-core
-    [swaks]=swaks
-    [clang]=clang
-    [dnsmasq]=dnsmasq-base
+    [/usr/bin/chromium]=chromium
+    [/usr/bin/chromedriver]=chromium-driver
+    [/usr/sbin/postfix]=postfix
+    [/usr/sbin/dovecot]=dovecot-core
+    [/usr/bin/swaks]=swaks
+    [/usr/bin/clang]=clang
+    [/usr/sbin/dnsmasq]=dnsmasq-base
+    [/usr/bin/musl-gcc]=musl-tools
+    [/usr/bin/x86_64-w64-mingw32-gcc]=gcc-mingw-w64-x86-64
+    [/usr/bin/wine]=wine64
 )
 missing=()
-for cmd in "${!PKG_FOR[@]}"; do
-    if ! command -v "$cmd" >/dev/null && ! [ -x "/usr/sbin/$cmd" ]; then
-        missing+=("${PKG_FOR[$cmd]}")
-    fi
+for file in "${!PKG_FOR[@]}"; do
+    [ -e "$file" ] || missing+=("${PKG_FOR[$file]}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-    say "installing Debian packages: ${missing[*]}"
+    say "installing Debian packages for the tests: ${missing[*]}"
     # Postfix must not configure itself as the system MTA: the tests run
     # their own instance with its own config directory.
     echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
     $SUDO apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if [ ! -x node_modules/.bin/wasm-opt ] && [ -f package.json ]; then
-    if command -v npm >/dev/null; then
-        say "installing npm's binaryen (wasm-opt)"
-        npm ci --no-audit --no-fund --loglevel=error
-    else
-        say "npm not found: the wasm will be built without wasm-opt"
+scripts/setup-build.sh
+
+for target in x86_64-unknown-linux-musl x86_64-pc-windows-gnu; do
+    libdir=$(rustc --print target-libdir --target "$target" 2>/dev/null || true)
+    if [ -z "$libdir" ] || ! ls "$libdir"/libcore-*.rlib >/dev/null 2>&1; then
+        say "adding the $target target (rustup)"
+        rustup target add "$target"
     fi
-fi
-say "ready"
+done
+say "ready to test"
