@@ -19,7 +19,11 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+#[path = "build_version.rs"]
+mod build_version;
+
 fn main() {
+    build_version::emit();
     println!("cargo:rerun-if-env-changed=SMTPLAB_DIST");
     println!("cargo:rerun-if-changed=build.rs");
     let manifest = PathBuf::from(

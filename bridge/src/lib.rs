@@ -22,6 +22,12 @@
 //! - [`assets`]: the embedded UI files and the Content-Security-Policy.
 //! - [`sandbox`]: starting the embedded SMTP sandbox, its announcement and
 //!   `/sandbox` JSON.
+//! - [`settings`]: which settings file the binary reads (`--config`, beside
+//!   the program, the user's config folder).
+//! - [`ports`]: binding, and moving off a taken default port.
+//! - [`browser`]: opening the default browser at start, or why not.
+//! - [`exit`]: the binary's exit codes and the failures behind them.
+//! - [`version`]: `smtplab X.Y.Z (commit …, built …)`.
 //! - `server`: the router, handshake checks and [`run`].
 //! - `session`: one WebSocket session from `hello` to `closed`.
 //! - `listener`: the accept loop, connection limit and header timeout.
@@ -29,19 +35,24 @@
 
 pub mod access;
 pub mod assets;
+pub mod browser;
 mod clients;
 pub mod config;
 pub mod dial;
 pub mod dns;
+pub mod exit;
 mod listener;
 pub mod options;
 pub mod policy;
+pub mod ports;
 pub mod relay;
 pub mod sandbox;
 mod server;
 mod session;
+pub mod settings;
 pub mod target;
 pub mod tls;
+pub mod version;
 
 pub use access::AccessToken;
 pub use config::Config;

@@ -1,29 +1,44 @@
-//! The `smtplab` binary: parses arguments (and the `--config` file), checks
-//! them before binding anything, sets up logging (stderr), binds the
-//! listener, starts the embedded SMTP sandbox (a taken port is a warning),
-//! prints the URL line and then the sandbox line on stdout and runs the
-//! bridge until ctrl-c or SIGTERM, then stops the sandbox. The token appears
-//! only in that URL line, never in the log.
+//! The `smtplab` binary: parses arguments, picks the settings file
+//! (`--config`, else `smtplab.toml` beside the program, else in the user's
+//! config folder: [`settings`]), checks everything before binding anything,
+//! sets up logging (stderr), binds the listener (a taken default port moves
+//! to a free one: [`ports`]), starts the embedded SMTP sandbox (likewise; a
+//! sandbox that cannot start is a warning), prints the URL line, the sandbox
+//! line and how to stop on stdout, opens the default browser ([`browser`]),
+//! and runs the bridge until ctrl-c or SIGTERM, then stops the sandbox. The
+//! token appears only in that URL line, never in the log. The exit codes
+//! are [`exit`]'s.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
+use smtplab_bridge::exit::{self, Exit, Failure};
 use smtplab_bridge::options::{Options, Startup};
-use smtplab_bridge::sandbox;
+use smtplab_bridge::settings::{self, Choice};
+use smtplab_bridge::{browser, ports, sandbox, version};
+
+/// The stdout line after the URL (and sandbox) line.
+const STOP_LINE: &str = "Press Ctrl+C (or close this window) to stop smtplab.";
 
 /// smtplab bridge: serves the smtplab UI and relays its WebSocket sessions
-/// to mail servers. Every setting may also come from a TOML file
-/// (`--config`); flags override the file.
+/// to mail servers. Every setting may also come from a TOML file: --config
+/// FILE, else smtplab.toml beside the program, else smtplab.toml in the
+/// user's config folder (~/.config/smtplab, %APPDATA%\smtplab,
+/// ~/Library/Application Support/smtplab); flags override the file.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(name = "smtplab", version = version::VERSION_DETAIL, about, after_help = exit::HELP)]
 struct Args {
-    /// TOML policy file (keys as in docs/security.md); flags override it.
+    /// TOML settings file (keys as in docs/security.md); only this file is read. Flags override it.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Address to listen on (default 127.0.0.1:8025); use port 0 for any free port.
+    /// Do not open the default browser at start (also: SMTPLAB_NO_BROWSER set).
+    #[arg(long)]
+    no_browser: bool,
+    /// Address to listen on (default 127.0.0.1:8025, or a free port near it if taken); port 0: any free port.
     #[arg(long)]
     listen: Option<SocketAddr>,
     /// Fixed access token (URL-safe characters); random at every start if unset.
@@ -86,7 +101,7 @@ struct Args {
     /// Allow plain HTTP on a non-loopback address (the token then travels in clear).
     #[arg(long)]
     insecure_listen: bool,
-    /// Where the embedded SMTP sandbox listens (default 127.0.0.1:2525; loopback only; port 0 for any).
+    /// Where the embedded SMTP sandbox listens (default 127.0.0.1:2525, or a free port if taken; loopback only; port 0 for any).
     #[arg(long, value_name = "ADDR")]
     sandbox_listen: Option<SocketAddr>,
     /// Do not start the embedded SMTP sandbox.
@@ -134,7 +149,8 @@ impl Args {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
+    // clap exits by itself: 0 for --help/--version, 2 for a usage error.
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -144,10 +160,22 @@ fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
+    match start(&args) {
+        Ok(()) => Exit::Stopped.into(),
+        Err(failure) => {
+            eprintln!("error: {failure:#}");
+            failure.exit().into()
+        }
+    }
+}
 
-    let file = match &args.config {
-        Some(path) => Options::load(path)?,
-        None => Options::default(),
+/// Reads the settings, checks them, builds the runtime and serves.
+fn start(args: &Args) -> Result<(), Failure> {
+    let choice = settings::locate(args.config.as_deref());
+    eprintln!("{choice}");
+    let file = match &choice {
+        Choice::File { path, .. } => Options::load(path)?,
+        Choice::Defaults { .. } => Options::default(),
     };
     // Every check happens here, before anything is bound.
     let startup = file.overridden_by(args.options()).into_startup()?;
@@ -166,21 +194,32 @@ fn main() -> anyhow::Result<()> {
             .build()
     }
     .context("starting the async runtime")?;
-    runtime.block_on(serve(startup))
+    runtime.block_on(serve(startup, args.no_browser))
 }
 
-/// Binds, starts the sandbox, announces the URL and serves until a signal.
-async fn serve(startup: Startup) -> anyhow::Result<()> {
+/// Binds, starts the sandbox, announces the URL, opens the browser and
+/// serves until a signal.
+async fn serve(startup: Startup, no_browser: bool) -> Result<(), Failure> {
     let mut config = startup.config;
     let shutdown = shutdown_signal().context("installing the signal handlers")?;
-    let listener = tokio::net::TcpListener::bind(startup.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", startup.listen))?;
-    let addr = listener.local_addr()?;
+    let bound = ports::bind(startup.listen, startup.listen_may_move).await?;
+    let listener = bound.listener;
+    let addr = listener.local_addr().context("reading the bound address")?;
+    if let Some(from) = bound.moved_from {
+        eprintln!("{}", ports::moved_line("smtplab listens", from, addr));
+    }
     // The bridge is bound: a sandbox that cannot start is only a warning.
     let sandbox = match startup.sandbox {
-        Some(settings) => match sandbox::start(settings).await {
-            Ok(handle) => Some(handle),
+        Some(settings) => match ports::start_sandbox(settings, startup.sandbox_may_move).await {
+            Ok((handle, moved_from)) => {
+                if let Some(from) = moved_from {
+                    eprintln!(
+                        "{}",
+                        ports::moved_line("the SMTP sandbox listens", from, handle.addr())
+                    );
+                }
+                Some(handle)
+            }
             Err(warning) => {
                 eprintln!("{warning}");
                 None
@@ -190,20 +229,36 @@ async fn serve(startup: Startup) -> anyhow::Result<()> {
     };
     config.sandbox = sandbox.as_ref().map(sandbox::SandboxLink::new);
     let grace = config.shutdown_grace;
+    let url_line = smtplab_bridge::listening_line(addr, &config.token, config.tls.is_some());
     {
-        // One write for both lines: a reader that stops after the URL line
+        // One write for all lines: a reader that stops after the URL line
         // and closes the pipe cannot make a second write fail.
-        let mut lines =
-            smtplab_bridge::listening_line(addr, &config.token, config.tls.is_some()) + "\n";
+        let mut lines = url_line.clone() + "\n";
         if let Some(handle) = &sandbox {
             lines.push_str(&sandbox::announcement(handle.addr()));
             lines.push('\n');
         }
+        lines.push_str(STOP_LINE);
+        lines.push('\n');
         let mut out = std::io::stdout().lock();
-        out.write_all(lines.as_bytes())?;
-        out.flush()?;
+        // A closed stdout (a reader that went away) does not stop the bridge.
+        let _ = out.write_all(lines.as_bytes()).and_then(|()| out.flush());
     }
-    smtplab_bridge::run(listener, config, shutdown).await?;
+    let env = |name: &str| std::env::var_os(name);
+    match browser::decide(no_browser, browser::UNIX_DESKTOP, env) {
+        Ok(()) => {
+            if let Some(url) = url_line.split_whitespace().last() {
+                browser::open_in_background(url.to_owned());
+            }
+        }
+        Err(browser::Skip::NoGraphicalSession) => {
+            eprintln!("no graphical session (DISPLAY/WAYLAND_DISPLAY unset): open the URL above in a browser");
+        }
+        Err(browser::Skip::Flag | browser::Skip::Environment) => {}
+    }
+    smtplab_bridge::run(listener, config, shutdown)
+        .await
+        .context("serving")?;
     // The bridge has closed its sessions (the sandbox's clients); now the sandbox.
     if let Some(handle) = sandbox {
         handle.shutdown();

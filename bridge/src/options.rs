@@ -156,6 +156,9 @@ pub enum OptionsError {
 pub struct Startup {
     /// The address to bind.
     pub listen: SocketAddr,
+    /// True when nobody chose `listen` (no flag, no `listen` key): a taken
+    /// default port may then move to a free one ([`crate::ports`]).
+    pub listen_may_move: bool,
     /// The bridge's configuration.
     pub config: Config,
     /// Lines to print on stderr before serving.
@@ -163,6 +166,9 @@ pub struct Startup {
     /// The sandbox to start beside the bridge (checked, not bound yet);
     /// `None` when turned off.
     pub sandbox: Option<SandboxConfig>,
+    /// True when nobody chose `sandbox_listen`: a taken default port may
+    /// move.
+    pub sandbox_may_move: bool,
     /// Runtime worker threads (at least 1). One thread is the default: a
     /// session's two pumps already run in one task, so more threads add
     /// nothing to one session and cost a cross-thread wake-up on every
@@ -229,6 +235,8 @@ impl Options {
     /// [`OptionsError`]; notably [`OptionsError::InsecureListen`] for plain
     /// HTTP off loopback without `insecure_listen`.
     pub fn into_startup(self) -> Result<Startup, OptionsError> {
+        let listen_may_move = self.listen.is_none();
+        let sandbox_may_move = self.sandbox_listen.is_none();
         let listen = self
             .listen
             .unwrap_or_else(|| DEFAULT_LISTEN.parse().expect("the default address parses"));
@@ -324,9 +332,11 @@ impl Options {
         let threads = positive(self.threads.unwrap_or(1), "threads")?;
         Ok(Startup {
             listen,
+            listen_may_move,
             config,
             warnings,
             sandbox,
+            sandbox_may_move,
             threads,
         })
     }
@@ -375,6 +385,8 @@ mod tests {
         };
         let startup = file.overridden_by(flags).into_startup().expect("valid");
         assert_eq!(startup.listen, "127.0.0.1:9001".parse().expect("addr"));
+        assert!(!startup.listen_may_move, "chosen: stays an error if taken");
+        assert!(startup.sandbox_may_move);
         let c = &startup.config;
         assert_eq!(c.token.as_str(), "from-file");
         assert_eq!(c.max_sessions, 9, "the flag wins");
@@ -457,6 +469,7 @@ mod tests {
         )
         .expect("valid file");
         let startup = file.clone().into_startup().expect("valid");
+        assert!(!startup.sandbox_may_move, "chosen in the file");
         assert_eq!(
             startup.sandbox.map(|s| s.listen),
             Some("127.0.0.1:2600".parse().expect("addr"))
@@ -471,6 +484,7 @@ mod tests {
         });
         assert!(off.into_startup().expect("valid").sandbox.is_none());
         let default = Options::default().into_startup().expect("valid");
+        assert!(default.listen_may_move && default.sandbox_may_move);
         assert_eq!(
             default.sandbox.map(|s| s.listen.to_string()),
             Some("127.0.0.1:2525".to_owned())

@@ -301,9 +301,10 @@ fn take_seat(state: &AppState, client: Option<SocketAddr>) -> Result<Seat, Strin
     Ok(Seat::new(permit, slot))
 }
 
-/// `GET /status` (token required): open sessions and the runtime's live
-/// tasks, as JSON, so a load test can check that both return to their
-/// baseline after sessions end.
+/// `GET /status` (token required): the version text (the page footer
+/// shows it), open sessions and the runtime's live tasks, as JSON, so a
+/// load test can check that both return to their baseline after sessions
+/// end.
 async fn status(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
     if let Err(e) = state.access.check_token(uri.query(), &headers) {
         return refusal(e);
@@ -313,6 +314,7 @@ async fn status(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap
         .metrics()
         .num_alive_tasks();
     let body = serde_json::json!({
+        "version": crate::version::VERSION_TEXT,
         "sessions": open,
         "session_tasks": state.tracker.len(),
         "tasks": tasks,
