@@ -425,6 +425,7 @@ async fn the_binary_asks_the_server_given_with_dns() {
         .args(["--listen", "127.0.0.1:0", "--token", TOKEN, "--no-sandbox"])
         .args(["--dns", &dns.addr.to_string()])
         .env_remove("SMTPLAB_TOKEN")
+        .env("SMTPLAB_NO_BROWSER", "1")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)

@@ -41,6 +41,7 @@ impl Smtplab {
             .args(["--listen", "127.0.0.1:0", "--token", TOKEN])
             .args(args)
             .env_remove("SMTPLAB_TOKEN")
+            .env("SMTPLAB_NO_BROWSER", "1")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -335,7 +336,10 @@ async fn no_sandbox_turns_it_off() {
     assert_eq!(status, 404, "{body}");
     let (stderr, rest) = bridge.stop().await;
     assert!(!stderr.contains("SMTP sandbox"), "{stderr}");
-    assert_eq!(rest, "", "only the URL line on stdout");
+    assert_eq!(
+        rest, "Press Ctrl+C (or close this window) to stop smtplab.\n",
+        "no sandbox line between the URL line and how to stop"
+    );
 }
 
 #[tokio::test]
@@ -367,12 +371,13 @@ async fn a_public_sandbox_address_is_refused_before_binding() {
         Command::new(env!("CARGO_BIN_EXE_smtplab"))
             .args(["--listen", "127.0.0.1:0", "--token", TOKEN])
             .args(["--sandbox-listen", "0.0.0.0:0"])
+            .env("SMTPLAB_NO_BROWSER", "1")
             .output(),
     )
     .await
     .expect("exits by itself")
     .expect("run smtplab");
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(2), "bad settings: exit code 2");
     assert!(String::from_utf8_lossy(&out.stdout).is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("invalid --sandbox-listen"), "{stderr}");
