@@ -317,7 +317,10 @@ async fn the_sandbox_receives_a_delivery_through_the_bridge_even_with_internal_t
     );
     drop(ws);
     let (_, rest) = bridge.stop().await;
-    assert_eq!(rest, "", "nothing more on stdout");
+    assert_eq!(
+        rest, "Press Ctrl+C (or close this window) to stop smtplab.\n",
+        "after the sandbox line, only how to stop"
+    );
     // The sandbox stopped with the bridge.
     assert!(
         tokio::net::TcpStream::connect(sandbox).await.is_err(),

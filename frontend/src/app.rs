@@ -70,6 +70,7 @@
 //! | `diag-results` | the results; each `<article id="diag-result-<check>" data-verdict="pass|warn|fail">` (`<check>` as in `data-check`: `reachability`, `service`, `delivery`, `domain_servers`, `user_receives`, `domain_receives`, `can_send`, `open_relay`) |
 //! | `diag-overall` | the worst verdict (`data-verdict`), once the run is over |
 //! | `diag-download-text`, `diag-download-json` | the report as text / JSON (`smtplab-diagnostics-<domain or host_port>.txt/.json`; no password) |
+//! | `version` | the page footer: the bridge's `smtplab X.Y.Z (commit …, built …)` from `/status` (absent until it answered) |
 
 use smtplab_shared::smtp::Verdict;
 use yew::prelude::*;
@@ -89,7 +90,7 @@ use crate::components::tls_panel::TlsPanel;
 use crate::components::transcript_view::TranscriptView;
 use crate::components::verdict_panel::VerdictPanel;
 use crate::components::StateHandle;
-use crate::hooks::{use_bridge, use_persistence, use_sandbox};
+use crate::hooks::{use_bridge, use_persistence, use_sandbox, use_version};
 use crate::i18n::{t, Msg};
 use crate::note::Note;
 use crate::session_file::file_name;
@@ -102,6 +103,7 @@ pub fn App() -> Html {
     let bridge = use_bridge(state.dispatcher(), state.lang);
     let persistence = use_persistence(&state);
     let sandbox = use_sandbox(state.dispatcher());
+    let version = use_version();
     // The console and the Diagnostics panel sit below the guided session and
     // are not needed for the first paint: they join in the render right
     // after the first one, so a first visit shows the form sooner (a cold
@@ -221,6 +223,9 @@ pub fn App() -> Html {
                 <ConsolePanel onconnect={onconsoleconnect} onsend={bridge.console_send.clone()}
                               ondisconnect={bridge.console_disconnect.clone()} />
                 <DiagnosticsPanel />
+            }
+            if let Some(version) = version {
+                <footer id="version" data-testid="version" class="hint">{ version }</footer>
             }
         </ContextProvider<StateHandle>>
     }

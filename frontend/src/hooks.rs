@@ -10,14 +10,17 @@
 //! - [`use_persistence`]: `localStorage` (saved sessions, language), the
 //!   share-link fragment, file import.
 //! - [`use_sandbox`]: the bridge's SMTP sandbox (`/sandbox`) and its inbox.
+//! - [`use_version`]: the bridge's version (`/status`) for the footer.
 
 mod batched_dispatch;
 mod use_bridge;
 mod use_checks;
 mod use_persistence;
 mod use_sandbox;
+mod use_version;
 
 pub use use_bridge::use_bridge;
 pub use use_checks::{use_checks, ChecksHandle};
 pub use use_persistence::{use_persistence, PersistenceHandle, LANG_KEY};
 pub use use_sandbox::{use_sandbox, SandboxHandle};
+pub use use_version::use_version;

@@ -207,6 +207,16 @@ mod tests {
     }
 
     #[test]
+    fn the_preset_follows_the_port_the_bridge_reports_not_2525() {
+        // The bridge moved its sandbox off a taken 2525.
+        let moved = parse_info(r#"{"enabled":true,"addr":"127.0.0.1:40123","host":"127.0.0.1","port":40123,"user":"u","password":"p"}"#).expect("info");
+        let form = moved.preset(&Form::default()).expect("preset");
+        assert_eq!((form.host.as_str(), form.port.as_str()), ("127.0.0.1", "40123"));
+        assert!(moved.is_target(&form.host, &form.port), "the run is let through as the sandbox");
+        assert!(!moved.is_target("127.0.0.1", "2525"));
+    }
+
+    #[test]
     fn a_touched_form_or_a_disabled_sandbox_is_left_alone() {
         let info = parse_info(INFO).expect("info");
         assert_eq!(Inbox::default().apply_info(info, &Form::default(), true), None);
