@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# Runs every smtplab test: installs what is missing, then
-#   1. native unit and integration tests of every crate (shared, bridge, frontend
+# Runs every smtplab test: installs what is missing (scripts/setup.sh: the
+# build's needs plus the test-only packages), then
+#   1. the checks that keep `shared` IO-free and wasm-clean,
+#   2. the UI build and the portable files (`cargo xtask dist`: static Linux
+#      and Windows, each checked against its 8 MB budget),
+#   3. native unit and integration tests of every crate (shared, bridge, frontend
 #      logic) and the end-to-end suite (real bridge binary, real Postfix,
-#      headless Chromium),
-#   2. the shared crate's tests again as wasm32 in headless Chromium,
-#   3. the checks that keep `shared` IO-free and wasm-clean.
+#      headless Chromium, the portable files alone and under Wine, ./run.sh
+#      as an ordinary user),
+#   4. the shared crate's tests again as wasm32 in headless Chromium.
 # Ends with the test runners' own summary lines.
 set -uo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh || exit 1
+# Set by the build set-up when it unpacked its own clang (no system clang).
+if [ -f .tools/build-env.sh ]; then . .tools/build-env.sh; fi
 
 LOG=$(mktemp -t smtplab-test.XXXXXX)
 status=0
@@ -25,6 +31,8 @@ started=$(date +%s)
 step "shared builds for wasm32" cargo check -q -p smtplab-shared --target wasm32-unknown-unknown
 step "shared has no IO dependencies" scripts/check-shared-deps.sh
 step "UI build (release, size-tuned)" cargo run -q -p xtask --release -- build-ui --release
+step "portable files (Linux static, Windows)" cargo xtask dist --no-ui
+step "build tasks (xtask) tests" cargo test -p xtask --release
 step "native tests: shared, bridge, frontend logic, end to end" cargo test --workspace --exclude xtask
 step "shared tests as wasm32 in headless Chromium" cargo test -p smtplab-shared --target wasm32-unknown-unknown
 

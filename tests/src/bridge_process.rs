@@ -55,6 +55,8 @@ pub struct Bridge {
     /// Everything the bridge wrote to stderr so far (its logs), for failure
     /// messages; filled by a reader thread.
     stderr: Arc<Mutex<String>>,
+    /// Every line the bridge printed on stdout so far.
+    stdout: Arc<Mutex<String>>,
     /// The address from the `SMTP sandbox on ADDR …` line, once printed.
     sandbox: Arc<Mutex<Option<SocketAddr>>>,
 }
@@ -71,16 +73,36 @@ impl Bridge {
             message: e.to_string(),
         })?;
         let path = binary()?;
-        let mut child = Command::new(&path)
+        let mut command = Command::new(&path);
+        command
             .args(["--listen", "127.0.0.1:0", "--token", &token])
             .args(["--allow-port", &allowed_port.to_string()])
             .args(extra_args)
+            // No browser window from a test, whatever the environment has.
+            .env("SMTPLAB_NO_BROWSER", "1");
+        Self::spawn_command(command, token, STARTUP_TIMEOUT)
+    }
+
+    /// Starts `command` (a bridge however it is launched: a copied
+    /// portable file, under Wine…) with piped output, and waits up to
+    /// `startup` for its URL line. `token` is the token it will print
+    /// (empty when it makes its own: it is then read from the URL).
+    ///
+    /// # Errors
+    /// A [`BridgeError`] when it cannot be spawned or prints no URL in time.
+    pub fn spawn_command(
+        mut command: Command,
+        token: String,
+        startup: Duration,
+    ) -> Result<Self, BridgeError> {
+        let path = command.get_program().to_string_lossy().into_owned();
+        let mut child = command
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| BridgeError::Spawn {
-                path: path.display().to_string(),
+                path,
                 message: e.to_string(),
             })?;
         let stderr = Arc::new(Mutex::new(String::new()));
@@ -90,11 +112,17 @@ impl Bridge {
         }
         let (tx, rx) = mpsc::channel();
         let sandbox = Arc::new(Mutex::new(None));
+        let stdout = Arc::new(Mutex::new(String::new()));
         if let Some(pipe) = child.stdout.take() {
             let sandbox = Arc::clone(&sandbox);
+            let stdout = Arc::clone(&stdout);
             // Keeps reading after the URL so the pipe never fills up.
             thread::spawn(move || {
                 for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                    if let Ok(mut text) = stdout.lock() {
+                        text.push_str(&line);
+                        text.push('\n');
+                    }
                     if let Some(url) = first_http_url(&line) {
                         let _ = tx.send(url);
                     } else if let Some(addr) = sandbox_addr_in(&line) {
@@ -110,17 +138,24 @@ impl Bridge {
             url: String::new(),
             token,
             stderr,
+            stdout,
             sandbox,
         };
-        match rx.recv_timeout(STARTUP_TIMEOUT) {
+        match rx.recv_timeout(startup) {
             Ok(url) => {
+                if bridge.token.is_empty() {
+                    bridge.token = url
+                        .split_once("token=")
+                        .map(|(_, t)| t.to_owned())
+                        .unwrap_or_default();
+                }
                 bridge.url = url;
                 Ok(bridge)
             }
             Err(_) => {
                 let status = match bridge.child.try_wait() {
                     Ok(Some(status)) => status.to_string(),
-                    _ => format!("still silent after {STARTUP_TIMEOUT:?}"),
+                    _ => format!("still silent after {startup:?}"),
                 };
                 Err(BridgeError::NoUrl {
                     detail: format!("{status}; stderr:\n{}", bridge.stderr()),
@@ -163,6 +198,23 @@ impl Bridge {
     /// What the bridge logged to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// What the bridge printed on stdout so far (its URL, sandbox and
+    /// start-up lines).
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// The address the bridge listens on, from its URL.
+    pub fn addr(&self) -> Option<SocketAddr> {
+        let rest = self.url.split_once("://")?.1;
+        rest.split('/').next()?.parse().ok()
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
     }
 }
 
