@@ -1,14 +1,47 @@
 //! The embedded UI: the files of `dist/` compiled into the binary by
-//! `build.rs`, their content types, the Content-Security-Policy that lets
-//! the page run its WebAssembly and talk only to this bridge, and the public
-//! root CAs the tab's TLS trusts ([`trust_anchors`], served at
-//! [`TRUST_ANCHORS_PATH`]).
+//! `build.rs` (pre-compressed with brotli and gzip), their content types,
+//! how each is served ([`negotiate`]: the encoding a request accepts and its
+//! `If-None-Match`; `serve`: the response and its cache policy), the
+//! Content-Security-Policy that lets the page run its WebAssembly and talk
+//! only to this bridge, and the public root CAs the tab's TLS trusts
+//! ([`trust_anchors`], served at [`TRUST_ANCHORS_PATH`]).
+//!
+//! Caching: a file whose name carries its content hash
+//! ([`is_content_hashed`]: `smtplab-<16 hex>.js`, `smtplab_bg-<16 hex>.wasm`,
+//! named so by the UI build) is `Cache-Control: public, max-age=31536000,
+//! immutable`, since a new build is a new name. Every other file (the page,
+//! `manifest.json`) is `no-cache` with a strong ETag per content and
+//! encoding ([`Asset::etag`]), answered with `304 Not Modified` when the
+//! request's `If-None-Match` names it.
 
+use std::borrow::Cow;
+use std::io::Read as _;
 use std::sync::LazyLock;
 
 use base64::Engine as _;
 use sha2::{Digest as _, Sha256};
 use smtplab_shared::tls::anchors;
+
+pub mod negotiate;
+pub(crate) mod serve;
+
+pub use negotiate::Encoding;
+
+/// One row of the table `build.rs` generates: a file's copies as embedded.
+/// At least one of `identity` and `gzip` is present.
+#[derive(Debug, PartialEq, Eq)]
+struct Embedded {
+    /// Path relative to the UI root, with `/` separators.
+    path: &'static str,
+    /// First 128 bits of the SHA-256 of the file's bytes, hex: its ETags.
+    digest: &'static str,
+    /// The file's bytes, embedded only when gzip does not shrink it.
+    identity: Option<&'static [u8]>,
+    /// `gzip -9` of the file, when smaller than the file.
+    gzip: Option<&'static [u8]>,
+    /// Brotli (quality 11) of the file, when smaller than the gzip copy.
+    br: Option<&'static [u8]>,
+}
 
 include!(concat!(env!("OUT_DIR"), "/assets.rs"));
 
@@ -19,8 +52,85 @@ pub struct Asset {
     pub path: &'static str,
     /// The `Content-Type` it is served with.
     pub content_type: &'static str,
-    /// Its bytes.
-    pub bytes: &'static [u8],
+    /// Its copies.
+    file: &'static Embedded,
+}
+
+impl Asset {
+    /// The file's own bytes: embedded, or inflated from the gzip copy
+    /// (build.rs embeds no raw copy of a file gzip shrinks; see there why).
+    pub fn identity(&self) -> Cow<'static, [u8]> {
+        if let Some(bytes) = self.file.identity {
+            return Cow::Borrowed(bytes);
+        }
+        let gzip = self
+            .file
+            .gzip
+            .expect("build.rs embeds the raw or the gzip copy");
+        let mut bytes = Vec::new();
+        flate2::read::GzDecoder::new(gzip)
+            .read_to_end(&mut bytes)
+            .expect("build.rs made a valid gzip copy");
+        Cow::Owned(bytes)
+    }
+
+    /// The encodings it has a compressed copy in, brotli first.
+    pub fn encodings(&self) -> Vec<Encoding> {
+        let mut encodings = Vec::with_capacity(2);
+        if self.file.br.is_some() {
+            encodings.push(Encoding::Brotli);
+        }
+        if self.file.gzip.is_some() {
+            encodings.push(Encoding::Gzip);
+        }
+        encodings
+    }
+
+    /// Its bytes in `encoding` (identity when it has no such copy).
+    pub fn body(&self, encoding: Encoding) -> Cow<'static, [u8]> {
+        let copy = match encoding {
+            Encoding::Brotli => self.file.br,
+            Encoding::Gzip => self.file.gzip,
+            Encoding::Identity => None,
+        };
+        copy.map_or_else(|| self.identity(), Cow::Borrowed)
+    }
+
+    /// The strong ETag (quoted) of its representation in `encoding`: the
+    /// content digest, plus `-br` / `-gz` for the compressed copies, since
+    /// each is a different sequence of bytes (RFC 9110 §8.8.3.3).
+    pub fn etag(&self, encoding: Encoding) -> String {
+        let digest = self.file.digest;
+        match encoding {
+            Encoding::Brotli if self.file.br.is_some() => format!("\"{digest}-br\""),
+            Encoding::Gzip if self.file.gzip.is_some() => format!("\"{digest}-gz\""),
+            _ => format!("\"{digest}\""),
+        }
+    }
+
+    /// Whether its name carries its content hash, so it can be cached
+    /// forever ([`is_content_hashed`]).
+    pub fn immutable(&self) -> bool {
+        is_content_hashed(self.path)
+    }
+}
+
+/// Whether the last segment of `path` is `<stem>-<16 lowercase hex>.<ext>`,
+/// the form the UI build (`xtask build-ui`) gives the files it names by
+/// their content hash.
+pub fn is_content_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some((stem, _ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    let Some((base, hash)) = stem.rsplit_once('-') else {
+        return false;
+    };
+    !base.is_empty()
+        && hash.len() == 16
+        && hash
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Whether a real UI build is embedded (`false`: only the "not built" page).
@@ -31,14 +141,14 @@ pub fn ui_built() -> bool {
 /// The embedded file at `path` (relative, no leading `/`).
 pub fn get(path: &str) -> Option<Asset> {
     FILES
-        .binary_search_by(|(p, _)| (*p).cmp(path))
+        .binary_search_by(|file| file.path.cmp(path))
         .ok()
         .map(|i| {
-            let (path, bytes) = FILES[i];
+            let file = &FILES[i];
             Asset {
-                path,
-                content_type: content_type(path),
-                bytes,
+                path: file.path,
+                content_type: content_type(file.path),
+                file,
             }
         })
 }
@@ -108,7 +218,7 @@ pub fn content_type(path: &str) -> &'static str {
 /// imports the bindgen JS and calls `init()`; allowing exactly its hash keeps
 /// `script-src` free of `'unsafe-inline'`.
 static INLINE_SCRIPT_HASHES: LazyLock<Vec<String>> =
-    LazyLock::new(|| inline_script_hashes(&String::from_utf8_lossy(index().bytes)));
+    LazyLock::new(|| inline_script_hashes(&String::from_utf8_lossy(&index().identity())));
 
 /// The Content-Security-Policy for responses to a request with this (checked)
 /// Host header: scripts only from the bridge (plus the page's own inline
@@ -168,8 +278,14 @@ mod tests {
 
     #[test]
     fn content_types_follow_the_extension() {
-        assert_eq!(content_type("smtplab_bg.wasm"), "application/wasm");
-        assert_eq!(content_type("smtplab.js"), "text/javascript; charset=utf-8");
+        assert_eq!(
+            content_type("smtplab_bg-0123456789abcdef.wasm"),
+            "application/wasm"
+        );
+        assert_eq!(
+            content_type("smtplab-0123456789abcdef.js"),
+            "text/javascript; charset=utf-8"
+        );
         assert_eq!(content_type("index.html"), "text/html; charset=utf-8");
         assert_eq!(
             content_type("snippets/x/style.CSS"),
@@ -182,12 +298,52 @@ mod tests {
     fn an_index_page_is_always_embedded() {
         let index = index();
         assert_eq!(index.content_type, "text/html; charset=utf-8");
-        let text = String::from_utf8_lossy(index.bytes);
+        let text = String::from_utf8_lossy(&index.identity()).into_owned();
         assert!(text.contains("<html"), "{text}");
         if !ui_built() {
             assert!(text.contains("./run.sh"));
         }
         assert_eq!(get("no/such/file"), None);
+    }
+
+    #[test]
+    fn every_file_has_its_copies_and_distinct_etags() {
+        for file in FILES {
+            let asset = get(file.path).expect("listed");
+            let identity = asset.identity();
+            assert_eq!(
+                format!("{:x}", Sha256::digest(&identity))[..32],
+                *file.digest,
+                "{}",
+                file.path
+            );
+            for encoding in asset.encodings() {
+                let body = asset.body(encoding);
+                assert!(body.len() < identity.len(), "{}", file.path);
+                assert_ne!(asset.etag(encoding), asset.etag(Encoding::Identity));
+            }
+            assert_eq!(asset.body(Encoding::Identity), identity);
+        }
+        let page = index();
+        assert_eq!(page.encodings(), vec![Encoding::Brotli, Encoding::Gzip]);
+        let mut decoded = Vec::new();
+        brotli::BrotliDecompress(&mut &page.body(Encoding::Brotli)[..], &mut decoded)
+            .expect("valid brotli");
+        assert_eq!(decoded, page.identity().as_ref());
+    }
+
+    #[test]
+    fn content_hashed_names_are_recognised() {
+        assert!(is_content_hashed("smtplab-0123456789abcdef.js"));
+        assert!(is_content_hashed("smtplab_bg-fedcba9876543210.wasm"));
+        assert!(is_content_hashed("snippets/x/a-0123456789abcdef.js"));
+        assert!(!is_content_hashed("smtplab.js"));
+        assert!(!is_content_hashed("index.html"));
+        assert!(!is_content_hashed("manifest.json"));
+        assert!(!is_content_hashed("smtplab-0123456789ABCDEF.js"));
+        assert!(!is_content_hashed("smtplab-0123456789abcde.js"));
+        assert!(!is_content_hashed("-0123456789abcdef.js"));
+        assert!(!is_content_hashed("smtplab-0123456789abcdef"));
     }
 
     #[test]
@@ -203,7 +359,7 @@ mod tests {
     #[test]
     fn inline_scripts_are_hashed_and_external_ones_are_not() {
         let html =
-            "<head><script type=\"module\">import init from \"./smtplab.js\"; init();</script>\n\
+            "<head><script type=\"module\">import init from \"./smtplab-0123456789abcdef.js\"; init({ module_or_path: \"./smtplab_bg-0123456789abcdef.wasm\" });</script>\n\
                     <SCRIPT src=\"./a.js\"></SCRIPT><script>x</script></head>";
         let hashes = inline_script_hashes(html);
         let expected = |body: &str| {
@@ -215,7 +371,10 @@ mod tests {
         assert_eq!(
             hashes,
             vec![
-                expected("import init from \"./smtplab.js\"; init();"),
+                expected(
+                    "import init from \"./smtplab-0123456789abcdef.js\"; \
+                     init({ module_or_path: \"./smtplab_bg-0123456789abcdef.wasm\" });"
+                ),
                 expected("x")
             ]
         );

@@ -25,6 +25,7 @@ use tracing::{info, warn};
 
 use crate::access::{Access, AccessError, TokenSource};
 use crate::assets;
+use crate::assets::serve::{self, CachePolicy};
 use crate::clients::ClientSlots;
 use crate::config::Config;
 use crate::dns::{Dns, DnsError};
@@ -226,15 +227,15 @@ async fn index(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap)
         Ok(source) => source,
         Err(e) => return refusal(e),
     };
-    let page = assets::index();
-    let mut response = (
-        [
-            (header::CONTENT_TYPE, page.content_type),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
-        page.bytes,
-    )
-        .into_response();
+    // Requested with the token in its URL: nothing is stored, so the token
+    // never sits in the browser's cache index. The page then drops the token
+    // from its address (the cookie carries it), and later loads of `/` are
+    // cached and revalidated with the page's ETag.
+    let policy = match source {
+        TokenSource::Query => CachePolicy::NoStore,
+        TokenSource::Cookie => CachePolicy::Asset,
+    };
+    let mut response = serve::response(assets::index(), &headers, policy);
     if source == TokenSource::Query {
         if let Ok(cookie) = HeaderValue::from_str(&state.access.token_cookie()) {
             response.headers_mut().insert(header::SET_COOKIE, cookie);
@@ -401,21 +402,15 @@ async fn trust_anchors(headers: HeaderMap) -> Response {
 }
 
 /// Any other path: a file of the UI build. These are public code and need
-/// no token.
-async fn static_file(method: Method, uri: Uri) -> Response {
+/// no token. Sent pre-compressed as the request accepts, content-hashed
+/// names cached for good, the rest revalidated (`assets::serve`).
+async fn static_file(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return (StatusCode::METHOD_NOT_ALLOWED, "only GET is served\n").into_response();
     }
     let path = uri.path().trim_start_matches('/');
     match assets::get(path) {
-        Some(file) => (
-            [
-                (header::CONTENT_TYPE, file.content_type),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            file.bytes,
-        )
-            .into_response(),
+        Some(file) => serve::response(file, &headers, CachePolicy::Asset),
         None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
     }
 }

@@ -2,6 +2,10 @@
 //! bridge embeds), their raw and `gzip -9` sizes, and a check that the
 //! running bridge serves exactly these bytes (it embeds `dist/` when it is
 //! compiled, and `dist/` may have been rebuilt since).
+//!
+//! The JS and wasm have content-hashed names (`smtplab-<hash>.js`,
+//! `smtplab_bg-<hash>.wasm`); the UI build lists the current ones in
+//! `dist/manifest.json` (`{"js": …, "wasm": …}`), read by [`read_manifest`].
 
 use std::io::Write as _;
 
@@ -9,14 +13,73 @@ use serde_json::json;
 
 use crate::browser::{dist_dir, Page, Problem};
 
-/// The built UI files, as the bridge serves them.
-pub const DIST_FILES: [&str; 3] = ["smtplab_bg.wasm", "smtplab.js", "index.html"];
+/// The list of the current hashed names, written by `xtask build-ui`.
+pub const MANIFEST: &str = "manifest.json";
+
+/// What a built UI file is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DistRole {
+    /// The WebAssembly, `smtplab_bg-<hash>.wasm`.
+    Wasm,
+    /// The bindgen JS glue, `smtplab-<hash>.js`.
+    Js,
+    /// `index.html` (CSS and the loader inline).
+    Page,
+}
+
+/// The content-hashed names of the current UI build (`dist/manifest.json`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// The JS glue's name in `dist/`.
+    pub js: String,
+    /// The WebAssembly's name in `dist/`.
+    pub wasm: String,
+}
+
+/// Reads `dist/manifest.json`.
+///
+/// # Errors
+/// When it is missing (the UI is not built, or built before hashed names)
+/// or is not `{"js": "…", "wasm": "…"}`.
+pub fn read_manifest() -> Result<Manifest, String> {
+    let path = dist_dir().join(MANIFEST);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("read {}: {e} (build the UI first)", path.display()))?;
+    parse_manifest(&text)
+        .ok_or_else(|| format!("{}: not {{\"js\", \"wasm\"}}: {text}", path.display()))
+}
+
+fn parse_manifest(text: &str) -> Option<Manifest> {
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    Some(Manifest {
+        js: value["js"].as_str()?.to_owned(),
+        wasm: value["wasm"].as_str()?.to_owned(),
+    })
+}
+
+/// Whether the last segment of `path` is `<stem>-<16 hex>.<ext>`, the form
+/// of the content-hashed names (the bridge serves them `immutable`).
+pub fn is_hashed_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let Some((stem, _ext)) = name.rsplit_once('.') else {
+        return false;
+    };
+    stem.rsplit_once('-').is_some_and(|(base, hash)| {
+        !base.is_empty()
+            && hash.len() == 16
+            && hash
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
 
 /// One file of `dist/`.
 #[derive(Debug, Clone)]
 pub struct DistFile {
+    /// What it is.
+    pub role: DistRole,
     /// Its name in `dist/` (and its path under the bridge's root).
-    pub name: &'static str,
+    pub name: String,
     /// Its bytes, as read when the run started.
     pub bytes: Vec<u8>,
 }
@@ -36,19 +99,29 @@ impl DistFile {
     }
 }
 
-/// Reads [`DIST_FILES`] from `dist/`.
+/// Reads the wasm, the JS and the page from `dist/`, in that order, under
+/// the names [`read_manifest`] gives.
 ///
 /// # Errors
 /// Which file could not be read (the UI is not built).
 pub fn read_dist() -> Result<Vec<DistFile>, String> {
-    DIST_FILES
-        .iter()
-        .map(|&name| {
-            std::fs::read(dist_dir().join(name))
-                .map(|bytes| DistFile { name, bytes })
-                .map_err(|e| format!("read dist/{name}: {e}"))
-        })
-        .collect()
+    let manifest = read_manifest()?;
+    [
+        (DistRole::Wasm, manifest.wasm),
+        (DistRole::Js, manifest.js),
+        (DistRole::Page, "index.html".to_owned()),
+    ]
+    .into_iter()
+    .map(|(role, name)| {
+        std::fs::read(dist_dir().join(&name))
+            .map(|bytes| DistFile {
+                role,
+                name: name.clone(),
+                bytes,
+            })
+            .map_err(|e| format!("read dist/{name}: {e}"))
+    })
+    .collect()
 }
 
 /// The length of `bytes` compressed with gzip at the best level (`gzip -9`).
@@ -99,6 +172,21 @@ pub async fn check_served(page: &Page, file: &DistFile) -> Result<(), Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_manifest_names_the_hashed_files() {
+        let manifest = parse_manifest(
+            r#"{"js": "smtplab-0123456789abcdef.js", "wasm": "smtplab_bg-fedcba9876543210.wasm"}"#,
+        )
+        .expect("valid");
+        assert_eq!(manifest.js, "smtplab-0123456789abcdef.js");
+        assert_eq!(manifest.wasm, "smtplab_bg-fedcba9876543210.wasm");
+        assert_eq!(parse_manifest(r#"{"js": "a.js"}"#), None);
+        assert_eq!(parse_manifest("not json"), None);
+        assert!(is_hashed_name(&format!("/{}", manifest.wasm)));
+        assert!(is_hashed_name(&manifest.js));
+        assert!(!is_hashed_name("/index.html") && !is_hashed_name("/smtplab.js"));
+    }
 
     #[test]
     fn fnv1a_matches_the_published_vectors() {

@@ -2,7 +2,12 @@
 //! `dist/`.
 //!
 //! `dist/` (at the workspace root, gitignored) is what the bridge embeds at
-//! compile time and serves: `index.html`, `smtplab.js` and `smtplab_bg.wasm`.
+//! compile time and serves: `index.html`, the bindgen JS and wasm under
+//! content-hashed names (`smtplab-<hash>.js`, `smtplab_bg-<hash>.wasm`, the
+//! hash being the first 16 hex digits of the file's SHA-256), and
+//! `manifest.json`, `{"js": "smtplab-<hash>.js", "wasm": "smtplab_bg-<hash>.wasm"}`,
+//! for tools that need the current names (tests, benchmarks). The hashed
+//! names let the bridge serve them `immutable`: a new build is a new URL.
 //! The page's CSS is inline in `index.html`, so there is nothing else to copy.
 
 use std::path::{Path, PathBuf};
@@ -10,13 +15,23 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context as _};
 
+use sha2::{Digest as _, Sha256};
+
 use crate::{page, size};
 
 /// The frontend package that is built.
 const PACKAGE: &str = "smtplab-frontend";
 
-/// File stem of the bindgen output: `smtplab.js` and `smtplab_bg.wasm`.
+/// File stem of the bindgen output: `smtplab.js` and `smtplab_bg.wasm`
+/// before they are renamed to their content-hashed names.
 const STEM: &str = "smtplab";
+
+/// The list of the current hashed names in `dist/`.
+pub(crate) const MANIFEST: &str = "manifest.json";
+
+/// How many hex digits of the SHA-256 go into a hashed name: 64 bits, far
+/// more than enough to tell builds apart.
+const HASH_HEX_DIGITS: usize = 16;
 
 /// npm's binaryen (`npm ci`); Debian's binaryen cannot read current rustc
 /// output (TOOLCHAIN.md).
@@ -70,16 +85,48 @@ pub(crate) fn run(options: &Options) -> anyhow::Result<()> {
         println!("wasm-opt: skipped ({WASM_OPT} missing; run `npm ci` for a smaller wasm)");
     }
 
+    let names = page::Names {
+        js: rename_hashed(&dist, &format!("{STEM}.js"))?,
+        wasm: rename_hashed(&dist, &format!("{STEM}_bg.wasm"))?,
+    };
+    let manifest = serde_json::json!({ "js": names.js, "wasm": names.wasm });
+    std::fs::write(dist.join(MANIFEST), format!("{manifest:#}\n"))
+        .context("writing dist/manifest.json")?;
+
     let index = root.join("index.html");
-    let html = std::fs::read_to_string(&index).with_context(|| format!("reading {}", index.display()))?;
-    let html = page::for_dist(&html, STEM)?;
+    let html =
+        std::fs::read_to_string(&index).with_context(|| format!("reading {}", index.display()))?;
+    let html = page::for_dist(&html, &names)?;
     std::fs::write(dist.join("index.html"), html).context("writing dist/index.html")?;
 
     report(&dist)
 }
 
+/// Renames `dist/<name>` to its content-hashed name and returns that name.
+fn rename_hashed(dist: &Path, name: &str) -> anyhow::Result<String> {
+    let from = dist.join(name);
+    let bytes = std::fs::read(&from).with_context(|| format!("reading {}", from.display()))?;
+    let hashed = hashed_name(name, &bytes);
+    std::fs::rename(&from, dist.join(&hashed))
+        .with_context(|| format!("renaming {}", from.display()))?;
+    Ok(hashed)
+}
+
+/// `smtplab.js` → `smtplab-<first 16 hex digits of SHA-256>.js`.
+fn hashed_name(name: &str, bytes: &[u8]) -> String {
+    let hex: String = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let hash = &hex[..HASH_HEX_DIGITS];
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => format!("{stem}-{hash}.{ext}"),
+        None => format!("{name}-{hash}"),
+    }
+}
+
 /// The workspace root: the xtask lives in `<root>/xtask`.
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("the xtask crate lives inside the workspace")
@@ -101,7 +148,11 @@ fn cargo_build(root: &Path, options: &Options) -> anyhow::Result<PathBuf> {
     }
     println!(
         "cargo build -p {PACKAGE} --target wasm32-unknown-unknown{}",
-        if options.release { " --profile wasm-release" } else { "" }
+        if options.release {
+            " --profile wasm-release"
+        } else {
+            ""
+        }
     );
     let output = cmd.spawn().context("starting cargo")?.wait_with_output()?;
     if !output.status.success() {
@@ -125,13 +176,14 @@ fn wasm_artifact(messages: &str) -> Option<PathBuf> {
                 .into_iter()
                 .filter_map(|f| f.as_str().map(PathBuf::from))
         })
-        .filter(|path| path.extension().is_some_and(|e| e == "wasm"))
-        .last()
+        .rfind(|path| path.extension().is_some_and(|e| e == "wasm"))
 }
 
 /// The bindgen step through the CLI entry point: unlike the bare
 /// `Bindgen` builder it keeps the default module path, so `init()` finds
-/// `smtplab_bg.wasm` next to the JS (TOOLCHAIN.md's trap).
+/// `smtplab_bg.wasm` next to the JS (TOOLCHAIN.md's trap). The page's loader
+/// passes the hashed wasm URL to `init` explicitly, so that default is never
+/// used once the files are renamed.
 fn bindgen(wasm: &Path, dist: &Path, options: &Options) -> anyhow::Result<()> {
     let mut args: Vec<std::ffi::OsString> = vec![
         "wasm-bindgen".into(),
@@ -195,7 +247,7 @@ fn report(dist: &Path) -> anyhow::Result<()> {
     for entry in entries {
         let bytes = std::fs::read(entry.path())?;
         println!(
-            "  {:<20} {:>10} raw {:>10} gzip",
+            "  {:<32} {:>10} raw {:>10} gzip",
             entry.file_name().to_string_lossy(),
             size::human(bytes.len()),
             size::human(size::gzip_len(&bytes)),
@@ -216,6 +268,20 @@ mod tests {
     }
 
     #[test]
+    fn hashed_names_follow_the_content() {
+        let a = hashed_name("smtplab_bg.wasm", b"one");
+        assert!(a.starts_with("smtplab_bg-") && a.ends_with(".wasm"), "{a}");
+        assert_eq!(a.len(), "smtplab_bg-.wasm".len() + HASH_HEX_DIGITS);
+        assert_eq!(a, hashed_name("smtplab_bg.wasm", b"one"));
+        assert_ne!(a, hashed_name("smtplab_bg.wasm", b"two"));
+        // SHA-256("abc") = ba7816bf8f01cfea…
+        assert_eq!(
+            hashed_name("smtplab.js", b"abc"),
+            "smtplab-ba7816bf8f01cfea.js"
+        );
+    }
+
+    #[test]
     fn wasm_artifact_is_read_from_cargo_messages() {
         let messages = concat!(
             r#"{"reason":"compiler-artifact","target":{"name":"smtplab_shared"},"filenames":["/t/libsmtplab_shared.rlib"]}"#,
@@ -226,7 +292,9 @@ mod tests {
         );
         assert_eq!(
             wasm_artifact(messages),
-            Some(PathBuf::from("/t/wasm32-unknown-unknown/debug/smtplab-frontend.wasm"))
+            Some(PathBuf::from(
+                "/t/wasm32-unknown-unknown/debug/smtplab-frontend.wasm"
+            ))
         );
         assert_eq!(wasm_artifact("{\"reason\":\"build-finished\"}"), None);
     }

@@ -12,3 +12,4 @@ mod relay;
 mod session;
 mod targets;
 mod trust_anchors;
+mod wire;

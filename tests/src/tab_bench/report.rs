@@ -11,6 +11,7 @@ use smtplab_bench::machine::RunMachine;
 use smtplab_bench::stats::{median, percentile};
 
 use super::Figures;
+use crate::ui_size::DistRole;
 
 /// Start of the generated block in `docs/benchmarks.md`.
 pub const BEGIN: &str =
@@ -67,17 +68,17 @@ fn row(out: &mut String, measure: &str, value: &str, target: &str, met: Option<b
 }
 
 fn sizes(out: &mut String, figures: &Figures) -> Result<(), String> {
-    let file = |name: &str| {
+    let file = |role: DistRole| {
         figures
             .files
             .iter()
-            .find(|f| f.name == name)
-            .ok_or_else(|| format!("dist/{name} was not read"))
+            .find(|f| f.role == role)
+            .ok_or_else(|| format!("dist/: no {role:?} file was read"))
     };
     let (wasm, js, html) = (
-        file("smtplab_bg.wasm")?,
-        file("smtplab.js")?,
-        file("index.html")?,
+        file(DistRole::Wasm)?,
+        file(DistRole::Js)?,
+        file(DistRole::Page)?,
     );
     let (wasm_gz, js_gz, html_gz) = (wasm.gzip_len()?, js.gzip_len()?, html.gzip_len()?);
     let total = wasm_gz + js_gz;
@@ -94,8 +95,8 @@ fn sizes(out: &mut String, figures: &Figures) -> Result<(), String> {
         Some(total <= SIZE_BUDGET_BYTES),
     );
     for (label, f, gz) in [
-        ("`smtplab_bg.wasm`, raw / gzip -9", wasm, wasm_gz),
-        ("`smtplab.js`, raw / gzip -9", js, js_gz),
+        ("`smtplab_bg-<hash>.wasm`, raw / gzip -9", wasm, wasm_gz),
+        ("`smtplab-<hash>.js`, raw / gzip -9", js, js_gz),
         ("`index.html` (CSS inline), raw / gzip -9", html, html_gz),
     ] {
         row(
@@ -385,7 +386,7 @@ mod tests {
     use crate::first_render::Timings;
     use crate::tab_bench::swaks_run::SwaksTiming;
     use crate::tab_bench::tab_run::TabTiming;
-    use crate::ui_size::DistFile;
+    use crate::ui_size::{DistFile, DistRole};
 
     fn figures() -> Figures {
         let t = |fcp| Timings {
@@ -397,15 +398,18 @@ mod tests {
         Figures {
             files: vec![
                 DistFile {
-                    name: "smtplab_bg.wasm",
+                    role: DistRole::Wasm,
+                    name: "smtplab_bg-0123456789abcdef.wasm".into(),
                     bytes: vec![7; 1000],
                 },
                 DistFile {
-                    name: "smtplab.js",
+                    role: DistRole::Js,
+                    name: "smtplab-0123456789abcdef.js".into(),
                     bytes: b"export {}".to_vec(),
                 },
                 DistFile {
-                    name: "index.html",
+                    role: DistRole::Page,
+                    name: "index.html".into(),
                     bytes: b"<!doctype html>".to_vec(),
                 },
             ],
