@@ -97,7 +97,7 @@ fn linux_file_with_no_environment(rig: &Rig) -> Result<(), Failed> {
 
 fn windows_exe_under_wine(rig: &Rig) -> Result<(), Failed> {
     let folder = folder(rig, &rig.windows)?;
-    let wine = Wine::new(folder.path())?;
+    let wine = Wine::new()?;
     wine.install_stub_beside(folder.exe())?;
     let bridge = Bridge::spawn_command(wine.command(folder.exe()), String::new(), WINE_START)?;
     check_page(&bridge)?;

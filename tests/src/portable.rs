@@ -187,6 +187,9 @@ fn dechunk(mut raw: &[u8]) -> Result<Vec<u8>, String> {
 #[derive(Debug)]
 pub struct Wine {
     prefix: PathBuf,
+    /// Where the stub DLL is built (never the exe's folder: copying a file
+    /// onto itself would empty it).
+    _work: tempfile::TempDir,
     stub: PathBuf,
 }
 
@@ -197,14 +200,14 @@ const STUB_SOURCE: &str = concat!(
 );
 
 impl Wine {
-    /// Checks that `wine` and mingw are there, builds the stub DLL into
-    /// `work`, and uses a Wine prefix under the cargo target directory
-    /// (made at the first start, about 30 s, then reused).
+    /// Checks that `wine` and mingw are there, builds the stub DLL in a
+    /// folder of its own, and uses a Wine prefix under the cargo target
+    /// directory (made at the first start, about 30 s, then reused).
     ///
     /// # Errors
     /// When a tool is missing (naming its Debian package) or the stub does
     /// not build.
-    pub fn new(work: &Path) -> Result<Self, String> {
+    pub fn new() -> Result<Self, String> {
         for (tool, package) in [
             ("wine", "wine64"),
             ("x86_64-w64-mingw32-gcc", "gcc-mingw-w64-x86-64"),
@@ -216,7 +219,11 @@ impl Wine {
                 ));
             }
         }
-        let stub = work.join("bcryptprimitives.dll");
+        let work = tempfile::Builder::new()
+            .prefix("smtplab-wine-stub-")
+            .tempdir()
+            .map_err(|e| format!("temporary folder: {e}"))?;
+        let stub = work.path().join("bcryptprimitives.dll");
         let out = Command::new("x86_64-w64-mingw32-gcc")
             .args(["-shared", "-O2", "-o"])
             .arg(&stub)
@@ -232,9 +239,12 @@ impl Wine {
         }
         let prefix = portable_dir()
             .parent()
-            .map_or_else(|| work.join("wine-prefix"), |t| t.join("wine-prefix"));
-        std::fs::create_dir_all(&prefix).map_err(|e| format!("creating the Wine prefix: {e}"))?;
-        Ok(Self { prefix, stub })
+            .map_or_else(|| work.path().join("wine-prefix"), |t| t.join("wine-prefix"));
+        Ok(Self {
+            prefix,
+            _work: work,
+            stub,
+        })
     }
 
     /// Puts the stub DLL beside `exe`, where Windows looks first.
@@ -249,7 +259,8 @@ impl Wine {
     }
 
     /// `wine EXE` in the exe's folder, quiet, in the tests' prefix, with no
-    /// display (so no window and no browser).
+    /// display and `SMTPLAB_NO_BROWSER` (on Windows smtplab always tries to
+    /// open the browser, which Wine hands to xdg-open).
     pub fn command(&self, exe: &Path) -> Command {
         let mut command = Command::new("wine");
         command
@@ -257,6 +268,7 @@ impl Wine {
             .env("WINEPREFIX", &self.prefix)
             .env("WINEDEBUG", "-all")
             .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            .env("SMTPLAB_NO_BROWSER", "1")
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY");
         if let Some(dir) = exe.parent() {
