@@ -57,7 +57,7 @@ else
         trap 'rm -rf "$debs"' EXIT
         (cd "$debs" && apt-get download -q clang-14 libclang-cpp14 libllvm14 libclang-common-14-dev llvm-14) ||
             die "apt-get download failed: ask an administrator for 'apt-get install clang', or run 'apt-get update' as root once"
-        rm -rf "$LLVM.partial"
+        rm -rf "$LLVM.partial" && mkdir -p "$LLVM.partial"
         for deb in "$debs"/*.deb; do dpkg-deb -x "$deb" "$LLVM.partial"; done
         # Libraries libLLVM needs that a minimal system may lack.
         libs="$LLVM.partial/usr/lib/x86_64-linux-gnu:$LLVM.partial/usr/lib/llvm-14/lib"

@@ -36,6 +36,7 @@ impl BridgeProcess {
             .args(["--listen", "127.0.0.1:0", "--token", TOKEN])
             .args(args)
             .env("RUST_LOG", "warn")
+            .env("SMTPLAB_NO_BROWSER", "1")
             .env_remove("SMTPLAB_TOKEN")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

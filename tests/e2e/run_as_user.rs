@@ -8,11 +8,12 @@
 //!   toolchain that runs these tests (`rustc --print sysroot`), readable and
 //!   reachable (`o+x` is added on the folders above it that lack it and put
 //!   back afterwards);
-//! - a cargo home of its own, seeded with a copy of the crates already
-//!   downloaded, so the test does not fetch 500 MB again;
-//! - the checkout is handed to the user for the duration (a user runs
-//!   `./run.sh` in a checkout of their own), then handed back: the target
-//!   directory is shared, so only what root has not built yet is compiled.
+//! - the checkout (a user runs `./run.sh` in a checkout of their own) and
+//!   root's cargo home are handed to the user for the duration, then handed
+//!   back: the target directory and the downloaded crates are shared, so
+//!   only what root has not built yet is compiled. (A cargo home at another
+//!   path would rebuild every crate: cargo's fingerprint of a registry crate
+//!   holds its source's absolute path.)
 //!
 //! With `SMTPLAB_LOCAL_CLANG=1`, set-up takes the no-root path for the C
 //! compiler (Debian's clang unpacked into `.tools/`, no apt install), the
@@ -55,7 +56,7 @@ fn main() {
 #[derive(Default)]
 struct Restore {
     modes: Vec<(PathBuf, u32)>,
-    owner: Option<(PathBuf, u32, u32)>,
+    owners: Vec<(PathBuf, u32, u32)>,
     child: Option<Child>,
 }
 
@@ -65,7 +66,7 @@ impl Drop for Restore {
             let _ = child.kill();
             let _ = child.wait();
         }
-        if let Some((dir, uid, gid)) = self.owner.take() {
+        for (dir, uid, gid) in self.owners.drain(..) {
             let _ = Command::new("chown")
                 .arg("-R")
                 .arg(format!("{uid}:{gid}"))
@@ -90,14 +91,21 @@ fn run_sh_as_user(_: &Rig) -> Result<(), Failed> {
     let home = PathBuf::from(format!("/home/{USER}"));
     ensure_user(&home)?;
 
+    let cargo_home = std::env::var_os("CARGO_HOME").map_or_else(
+        || {
+            std::env::var_os("HOME")
+                .map_or_else(|| PathBuf::from("/root"), PathBuf::from)
+                .join(".cargo")
+        },
+        PathBuf::from,
+    );
     let mut restore = Restore::default();
-    for dir in [&sysroot, &repo] {
+    for dir in [&sysroot, &repo, &cargo_home] {
         open_the_way(dir, &mut restore)?;
     }
-    seed_cargo_home(&home)?;
-    let meta = std::fs::metadata(&repo).map_err(|e| e.to_string())?;
-    restore.owner = Some((repo.clone(), meta.uid(), meta.gid()));
-    run(Command::new("chown").args(["-R", &format!("{USER}:{USER}")]).arg(&repo))?;
+    for dir in [&repo, &cargo_home] {
+        lend(dir, &mut restore)?;
+    }
 
     let path = format!("{}/bin:/usr/local/bin:/usr/bin:/bin", sysroot.display());
     let mut command = Command::new("runuser");
@@ -105,7 +113,7 @@ fn run_sh_as_user(_: &Rig) -> Result<(), Failed> {
         .args(["-u", USER, "--", "env", "-i"])
         .arg(format!("HOME={}", home.display()))
         .arg(format!("PATH={path}"))
-        .arg(format!("CARGO_HOME={}/.cargo", home.display()))
+        .arg(format!("CARGO_HOME={}", cargo_home.display()))
         .arg("SMTPLAB_NO_BROWSER=1")
         .arg("SMTPLAB_LOCAL_CLANG=1")
         .arg("./run.sh")
@@ -141,10 +149,10 @@ fn run_sh_as_user(_: &Rig) -> Result<(), Failed> {
         let left = BUILD_LIMIT.saturating_sub(started.elapsed());
         match rx.recv_timeout(left) {
             Ok(line) => {
+                // The bridge's own line, not a URL from set-up's output.
                 let url = line
-                    .split_whitespace()
-                    .find(|w| w.starts_with("http://"))
-                    .map(str::to_owned);
+                    .strip_prefix("smtplab listening on ")
+                    .map(|rest| rest.trim().to_owned());
                 log.push(line);
                 if let Some(url) = url {
                     break url;
@@ -209,19 +217,15 @@ fn open_the_way(dir: &Path, restore: &mut Restore) -> Result<(), String> {
     Ok(())
 }
 
-/// The user's cargo home, with a copy of root's downloaded crates (once).
-fn seed_cargo_home(home: &Path) -> Result<(), String> {
-    let cargo_home = home.join(".cargo");
-    let registry = cargo_home.join("registry");
-    let root_registry = std::env::var_os("CARGO_HOME")
-        .map_or_else(|| PathBuf::from("/root/.cargo"), PathBuf::from)
-        .join("registry");
-    if !registry.exists() && root_registry.is_dir() {
-        std::fs::create_dir_all(&cargo_home).map_err(|e| e.to_string())?;
-        run(Command::new("cp").arg("-a").arg(&root_registry).arg(&registry))?;
-    }
-    std::fs::create_dir_all(&cargo_home).map_err(|e| e.to_string())?;
-    run(Command::new("chown").args(["-R", &format!("{USER}:{USER}")]).arg(&cargo_home))
+/// Hands `dir` (recursively) to the user until the test ends.
+fn lend(dir: &Path, restore: &mut Restore) -> Result<(), String> {
+    let meta = std::fs::metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    restore
+        .owners
+        .push((dir.to_path_buf(), meta.uid(), meta.gid()));
+    run(Command::new("chown")
+        .args(["-R", &format!("{USER}:{USER}")])
+        .arg(dir))
 }
 
 fn run(command: &mut Command) -> Result<(), String> {
