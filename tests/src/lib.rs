@@ -30,6 +30,7 @@ pub mod first_render;
 pub mod fixture_error;
 pub mod guided_form;
 mod pidfile;
+pub mod portable;
 pub mod postfix;
 mod program;
 pub mod tab_bench;
