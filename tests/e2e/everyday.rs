@@ -66,6 +66,10 @@ fn main() {
                 "japanese_ui_explains_535_in_japanese",
                 japanese_explains_535,
             ),
+            (
+                "page_footer_shows_what_version_prints",
+                footer_shows_the_version,
+            ),
         ],
     );
 }
@@ -616,5 +620,28 @@ fn japanese_explains_535(rig: &Rig) -> Result<(), Failed> {
         )
         .await?;
         Ok(())
+    })
+}
+
+/// The footer says what `smtplab --version` says: `smtplab X.Y.Z (commit …,
+/// built YYYY-MM-DD)`.
+fn footer_shows_the_version(rig: &Rig) -> Result<(), Failed> {
+    let binary = smtplab_e2e::bridge_process::binary()?;
+    let out = Command::new(&binary)
+        .arg("--version")
+        .output()
+        .map_err(|e| format!("{}: {e}", binary.display()))?;
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if !version.starts_with("smtplab ") || !version.contains("(commit ") {
+        return Err(format!("--version printed {version:?}").into());
+    }
+    on_page(rig, "footer", |page| async move {
+        open_app(&page, rig.bridge.url(), APP_READY).await?;
+        let footer = page
+            .wait_for_text("#version", &version, Duration::from_secs(10))
+            .await?;
+        check(footer.trim() == version, || {
+            format!("footer {footer:?}, --version {version:?}")
+        })
     })
 }
