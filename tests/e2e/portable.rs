@@ -119,8 +119,12 @@ fn second_instance_picks_other_ports(rig: &Rig) -> Result<(), Failed> {
         return Err(format!("both instances claim {a}").into());
     }
     let (sa, sb) = (
-        first.sandbox_addr().ok_or("the first instance has no sandbox line")?,
-        second.sandbox_addr().ok_or("the second instance has no sandbox line")?,
+        first
+            .sandbox_addr()
+            .ok_or("the first instance has no sandbox line")?,
+        second
+            .sandbox_addr()
+            .ok_or("the second instance has no sandbox line")?,
     );
     if sa == sb {
         return Err(format!("both sandboxes claim {sa}").into());
@@ -128,7 +132,10 @@ fn second_instance_picks_other_ports(rig: &Rig) -> Result<(), Failed> {
     // Whichever took the usual ports, the other said which it took instead.
     for bridge in [&first, &second] {
         check_page(bridge)?;
-        let info = http_get(address(bridge)?, &format!("/sandbox?token={}", bridge.token()))?;
+        let info = http_get(
+            address(bridge)?,
+            &format!("/sandbox?token={}", bridge.token()),
+        )?;
         let text = String::from_utf8_lossy(&info.body);
         let own = bridge.sandbox_addr().ok_or("no sandbox line")?;
         if info.status != 200 || !text.contains(&own.to_string()) {

@@ -81,7 +81,10 @@ impl Drop for Restore {
 
 fn run_sh_as_user(_: &Rig) -> Result<(), Failed> {
     if !is_root() {
-        return Err("this test creates an ordinary user: run it as root, like the rest of the e2e suite".into());
+        return Err(
+            "this test creates an ordinary user: run it as root, like the rest of the e2e suite"
+                .into(),
+        );
     }
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("..")
@@ -125,8 +128,14 @@ fn run_sh_as_user(_: &Rig) -> Result<(), Failed> {
     let mut child = command.spawn().map_err(|e| format!("runuser: {e}"))?;
     let (tx, rx) = mpsc::channel();
     for pipe in [
-        child.stdout.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-        child.stderr.take().map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
     ]
     .into_iter()
     .flatten()
@@ -168,10 +177,17 @@ fn run_sh_as_user(_: &Rig) -> Result<(), Failed> {
             }
         }
     };
-    println!("./run.sh as {USER}: URL after {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "./run.sh as {USER}: URL after {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
     let text = log.join("\n");
     if !text.contains("clang: using") {
-        return Err(format!("set-up did not take the no-root clang path:\n{}", tail(&log)).into());
+        return Err(format!(
+            "set-up did not take the no-root clang path:\n{}",
+            tail(&log)
+        )
+        .into());
     }
     let (authority, query) = url
         .trim_start_matches("http://")
@@ -191,7 +207,11 @@ fn is_root() -> bool {
 }
 
 fn ensure_user(home: &Path) -> Result<(), String> {
-    if Command::new("id").arg(USER).output().is_ok_and(|o| o.status.success()) {
+    if Command::new("id")
+        .arg(USER)
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         return Ok(());
     }
     run(Command::new("useradd")

@@ -24,7 +24,11 @@ pub fn portable_dir() -> PathBuf {
         return PathBuf::from(dir);
     }
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("target"),
+        || {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join("target")
+        },
         PathBuf::from,
     );
     target.join("portable")
@@ -113,9 +117,7 @@ impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.head.lines().skip(1).find_map(|line| {
             let (key, value) = line.split_once(':')?;
-            key.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| value.trim())
+            key.trim().eq_ignore_ascii_case(name).then(|| value.trim())
         })
     }
 }
@@ -237,9 +239,10 @@ impl Wine {
                 String::from_utf8_lossy(&out.stderr)
             ));
         }
-        let prefix = portable_dir()
-            .parent()
-            .map_or_else(|| work.path().join("wine-prefix"), |t| t.join("wine-prefix"));
+        let prefix = portable_dir().parent().map_or_else(
+            || work.path().join("wine-prefix"),
+            |t| t.join("wine-prefix"),
+        );
         Ok(Self {
             prefix,
             _work: work,

@@ -104,7 +104,10 @@ impl Options {
                         bail!("dist: --only needs an artefact name ({})", names());
                     };
                     let Some(artefact) = ARTEFACTS.iter().find(|a| a.name == name) else {
-                        bail!("dist: unknown artefact {name:?} (expected one of {})", names());
+                        bail!(
+                            "dist: unknown artefact {name:?} (expected one of {})",
+                            names()
+                        );
                     };
                     options.only.push(artefact);
                 }
@@ -124,7 +127,11 @@ impl Options {
 }
 
 fn names() -> String {
-    ARTEFACTS.iter().map(|a| a.name).collect::<Vec<_>>().join(", ")
+    ARTEFACTS
+        .iter()
+        .map(|a| a.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Builds the UI (unless `--no-ui`), then the portable files, checks them and
@@ -139,16 +146,24 @@ pub(crate) fn run(options: &Options) -> anyhow::Result<()> {
     preflight(&artefacts)?;
     if options.no_ui {
         if !root.join("dist").join("index.html").is_file() {
-            bail!("dist --no-ui: there is no UI in dist/; run `cargo xtask build-ui --release` first");
+            bail!(
+                "dist --no-ui: there is no UI in dist/; run `cargo xtask build-ui --release` first"
+            );
         }
     } else {
         build_ui::run(&build_ui::Options { release: true })?;
     }
 
     let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    cargo
-        .current_dir(&root)
-        .args(["build", "--profile", PROFILE, "-p", "smtplab-bridge", "--bin", "smtplab"]);
+    cargo.current_dir(&root).args([
+        "build",
+        "--profile",
+        PROFILE,
+        "-p",
+        "smtplab-bridge",
+        "--bin",
+        "smtplab",
+    ]);
     for artefact in &artefacts {
         cargo.args(["--target", artefact.triple]);
         // cc-rs reads CC_<triple with underscores>; a value already set wins.
@@ -157,7 +172,10 @@ pub(crate) fn run(options: &Options) -> anyhow::Result<()> {
             cargo.env(var, artefact.cc.0);
         }
     }
-    println!("dist: building {} with the `{PROFILE}` profile", names_of(&artefacts));
+    println!(
+        "dist: building {} with the `{PROFILE}` profile",
+        names_of(&artefacts)
+    );
     let status = cargo.status().context("running cargo build")?;
     if !status.success() {
         bail!("dist: cargo build failed ({status})");
@@ -171,8 +189,12 @@ pub(crate) fn run(options: &Options) -> anyhow::Result<()> {
     let mut sums = String::new();
     let mut table = String::new();
     for artefact in &artefacts {
-        let built = target_dir.join(artefact.triple).join(PROFILE).join(artefact.built);
-        let bytes = std::fs::read(&built).with_context(|| format!("reading {}", built.display()))?;
+        let built = target_dir
+            .join(artefact.triple)
+            .join(PROFILE)
+            .join(artefact.built);
+        let bytes =
+            std::fs::read(&built).with_context(|| format!("reading {}", built.display()))?;
         check(artefact, &bytes)?;
         let dest = out.join(artefact.file);
         std::fs::write(&dest, &bytes).with_context(|| format!("writing {}", dest.display()))?;
@@ -193,12 +215,19 @@ pub(crate) fn run(options: &Options) -> anyhow::Result<()> {
     std::fs::write(out.join("SHA256SUMS"), &sums).context("writing SHA256SUMS")?;
     println!("dist: wrote {}", out.display());
     print!("{table}");
-    println!("  SHA256SUMS (check with: cd {} && sha256sum -c SHA256SUMS)", out.display());
+    println!(
+        "  SHA256SUMS (check with: cd {} && sha256sum -c SHA256SUMS)",
+        out.display()
+    );
     Ok(())
 }
 
 fn names_of(artefacts: &[&Artefact]) -> String {
-    artefacts.iter().map(|a| a.file).collect::<Vec<_>>().join(" and ")
+    artefacts
+        .iter()
+        .map(|a| a.file)
+        .collect::<Vec<_>>()
+        .join(" and ")
 }
 
 /// Every tool the builds need, named with the package that provides it,
@@ -243,9 +272,8 @@ fn preflight(artefacts: &[&Artefact]) -> anyhow::Result<()> {
 }
 
 fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// The size budget and the format of a built file.
@@ -286,7 +314,11 @@ fn elf_interpreter(bytes: &[u8]) -> Result<bool, &'static str> {
     if bytes.get(4) != Some(&2) || bytes.get(5) != Some(&1) {
         return Err("not ELF64 little-endian");
     }
-    let u16_at = |at: usize| bytes.get(at..at + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let u16_at = |at: usize| {
+        bytes
+            .get(at..at + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+    };
     let u32_at = |at: usize| {
         bytes
             .get(at..at + 4)
@@ -348,14 +380,20 @@ mod tests {
 
     #[test]
     fn options_parse() {
-        assert_eq!(Options::parse(&[]).expect("no arguments parse"), Options::default());
+        assert_eq!(
+            Options::parse(&[]).expect("no arguments parse"),
+            Options::default()
+        );
         let only = Options::parse(&["--no-ui".into(), "--only".into(), "windows-x86_64".into()])
             .expect("known artefact");
         assert!(only.no_ui);
         assert_eq!(only.artefacts(), vec![&ARTEFACTS[1]]);
         assert!(Options::parse(&["--only".into()]).is_err());
         let err = Options::parse(&["--only".into(), "amiga".into()]).expect_err("unknown");
-        assert!(err.to_string().contains("linux-x86_64, windows-x86_64"), "{err}");
+        assert!(
+            err.to_string().contains("linux-x86_64, windows-x86_64"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -373,8 +411,14 @@ mod tests {
     #[test]
     fn malformed_files_are_refused() {
         assert_eq!(elf_interpreter(b"MZ\0\0"), Err("no ELF magic"));
-        assert_eq!(elf_interpreter(b"\x7fELF\x01\x01"), Err("not ELF64 little-endian"));
-        assert_eq!(elf_interpreter(b"\x7fELF\x02\x01\0\0"), Err("truncated header"));
+        assert_eq!(
+            elf_interpreter(b"\x7fELF\x01\x01"),
+            Err("not ELF64 little-endian")
+        );
+        assert_eq!(
+            elf_interpreter(b"\x7fELF\x02\x01\0\0"),
+            Err("truncated header")
+        );
         assert!(!is_pe(b"MZ"));
         let mut pe = vec![0u8; 0x48];
         pe[..2].copy_from_slice(b"MZ");
@@ -405,6 +449,9 @@ mod tests {
     fn over_budget_is_refused() {
         let big = vec![0u8; usize::try_from(MAX_BYTES).expect("fits") + 1];
         let err = check(&ARTEFACTS[1], &big).expect_err("over budget");
-        assert!(err.to_string().contains("over the 8000000-byte budget"), "{err}");
+        assert!(
+            err.to_string().contains("over the 8000000-byte budget"),
+            "{err}"
+        );
     }
 }

@@ -12,7 +12,10 @@ pub(crate) fn gzip_len(bytes: &[u8]) -> usize {
     encoder
         .write_all(bytes)
         .expect("writing to a Vec cannot fail");
-    encoder.finish().expect("writing to a Vec cannot fail").len()
+    encoder
+        .finish()
+        .expect("writing to a Vec cannot fail")
+        .len()
 }
 
 /// `12345` → `"12.1 KiB"`.

@@ -39,9 +39,14 @@ pub(crate) fn run(args: impl Iterator<Item = OsString>) -> anyhow::Result<()> {
     if MODE_VARS.iter().all(|v| std::env::var_os(v).is_none()) {
         std::env::set_var("WASM_BINDGEN_USE_BROWSER", "1");
     }
-    let driver_set = ["CHROMEDRIVER", "CHROMEDRIVER_REMOTE", "GECKODRIVER", "GECKODRIVER_REMOTE"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some());
+    let driver_set = [
+        "CHROMEDRIVER",
+        "CHROMEDRIVER_REMOTE",
+        "GECKODRIVER",
+        "GECKODRIVER_REMOTE",
+    ]
+    .iter()
+    .any(|v| std::env::var_os(v).is_some());
     if !driver_set && Path::new(DEBIAN_CHROMEDRIVER).exists() {
         std::env::set_var("CHROMEDRIVER", DEBIAN_CHROMEDRIVER);
     }
