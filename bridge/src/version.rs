@@ -3,27 +3,27 @@
 //! and shown in the page footer. The commit and the date come from the
 //! build script (`build_version.rs`).
 
+/// `X.Y.Z (commit …, built YYYY-MM-DD)`, as a literal for `concat!` (a
+/// `const` cannot be concatenated at compile time).
+macro_rules! detail {
+    () => {
+        concat!(
+            env!("CARGO_PKG_VERSION"),
+            " (commit ",
+            env!("SMTPLAB_COMMIT"),
+            ", built ",
+            env!("SMTPLAB_BUILD_DATE"),
+            ")"
+        )
+    };
+}
+
 /// What follows the program name in `--version`:
 /// `X.Y.Z (commit …, built YYYY-MM-DD)`.
-pub const VERSION_DETAIL: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (commit ",
-    env!("SMTPLAB_COMMIT"),
-    ", built ",
-    env!("SMTPLAB_BUILD_DATE"),
-    ")"
-);
+pub const VERSION_DETAIL: &str = detail!();
 
 /// The whole version line: `smtplab X.Y.Z (commit …, built YYYY-MM-DD)`.
-pub const VERSION_TEXT: &str = concat!(
-    "smtplab ",
-    env!("CARGO_PKG_VERSION"),
-    " (commit ",
-    env!("SMTPLAB_COMMIT"),
-    ", built ",
-    env!("SMTPLAB_BUILD_DATE"),
-    ")"
-);
+pub const VERSION_TEXT: &str = concat!("smtplab ", detail!());
 
 #[cfg(test)]
 #[allow(dead_code)]

@@ -7,6 +7,9 @@
 //! Every sandbox here listens on `127.0.0.1:0`, so tests run in parallel and
 //! never depend on 2525 being free.
 
+#[path = "common/http.rs"]
+mod http;
+
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -14,7 +17,7 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use smtplab_sandbox::{DEMO_PASSWORD, DEMO_USER};
 use smtplab_shared::smtp::{Event, Outcome, Session, SessionSpec, Verdict};
 use smtplab_shared::wire::{ClientMessage, ErrorCode, ServerMessage};
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, BufReader};
 use tokio::process::{Child, ChildStdout, Command};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
@@ -66,27 +69,7 @@ impl Smtplab {
 
     /// A raw GET; the status and the body.
     async fn get(&self, path: &str) -> (u16, String) {
-        let mut tcp = tokio::net::TcpStream::connect(&self.authority)
-            .await
-            .expect("connect");
-        let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.authority
-        );
-        tcp.write_all(request.as_bytes()).await.expect("request");
-        let mut raw = Vec::new();
-        tokio::time::timeout(STEP, tcp.read_to_end(&mut raw))
-            .await
-            .expect("response in time")
-            .expect("read");
-        let text = String::from_utf8(raw).expect("utf-8 response");
-        let (head, body) = text.split_once("\r\n\r\n").expect("header block");
-        let status = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .expect("status");
-        (status, body.to_owned())
+        http::get(&self.authority, path, STEP).await
     }
 
     async fn get_json(&self, path: &str) -> serde_json::Value {

@@ -4,11 +4,14 @@
 //! environment (`env -i`), and taken default ports that move while a taken
 //! chosen port is exit code 3.
 
+#[path = "common/http.rs"]
+mod http;
+
 use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, ChildStdout, Command};
 
 const STEP: Duration = Duration::from_secs(30);
@@ -84,29 +87,7 @@ async fn start(mut cmd: Command) -> Started {
 impl Started {
     /// `GET path` (with the token); the status code and the body.
     async fn get(&self, path: &str) -> (u16, String) {
-        let mut tcp = tokio::net::TcpStream::connect(&self.authority)
-            .await
-            .expect("connect");
-        let request = format!(
-            "GET {path}?token={TOKEN} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n",
-            self.authority
-        );
-        tcp.write_all(request.as_bytes()).await.expect("request");
-        let mut response = String::new();
-        tokio::time::timeout(STEP, tcp.read_to_string(&mut response))
-            .await
-            .expect("response in time")
-            .expect("read");
-        let status = response
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .expect("status");
-        let body = response
-            .split_once("\r\n\r\n")
-            .map(|(_, b)| b.to_owned())
-            .unwrap_or_default();
-        (status, body)
+        http::get(&self.authority, &format!("{path}?token={TOKEN}"), STEP).await
     }
 
     async fn json(&self, path: &str) -> serde_json::Value {
