@@ -9,6 +9,8 @@
 
 #[path = "common/http.rs"]
 mod http;
+#[path = "common/process.rs"]
+mod process;
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -95,16 +97,7 @@ impl Smtplab {
     /// SIGTERM; waits for a clean exit and returns stderr and the rest of
     /// stdout.
     async fn stop(mut self) -> (String, String) {
-        let pid = self.child.id().expect("running").to_string();
-        let sent = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("run kill");
-        assert!(sent.success());
-        let out = tokio::time::timeout(STEP, self.child.wait_with_output())
-            .await
-            .expect("exits after SIGTERM")
-            .expect("wait");
+        let out = process::terminate(self.child, STEP).await;
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(out.status.success(), "{:?}: {stderr}", out.status);
         let mut rest = String::new();

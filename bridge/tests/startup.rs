@@ -6,6 +6,8 @@
 
 #[path = "common/http.rs"]
 mod http;
+#[path = "common/process.rs"]
+mod process;
 
 use std::path::Path;
 use std::process::{Output, Stdio};
@@ -98,16 +100,7 @@ impl Started {
 
     /// SIGTERM; the exit code and stderr.
     async fn stop(self) -> (Option<i32>, String) {
-        let pid = self.child.id().expect("running").to_string();
-        let sent = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("run kill");
-        assert!(sent.success());
-        let out = tokio::time::timeout(STEP, self.child.wait_with_output())
-            .await
-            .expect("exits after SIGTERM")
-            .expect("wait");
+        let out = process::terminate(self.child, STEP).await;
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stderr).into_owned(),
