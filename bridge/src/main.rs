@@ -164,9 +164,25 @@ fn main() -> ExitCode {
         Ok(()) => Exit::Stopped.into(),
         Err(failure) => {
             eprintln!("error: {failure:#}");
+            if holds_window(
+                cfg!(windows),
+                std::env::args_os().len(),
+                std::io::IsTerminal::is_terminal(&std::io::stdin()),
+            ) {
+                eprintln!("Press Enter to close this window.");
+                let _ = std::io::stdin().read_line(&mut String::new());
+            }
             failure.exit().into()
         }
     }
+}
+
+/// Whether to wait for Enter before exiting with an error: on Windows, a
+/// double-clicked program (no arguments, a console of its own) gets a
+/// window that closes as soon as it exits, taking the error with it. A
+/// start from a script (stdin not a terminal) never waits.
+fn holds_window(windows: bool, arg_count: usize, stdin_is_terminal: bool) -> bool {
+    windows && arg_count <= 1 && stdin_is_terminal
 }
 
 /// Reads the settings, checks them, builds the runtime and serves.
@@ -291,4 +307,26 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
             std::future::pending::<()>().await;
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds_window;
+
+    #[test]
+    fn only_a_bare_interactive_windows_start_waits_for_enter() {
+        assert!(holds_window(true, 1, true));
+        assert!(
+            !holds_window(true, 2, true),
+            "started with arguments: a terminal user"
+        );
+        assert!(
+            !holds_window(true, 1, false),
+            "stdin from a script or a service"
+        );
+        assert!(
+            !holds_window(false, 1, true),
+            "Linux and macOS terminals stay open"
+        );
+    }
 }
