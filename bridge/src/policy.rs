@@ -323,6 +323,31 @@ mod tests {
     }
 
     #[test]
+    fn deny_rules_refuse_ipv4_hidden_in_compatible_nat64_and_6to4_addresses() {
+        // deny_internal off: only the operator's rule can refuse these.
+        let p = Policy::new([25]).with_targets(vec![], rules(&["10.0.0.0/8"]), false);
+        for carrier in [
+            "64:ff9b::a00:1",
+            "::10.0.0.1",
+            "2002:a00:1::",
+            "::ffff:10.0.0.1",
+        ] {
+            let addr: IpAddr = carrier.parse().expect("ip");
+            assert_eq!(
+                p.check_addr("h", addr),
+                Err(PolicyError::Denied {
+                    addr,
+                    rule: "10.0.0.0/8".into()
+                }),
+                "{carrier}"
+            );
+        }
+        for public in ["64:ff9b::808:808", "2002:808:808::1", "2001:db8::a00:1"] {
+            assert_eq!(p.check_addr("h", public.parse().expect("ip")), Ok(()));
+        }
+    }
+
+    #[test]
     fn an_endpoint_is_allowed_exactly_even_with_internal_denied() {
         let sandbox: SocketAddr = "127.0.0.1:34567".parse().expect("addr");
         let p = Policy::new([25, 2525])

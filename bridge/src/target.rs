@@ -20,7 +20,9 @@ pub enum TargetRule {
     Host(String),
     /// `*.example.com`: any name ending in `.example.com` (not the name itself).
     Suffix(String),
-    /// An address range, matched against every resolved address.
+    /// An address range, matched against every resolved address, and an
+    /// IPv4 range also against the IPv4 address an IPv6 one carries
+    /// ([`embedded_ipv4`]).
     Net(IpNet),
 }
 
@@ -93,7 +95,16 @@ impl TargetRule {
         match self {
             Self::Host(h) => normalize_host(host) == *h,
             Self::Suffix(s) => normalize_host(host).ends_with(s.as_str()),
-            Self::Net(n) => n.contains(&canonical_ip(addr)),
+            Self::Net(n) => {
+                let ip = canonical_ip(addr);
+                n.contains(&ip)
+                    || match ip {
+                        IpAddr::V6(v6) => {
+                            embedded_ipv4(v6).is_some_and(|v4| n.contains(&IpAddr::V4(v4)))
+                        }
+                        IpAddr::V4(_) => false,
+                    }
+            }
         }
     }
 }
@@ -115,6 +126,32 @@ pub fn canonical_ip(addr: IpAddr) -> IpAddr {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
         v4 @ IpAddr::V4(_) => v4,
     }
+}
+
+/// The IPv4 address an IPv6 address carries on its way to an IPv4 host:
+/// IPv4-compatible `::a.b.c.d` (deprecated, still routed by some stacks;
+/// not `::` nor `::1`), NAT64 `64:ff9b::a.b.c.d` (RFC 6052) and 6to4
+/// `2002:a.b.c.d::/48` (RFC 3056). IPv4-mapped addresses are left to
+/// [`canonical_ip`]. A connection to such an address reaches (the network
+/// of) that IPv4 host, so the address rules and [`is_internal`] judge it
+/// too.
+pub fn embedded_ipv4(v6: Ipv6Addr) -> Option<Ipv4Addr> {
+    let seg = v6.segments();
+    let v4 = |hi: u16, lo: u16| {
+        let [a, b] = hi.to_be_bytes();
+        let [c, d] = lo.to_be_bytes();
+        Ipv4Addr::new(a, b, c, d)
+    };
+    if seg[..6].iter().all(|&s| s == 0) && !v6.is_unspecified() && !v6.is_loopback() {
+        return Some(v4(seg[6], seg[7]));
+    }
+    if seg[0] == 0x64 && seg[1] == 0xff9b && seg[2..6].iter().all(|&s| s == 0) {
+        return Some(v4(seg[6], seg[7]));
+    }
+    if seg[0] == 0x2002 {
+        return Some(v4(seg[1], seg[2]));
+    }
+    None
 }
 
 fn canonical_net(net: IpNet) -> IpNet {
@@ -158,24 +195,7 @@ fn is_internal_v6(v6: Ipv6Addr) -> bool {
     if (seg[0] & 0xfe00) == 0xfc00 || (seg[0] & 0xffc0) == 0xfe80 || (seg[0] & 0xffc0) == 0xfec0 {
         return true;
     }
-    let embedded = |hi: u16, lo: u16| {
-        let [a, b] = hi.to_be_bytes();
-        let [c, d] = lo.to_be_bytes();
-        is_internal_v4(Ipv4Addr::new(a, b, c, d))
-    };
-    // IPv4-compatible ::a.b.c.d (deprecated, still routed by some stacks).
-    if seg[..6].iter().all(|&s| s == 0) {
-        return embedded(seg[6], seg[7]);
-    }
-    // NAT64 64:ff9b::/96 carries the IPv4 address in the low 32 bits.
-    if seg[0] == 0x64 && seg[1] == 0xff9b && seg[2..6].iter().all(|&s| s == 0) {
-        return embedded(seg[6], seg[7]);
-    }
-    // 6to4 2002:a.b.c.d::/48.
-    if seg[0] == 0x2002 {
-        return embedded(seg[1], seg[2]);
-    }
-    false
+    embedded_ipv4(v6).is_some_and(is_internal_v4)
 }
 
 #[cfg(test)]
@@ -236,6 +256,42 @@ mod tests {
         assert!(net.matches("anything", ip("10.9.8.7")));
         assert!(net.matches("anything", ip("::ffff:10.9.8.7")));
         assert!(!net.matches("anything", ip("11.0.0.1")));
+    }
+
+    #[test]
+    fn ipv4_rules_see_the_ipv4_inside_compatible_nat64_and_6to4_addresses() {
+        let net: TargetRule = "10.0.0.0/8".parse().expect("rule");
+        for carrier in [
+            "64:ff9b::a00:1",
+            "64:ff9b::10.200.0.1",
+            "::10.0.0.1",
+            "2002:a00:1::",
+            "2002:a0b:c0d:1::99",
+        ] {
+            assert!(net.matches("h", ip(carrier)), "{carrier}");
+        }
+        for other in [
+            "64:ff9b::b00:1",
+            "::11.0.0.1",
+            "2002:b00:1::",
+            "2001:db8::a00:1",
+            "64:ff9b:1::a00:1",
+            "::1",
+        ] {
+            assert!(!net.matches("h", ip(other)), "{other}");
+        }
+        // An IPv6 rule still matches the IPv6 address itself.
+        let nat64: TargetRule = "64:ff9b::/96".parse().expect("rule");
+        assert!(nat64.matches("h", ip("64:ff9b::a00:1")));
+        let six_to_four: TargetRule = "2002::/16".parse().expect("rule");
+        assert!(six_to_four.matches("h", ip("2002:a00:1::")));
+        assert!(!six_to_four.matches("h", ip("10.0.0.1")));
+        assert_eq!(
+            embedded_ipv4("64:ff9b::c0a8:101".parse().expect("ip")),
+            Some(Ipv4Addr::new(192, 168, 1, 1))
+        );
+        assert_eq!(embedded_ipv4(Ipv6Addr::LOCALHOST), None);
+        assert_eq!(embedded_ipv4(Ipv6Addr::UNSPECIFIED), None);
     }
 
     #[test]
