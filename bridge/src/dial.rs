@@ -1,12 +1,13 @@
 //! Opening the TCP connection to the mail server: name resolution (the DNS
 //! server given with `--dns` when there is one, so that `connect` reaches
 //! the addresses `resolve` showed; else the system's, `/etc/hosts`
-//! included, through tokio's `lookup_host`), one attempt per resolved
-//! address in order, all under one deadline, and the mapping of failures to
-//! wire error codes.
+//! included, through tokio's `lookup_host`; `localhost` and `*.localhost`
+//! by neither, see [`LOOPBACK`]), one attempt per resolved address in
+//! order, all under one deadline, and the mapping of failures to wire error
+//! codes.
 
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use smtplab_shared::wire::ErrorCode;
@@ -81,8 +82,19 @@ pub fn io_error_code(err: &io::Error) -> ErrorCode {
     }
 }
 
-/// `localhost` and its subdomains are loopback names (RFC 6761): they come
-/// from `/etc/hosts`, never from a DNS server.
+/// The addresses of `localhost` and its subdomains (RFC 6761 §6.3): the
+/// loopback addresses, answered here without asking any resolver. Neither
+/// the `--dns` server nor the system's (whose `getaddrinfo` may send
+/// `mx.localhost` to a DNS server, or find it in a hosts file pointing
+/// elsewhere) gets to say where a loopback name leads. IPv4 first, the
+/// address local mail servers listen on most.
+const LOOPBACK: [IpAddr; 2] = [
+    IpAddr::V4(Ipv4Addr::LOCALHOST),
+    IpAddr::V6(Ipv6Addr::LOCALHOST),
+];
+
+/// Whether `name` is `localhost` or below it: a loopback name (RFC 6761),
+/// resolved to [`LOOPBACK`].
 fn is_localhost(name: &str) -> bool {
     let name = name.trim_end_matches('.').to_ascii_lowercase();
     name == "localhost" || name.ends_with(".localhost")
@@ -109,7 +121,11 @@ pub async fn dial(
         .unwrap_or(host);
     let attempt = async {
         let addrs: Vec<SocketAddr> = match resolver {
-            Some(dns) if name.parse::<IpAddr>().is_err() && !is_localhost(name) => dns
+            _ if is_localhost(name) => LOOPBACK
+                .iter()
+                .map(|&ip| SocketAddr::new(ip, port))
+                .collect(),
+            Some(dns) if name.parse::<IpAddr>().is_err() => dns
                 .addresses(name)
                 .await?
                 .into_iter()
@@ -214,6 +230,58 @@ mod tests {
         assert!(is_localhost("mx.localhost"));
         assert!(!is_localhost("localhost.example"));
         assert!(!is_localhost("mylocalhost"));
+    }
+
+    #[tokio::test]
+    async fn localhost_names_dial_loopback_without_asking_any_resolver() {
+        // A `--dns` server that counts what it is asked and never answers.
+        let server = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind udp");
+        let dns = Dns::new(
+            Some(server.local_addr().expect("addr")),
+            Duration::from_secs(2),
+        )
+        .expect("resolver");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let policy = Policy::new([port]);
+        for name in ["localhost", "mx.localhost", "A.B.LocalHost."] {
+            let (_, peer) = dial(&policy, Some(&dns), name, port, Duration::from_secs(1))
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(peer, SocketAddr::from(([127, 0, 0, 1], port)), "{name}");
+        }
+        // Without `--dns` too (no getaddrinfo): `mx.localhost` is in no
+        // hosts file, yet it is loopback.
+        let (_, peer) = dial(
+            &policy,
+            None,
+            "smtp.localhost",
+            port,
+            Duration::from_secs(1),
+        )
+        .await
+        .expect("smtp.localhost connects");
+        assert!(peer.ip().is_loopback());
+        let mut buf = [0; 512];
+        let asked =
+            tokio::time::timeout(Duration::from_millis(200), server.recv_from(&mut buf)).await;
+        assert!(asked.is_err(), "the DNS server was asked: {asked:?}");
+        // The policy still judges the loopback addresses.
+        let closed = Policy::new([port]).with_targets(vec![], vec![], true);
+        let err = dial(
+            &closed,
+            Some(&dns),
+            "mx.localhost",
+            port,
+            Duration::from_secs(1),
+        )
+        .await
+        .expect_err("loopback refused");
+        assert_eq!(err.code(), ErrorCode::Forbidden, "{err}");
     }
 
     #[tokio::test]

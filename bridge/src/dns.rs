@@ -406,4 +406,38 @@ mod tests {
             ErrorCode::Dns
         );
     }
+
+    #[tokio::test]
+    async fn localhost_names_resolve_to_loopback_without_a_query() {
+        // RFC 6761: the resolver answers loopback names itself (hickory's
+        // special-use handling); the `--dns` server is never asked.
+        let server = tokio::net::UdpSocket::bind("127.0.0.1:0")
+            .await
+            .expect("bind udp");
+        let dns = Dns::new(
+            Some(server.local_addr().expect("addr")),
+            Duration::from_secs(2),
+        )
+        .expect("resolver");
+        for name in ["localhost", "mx.localhost"] {
+            let a = dns.lookup(name, RecordType::A).await.expect(name);
+            let aaaa = dns.lookup(name, RecordType::Aaaa).await.expect(name);
+            assert_eq!(
+                (a, aaaa),
+                (
+                    vec![DnsRecord::Address {
+                        address: IpAddr::from([127, 0, 0, 1])
+                    }],
+                    vec![DnsRecord::Address {
+                        address: IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+                    }]
+                ),
+                "{name}"
+            );
+        }
+        let mut buf = [0; 512];
+        let asked =
+            tokio::time::timeout(Duration::from_millis(200), server.recv_from(&mut buf)).await;
+        assert!(asked.is_err(), "the DNS server was asked: {asked:?}");
+    }
 }
