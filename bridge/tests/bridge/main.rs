@@ -2,6 +2,7 @@
 //! from tokio listeners, a tokio-tungstenite WebSocket client, and the real
 //! `smtplab_shared::smtp::Session` engine driven through it.
 
+mod attacks;
 mod engine;
 mod handshake;
 mod harness;
