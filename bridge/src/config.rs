@@ -46,6 +46,10 @@ pub struct Config {
     /// wait in the kernel's backlog. Above `max_sessions`, so that the
     /// session limit is what a client normally meets and can be told about.
     pub max_connections: usize,
+    /// Open TCP connections from one client address (IPv6: one /64); one
+    /// more is closed at once. Below `max_connections`, so that one client
+    /// (stalled readers, a flood) cannot take every connection.
+    pub max_connections_per_client: usize,
     /// Largest binary frame accepted from the client; a larger one gets
     /// `error limit` and ends the session. Bounds the bridge's memory per
     /// session.
@@ -81,6 +85,10 @@ pub struct Config {
     /// A request's header block must arrive within this time, and a TLS
     /// handshake must finish within it (slowloris defence).
     pub header_timeout: Duration,
+    /// A connection whose writes make no progress for this long (the client
+    /// stopped reading a response or its WebSocket) is closed, so it gives
+    /// back its connection permit.
+    pub write_timeout: Duration,
     /// Serve HTTPS/WSS with this rustls configuration instead of plain HTTP.
     pub tls: Option<Arc<ServerConfig>>,
     /// The embedded SMTP sandbox, when it runs: its exact address is always
@@ -107,6 +115,7 @@ impl Config {
             idle_timeout: Duration::from_secs(300),
             max_sessions: 64,
             max_connections: 256,
+            max_connections_per_client: 64,
             max_frame_bytes: 64 * 1024,
             read_buffer_bytes: 16 * 1024,
             shutdown_grace: Duration::from_secs(5),
@@ -118,6 +127,7 @@ impl Config {
             max_session_duration: Duration::from_secs(30 * 60),
             token_ttl: None,
             header_timeout: Duration::from_secs(10),
+            write_timeout: Duration::from_secs(10),
             tls: None,
             sandbox: None,
             dns_server: None,

@@ -30,14 +30,16 @@
 //! - [`version`]: `smtplab X.Y.Z (commit …, built …)`.
 //! - `server`: the router, handshake checks and [`run`].
 //! - `session`: one WebSocket session from `hello` to `closed`.
-//! - `listener`: the accept loop, connection limit and header timeout.
-//! - `clients`: per-client session counts.
+//! - `listener`: the accept loop, connection limits, header and write timeouts.
+//! - `clients`: per-client session (and connection) counts.
+//! - `deadline`: the write timeout on every connection.
 
 pub mod access;
 pub mod assets;
 pub mod browser;
 mod clients;
 pub mod config;
+mod deadline;
 pub mod dial;
 pub mod dns;
 pub mod exit;

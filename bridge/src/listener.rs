@@ -4,7 +4,13 @@
 //! (relayed SMTP lines must not wait for Nagle's algorithm); the optional
 //! TLS handshake; and HTTP/1.1 served by hyper with a header-read timeout,
 //! so a client that sends its request slowly (slowloris) loses its
-//! connection instead of holding it.
+//! connection instead of holding it. Two more bounds keep clients from
+//! holding connections: a write timeout (a client that stops reading a
+//! response, or a WebSocket, loses its connection once the bridge's writes
+//! make no progress for `write_timeout`: [`crate::deadline`]) and a cap on
+//! the connections one client address may hold
+//! (`max_connections_per_client`; IPv6 counted per /64 as for sessions), so
+//! no single client fills `max_connections`.
 //!
 //! This replaces `axum::serve`, which has no header timeout. The client's
 //! address is put in each request's extensions as [`ClientAddr`].
@@ -25,6 +31,9 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower_service::Service as _;
 
+use crate::clients::ClientSlots;
+use crate::deadline::WriteDeadline;
+
 /// The address of the client that opened the connection a request came on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct ClientAddr(pub(crate) SocketAddr);
@@ -34,8 +43,13 @@ pub(crate) struct ClientAddr(pub(crate) SocketAddr);
 pub(crate) struct ServeOptions {
     /// Open connections at most.
     pub(crate) max_connections: usize,
+    /// Open connections from one client address at most; one more is
+    /// closed at once.
+    pub(crate) max_connections_per_client: usize,
     /// Header block (and TLS handshake) deadline.
     pub(crate) header_timeout: Duration,
+    /// How long a write to the client may make no progress.
+    pub(crate) write_timeout: Duration,
     /// TLS, when the page is served over HTTPS.
     pub(crate) tls: Option<TlsAcceptor>,
 }
@@ -51,6 +65,7 @@ pub(crate) async fn serve(
     tracker: TaskTracker,
 ) {
     let permits = Arc::new(Semaphore::new(options.max_connections.max(1)));
+    let per_client = ClientSlots::new(options.max_connections_per_client.max(1));
     loop {
         let permit = tokio::select! {
             biased;
@@ -62,11 +77,18 @@ pub(crate) async fn serve(
             () = cancel.cancelled() => break,
             r = accept(&listener) => r,
         };
+        // Over its share, a client's connection is closed before any byte
+        // is read or written, and the global permit goes back at once.
+        let Some(slot) = per_client.try_take(peer.ip()) else {
+            tracing::debug!(%peer, "this client holds the most connections allowed; closing");
+            continue;
+        };
         let app = app.clone();
         let options = options.clone();
         let cancel = cancel.clone();
         tracker.spawn(async move {
             serve_connection(stream, peer, app, &options, &cancel).await;
+            drop(slot);
             drop(permit);
         });
     }
@@ -107,6 +129,8 @@ async fn serve_connection(
     options: &ServeOptions,
     cancel: &CancellationToken,
 ) {
+    // Under TLS too: the deadline watches the socket itself.
+    let stream = WriteDeadline::new(stream, options.write_timeout, peer);
     match &options.tls {
         None => serve_http(stream, peer, app, options, cancel).await,
         Some(acceptor) => {
@@ -170,7 +194,9 @@ mod tests {
         let app = Router::new().route("/", routing::get(|| async { "ok" }));
         let options = ServeOptions {
             max_connections: max,
+            max_connections_per_client: max,
             header_timeout,
+            write_timeout: Duration::from_secs(10),
             tls: None,
         };
         tokio::spawn(serve(tcp, app, options, cancel.clone(), TaskTracker::new()));

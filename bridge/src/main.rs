@@ -71,6 +71,9 @@ struct Args {
     /// Deadline in ms for a request's headers and the TLS handshake (default 10000).
     #[arg(long)]
     header_timeout_ms: Option<u64>,
+    /// Close a connection whose writes make no progress for this many ms: the client stopped reading (default 10000).
+    #[arg(long)]
+    write_timeout_ms: Option<u64>,
     /// How long shutdown waits for sessions to close, in ms (default 5000).
     #[arg(long)]
     shutdown_grace_ms: Option<u64>,
@@ -83,6 +86,9 @@ struct Args {
     /// Open TCP connections to the bridge (default: max(256, max sessions + 64)).
     #[arg(long)]
     max_connections: Option<usize>,
+    /// Open TCP connections from one client address (default: max(64, max sessions per client + 16)).
+    #[arg(long)]
+    max_connections_per_client: Option<usize>,
     /// Largest binary frame accepted from the client, in bytes (default 65536).
     #[arg(long)]
     max_frame_bytes: Option<usize>,
@@ -131,12 +137,14 @@ impl Args {
             max_sessions: self.max_sessions,
             max_sessions_per_client: self.max_sessions_per_client,
             max_connections: self.max_connections,
+            max_connections_per_client: self.max_connections_per_client,
             max_frame_bytes: self.max_frame_bytes,
             max_session_bytes: self.max_session_bytes,
             max_session_secs: self.max_session_secs,
             connect_timeout_ms: self.connect_timeout_ms,
             idle_timeout_ms: self.idle_timeout_ms,
             header_timeout_ms: self.header_timeout_ms,
+            write_timeout_ms: self.write_timeout_ms,
             shutdown_grace_ms: self.shutdown_grace_ms,
             tls_cert: self.tls_cert.clone(),
             tls_key: self.tls_key.clone(),

@@ -71,6 +71,8 @@ pub struct Options {
     pub max_sessions_per_client: Option<usize>,
     /// Open TCP connections to the bridge.
     pub max_connections: Option<usize>,
+    /// Open TCP connections from one client address (IPv6: one /64).
+    pub max_connections_per_client: Option<usize>,
     /// Largest binary frame from the client.
     pub max_frame_bytes: Option<usize>,
     /// Bytes one session may relay, both directions together.
@@ -83,6 +85,8 @@ pub struct Options {
     pub idle_timeout_ms: Option<u64>,
     /// Deadline for a request's header block and the TLS handshake, in ms.
     pub header_timeout_ms: Option<u64>,
+    /// A connection whose writes make no progress this long is closed, in ms.
+    pub write_timeout_ms: Option<u64>,
     /// How long shutdown waits for sessions to close, in ms.
     pub shutdown_grace_ms: Option<u64>,
     /// PEM certificate chain for HTTPS/WSS.
@@ -211,12 +215,16 @@ impl Options {
                 .max_sessions_per_client
                 .or(self.max_sessions_per_client),
             max_connections: flags.max_connections.or(self.max_connections),
+            max_connections_per_client: flags
+                .max_connections_per_client
+                .or(self.max_connections_per_client),
             max_frame_bytes: flags.max_frame_bytes.or(self.max_frame_bytes),
             max_session_bytes: flags.max_session_bytes.or(self.max_session_bytes),
             max_session_secs: flags.max_session_secs.or(self.max_session_secs),
             connect_timeout_ms: flags.connect_timeout_ms.or(self.connect_timeout_ms),
             idle_timeout_ms: flags.idle_timeout_ms.or(self.idle_timeout_ms),
             header_timeout_ms: flags.header_timeout_ms.or(self.header_timeout_ms),
+            write_timeout_ms: flags.write_timeout_ms.or(self.write_timeout_ms),
             shutdown_grace_ms: flags.shutdown_grace_ms.or(self.shutdown_grace_ms),
             tls_cert: flags.tls_cert.or(self.tls_cert),
             tls_key: flags.tls_key.or(self.tls_key),
@@ -295,6 +303,16 @@ impl Options {
         if let Some(n) = self.max_sessions_per_client {
             config.max_sessions_per_client = positive(n, "max_sessions_per_client")?;
         }
+        // Room for a client's sessions plus its page loads, unless set.
+        config.max_connections_per_client = self.max_connections_per_client.unwrap_or_else(|| {
+            config
+                .max_connections_per_client
+                .max(config.max_sessions_per_client.saturating_add(16))
+        });
+        positive(
+            config.max_connections_per_client,
+            "max_connections_per_client",
+        )?;
         if let Some(n) = self.max_frame_bytes {
             config.max_frame_bytes = positive(n, "max_frame_bytes")?;
         }
@@ -312,6 +330,12 @@ impl Options {
         }
         if let Some(t) = self.header_timeout_ms {
             config.header_timeout = ms(t);
+        }
+        if let Some(t) = self.write_timeout_ms {
+            if t == 0 {
+                return Err(OptionsError::Zero("write_timeout_ms"));
+            }
+            config.write_timeout = ms(t);
         }
         if let Some(t) = self.shutdown_grace_ms {
             config.shutdown_grace = ms(t);
@@ -537,5 +561,40 @@ mod tests {
         assert!(many.config.max_connections > 5000);
         let few = Options::default().into_startup().expect("valid");
         assert_eq!(few.config.max_connections, 256);
+    }
+
+    #[test]
+    fn connections_per_client_follow_sessions_per_client_and_the_write_timeout_is_set() {
+        let defaults = Options::default().into_startup().expect("valid");
+        assert_eq!(defaults.config.max_connections_per_client, 64);
+        assert_eq!(defaults.config.write_timeout, Duration::from_secs(10));
+        let many = Options {
+            max_sessions_per_client: Some(100),
+            write_timeout_ms: Some(2500),
+            ..Options::default()
+        }
+        .into_startup()
+        .expect("valid");
+        assert_eq!(many.config.max_connections_per_client, 116);
+        assert_eq!(many.config.write_timeout, Duration::from_millis(2500));
+        let set = Options {
+            max_connections_per_client: Some(3),
+            ..Options::default()
+        }
+        .into_startup()
+        .expect("valid");
+        assert_eq!(set.config.max_connections_per_client, 3);
+        for zero in [
+            Options {
+                max_connections_per_client: Some(0),
+                ..Options::default()
+            },
+            Options {
+                write_timeout_ms: Some(0),
+                ..Options::default()
+            },
+        ] {
+            assert!(matches!(zero.into_startup(), Err(OptionsError::Zero(_))));
+        }
     }
 }

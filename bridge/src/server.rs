@@ -137,7 +137,9 @@ pub async fn run(
 
     let options = ServeOptions {
         max_connections: config.max_connections,
+        max_connections_per_client: config.max_connections_per_client,
         header_timeout: config.header_timeout,
+        write_timeout: config.write_timeout,
         tls: config.tls.clone().map(tokio_rustls::TlsAcceptor::from),
     };
     let connections = TaskTracker::new();
@@ -197,9 +199,20 @@ fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Runs before every handler: refuses a foreign Host header (DNS rebinding)
-/// and adds the security headers to every response.
+/// Runs before every handler: refuses a request with two Host or two Origin
+/// fields (400) and a foreign Host header (DNS rebinding), and adds the
+/// security headers to every response.
 async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    // First of all, so that no check ever reads one of two values and a
+    // later one (a proxy, a framework) the other.
+    if let Some(name) = duplicated_field(request.headers()) {
+        return (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("a request may carry one {name} header field only\n"),
+        )
+            .into_response();
+    }
     let host = match state.access.check_host(request.headers()) {
         Ok(host) => host.to_owned(),
         Err(e) => return refusal(e),
@@ -219,6 +232,16 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
         headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     response
+}
+
+/// The first of Host and Origin that appears more than once. RFC 9110
+/// (7.2) makes a request with several Host fields a bad request; Origin is
+/// a single value too (RFC 6454), and the checks must see the only one.
+fn duplicated_field(headers: &HeaderMap) -> Option<&'static str> {
+    [(header::HOST, "Host"), (header::ORIGIN, "Origin")]
+        .into_iter()
+        .find(|(field, _)| headers.get_all(field).iter().nth(1).is_some())
+        .map(|(_, name)| name)
 }
 
 /// `GET /`: the UI page, for a request with the token.
@@ -408,11 +431,24 @@ async fn static_file(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     if method != Method::GET && method != Method::HEAD {
         return (StatusCode::METHOD_NOT_ALLOWED, "only GET is served\n").into_response();
     }
-    let path = uri.path().trim_start_matches('/');
-    match assets::get(path) {
+    match asset_name(uri.path()).and_then(assets::get) {
         Some(file) => serve::response(file, &headers, CachePolicy::Asset),
         None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
     }
+}
+
+/// The UI file a path names, in its one canonical form only: one leading
+/// `/`, no empty, `.` or `..` segments, no backslash. `//index.html` and
+/// the like are not other names for a file (they once served the page
+/// past its route's token check), and the page itself is its routes'
+/// business, never the fallback's.
+fn asset_name(path: &str) -> Option<&str> {
+    let name = path.strip_prefix('/')?;
+    let canonical = !name.contains('\\')
+        && name
+            .split('/')
+            .all(|segment| !matches!(segment, "" | "." | ".."));
+    (canonical && name != "index.html").then_some(name)
 }
 
 /// A refused request: the status and a short plain-text explanation.

@@ -3,6 +3,7 @@
 //! `smtplab_shared::smtp::Session` engine driven through it.
 
 mod attacks;
+mod connections;
 mod engine;
 mod handshake;
 mod harness;
@@ -10,6 +11,7 @@ mod hostile_clients;
 mod hostile_servers;
 mod limits;
 mod relay;
+mod requests;
 mod session;
 mod targets;
 mod trust_anchors;
