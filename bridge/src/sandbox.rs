@@ -7,7 +7,10 @@
 
 use std::net::SocketAddr;
 
-use smtplab_sandbox::{Inbox, SandboxConfig, SandboxHandle, StartError, DEMO_PASSWORD, DEMO_USER};
+use smtplab_sandbox::{
+    Inbox, SandboxConfig, SandboxHandle, StartError, DEFAULT_PAGE_MESSAGES, DEMO_PASSWORD,
+    DEMO_USER,
+};
 
 /// What the bridge knows of a running sandbox: where it listens and its
 /// inbox (a live view: the clone sees every new message).
@@ -73,6 +76,44 @@ pub fn info_json(link: Option<&SandboxLink>) -> String {
     .to_string()
 }
 
+/// A `GET /sandbox/messages` query that is not understood.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{name}={value:?} is not a number (GET /sandbox/messages takes ?limit=N&before=ID)")]
+pub struct BadPageQuery {
+    /// The parameter.
+    pub name: &'static str,
+    /// Its value as sent.
+    pub value: String,
+}
+
+/// The body of `GET /sandbox/messages?limit=N&before=ID` (both optional;
+/// other parameters, such as `token`, are ignored): one page of the inbox,
+/// newest first, `{"total":…,"messages":[…],"next_before":…}` (see
+/// [`Inbox::page`]: at most `limit` messages, [`DEFAULT_PAGE_MESSAGES`]
+/// when not given, and a few MB).
+///
+/// # Errors
+/// [`BadPageQuery`] when `limit` or `before` is not a decimal number.
+pub fn messages_json(inbox: &Inbox, query: Option<&str>) -> Result<String, BadPageQuery> {
+    let mut limit = DEFAULT_PAGE_MESSAGES;
+    let mut before = None;
+    for pair in query.unwrap_or("").split('&') {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let number = |name: &'static str| {
+            value.parse::<u64>().map_err(|_| BadPageQuery {
+                name,
+                value: value.chars().take(40).collect(),
+            })
+        };
+        match name {
+            "limit" => limit = usize::try_from(number("limit")?).unwrap_or(usize::MAX),
+            "before" => before = Some(number("before")?),
+            _ => {}
+        }
+    }
+    Ok(inbox.page(before, limit).to_json())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,6 +156,35 @@ mod tests {
                 handle.addr()
             )
         );
+        handle.shutdown();
+        handle.stopped().await;
+    }
+
+    #[tokio::test]
+    async fn messages_come_in_pages_chosen_by_limit_and_before() {
+        let handle = start(SandboxConfig::new("127.0.0.1:0".parse().expect("addr")))
+            .await
+            .expect("starts");
+        let inbox = handle.inbox();
+        let page = |q: Option<&str>| -> serde_json::Value {
+            serde_json::from_str(&messages_json(&inbox, q).expect("page")).expect("json")
+        };
+        assert_eq!(
+            page(None),
+            serde_json::json!({"total": 0, "messages": [], "next_before": null})
+        );
+        assert_eq!(page(Some("token=t&limit=5"))["total"], 0);
+        for (q, name) in [
+            ("limit=x", "limit"),
+            ("before=-1", "before"),
+            ("limit=", "limit"),
+        ] {
+            assert_eq!(
+                messages_json(&inbox, Some(q)).map_err(|e| e.name),
+                Err(name),
+                "{q}"
+            );
+        }
         handle.shutdown();
         handle.stopped().await;
     }

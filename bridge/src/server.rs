@@ -366,8 +366,10 @@ async fn sandbox_info(
     json_response(StatusCode::OK, sandbox::info_json(state.sandbox.as_ref()))
 }
 
-/// `GET /sandbox/messages` (token required): the sandbox's inbox as a JSON
-/// array, oldest first; 404 when the sandbox does not run.
+/// `GET /sandbox/messages[?limit=N&before=ID]` (token required): one page
+/// of the sandbox's inbox, newest first, with the total count (see
+/// [`sandbox::messages_json`]); 400 for a bad `limit` or `before`, 404 when
+/// the sandbox does not run.
 async fn sandbox_messages(
     State(state): State<Arc<AppState>>,
     uri: Uri,
@@ -377,7 +379,15 @@ async fn sandbox_messages(
         return refusal(e);
     }
     match &state.sandbox {
-        Some(link) => json_response(StatusCode::OK, link.inbox.to_json()),
+        Some(link) => match sandbox::messages_json(&link.inbox, uri.query()) {
+            Ok(page) => json_response(StatusCode::OK, page),
+            Err(e) => (
+                StatusCode::BAD_REQUEST,
+                [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                format!("{e}\n"),
+            )
+                .into_response(),
+        },
         None => json_response(StatusCode::NOT_FOUND, sandbox::info_json(None)),
     }
 }

@@ -2,7 +2,8 @@
 //! line after the URL line, `GET /sandbox` and `/sandbox/messages`, a whole
 //! delivery by the real engine through the bridge into the sandbox (with
 //! internal targets denied, which still refuses other loopback ports),
-//! `--no-sandbox`, and a taken sandbox port (a warning; the bridge serves).
+//! `--no-sandbox`, a taken sandbox port (a warning; the bridge serves), and
+//! an inbox filled with hostile bytes, served in bounded pages.
 //!
 //! Every sandbox here listens on `127.0.0.1:0`, so tests run in parallel and
 //! never depend on 2525 being free.
@@ -239,7 +240,7 @@ async fn the_sandbox_receives_a_delivery_through_the_bridge_even_with_internal_t
         bridge
             .get_json(&format!("/sandbox/messages?token={TOKEN}"))
             .await,
-        serde_json::json!([])
+        serde_json::json!({"total": 0, "messages": [], "next_before": null})
     );
 
     // The hello announces the sandbox's port among the allowed ones.
@@ -257,7 +258,8 @@ async fn the_sandbox_receives_a_delivery_through_the_bridge_even_with_internal_t
     let messages = bridge
         .get_json(&format!("/sandbox/messages?token={TOKEN}"))
         .await;
-    let list = messages.as_array().expect("array");
+    assert_eq!(messages["total"], 1, "{messages}");
+    let list = messages["messages"].as_array().expect("array");
     assert_eq!(list.len(), 1, "{messages}");
     let m = &list[0];
     assert!(
@@ -302,6 +304,142 @@ async fn the_sandbox_receives_a_delivery_through_the_bridge_even_with_internal_t
         tokio::net::TcpStream::connect(sandbox).await.is_err(),
         "the sandbox still listens after the bridge exited"
     );
+}
+
+/// Sends one message of `content` over an SMTP connection past its EHLO.
+async fn deliver_raw(smtp: &mut BufReader<tokio::net::TcpStream>, content: &[u8]) {
+    use tokio::io::AsyncWriteExt as _;
+    async fn reply(smtp: &mut BufReader<tokio::net::TcpStream>) -> String {
+        let mut all = String::new();
+        loop {
+            let mut line = String::new();
+            tokio::time::timeout(STEP, smtp.read_line(&mut line))
+                .await
+                .expect("reply in time")
+                .expect("read reply");
+            all.push_str(&line);
+            if line.len() < 4 || line.as_bytes()[3] != b'-' {
+                return all;
+            }
+        }
+    }
+    for (command, code) in [
+        (&b"MAIL FROM:<a@b.test>\r\n"[..], "250"),
+        (b"RCPT TO:<c@d.test>\r\n", "250"),
+        (b"DATA\r\n", "354"),
+    ] {
+        smtp.get_mut().write_all(command).await.expect("send");
+        let answer = reply(smtp).await;
+        assert!(answer.starts_with(code), "{answer}");
+    }
+    smtp.get_mut().write_all(content).await.expect("content");
+    smtp.get_mut()
+        .write_all(b"\r\n.\r\n")
+        .await
+        .expect("end of data");
+    let answer = reply(smtp).await;
+    assert!(answer.starts_with("250"), "{answer}");
+}
+
+/// Issue 16's attack: 33 messages of 1 MB of `\x01`, each served as 6 MB
+/// of JSON escapes, made one 199 MB response. Now the inbox counts what
+/// the JSON costs and `/sandbox/messages` serves bounded pages, newest
+/// first, with the total.
+#[tokio::test]
+async fn an_inbox_of_hostile_bytes_is_bounded_and_served_in_pages() {
+    const MB: usize = 1 << 20;
+    let mut bridge = Smtplab::spawn(&["--sandbox-listen", "127.0.0.1:0"]).await;
+    let line = read_line(&mut bridge.stdout).await;
+    let addr = line
+        .strip_prefix("SMTP sandbox on ")
+        .and_then(|rest| rest.split_once(' '))
+        .map(|(addr, _)| addr.to_owned())
+        .unwrap_or_else(|| panic!("no sandbox line: {line:?}"));
+    let tcp = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let mut smtp = BufReader::new(tcp);
+    let mut greeting = String::new();
+    smtp.read_line(&mut greeting).await.expect("greeting");
+    {
+        use tokio::io::AsyncWriteExt as _;
+        smtp.get_mut()
+            .write_all(b"EHLO hostile.test\r\n")
+            .await
+            .expect("ehlo");
+        let mut line = String::new();
+        while !line.starts_with("250 ") {
+            line.clear();
+            smtp.read_line(&mut line).await.expect("ehlo reply");
+        }
+    }
+    let control = vec![0x01u8; 1_000_000];
+    let invalid = vec![0xffu8; 1_000_000];
+    for i in 0..33 {
+        deliver_raw(&mut smtp, if i % 2 == 0 { &control } else { &invalid }).await;
+    }
+    // Small ones last, so the newest page holds several.
+    for i in 0..5 {
+        deliver_raw(
+            &mut smtp,
+            format!("Subject: small {i}\r\n\r\nhi").as_bytes(),
+        )
+        .await;
+    }
+
+    let (status, body) = bridge
+        .get(&format!("/sandbox/messages?token={TOKEN}&limit=x"))
+        .await;
+    assert_eq!(status, 400, "{body}");
+
+    let mut seen: Vec<u64> = Vec::new();
+    let mut served = 0usize;
+    let mut total = None;
+    let mut path = format!("/sandbox/messages?token={TOKEN}");
+    loop {
+        let (status, body) = bridge.get(&path).await;
+        assert_eq!(status, 200);
+        assert!(body.len() <= 7 * MB, "one response of {} bytes", body.len());
+        served += body.len();
+        let page: serde_json::Value = serde_json::from_str(&body).expect("json");
+        let messages = page["messages"].as_array().expect("messages");
+        assert!(
+            body.len() <= 4 * MB + 1024 || messages.len() == 1,
+            "{} messages in {} bytes",
+            messages.len(),
+            body.len()
+        );
+        let count = page["total"].as_u64().expect("total");
+        assert_eq!(*total.get_or_insert(count), count);
+        seen.extend(messages.iter().map(|m| m["id"].as_u64().expect("id")));
+        match page["next_before"].as_u64() {
+            Some(before) => path = format!("/sandbox/messages?token={TOKEN}&before={before}"),
+            None => break,
+        }
+    }
+    // Newest first, each once, as many as the total; all the pages
+    // together within the inbox's 32 MiB.
+    assert_eq!(seen.first(), Some(&38), "the newest first: {seen:?}");
+    assert!(seen.windows(2).all(|w| w[0] > w[1]), "{seen:?}");
+    assert_eq!(Some(seen.len() as u64), total);
+    assert!(seen.len() < 38, "old messages were dropped: {seen:?}");
+    assert!(
+        served <= 32 * MB + 64 * 1024,
+        "{served} bytes served in all"
+    );
+    // The limit cuts a page by count.
+    let two = bridge
+        .get_json(&format!("/sandbox/messages?token={TOKEN}&limit=2"))
+        .await;
+    let ids: Vec<u64> = two["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| m["id"].as_u64().expect("id"))
+        .collect();
+    assert_eq!((ids, two["next_before"].as_u64()), (vec![38, 37], Some(37)));
+    drop(smtp);
+    bridge.stop().await;
 }
 
 #[tokio::test]

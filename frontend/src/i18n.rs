@@ -133,7 +133,7 @@ catalogue! {
     SandboxHeading, SandboxIntro, SandboxAccount, SandboxPreset, SandboxUse, SandboxRefresh,
     SandboxEmpty, SandboxLoadingText, SandboxError, SandboxEnvelopeFrom, SandboxEnvelopeTo,
     SandboxNullSender, SandboxAuthAs, SandboxNoAuth, SandboxReceived, SandboxSize, SandboxHeaders,
-    SandboxBody, SandboxNoSubject,
+    SandboxBody, SandboxNoSubject, SandboxNewestOf,
     // capabilities
     CapabilitiesHeading, NoExtensions,
     // transcripts

@@ -123,14 +123,22 @@ pub fn parse_info(json: &str) -> Result<SandboxInfo, String> {
     serde_json::from_str(json).map_err(|e| e.to_string())
 }
 
+/// The body of `GET /sandbox/messages`: the newest page of the inbox (the
+/// bridge bounds a page to a few MB; the tab reads only the first).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct InboxPage {
+    /// Messages the sandbox keeps in all, this page's and older ones.
+    pub total: usize,
+    /// The newest messages, newest first.
+    pub messages: Vec<InboxMessage>,
+}
+
 /// Parses the body of `GET /sandbox/messages`, newest first.
 ///
 /// # Errors
 /// serde's message when it is not the expected JSON.
-pub fn parse_messages(json: &str) -> Result<Vec<InboxMessage>, String> {
-    let mut messages: Vec<InboxMessage> = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    messages.reverse();
-    Ok(messages)
+pub fn parse_messages(json: &str) -> Result<InboxPage, String> {
+    serde_json::from_str(json).map_err(|e| e.to_string())
 }
 
 /// The inbox panel's state.
@@ -139,8 +147,11 @@ pub struct Inbox {
     /// What the bridge said about its sandbox; `None` until it answered
     /// (and for ever with an older bridge).
     pub info: Option<SandboxInfo>,
-    /// The messages, newest first; `None` until first read.
+    /// The newest messages, newest first; `None` until first read.
     pub messages: Option<Vec<InboxMessage>>,
+    /// Messages the sandbox keeps in all (more than `messages` when the
+    /// bridge served only the newest page).
+    pub total: usize,
     /// A read is under way.
     pub loading: bool,
     /// Why the last read failed.
@@ -162,11 +173,12 @@ impl Inbox {
     }
 
     /// Stores the result of a read.
-    pub fn apply_messages(&mut self, result: Result<Vec<InboxMessage>, String>) {
+    pub fn apply_messages(&mut self, result: Result<InboxPage, String>) {
         self.loading = false;
         match result {
-            Ok(messages) => {
-                self.messages = Some(messages);
+            Ok(page) => {
+                self.total = page.total.max(page.messages.len());
+                self.messages = Some(page.messages);
                 self.error = None;
             }
             Err(e) => self.error = Some(e),
@@ -181,13 +193,14 @@ mod tests {
     const INFO: &str = r#"{"enabled":true,"addr":"127.0.0.1:2525","host":"127.0.0.1","port":2525,
         "user":"demo@sandbox.smtplab","password":"smtplab-demo"}"#;
 
-    const MESSAGES: &str = r#"[{"id":1,"queue_id":"SBX000001","received_at_unix_ms":1767225600000,
+    const MESSAGES: &str = r#"{"total":5,"next_before":1,"messages":[
+      {"id":2,"queue_id":"SBX000002","received_at_unix_ms":1767225601000,"helo":"h","mail_from":"",
+       "rcpt_to":["x@y"],"authenticated_as":null,"size":3,"headers":[],"body":"hi"},
+      {"id":1,"queue_id":"SBX000001","received_at_unix_ms":1767225600000,
       "helo":"client.test","mail_from":"alice@client.test",
       "rcpt_to":["bob@example.org"],"authenticated_as":"demo@sandbox.smtplab",
       "size":93,"headers":[["Subject","Hello"],["From","<alice@client.test>"]],
-      "body":"First line\r\n"},
-      {"id":2,"queue_id":"SBX000002","received_at_unix_ms":1767225601000,"helo":"h","mail_from":"",
-       "rcpt_to":["x@y"],"authenticated_as":null,"size":3,"headers":[],"body":"hi"}]"#;
+      "body":"First line\r\n"}]}"#;
 
     #[test]
     fn an_untouched_form_is_preset_for_the_sandbox() {
@@ -238,18 +251,21 @@ mod tests {
 
     #[test]
     fn the_inbox_lists_newest_first_with_headers_and_body() {
-        let messages = parse_messages(MESSAGES).expect("messages");
-        assert_eq!(messages.iter().map(|m| m.id).collect::<Vec<_>>(), [2, 1]);
-        let first = &messages[1];
+        let page = parse_messages(MESSAGES).expect("messages");
+        assert_eq!(page.total, 5);
+        assert_eq!(page.messages.iter().map(|m| m.id).collect::<Vec<_>>(), [2, 1]);
+        let first = &page.messages[1];
         assert_eq!(first.header("subject"), Some("Hello"));
         assert_eq!(first.body, "First line\r\n");
         assert_eq!(first.authenticated_as.as_deref(), Some("demo@sandbox.smtplab"));
         let mut inbox = Inbox { loading: true, ..Inbox::default() };
         inbox.apply_messages(Err("HTTP 404".into()));
         assert_eq!((inbox.loading, inbox.error.as_deref()), (false, Some("HTTP 404")));
-        inbox.apply_messages(Ok(messages));
+        inbox.apply_messages(Ok(page));
         assert_eq!(inbox.error, None);
         assert_eq!(inbox.messages.as_ref().map(Vec::len), Some(2));
+        assert_eq!(inbox.total, 5, "the newest 2 of 5");
         assert!(parse_messages("{}").is_err());
+        assert!(parse_messages("[]").is_err(), "the old unbounded array");
     }
 }

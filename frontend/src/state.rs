@@ -18,7 +18,7 @@ use crate::form::{Field, Form, FormError};
 use crate::i18n::{t, tf, Lang, Msg};
 use crate::note::Note;
 use crate::problem::BridgeProblem;
-use crate::sandbox::{Inbox, InboxMessage, SandboxInfo};
+use crate::sandbox::{Inbox, InboxPage, SandboxInfo};
 use crate::saved::{upsert, SavedSession};
 use crate::session_file::ImportError;
 use crate::share::share_url;
@@ -334,8 +334,8 @@ pub enum Action {
     UseSandbox,
     /// A read of the sandbox inbox started.
     SandboxLoading,
-    /// A read of the sandbox inbox ended (newest first, or why not).
-    SandboxMessages(Result<Vec<InboxMessage>, String>),
+    /// A read of the sandbox inbox ended (its newest page, or why not).
+    SandboxMessages(Result<InboxPage, String>),
     /// The console connection changed.
     ConsoleStatus(ConsoleStatus),
     /// The console input line was edited.
@@ -1006,7 +1006,7 @@ mod tests {
         let mut state = State::default();
         state.apply(Action::SandboxLoading);
         assert!(state.inbox.loading);
-        state.apply(Action::SandboxMessages(Ok(Vec::new())));
+        state.apply(Action::SandboxMessages(Ok(InboxPage::default())));
         assert!(!state.inbox.loading);
         assert_eq!(state.inbox.messages, Some(Vec::new()));
     }

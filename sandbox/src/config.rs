@@ -30,8 +30,11 @@ pub struct SandboxConfig {
     /// dot-unstuffing); a larger one is refused with `552 5.3.4`. Also
     /// announced as `SIZE` in the EHLO reply.
     pub max_message_bytes: usize,
-    /// Bytes of all kept messages together; the oldest are dropped until a
-    /// new one fits. Bounds the inbox's memory whatever `max_messages` is.
+    /// What all kept messages cost together, in bytes of their JSON (a
+    /// control byte costs 6, an invalid UTF-8 byte 3) plus a little per
+    /// header field (see [`inbox::cost`](crate::inbox::cost)); the oldest
+    /// are dropped until a new one fits. Bounds the inbox's memory whatever
+    /// `max_messages` is, and what serving it takes.
     pub max_total_bytes: usize,
     /// Concurrent SMTP connections; one more is answered `421 4.7.0` and
     /// closed at once.

@@ -20,7 +20,7 @@
 //! )
 //! .await?;
 //! println!("sandbox on {}", sandbox.addr());
-//! let json = sandbox.inbox().to_json(); // for GET /sandbox/messages
+//! let json = sandbox.inbox().page(None, 100).to_json(); // GET /sandbox/messages
 //! # let _ = json; Ok(()) }
 //! ```
 //!
@@ -29,7 +29,7 @@
 //! - [`account`]: the demo account and the AUTH PLAIN/LOGIN payloads.
 //! - `conversation`: one SMTP conversation, no IO (the sequencing).
 //! - `reply`: the reply lines, each with an enhanced status code.
-//! - [`inbox`]: the bounded store, queue ids and the JSON list.
+//! - [`inbox`]: the bounded store, queue ids and the JSON pages.
 //! - [`message`]: [`StoredMessage`] and the header/body split.
 //! - `server`: [`start`], the accept loop and per-connection limits.
 
@@ -43,6 +43,6 @@ mod server;
 
 pub use account::{DEMO_PASSWORD, DEMO_USER};
 pub use config::{ConfigError, SandboxConfig, DEFAULT_LISTEN};
-pub use inbox::{messages_json, Inbox};
+pub use inbox::{Inbox, Page, DEFAULT_PAGE_MESSAGES, MAX_PAGE_BYTES, MAX_PAGE_MESSAGES};
 pub use message::StoredMessage;
 pub use server::{start, SandboxHandle, StartError};

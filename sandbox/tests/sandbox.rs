@@ -180,9 +180,11 @@ async fn auth_login_session_delivers_into_the_inbox_with_headers_and_body() {
     assert_eq!(m.body, "First line\r\n.a line that started with a dot\r\n");
     assert!(m.received_at_unix_ms > 1_600_000_000_000);
 
-    let json: serde_json::Value = serde_json::from_str(&sandbox.inbox().to_json()).expect("json");
-    assert_eq!(json[0]["queue_id"], queue_id.as_str());
-    assert_eq!(json[0]["authenticated_as"], DEMO_USER);
+    let page = sandbox.inbox().page(None, 100).to_json();
+    let json: serde_json::Value = serde_json::from_str(&page).expect("json");
+    assert_eq!(json["total"], 1);
+    assert_eq!(json["messages"][0]["queue_id"], queue_id.as_str());
+    assert_eq!(json["messages"][0]["authenticated_as"], DEMO_USER);
 }
 
 #[tokio::test]

@@ -184,11 +184,11 @@ async fn inbox_json(page: &Page) -> Result<Vec<Value>, Problem> {
             vec![],
         )
         .await?;
-    match list {
-        Value::Array(items) => Ok(items),
-        other => Err(Problem::Check(format!(
-            "GET /sandbox/messages gave {other}"
-        ))),
+    // The newest page, newest first (`{"total":…,"messages":[…],…}`); its
+    // default size holds the whole default inbox (100 messages).
+    match list.get("messages") {
+        Some(Value::Array(items)) => Ok(items.clone()),
+        _ => Err(Problem::Check(format!("GET /sandbox/messages gave {list}"))),
     }
 }
 

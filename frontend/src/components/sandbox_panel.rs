@@ -65,6 +65,11 @@ pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
                 if messages.is_empty() {
                     <p id="sandbox-empty" data-testid="sandbox-empty" class="hint">{ t(lang, Msg::SandboxEmpty) }</p>
                 } else {
+                    if inbox.total > messages.len() {
+                        <p id="sandbox-count" data-testid="sandbox-count" class="hint">
+                            { tf(lang, Msg::SandboxNewestOf, &[&messages.len().to_string(), &inbox.total.to_string()]) }
+                        </p>
+                    }
                     <ol id="sandbox-messages" data-testid="sandbox-messages" class="inbox">
                         { for messages.iter().map(|m| message(m, lang)) }
                     </ol>

@@ -219,6 +219,7 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::SandboxNoAuth => "not authenticated",
         Msg::SandboxReceived => "Received",
         Msg::SandboxSize => "{0} bytes",
+        Msg::SandboxNewestOf => "The newest {0} of {1} messages.",
         Msg::SandboxHeaders => "Headers",
         Msg::SandboxBody => "Body",
         Msg::SandboxNoSubject => "(no subject)",

@@ -219,6 +219,7 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::SandboxNoAuth => "認証なし",
         Msg::SandboxReceived => "受信日時",
         Msg::SandboxSize => "{0} バイト",
+        Msg::SandboxNewestOf => "全 {1} 件のうち新しい {0} 件を表示しています。",
         Msg::SandboxHeaders => "ヘッダー",
         Msg::SandboxBody => "本文",
         Msg::SandboxNoSubject => "（件名なし）",
