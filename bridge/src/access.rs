@@ -13,14 +13,14 @@ use axum::http::{header, HeaderMap, StatusCode};
 use base64::Engine as _;
 use subtle::ConstantTimeEq as _;
 
-/// Name of the cookie that carries the token after the page was opened with
-/// `?token=`, so a reload without the query still works.
-pub const TOKEN_COOKIE: &str = "smtplab_token";
-
 /// Random bytes in a generated token: 192 bits, well above the 128 needed.
 const TOKEN_BYTES: usize = 24;
 
-/// The secret a request must carry (`?token=` or the [`TOKEN_COOKIE`]).
+/// The secret a request must carry in its `?token=` query parameter.
+///
+/// Never in a cookie: cookies ignore ports, so every other web server on
+/// the same host would receive it. The tab keeps it in `sessionStorage`
+/// (per origin, port included) and adds it to each request itself.
 ///
 /// Its `Debug` output is redacted so it never reaches a log.
 #[derive(Clone, PartialEq, Eq)]
@@ -89,7 +89,7 @@ impl fmt::Debug for AccessToken {
 /// the responses and never echo the token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum AccessError {
-    /// No `?token=` and no token cookie.
+    /// No `?token=`.
     #[error(
         "missing token: open the URL that smtplab printed when it started (it ends in ?token=...)"
     )]
@@ -170,8 +170,7 @@ impl Access {
         }
     }
 
-    /// The page is served over TLS: the bridge's own origin is `https://`
-    /// and the token cookie is `Secure`.
+    /// The page is served over TLS: the bridge's own origin is `https://`.
     #[must_use]
     pub fn with_tls(mut self, tls: bool) -> Self {
         self.scheme = if tls { "https" } else { "http" };
@@ -232,23 +231,16 @@ impl Access {
         }
     }
 
-    /// Checks the token from the `token` query parameter or, failing that, the
-    /// [`TOKEN_COOKIE`]; returns whether it came from the query.
+    /// Checks the token in the `token` query parameter, the only place a
+    /// request may carry it (a `Cookie` is ignored).
     ///
     /// # Errors
-    /// [`AccessError::MissingToken`] or [`AccessError::WrongToken`].
-    pub fn check_token(
-        &self,
-        query: Option<&str>,
-        headers: &HeaderMap,
-    ) -> Result<TokenSource, AccessError> {
-        let (candidate, source) = if let Some(t) = query.and_then(token_in_query) {
-            (t, TokenSource::Query)
-        } else if let Some(t) = token_in_cookies(headers) {
-            (t, TokenSource::Cookie)
-        } else {
-            return Err(AccessError::MissingToken);
-        };
+    /// [`AccessError::MissingToken`], [`AccessError::WrongToken`] or
+    /// [`AccessError::TokenExpired`].
+    pub fn check_token(&self, query: Option<&str>) -> Result<(), AccessError> {
+        let candidate = query
+            .and_then(token_in_query)
+            .ok_or(AccessError::MissingToken)?;
         if !self.token.matches(candidate) {
             return Err(AccessError::WrongToken);
         }
@@ -256,33 +248,9 @@ impl Access {
             Some((at, ttl)) if Instant::now() >= at => Err(AccessError::TokenExpired {
                 ttl_secs: ttl.as_secs(),
             }),
-            _ => Ok(source),
+            _ => Ok(()),
         }
     }
-
-    /// The `Set-Cookie` value that stores the token for later requests:
-    /// HttpOnly (page scripts never need it), SameSite=Strict (never sent by
-    /// other sites' requests).
-    pub fn token_cookie(&self) -> String {
-        let secure = if self.scheme == "https" {
-            "; Secure"
-        } else {
-            ""
-        };
-        format!(
-            "{TOKEN_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict{secure}",
-            self.token.as_str()
-        )
-    }
-}
-
-/// Where a valid token was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenSource {
-    /// The `token` query parameter.
-    Query,
-    /// The [`TOKEN_COOKIE`].
-    Cookie,
 }
 
 /// Lowercases an origin and drops a trailing `/`, the form browsers send.
@@ -307,16 +275,6 @@ fn token_in_query(query: &str) -> Option<&str> {
         .split('&')
         .filter_map(|pair| pair.split_once('='))
         .find_map(|(k, v)| (k == "token").then_some(v))
-}
-
-fn token_in_cookies(headers: &HeaderMap) -> Option<&str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .find_map(|(k, v)| (k == TOKEN_COOKIE).then_some(v))
 }
 
 #[cfg(test)]
@@ -376,35 +334,20 @@ mod tests {
     }
 
     #[test]
-    fn token_is_read_from_query_then_cookie() {
+    fn token_is_read_from_the_query_only() {
         let a = access();
-        let none = HeaderMap::new();
+        assert_eq!(a.check_token(Some("token=s3cret")), Ok(()));
+        assert_eq!(a.check_token(Some("x=1&token=s3cret")), Ok(()));
         assert_eq!(
-            a.check_token(Some("token=s3cret"), &none),
-            Ok(TokenSource::Query)
-        );
-        assert_eq!(
-            a.check_token(Some("x=1&token=s3cret"), &none),
-            Ok(TokenSource::Query)
-        );
-        assert_eq!(
-            a.check_token(Some("token=nope"), &none),
+            a.check_token(Some("token=nope")),
             Err(AccessError::WrongToken)
         );
         assert_eq!(
-            a.check_token(Some("tok=s3cret"), &none),
+            a.check_token(Some("tok=s3cret")),
             Err(AccessError::MissingToken)
         );
-        assert_eq!(a.check_token(None, &none), Err(AccessError::MissingToken));
-        let cookie = headers(&[(header::COOKIE, "a=b; smtplab_token=s3cret")]);
-        assert_eq!(a.check_token(None, &cookie), Ok(TokenSource::Cookie));
-        let stale = headers(&[(header::COOKIE, "smtplab_token=old")]);
-        assert_eq!(a.check_token(None, &stale), Err(AccessError::WrongToken));
-        assert_eq!(
-            a.check_token(Some("token=s3cret"), &stale),
-            Ok(TokenSource::Query)
-        );
-        assert!(!a.token_cookie().is_empty());
+        assert_eq!(a.check_token(None), Err(AccessError::MissingToken));
+        assert_eq!(a.check_token(Some("")), Err(AccessError::MissingToken));
     }
 
     #[test]
@@ -491,26 +434,22 @@ mod tests {
     #[test]
     fn an_expired_token_is_refused_with_401_and_a_clear_message() {
         let a = access().with_token_ttl(Some(Duration::ZERO));
-        let err = a
-            .check_token(Some("token=s3cret"), &HeaderMap::new())
-            .expect_err("expired");
+        let err = a.check_token(Some("token=s3cret")).expect_err("expired");
         assert_eq!(err, AccessError::TokenExpired { ttl_secs: 0 });
         assert_eq!(err.status(), StatusCode::UNAUTHORIZED);
         assert!(err.to_string().contains("token expired"), "{err}");
         assert!(!err.to_string().contains("s3cret"));
         // A wrong token stays "wrong", so expiry reveals nothing to a guesser.
         assert_eq!(
-            a.check_token(Some("token=nope"), &HeaderMap::new()),
+            a.check_token(Some("token=nope")),
             Err(AccessError::WrongToken)
         );
         let fresh = access().with_token_ttl(Some(Duration::from_secs(3600)));
-        assert!(fresh
-            .check_token(Some("token=s3cret"), &HeaderMap::new())
-            .is_ok());
+        assert!(fresh.check_token(Some("token=s3cret")).is_ok());
     }
 
     #[test]
-    fn with_tls_the_own_origin_is_https_and_the_cookie_secure() {
+    fn with_tls_the_own_origin_is_https() {
         let a = access().with_tls(true);
         let https = headers(&[(header::ORIGIN, "https://localhost:8025")]);
         assert_eq!(a.check_origin(&https, "localhost:8025"), Ok(()));
@@ -519,8 +458,6 @@ mod tests {
             a.check_origin(&http, "localhost:8025"),
             Err(AccessError::ForeignOrigin)
         );
-        assert!(a.token_cookie().ends_with("; Secure"));
-        assert!(!access().token_cookie().contains("Secure"));
     }
 
     #[test]

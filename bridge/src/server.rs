@@ -23,7 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
-use crate::access::{Access, AccessError, TokenSource};
+use crate::access::{Access, AccessError};
 use crate::assets;
 use crate::assets::serve::{self, CachePolicy};
 use crate::clients::ClientSlots;
@@ -244,27 +244,21 @@ fn duplicated_field(headers: &HeaderMap) -> Option<&'static str> {
         .map(|(_, name)| name)
 }
 
-/// `GET /`: the UI page, for a request with the token.
+/// `GET /`: the UI page. It holds no secret (like the public JS and wasm
+/// it loads), so it is served without a token: a reload of the tab, whose
+/// address no longer has `?token=`, gets it, and the tab takes the token
+/// from its `sessionStorage`. A token in the URL must be right (401
+/// otherwise, so a stale printed URL says so at once), and that response is
+/// never stored, so the token never sits in the browser's cache index. No
+/// cookie is ever set: cookies ignore ports, so other servers on the same
+/// host would receive it.
 async fn index(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
-    let source = match state.access.check_token(uri.query(), &headers) {
-        Ok(source) => source,
+    let policy = match state.access.check_token(uri.query()) {
+        Ok(()) => CachePolicy::NoStore,
+        Err(AccessError::MissingToken) => CachePolicy::Asset,
         Err(e) => return refusal(e),
     };
-    // Requested with the token in its URL: nothing is stored, so the token
-    // never sits in the browser's cache index. The page then drops the token
-    // from its address (the cookie carries it), and later loads of `/` are
-    // cached and revalidated with the page's ETag.
-    let policy = match source {
-        TokenSource::Query => CachePolicy::NoStore,
-        TokenSource::Cookie => CachePolicy::Asset,
-    };
-    let mut response = serve::response(assets::index(), &headers, policy);
-    if source == TokenSource::Query {
-        if let Ok(cookie) = HeaderValue::from_str(&state.access.token_cookie()) {
-            response.headers_mut().insert(header::SET_COOKIE, cookie);
-        }
-    }
-    response
+    serve::response(assets::index(), &headers, policy)
 }
 
 /// `GET /ws`: checks Origin and token before upgrading, then runs a session.
@@ -282,7 +276,7 @@ async fn websocket(
     if let Err(e) = state.access.check_origin(&headers, host) {
         return refusal(e);
     }
-    if let Err(e) = state.access.check_token(uri.query(), &headers) {
+    if let Err(e) = state.access.check_token(uri.query()) {
         return refusal(e);
     }
     let upgrade = match upgrade {
@@ -329,8 +323,8 @@ fn take_seat(state: &AppState, client: Option<SocketAddr>) -> Result<Seat, Strin
 /// shows it), open sessions and the runtime's live tasks, as JSON, so a
 /// load test can check that both return to their baseline after sessions
 /// end.
-async fn status(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap) -> Response {
-    if let Err(e) = state.access.check_token(uri.query(), &headers) {
+async fn status(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
+    if let Err(e) = state.access.check_token(uri.query()) {
         return refusal(e);
     }
     let open = state.max_sessions - state.sessions.available_permits();
@@ -355,12 +349,8 @@ async fn status(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap
 
 /// `GET /sandbox` (token required): whether the embedded SMTP sandbox runs,
 /// its address and demo account, as JSON.
-async fn sandbox_info(
-    State(state): State<Arc<AppState>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(e) = state.access.check_token(uri.query(), &headers) {
+async fn sandbox_info(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
+    if let Err(e) = state.access.check_token(uri.query()) {
         return refusal(e);
     }
     json_response(StatusCode::OK, sandbox::info_json(state.sandbox.as_ref()))
@@ -370,12 +360,8 @@ async fn sandbox_info(
 /// of the sandbox's inbox, newest first, with the total count (see
 /// [`sandbox::messages_json`]); 400 for a bad `limit` or `before`, 404 when
 /// the sandbox does not run.
-async fn sandbox_messages(
-    State(state): State<Arc<AppState>>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(e) = state.access.check_token(uri.query(), &headers) {
+async fn sandbox_messages(State(state): State<Arc<AppState>>, uri: Uri) -> Response {
+    if let Err(e) = state.access.check_token(uri.query()) {
         return refusal(e);
     }
     match &state.sandbox {

@@ -10,12 +10,24 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::problem::BridgeProblem;
 
-/// Reads `token` from the page's query and removes it from the address bar
+/// Where the tab keeps the token between reloads: `sessionStorage`, which
+/// belongs to this tab and this origin (scheme, host *and port*) and which
+/// the browser never sends anywhere, unlike a cookie (cookies ignore ports).
+const TOKEN_KEY: &str = "smtplab_token";
+
+/// The page's token: read from `?token=` and removed from the address bar
 /// (`history.replaceState`), so it does not linger in the history, in
-/// screenshots or in a shared URL. Returns `None` on a page without one (the
-/// bridge's cookie then carries it).
+/// screenshots or in a shared URL, and kept in the tab's `sessionStorage`;
+/// on a page without one (a reload), the one kept there. `None` when
+/// neither has one: the bridge then answers 401 and the tab says so.
 pub fn take_token() -> Option<String> {
-    let token = read_token();
+    let token = match read_token() {
+        Some(token) => {
+            store_token(&token);
+            Some(token)
+        }
+        None => stored_token(),
+    };
     TOKEN.with(|t| t.borrow_mut().clone_from(&token));
     token
 }
@@ -28,6 +40,21 @@ thread_local! {
 /// The token [`take_token`] read at mount, if any.
 pub fn token() -> Option<String> {
     TOKEN.with(|t| t.borrow().clone())
+}
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+fn stored_token() -> Option<String> {
+    session_storage()?.get_item(TOKEN_KEY).ok()?.filter(|t| !t.is_empty())
+}
+
+fn store_token(token: &str) {
+    if let Some(storage) = session_storage() {
+        // Without storage (disabled by the user) only a reload suffers.
+        let _ = storage.set_item(TOKEN_KEY, token);
+    }
 }
 
 fn read_token() -> Option<String> {
@@ -194,17 +221,14 @@ fn download(file_name: &str, text: &str, mime: &str) {
     let _ = web_sys::Url::revoke_object_url(&url);
 }
 
-/// After a WebSocket failed before `hello`: asks the page URL itself, which
-/// the bridge guards with the same token, to tell "unreachable" from "token
+/// After a WebSocket failed before `hello`: asks `/status`, which the
+/// bridge guards with the same token, to tell "unreachable" from "token
 /// refused" (a browser hides the HTTP status of a refused WebSocket).
 pub async fn diagnose(token: Option<&str>) -> BridgeProblem {
     let Some(window) = web_sys::window() else {
         return BridgeProblem::Unreachable;
     };
-    let url = match token {
-        Some(token) => format!("/?token={}", query_escape(token)),
-        None => "/".to_owned(),
-    };
+    let url = bridge_url("/status", token);
     let init = web_sys::RequestInit::new();
     init.set_cache(web_sys::RequestCache::NoStore);
     let promise = window.fetch_with_str_and_init(&url, &init);
@@ -217,8 +241,8 @@ pub async fn diagnose(token: Option<&str>) -> BridgeProblem {
     }
 }
 
-/// `path` on the bridge with `?token=` when the page had one (the
-/// bridge's cookie carries it otherwise).
+/// `path` on the bridge with `?token=` when the tab has one (without, the
+/// bridge answers 401: no cookie or other ambient credential carries it).
 pub fn bridge_url(path: &str, token: Option<&str>) -> String {
     match token {
         Some(token) => format!("{path}?token={}", query_escape(token)),

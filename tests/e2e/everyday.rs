@@ -6,7 +6,8 @@
 //!
 //! One [`Bridge`] (with `--sandbox-listen 127.0.0.1:0`) and one chromedriver
 //! serve every trial; each trial opens its own Chromium session, so each
-//! starts with a fresh profile (empty `localStorage`, no cookie). Trials
+//! starts with a fresh profile (empty `localStorage` and `sessionStorage`,
+//! no cookie). Trials
 //! only ever connect to 127.0.0.1. Nothing else is needed: no Postfix.
 
 use std::future::Future;
@@ -69,6 +70,14 @@ fn main() {
             (
                 "page_footer_shows_what_version_prints",
                 footer_shows_the_version,
+            ),
+            (
+                "a_reload_keeps_the_token_in_the_tab_not_in_a_cookie",
+                reload_keeps_the_token_in_the_tab,
+            ),
+            (
+                "two_bridges_on_two_ports_do_not_disturb_each_other",
+                two_bridges_side_by_side,
             ),
         ],
     );
@@ -175,12 +184,13 @@ fn tag(what: &str) -> String {
     format!("{what}-{}-{nanos}", std::process::id())
 }
 
-/// The sandbox inbox as the page reads it (`GET /sandbox/messages`, the
-/// bridge's cookie carries the token).
+/// The sandbox inbox as the page reads it (`GET /sandbox/messages` with
+/// the token the tab keeps in its `sessionStorage`).
 async fn inbox_json(page: &Page) -> Result<Vec<Value>, Problem> {
     let list = page
         .eval(
-            "return fetch('/sandbox/messages', {cache: 'no-store'}).then(r => r.ok ? r.json() : r.text().then(t => 'HTTP ' + r.status + ': ' + t));",
+            "const t = encodeURIComponent(sessionStorage.getItem('smtplab_token') || '');\
+             return fetch('/sandbox/messages?token=' + t, {cache: 'no-store'}).then(r => r.ok ? r.json() : r.text().then(t => 'HTTP ' + r.status + ': ' + t));",
             vec![],
         )
         .await?;
@@ -338,8 +348,9 @@ fn saved_sessions_round_trip(rig: &Rig) -> Result<(), Failed> {
             || format!("the remembered password is not in localStorage: {stored}"),
         )?;
 
-        // A reload without ?token= (the bridge's cookie carries it): the
-        // untouched form is preset for the sandbox again, the list is back.
+        // Back to `/` without ?token= (the tab's sessionStorage keeps it):
+        // the untouched form is preset for the sandbox again, the list is
+        // back.
         open_app(&page, &format!("{}/", rig.origin()), APP_READY).await?;
         wait_for_sandbox_preset(&page, rig.sandbox).await?;
         let now = value(&page, "#auth-username").await?;
@@ -643,5 +654,127 @@ fn footer_shows_the_version(rig: &Rig) -> Result<(), Failed> {
         check(footer.trim() == version, || {
             format!("footer {footer:?}, --version {version:?}")
         })
+    })
+}
+
+/// Reloads the page (`location.reload()`, as F5 does) and waits until the
+/// new document's app reports the bridge ready.
+async fn reload_app(page: &Page) -> Result<(), Problem> {
+    page.eval(
+        "window.__smtplabOld = true; setTimeout(() => location.reload(), 0);",
+        vec![],
+    )
+    .await?;
+    page.poll("the reloaded document", APP_READY, || async {
+        let fresh = page
+            .eval(
+                "return document.readyState === 'complete' && !window.__smtplabOld;",
+                vec![],
+            )
+            .await?;
+        Ok(if fresh == Value::Bool(true) {
+            Ok(())
+        } else {
+            Err("not reloaded yet".to_owned())
+        })
+    })
+    .await?;
+    page.wait_for("#session-form", APP_READY).await?;
+    let status = page
+        .wait_for_attr(
+            "#bridge-status",
+            "data-status",
+            &["ready", "problem"],
+            APP_READY,
+        )
+        .await?;
+    check(status == "ready", || {
+        format!("after the reload the bridge banner says {status}")
+    })
+}
+
+/// The cookies the browser holds for the page's site (every port).
+async fn cookies(page: &Page) -> Result<Vec<String>, Problem> {
+    let all = page
+        .client()
+        .get_all_cookies()
+        .await
+        .map_err(|e| Problem::Check(format!("read the cookies: {e}")))?;
+    Ok(all
+        .iter()
+        .map(|c| format!("{}={}", c.name(), c.value()))
+        .collect())
+}
+
+/// The token never sits in a cookie (cookies ignore ports, so other web
+/// servers on the host would get it), nor in the address after load; a
+/// reload without it still reaches the bridge with it (`/status` for the
+/// footer, `/sandbox` for the preset, `/ws` for the banner).
+fn reload_keeps_the_token_in_the_tab(rig: &Rig) -> Result<(), Failed> {
+    on_page(rig, "reload", |page| async move {
+        let token = rig.bridge.token().to_owned();
+        open_app(&page, rig.bridge.url(), APP_READY).await?;
+        wait_for_sandbox_preset(&page, rig.sandbox).await?;
+        for round in ["first load", "reload"] {
+            let href = page.eval("return location.href;", vec![]).await?;
+            let href = href.as_str().unwrap_or_default().to_owned();
+            check(!href.contains("token") && !href.contains(&token), || {
+                format!("{round}: the address holds the token: {href}")
+            })?;
+            let jar = cookies(&page).await?;
+            check(jar.iter().all(|c| !c.contains(&token)), || {
+                format!("{round}: a cookie holds the token: {jar:?}")
+            })?;
+            let kept = page
+                .eval("return sessionStorage.getItem('smtplab_token');", vec![])
+                .await?;
+            check(kept.as_str() == Some(token.as_str()), || {
+                format!("{round}: sessionStorage holds {kept}")
+            })?;
+            if round == "first load" {
+                reload_app(&page).await?;
+                wait_for_sandbox_preset(&page, rig.sandbox).await?;
+                page.wait_for_text("#version", "smtplab", Duration::from_secs(10))
+                    .await?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Two bridges on two ports of 127.0.0.1 (one site to a cookie): each tab
+/// keeps its own token, so opening the second does not lock the first
+/// out, and going back to either without `?token=` works.
+fn two_bridges_side_by_side(rig: &Rig) -> Result<(), Failed> {
+    let spare = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("probe a port: {e}"))?
+        .port();
+    let other = Bridge::spawn(spare, &[]).map_err(|e| e.to_string())?;
+    on_page(rig, "two-bridges", |page| async move {
+        let other_origin = other
+            .url()
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_owned();
+        open_app(&page, rig.bridge.url(), APP_READY).await?;
+        wait_for_sandbox_preset(&page, rig.sandbox).await?;
+        open_app(&page, other.url(), APP_READY).await?;
+        // Back to the first bridge without its token in the address, then
+        // to the second: each tab origin holds its own.
+        open_app(&page, &format!("{}/", rig.origin()), APP_READY).await?;
+        wait_for_sandbox_preset(&page, rig.sandbox).await?;
+        reload_app(&page).await?;
+        open_app(&page, &format!("{other_origin}/"), APP_READY).await?;
+        let kept = page
+            .eval("return sessionStorage.getItem('smtplab_token');", vec![])
+            .await?;
+        check(kept.as_str() == Some(other.token()), || {
+            format!("the second bridge's origin holds {kept}")
+        })?;
+        let jar = cookies(&page).await?;
+        check(jar.is_empty(), || format!("cookies were set: {jar:?}"))
     })
 }

@@ -100,7 +100,7 @@ pub fn use_bridge(dispatch: UseReducerDispatcher<State>, lang: Lang) -> BridgeHa
 struct Driver {
     /// Where actions go: queued, at most one render per frame.
     dispatch: BatchedDispatch,
-    /// The access token read from the page address.
+    /// The access token, from the page address or the tab's `sessionStorage`.
     token: Option<String>,
     /// The page's language.
     lang: Lang,
