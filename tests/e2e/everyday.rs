@@ -79,6 +79,10 @@ fn main() {
                 "two_bridges_on_two_ports_do_not_disturb_each_other",
                 two_bridges_side_by_side,
             ),
+            (
+                "a_tab_without_the_token_says_to_open_the_printed_address",
+                tab_without_token_says_so,
+            ),
         ],
     );
 }
@@ -776,5 +780,29 @@ fn two_bridges_side_by_side(rig: &Rig) -> Result<(), Failed> {
         })?;
         let jar = cookies(&page).await?;
         check(jar.is_empty(), || format!("cookies were set: {jar:?}"))
+    })
+}
+
+/// A fresh tab on `/` (no `?token=`, nothing in its `sessionStorage`) gets
+/// the page, but the bridge refuses its WebSocket: the banner says the
+/// token was refused and how to get a good one.
+fn tab_without_token_says_so(rig: &Rig) -> Result<(), Failed> {
+    on_page(rig, "no-token", |page| async move {
+        page.goto(&format!("{}/", rig.origin())).await?;
+        page.wait_for("#session-form", APP_READY).await?;
+        let status = page
+            .wait_for_attr(
+                "#bridge-status",
+                "data-status",
+                &["ready", "problem"],
+                APP_READY,
+            )
+            .await?;
+        check(status == "problem", || {
+            format!("without a token the banner says {status}")
+        })?;
+        page.wait_for_text("#bridge-status", "?token=", Duration::from_secs(10))
+            .await?;
+        Ok(())
     })
 }
