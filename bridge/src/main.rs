@@ -160,14 +160,7 @@ impl Args {
 fn main() -> ExitCode {
     // clap exits by itself: 0 for --help/--version, 2 for a usage error.
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .init();
+    init_logging();
     match start(&args) {
         Ok(()) => Exit::Stopped.into(),
         Err(failure) => {
@@ -183,6 +176,45 @@ fn main() -> ExitCode {
             failure.exit().into()
         }
     }
+}
+
+/// Targets whose trace and debug events carry relayed bytes: tungstenite
+/// logs every message it reads or writes (`Received message AUTH PLAIN …`),
+/// so at trace level a plaintext session's password would reach the log.
+const PAYLOAD_TARGETS: [&str; 2] = ["tungstenite", "tokio_tungstenite"];
+
+/// Logging on stderr at `RUST_LOG`'s levels (default info), except that
+/// [`PAYLOAD_TARGETS`] never log below info, whatever `RUST_LOG` says: a
+/// second filter that `RUST_LOG` cannot override (an `EnvFilter` directive
+/// could, with a more specific target).
+fn init_logging() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .finish()
+        .with(tracing_subscriber::filter::filter_fn(|meta| {
+            never_logs_payloads(meta.target(), *meta.level())
+        }))
+        .init();
+}
+
+/// Whether an event or span of `target` at `level` may be logged: anything
+/// at info or above, and below info anything outside [`PAYLOAD_TARGETS`]
+/// (and their modules).
+fn never_logs_payloads(target: &str, level: tracing::Level) -> bool {
+    let carries_payload = PAYLOAD_TARGETS.iter().any(|t| {
+        target
+            .strip_prefix(t)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+    });
+    // More verbose levels compare greater: TRACE > DEBUG > INFO.
+    !carries_payload || level <= tracing::Level::INFO
 }
 
 /// Whether to wait for Enter before exiting with an error: on Windows, a
@@ -319,7 +351,31 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
 
 #[cfg(test)]
 mod tests {
-    use super::holds_window;
+    use super::{holds_window, never_logs_payloads};
+    use tracing::Level;
+
+    #[test]
+    fn websocket_libraries_never_log_below_info() {
+        for target in [
+            "tungstenite",
+            "tungstenite::protocol",
+            "tokio_tungstenite",
+            "tokio_tungstenite::compat",
+        ] {
+            assert!(!never_logs_payloads(target, Level::TRACE), "{target}");
+            assert!(!never_logs_payloads(target, Level::DEBUG), "{target}");
+            assert!(never_logs_payloads(target, Level::INFO), "{target}");
+            assert!(never_logs_payloads(target, Level::WARN), "{target}");
+        }
+        for target in [
+            "smtplab_bridge::session",
+            "tungstenitex",
+            "hyper",
+            "smtplab",
+        ] {
+            assert!(never_logs_payloads(target, Level::TRACE), "{target}");
+        }
+    }
 
     #[test]
     fn only_a_bare_interactive_windows_start_waits_for_enter() {

@@ -14,6 +14,13 @@
 //! the WebSocket layer is configured with [`WS_READ_BUFFER_BYTES`] instead of
 //! tungstenite's 128 KiB, which it zero-fills on its first read.
 //!
+//! Pings are the one thing the WebSocket layer answers by itself, so they
+//! get the same rule as frames: the pong must leave (be flushed) before the
+//! next client frame is read, within [`RelayLimits::pong_timeout`]. A client
+//! that floods pings and never reads its pongs is dropped instead of
+//! growing the write buffer (which is capped too:
+//! [`WS_MAX_WRITE_BUFFER_BYTES`]).
+//!
 //! The pumps are generic over `Sink`/`Stream` of WebSocket messages and
 //! `AsyncRead`/`AsyncWrite`, so the tests below drive them with channels and
 //! `tokio::io::duplex`.
@@ -40,6 +47,19 @@ use tokio_util::sync::CancellationToken;
 /// buffer while it is read. 4 KiB holds any SMTP command line and keeps an
 /// idle session small; bulk uploads pay a few more `read` calls per frame.
 pub const WS_READ_BUFFER_BYTES: usize = 4 * 1024;
+
+/// How long the pong to a client's ping may take to leave
+/// ([`RelayLimits::pong_timeout`]).
+pub const PONG_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The most the WebSocket layer buffers for writing to one client (its
+/// `max_write_buffer_size`; tungstenite's default is unlimited). The buffer
+/// only fills while the client does not read; it must hold the largest
+/// single message the bridge sends (a relayed frame, at most the server read
+/// buffer, or a `hello` or `resolved` answer), so this is the floor and the
+/// session adds the read buffer size. Pongs that do not fit wait in a
+/// one-pong slot instead of queueing.
+pub const WS_MAX_WRITE_BUFFER_BYTES: usize = 1 << 20;
 
 thread_local! {
     /// Where server reads land before they are copied into a frame: one
@@ -98,6 +118,10 @@ pub enum RelayError {
         /// The limit in force (both directions together).
         limit: u64,
     },
+    /// The client sent pings but did not read the pongs (or anything else
+    /// the bridge sent) within the pong timeout.
+    #[error("the client does not read its pongs")]
+    PongsUnread,
     /// The client sent a binary frame over the limit.
     #[error("binary frame of {len} bytes exceeds the limit of {limit}")]
     FrameTooLarge {
@@ -146,6 +170,9 @@ pub struct RelayLimits {
     /// Bytes relayed in both directions together after which the session
     /// ends; the read or frame that would pass it is not relayed.
     pub max_session_bytes: u64,
+    /// How long the pong to a client's ping may take to leave; past it the
+    /// client is dropped ([`RelayError::PongsUnread`]).
+    pub pong_timeout: Duration,
 }
 
 /// Byte counts and the last activity of one session, shared by the pumps and
@@ -236,6 +263,22 @@ where
         .map_err(|_| RelayError::ClientSend)
 }
 
+/// Waits until everything queued for the client, the pong to its last ping
+/// included, has been written, for at most `timeout`.
+///
+/// # Errors
+/// [`RelayError::PongsUnread`] when the client does not read in time (or
+/// its WebSocket is gone).
+pub async fn flush_pong<S>(client: &mut S, timeout: Duration) -> Result<(), RelayError>
+where
+    S: Sink<Message> + Unpin,
+{
+    match tokio::time::timeout(timeout, client.flush()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) | Err(_) => Err(RelayError::PongsUnread),
+    }
+}
+
 /// Server → client: reads at most `read_buffer_bytes` at a time and sends
 /// each read as one binary frame, waiting for the frame to be flushed before
 /// reading again.
@@ -280,11 +323,12 @@ where
 
 /// Client → server: writes each binary frame in full to the server before
 /// taking the next; answers misplaced control messages with `bad_request`
-/// and stops at `close` or at the end of the WebSocket.
+/// and stops at `close` or at the end of the WebSocket. After a ping, waits
+/// for its pong to leave before reading on.
 ///
 /// # Errors
 /// [`RelayError::FrameTooLarge`], [`RelayError::ByteLimit`],
-/// [`RelayError::ServerWrite`] or
+/// [`RelayError::ServerWrite`], [`RelayError::PongsUnread`] or
 /// [`RelayError::ClientSend`] (while answering a control message).
 pub async fn ws_to_tcp<St, E, W, S>(
     client_rx: &mut St,
@@ -342,8 +386,20 @@ where
             },
             Message::Close(_) => return Ok(ClientEnd::WebSocketClosed),
             // Pings are answered by the WebSocket layer and are not traffic:
-            // a keep-alive must not defeat the idle timeout.
-            Message::Ping(_) | Message::Pong(_) => {}
+            // a keep-alive must not defeat the idle timeout. The pong must
+            // leave before the next frame is read (one in flight), so a
+            // client that never reads cannot queue pongs; the lock is
+            // waited for within the timeout too (the other pump may be
+            // stuck sending to this same client).
+            Message::Ping(_) => {
+                let timeout = limits.pong_timeout;
+                let flushed = tokio::time::timeout(timeout, async {
+                    flush_pong(&mut *client_tx.lock().await, timeout).await
+                })
+                .await;
+                flushed.map_err(|_| RelayError::PongsUnread)??;
+            }
+            Message::Pong(_) => {}
         }
     }
     Ok(ClientEnd::WebSocketClosed)
@@ -411,6 +467,7 @@ mod tests {
             max_frame_bytes: 16,
             idle_timeout: Duration::from_secs(60),
             max_session_bytes: 1 << 20,
+            pong_timeout: Duration::from_secs(5),
         }
     }
 
@@ -745,6 +802,51 @@ mod tests {
         let mut got = Vec::new();
         server.read_to_end(&mut got).await.expect("read");
         assert_eq!(got, b"12345", "the frame over the limit was not relayed");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_ping_whose_pong_cannot_leave_drops_the_client_after_the_timeout() {
+        let (bridge_side, _server) = tokio::io::duplex(64);
+        let (mut client, mut client_rx): (_, ClientRx) = mpsc::channel(16);
+        // A client that reads nothing: its one-slot channel is already full,
+        // so nothing more (no pong) can be flushed to it.
+        let (mut tx, _unread) = mpsc::channel::<Message>(0);
+        tx.try_send(Message::Text("hello".into())).expect("fill");
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        client
+            .send(Ok(Message::Ping(b"p".to_vec().into())))
+            .await
+            .expect("send");
+        let started = Instant::now();
+        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, limits(), &stats).await;
+        assert!(matches!(end, Err(RelayError::PongsUnread)), "{end:?}");
+        assert_eq!(started.elapsed(), limits().pong_timeout);
+    }
+
+    #[tokio::test]
+    async fn pings_from_a_reading_client_are_not_traffic_and_the_relay_goes_on() {
+        let (bridge_side, mut server) = tokio::io::duplex(64);
+        let (mut client, mut client_rx): (_, ClientRx) = mpsc::channel(16);
+        let (tx, _rx) = mpsc::channel::<Message>(16);
+        let sink = Mutex::new(tx);
+        let stats = RelayStats::new();
+        for _ in 0..3 {
+            client
+                .send(Ok(Message::Ping(b"p".to_vec().into())))
+                .await
+                .expect("send");
+        }
+        client
+            .send(Ok(Message::Binary(b"x".to_vec().into())))
+            .await
+            .expect("send");
+        drop(client);
+        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, limits(), &stats).await;
+        assert_eq!(end.expect("no failure"), ClientEnd::WebSocketClosed);
+        let mut got = Vec::new();
+        server.read_to_end(&mut got).await.expect("read");
+        assert_eq!(got, b"x");
     }
 
     #[tokio::test]

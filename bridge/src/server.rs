@@ -57,6 +57,9 @@ struct AppState {
     /// binary frame limit so an oversized frame reaches the relay and gets a
     /// polite `error limit` instead of a dropped connection.
     max_ws_message: usize,
+    /// Most bytes the WebSocket layer holds for a client that does not read
+    /// (pongs included); the largest message sent must fit.
+    max_ws_write_buffer: usize,
     /// The embedded SMTP sandbox, for `/sandbox` and `/sandbox/messages`.
     sandbox: Option<SandboxLink>,
 }
@@ -111,6 +114,7 @@ pub async fn run(
                 max_frame_bytes: config.max_frame_bytes,
                 idle_timeout: config.idle_timeout,
                 max_session_bytes: config.max_session_bytes,
+                pong_timeout: crate::relay::PONG_TIMEOUT,
             },
             cancel: cancel.clone(),
             dns: dns(&config),
@@ -124,6 +128,8 @@ pub async fn run(
             .max(smtplab_shared::wire::MAX_CONTROL_BYTES)
             .saturating_mul(4)
             .max(1 << 20),
+        max_ws_write_buffer: crate::relay::WS_MAX_WRITE_BUFFER_BYTES
+            .saturating_add(config.read_buffer_bytes),
         sandbox: config.sandbox.clone(),
     });
     info!(
@@ -295,6 +301,11 @@ async fn websocket(
         .max_message_size(state.max_ws_message)
         .max_frame_size(state.max_ws_message)
         .read_buffer_size(crate::relay::WS_READ_BUFFER_BYTES)
+        // Each message is written at once (the pumps flush every frame
+        // anyway); the buffer only fills while the client does not read,
+        // and then stops at the cap instead of growing with every pong.
+        .write_buffer_size(0)
+        .max_write_buffer_size(state.max_ws_write_buffer)
         .on_upgrade(move |socket| async move {
             let (sink, stream) = socket.split();
             session::serve(sink, stream, ctx, seat, id).await;

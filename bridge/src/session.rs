@@ -27,6 +27,10 @@ use crate::relay::{self, ClientEnd, RelayEnd, RelayError, RelayLimits, RelayStat
 /// for the TCP shutdown, before dropping the connection anyway.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
+/// The logged reason when a client that sends pings does not read the
+/// pongs ([`RelayError::PongsUnread`]); it is dropped without a close frame.
+const PONGS_UNREAD: &str = "client does not read its pongs";
+
 /// What every session of one bridge shares.
 #[derive(Debug)]
 pub(crate) struct SessionContext {
@@ -81,8 +85,9 @@ struct Ending {
     reason: &'static str,
     /// An `error` to send before `closed`.
     error: Option<ServerMessage>,
-    /// The WebSocket close code.
-    close_code: u16,
+    /// The WebSocket close code; `None`: the client is dropped without a
+    /// closing handshake (it does not read, so nothing more is sent).
+    close_code: Option<u16>,
 }
 
 impl Ending {
@@ -91,7 +96,7 @@ impl Ending {
             by: Some(by),
             reason,
             error: None,
-            close_code,
+            close_code: Some(close_code),
         }
     }
 
@@ -100,7 +105,17 @@ impl Ending {
             by: None,
             reason,
             error: None,
-            close_code: close_code::NORMAL,
+            close_code: Some(close_code::NORMAL),
+        }
+    }
+
+    /// The client is dropped: no `closed`, no close frame.
+    fn dropped(reason: &'static str) -> Self {
+        Self {
+            by: None,
+            reason,
+            error: None,
+            close_code: None,
         }
     }
 
@@ -179,7 +194,9 @@ async fn serve_inner<S, St, E>(
         };
         let _ = send(&mut sink, &closed).await;
     }
-    close_websocket(sink, stream, ending.close_code, ending.reason).await;
+    if let Some(code) = ending.close_code {
+        close_websocket(sink, stream, code, ending.reason).await;
+    }
     info!(
         target = target.as_deref().unwrap_or("-"),
         bytes_to_server = stats.to_server(),
@@ -245,7 +262,17 @@ where
             None | Some(Err(_)) | Some(Ok(Message::Close(_))) => {
                 return Control::Ended(Ending::silent("websocket closed"));
             }
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            // The pong leaves before the next frame is read (relay.rs).
+            Some(Ok(Message::Ping(_))) => {
+                if relay::flush_pong(sink, ctx.limits.pong_timeout)
+                    .await
+                    .is_err()
+                {
+                    return Control::Ended(Ending::dropped(PONGS_UNREAD));
+                }
+                continue;
+            }
+            Some(Ok(Message::Pong(_))) => continue,
             Some(Ok(Message::Binary(_))) => ServerMessage::error(
                 ErrorCode::BadRequest,
                 "binary frame before connect: send connect first",
@@ -417,6 +444,7 @@ where
         RelayEnd::Client(ClientEnd::WebSocketClosed) | RelayEnd::Failed(RelayError::ClientSend) => {
             Ending::silent("websocket closed")
         }
+        RelayEnd::Failed(RelayError::PongsUnread) => Ending::dropped(PONGS_UNREAD),
         RelayEnd::Failed(RelayError::FrameTooLarge { len, limit }) => {
             Ending::new(ClosedBy::Bridge, "frame too large", close_code::SIZE).with_error(
                 ErrorCode::Limit,
