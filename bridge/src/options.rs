@@ -146,9 +146,20 @@ pub enum OptionsError {
     /// A target rule is malformed.
     #[error("invalid target rule: {0}")]
     Rule(#[from] RuleError),
-    /// A limit that must be positive is zero.
-    #[error("{0} must be at least 1")]
-    Zero(&'static str),
+    /// A numeric setting outside its [`Range`].
+    #[error("{flag} ({key}) must be from {min} to {max}, not {value}")]
+    OutOfRange {
+        /// The TOML key.
+        key: &'static str,
+        /// The command-line flag.
+        flag: &'static str,
+        /// The smallest allowed value.
+        min: u64,
+        /// The largest allowed value.
+        max: u64,
+        /// The value given.
+        value: u64,
+    },
     /// The sandbox's settings are refused (a non-loopback address).
     #[error("invalid --sandbox-listen: {0}")]
     Sandbox(#[from] SandboxConfigError),
@@ -278,9 +289,10 @@ impl Options {
                 .allowed_origins
                 .push(access::normalize_origin(&origin));
         }
-        config
-            .allowed_ports
-            .extend(self.allow_ports.unwrap_or_default());
+        for port in self.allow_ports.unwrap_or_default() {
+            ranges::ALLOW_PORT.check(u64::from(port))?;
+            config.allowed_ports.push(port);
+        }
         config.allow_targets = parse_rules(self.allow_targets)?;
         config.deny_targets = parse_rules(self.deny_targets)?;
         config.deny_internal = self.deny_internal.unwrap_or(!loopback);
@@ -290,18 +302,17 @@ impl Options {
                     .to_owned(),
             );
         }
-        let ms = Duration::from_millis;
         if let Some(n) = self.max_sessions {
-            config.max_sessions = positive(n, "max_sessions")?;
+            config.max_sessions = ranges::MAX_SESSIONS.check_count(n)?;
         }
         config.max_connections = self.max_connections.unwrap_or_else(|| {
             config
                 .max_connections
                 .max(config.max_sessions.saturating_add(64))
         });
-        positive(config.max_connections, "max_connections")?;
+        ranges::MAX_CONNECTIONS.check_count(config.max_connections)?;
         if let Some(n) = self.max_sessions_per_client {
-            config.max_sessions_per_client = positive(n, "max_sessions_per_client")?;
+            config.max_sessions_per_client = ranges::MAX_SESSIONS_PER_CLIENT.check_count(n)?;
         }
         // Room for a client's sessions plus its page loads, unless set.
         config.max_connections_per_client = self.max_connections_per_client.unwrap_or_else(|| {
@@ -309,38 +320,35 @@ impl Options {
                 .max_connections_per_client
                 .max(config.max_sessions_per_client.saturating_add(16))
         });
-        positive(
-            config.max_connections_per_client,
-            "max_connections_per_client",
-        )?;
+        ranges::MAX_CONNECTIONS_PER_CLIENT.check_count(config.max_connections_per_client)?;
         if let Some(n) = self.max_frame_bytes {
-            config.max_frame_bytes = positive(n, "max_frame_bytes")?;
+            config.max_frame_bytes = ranges::MAX_FRAME_BYTES.check_count(n)?;
         }
         if let Some(n) = self.max_session_bytes {
-            config.max_session_bytes = n;
+            config.max_session_bytes = ranges::MAX_SESSION_BYTES.check(n)?;
         }
         if let Some(s) = self.max_session_secs {
-            config.max_session_duration = Duration::from_secs(s);
+            config.max_session_duration = Duration::from_secs(ranges::MAX_SESSION_SECS.check(s)?);
         }
         if let Some(t) = self.connect_timeout_ms {
-            config.connect_timeout = ms(t);
+            config.connect_timeout = ranges::CONNECT_TIMEOUT_MS.check_ms(t)?;
         }
         if let Some(t) = self.idle_timeout_ms {
-            config.idle_timeout = ms(t);
+            config.idle_timeout = ranges::IDLE_TIMEOUT_MS.check_ms(t)?;
         }
         if let Some(t) = self.header_timeout_ms {
-            config.header_timeout = ms(t);
+            config.header_timeout = ranges::HEADER_TIMEOUT_MS.check_ms(t)?;
         }
         if let Some(t) = self.write_timeout_ms {
-            if t == 0 {
-                return Err(OptionsError::Zero("write_timeout_ms"));
-            }
-            config.write_timeout = ms(t);
+            config.write_timeout = ranges::WRITE_TIMEOUT_MS.check_ms(t)?;
         }
         if let Some(t) = self.shutdown_grace_ms {
-            config.shutdown_grace = ms(t);
+            config.shutdown_grace = ranges::SHUTDOWN_GRACE_MS.check_ms(t)?;
         }
-        config.token_ttl = self.token_ttl_secs.map(Duration::from_secs);
+        config.token_ttl = match self.token_ttl_secs {
+            Some(s) => Some(Duration::from_secs(ranges::TOKEN_TTL_SECS.check(s)?)),
+            None => None,
+        };
         config.tls = tls;
         config.dns_server = self.dns;
         let sandbox = if self.sandbox.unwrap_or(true) {
@@ -353,7 +361,7 @@ impl Options {
         } else {
             None
         };
-        let threads = positive(self.threads.unwrap_or(1), "threads")?;
+        let threads = ranges::THREADS.check_count(self.threads.unwrap_or(1))?;
         Ok(Startup {
             listen,
             listen_may_move,
@@ -374,12 +382,146 @@ fn parse_rules(rules: Option<Vec<String>>) -> Result<Vec<TargetRule>, OptionsErr
         .collect::<Result<_, _>>()?)
 }
 
-fn positive(n: usize, name: &'static str) -> Result<usize, OptionsError> {
-    if n == 0 {
-        Err(OptionsError::Zero(name))
-    } else {
-        Ok(n)
+/// A numeric setting's names and its allowed values, both ends included.
+/// The ends keep every use free of overflow (deadlines are `now + value`,
+/// counts become semaphore permits) and every limit a limit: a
+/// `max_frame_bytes` of 2^64-1 would lift the WebSocket message cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    /// The TOML key.
+    pub key: &'static str,
+    /// The command-line flag.
+    pub flag: &'static str,
+    /// The smallest allowed value.
+    pub min: u64,
+    /// The largest allowed value.
+    pub max: u64,
+}
+
+impl Range {
+    const fn new(key: &'static str, flag: &'static str, min: u64, max: u64) -> Self {
+        Self {
+            key,
+            flag,
+            min,
+            max,
+        }
     }
+
+    /// `value` if within the range.
+    ///
+    /// # Errors
+    /// [`OptionsError::OutOfRange`], naming the flag and the key.
+    pub fn check(self, value: u64) -> Result<u64, OptionsError> {
+        if (self.min..=self.max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(OptionsError::OutOfRange {
+                key: self.key,
+                flag: self.flag,
+                min: self.min,
+                max: self.max,
+                value,
+            })
+        }
+    }
+
+    /// [`Self::check`] for a count.
+    ///
+    /// # Errors
+    /// [`OptionsError::OutOfRange`].
+    pub fn check_count(self, value: usize) -> Result<usize, OptionsError> {
+        self.check(u64::try_from(value).unwrap_or(u64::MAX))?;
+        Ok(value)
+    }
+
+    /// [`Self::check`] for milliseconds, as a duration.
+    ///
+    /// # Errors
+    /// [`OptionsError::OutOfRange`].
+    pub fn check_ms(self, value: u64) -> Result<Duration, OptionsError> {
+        self.check(value).map(Duration::from_millis)
+    }
+}
+
+/// One day in milliseconds: the longest timeout.
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// The documented range of every numeric setting (docs/security.md's
+/// policy table).
+pub mod ranges {
+    use super::{Range, DAY_MS};
+
+    /// `token_ttl_secs`: 1 s to 10 years.
+    pub const TOKEN_TTL_SECS: Range =
+        Range::new("token_ttl_secs", "--token-ttl", 1, 10 * 365 * 24 * 3600);
+    /// `max_sessions`: 1 to 100,000 (two sockets each).
+    pub const MAX_SESSIONS: Range = Range::new("max_sessions", "--max-sessions", 1, 100_000);
+    /// `max_sessions_per_client`: 1 to 100,000.
+    pub const MAX_SESSIONS_PER_CLIENT: Range = Range::new(
+        "max_sessions_per_client",
+        "--max-sessions-per-client",
+        1,
+        100_000,
+    );
+    /// `max_connections`: 1 to 1,000,000.
+    pub const MAX_CONNECTIONS: Range =
+        Range::new("max_connections", "--max-connections", 1, 1_000_000);
+    /// `max_connections_per_client`: 1 to 1,000,000.
+    pub const MAX_CONNECTIONS_PER_CLIENT: Range = Range::new(
+        "max_connections_per_client",
+        "--max-connections-per-client",
+        1,
+        1_000_000,
+    );
+    /// `max_frame_bytes`: 1 B to 16 MiB (the WebSocket message cap is four
+    /// times it, at least 1 MiB).
+    pub const MAX_FRAME_BYTES: Range =
+        Range::new("max_frame_bytes", "--max-frame-bytes", 1, 16 << 20);
+    /// `max_session_bytes`: 1 B to 2^64-1 (counted with saturating adds).
+    pub const MAX_SESSION_BYTES: Range =
+        Range::new("max_session_bytes", "--max-session-bytes", 1, u64::MAX);
+    /// `max_session_secs`: 1 s to 365 days.
+    pub const MAX_SESSION_SECS: Range =
+        Range::new("max_session_secs", "--max-session-secs", 1, 365 * 24 * 3600);
+    /// `connect_timeout_ms`: 1 ms to 1 day.
+    pub const CONNECT_TIMEOUT_MS: Range =
+        Range::new("connect_timeout_ms", "--connect-timeout-ms", 1, DAY_MS);
+    /// `idle_timeout_ms`: 1 ms to 1 day.
+    pub const IDLE_TIMEOUT_MS: Range =
+        Range::new("idle_timeout_ms", "--idle-timeout-ms", 1, DAY_MS);
+    /// `header_timeout_ms`: 1 ms to 1 day.
+    pub const HEADER_TIMEOUT_MS: Range =
+        Range::new("header_timeout_ms", "--header-timeout-ms", 1, DAY_MS);
+    /// `write_timeout_ms`: 1 ms to 1 day.
+    pub const WRITE_TIMEOUT_MS: Range =
+        Range::new("write_timeout_ms", "--write-timeout-ms", 1, DAY_MS);
+    /// `shutdown_grace_ms`: 0 (do not wait) to 1 day.
+    pub const SHUTDOWN_GRACE_MS: Range =
+        Range::new("shutdown_grace_ms", "--shutdown-grace-ms", 0, DAY_MS);
+    /// `threads`: 1 to 1024.
+    pub const THREADS: Range = Range::new("threads", "--threads", 1, 1024);
+    /// Each `allow_ports` entry: 1 to 65535.
+    pub const ALLOW_PORT: Range = Range::new("allow_ports", "--allow-port", 1, 65_535);
+
+    /// Every range, for the tests and the documentation.
+    pub const ALL: [Range; 15] = [
+        TOKEN_TTL_SECS,
+        MAX_SESSIONS,
+        MAX_SESSIONS_PER_CLIENT,
+        MAX_CONNECTIONS,
+        MAX_CONNECTIONS_PER_CLIENT,
+        MAX_FRAME_BYTES,
+        MAX_SESSION_BYTES,
+        MAX_SESSION_SECS,
+        CONNECT_TIMEOUT_MS,
+        IDLE_TIMEOUT_MS,
+        HEADER_TIMEOUT_MS,
+        WRITE_TIMEOUT_MS,
+        SHUTDOWN_GRACE_MS,
+        THREADS,
+        ALLOW_PORT,
+    ];
 }
 
 #[cfg(test)]
@@ -442,7 +584,14 @@ mod tests {
             max_sessions: Some(0),
             ..Options::default()
         };
-        assert!(matches!(zero.into_startup(), Err(OptionsError::Zero(_))));
+        assert!(matches!(
+            zero.into_startup(),
+            Err(OptionsError::OutOfRange {
+                min: 1,
+                value: 0,
+                ..
+            })
+        ));
         let half_tls = Options {
             tls_cert: Some("c.pem".into()),
             ..Options::default()
@@ -546,7 +695,7 @@ mod tests {
         };
         assert!(matches!(
             zero.into_startup(),
-            Err(OptionsError::Zero("threads"))
+            Err(OptionsError::OutOfRange { key: "threads", .. })
         ));
     }
 
@@ -594,7 +743,117 @@ mod tests {
                 ..Options::default()
             },
         ] {
-            assert!(matches!(zero.into_startup(), Err(OptionsError::Zero(_))));
+            assert!(matches!(
+                zero.into_startup(),
+                Err(OptionsError::OutOfRange {
+                    min: 1,
+                    value: 0,
+                    ..
+                })
+            ));
         }
+    }
+
+    /// `Options` with the one setting named by `key` set to `value`.
+    fn with(key: &str, value: u64) -> Options {
+        let count = usize::try_from(value).unwrap_or(usize::MAX);
+        let mut o = Options::default();
+        match key {
+            "token_ttl_secs" => o.token_ttl_secs = Some(value),
+            "max_sessions" => o.max_sessions = Some(count),
+            "max_sessions_per_client" => o.max_sessions_per_client = Some(count),
+            "max_connections" => o.max_connections = Some(count),
+            "max_connections_per_client" => o.max_connections_per_client = Some(count),
+            "max_frame_bytes" => o.max_frame_bytes = Some(count),
+            "max_session_bytes" => o.max_session_bytes = Some(value),
+            "max_session_secs" => o.max_session_secs = Some(value),
+            "connect_timeout_ms" => o.connect_timeout_ms = Some(value),
+            "idle_timeout_ms" => o.idle_timeout_ms = Some(value),
+            "header_timeout_ms" => o.header_timeout_ms = Some(value),
+            "write_timeout_ms" => o.write_timeout_ms = Some(value),
+            "shutdown_grace_ms" => o.shutdown_grace_ms = Some(value),
+            "threads" => o.threads = Some(count),
+            "allow_ports" => {
+                o.allow_ports = Some(vec![u16::try_from(value).unwrap_or(u16::MAX)]);
+            }
+            other => panic!("no setting {other}"),
+        }
+        o
+    }
+
+    #[test]
+    fn every_numeric_setting_accepts_its_ends_and_refuses_beyond_them() {
+        for range in ranges::ALL {
+            for inside in [range.min, range.max] {
+                // A port is u16: its end is the type's end.
+                if let Err(e) = with(range.key, inside).into_startup() {
+                    panic!("{} = {inside}: {e}", range.key);
+                }
+            }
+            let mut outside = vec![u64::MAX];
+            if range.min > 0 {
+                outside.push(range.min - 1);
+            }
+            if range.max < u64::MAX && range.key != "allow_ports" {
+                outside.push(range.max + 1);
+            }
+            if range.max == u64::MAX {
+                outside.retain(|v| *v != u64::MAX);
+            }
+            for value in outside {
+                if range.key == "allow_ports" && value > 0 {
+                    continue; // u16: nothing above 65535 can be written
+                }
+                let err = with(range.key, value)
+                    .into_startup()
+                    .expect_err(&format!("{} = {value} refused", range.key));
+                let text = err.to_string();
+                assert!(
+                    matches!(err, OptionsError::OutOfRange { key, .. } if key == range.key),
+                    "{text}"
+                );
+                assert!(text.contains(range.flag), "{text}");
+                assert!(text.contains(&value.to_string()), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn huge_values_from_the_issue_are_refused_before_anything_overflows() {
+        for (key, flag) in [
+            ("token_ttl_secs", "--token-ttl"),
+            ("max_sessions", "--max-sessions"),
+            ("max_connections", "--max-connections"),
+            ("max_session_secs", "--max-session-secs"),
+            ("max_frame_bytes", "--max-frame-bytes"),
+        ] {
+            let err = with(key, u64::MAX).into_startup().expect_err(key);
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "{flag} ({key}) must be from {} to {}, not 18446744073709551615",
+                    ranges::ALL
+                        .iter()
+                        .find(|r| r.key == key)
+                        .expect("a range")
+                        .min,
+                    ranges::ALL
+                        .iter()
+                        .find(|r| r.key == key)
+                        .expect("a range")
+                        .max
+                )
+            );
+        }
+        // The defaults derived from the largest allowed counts stay in range.
+        let most = Options {
+            max_sessions: Some(100_000),
+            max_sessions_per_client: Some(100_000),
+            ..Options::default()
+        }
+        .into_startup()
+        .expect("the largest counts are valid");
+        assert!(most.config.max_connections <= 1_000_000);
+        assert!(most.config.max_connections_per_client <= 1_000_000);
     }
 }

@@ -48,10 +48,6 @@ use tokio_util::sync::CancellationToken;
 /// idle session small; bulk uploads pay a few more `read` calls per frame.
 pub const WS_READ_BUFFER_BYTES: usize = 4 * 1024;
 
-/// How long the pong to a client's ping may take to leave
-/// ([`RelayLimits::pong_timeout`]).
-pub const PONG_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// The most the WebSocket layer buffers for writing to one client (its
 /// `max_write_buffer_size`; tungstenite's default is unlimited). The buffer
 /// only fills while the client does not read; it must hold the largest
@@ -171,7 +167,8 @@ pub struct RelayLimits {
     /// ends; the read or frame that would pass it is not relayed.
     pub max_session_bytes: u64,
     /// How long the pong to a client's ping may take to leave; past it the
-    /// client is dropped ([`RelayError::PongsUnread`]).
+    /// client is dropped ([`RelayError::PongsUnread`]). The bridge's write
+    /// timeout (`write_timeout_ms`).
     pub pong_timeout: Duration,
 }
 
@@ -442,10 +439,20 @@ where
     }
 }
 
+/// `from + wait`, or about 30 years from `from` when that sum does not fit
+/// an `Instant` (a `Config` built without [`crate::options`]' ranges): a
+/// deadline never panics.
+pub fn after(from: Instant, wait: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
+    from.checked_add(wait)
+        .or_else(|| from.checked_add(FAR))
+        .unwrap_or(from)
+}
+
 /// Completes once no activity was recorded for `timeout`.
 async fn idle(stats: &RelayStats, timeout: Duration) {
     loop {
-        let deadline = stats.last_activity() + timeout;
+        let deadline = after(stats.last_activity(), timeout);
         if Instant::now() >= deadline {
             return;
         }
@@ -847,6 +854,16 @@ mod tests {
         let mut got = Vec::new();
         server.read_to_end(&mut got).await.expect("read");
         assert_eq!(got, b"x");
+    }
+
+    #[test]
+    fn a_deadline_too_far_for_an_instant_does_not_panic() {
+        let now = Instant::now();
+        assert_eq!(
+            after(now, Duration::from_secs(5)),
+            now + Duration::from_secs(5)
+        );
+        assert!(after(now, Duration::MAX) > now + Duration::from_secs(365 * 24 * 3600));
     }
 
     #[tokio::test]

@@ -100,7 +100,11 @@ pub async fn run(
         .with_token_ttl(config.token_ttl);
     let state = Arc::new(AppState {
         access,
-        sessions: Arc::new(Semaphore::new(config.max_sessions)),
+        // options.rs keeps it far lower; a Config built by hand cannot
+        // make the semaphore panic either.
+        sessions: Arc::new(Semaphore::new(
+            config.max_sessions.min(Semaphore::MAX_PERMITS),
+        )),
         tls: config.tls.is_some(),
         max_sessions: config.max_sessions,
         clients: ClientSlots::new(config.max_sessions_per_client),
@@ -114,7 +118,7 @@ pub async fn run(
                 max_frame_bytes: config.max_frame_bytes,
                 idle_timeout: config.idle_timeout,
                 max_session_bytes: config.max_session_bytes,
-                pong_timeout: crate::relay::PONG_TIMEOUT,
+                pong_timeout: config.write_timeout,
             },
             cancel: cancel.clone(),
             dns: dns(&config),

@@ -169,7 +169,7 @@ async fn serve_inner<S, St, E>(
             return;
         }
     };
-    let deadline = tokio::time::Instant::now() + ctx.max_duration;
+    let deadline = relay::after(tokio::time::Instant::now(), ctx.max_duration);
     let (lookups, mut answers) = Lookups::new(ctx.dns.clone(), ctx.max_resolves);
     let mut lookup = (&lookups, &mut answers);
 
@@ -289,8 +289,10 @@ where
                 Ok(ClientMessage::Resolve { name, rtype, id }) => {
                     match lookups.start(name, rtype, id) {
                         Ok(()) => {
-                            idle.as_mut()
-                                .reset(tokio::time::Instant::now() + ctx.limits.idle_timeout);
+                            idle.as_mut().reset(relay::after(
+                                tokio::time::Instant::now(),
+                                ctx.limits.idle_timeout,
+                            ));
                             continue;
                         }
                         Err(refusal) => refusal,
@@ -327,8 +329,10 @@ where
         if send(sink, &reply).await.is_err() {
             return Control::Ended(Ending::silent("websocket closed"));
         }
-        idle.as_mut()
-            .reset(tokio::time::Instant::now() + ctx.limits.idle_timeout);
+        idle.as_mut().reset(relay::after(
+            tokio::time::Instant::now(),
+            ctx.limits.idle_timeout,
+        ));
     }
 }
 

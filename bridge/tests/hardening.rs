@@ -1,7 +1,7 @@
 //! The real `smtplab` binary under abuse that only shows from outside the
 //! process: a client that floods pings and never reads the pongs (the
 //! bridge's own RSS, from `/proc`), `RUST_LOG=trace` while credentials are
-//! relayed (the bridge's stderr).
+//! relayed (the bridge's stderr), and settings out of range (the exit code).
 //! Loopback only.
 
 #[path = "common/process.rs"]
@@ -91,7 +91,8 @@ async fn a_client_that_floods_pings_and_never_reads_the_pongs_is_dropped_in_boun
     /// The bridge's RSS may grow by at most this during the flood.
     const RSS_GROWTH_LIMIT_KIB: u64 = 16 << 10;
     let home = tempfile::tempdir().expect("tempdir");
-    let (child, authority) = start(&[], None, home.path()).await;
+    // A short write timeout, so the test does not wait the default 10 s.
+    let (child, authority) = start(&["--write-timeout-ms", "1000"], None, home.path()).await;
     let pid = child.id().expect("running");
 
     let mut tcp = TcpStream::connect(&authority).await.expect("connect");
@@ -279,5 +280,38 @@ async fn trace_logging_never_shows_relayed_credentials_or_message_text() {
         "220 ready",
     ] {
         assert!(!stderr.contains(secret), "{secret:?} was logged: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn out_of_range_settings_exit_with_code_2_naming_the_flag_without_panicking() {
+    const HUGE: &str = "18446744073709551615";
+    let home = tempfile::tempdir().expect("tempdir");
+    for flag in [
+        "--token-ttl",
+        "--max-sessions",
+        "--max-sessions-per-client",
+        "--max-connections",
+        "--max-session-secs",
+        "--max-frame-bytes",
+        "--connect-timeout-ms",
+        "--idle-timeout-ms",
+        "--header-timeout-ms",
+        "--shutdown-grace-ms",
+        "--threads",
+    ] {
+        let output = tokio::time::timeout(
+            Duration::from_secs(30),
+            smtplab(&["--listen", "127.0.0.1:0", flag, HUGE], home.path()).output(),
+        )
+        .await
+        .expect("exits by itself")
+        .expect("run smtplab");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{flag}: {stderr}");
+        assert!(stderr.contains(flag), "{flag} is not named: {stderr}");
+        assert!(!stderr.contains("panicked"), "{flag}: {stderr}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(!stdout.contains("listening"), "{flag}: it served: {stdout}");
     }
 }
