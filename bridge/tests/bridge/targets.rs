@@ -91,7 +91,12 @@ async fn deny_rules_refuse_by_range_and_by_name_after_resolution() {
     let (listener, port) = peer().await;
     let bridge = start(|c| {
         c.allowed_ports = vec![port];
-        c.deny_targets = vec!["127.0.0.0/8".parse().expect("rule")];
+        // `localhost` is 127.0.0.1 and ::1 (RFC 6761, resolved without a
+        // resolver): a rule for the loopback ranges names both.
+        c.deny_targets = vec![
+            "127.0.0.0/8".parse().expect("rule"),
+            "::1/128".parse().expect("rule"),
+        ];
     })
     .await;
     let mut client = bridge.session().await;
