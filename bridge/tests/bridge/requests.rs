@@ -122,7 +122,9 @@ async fn two_origin_fields_get_400_and_never_upgrade() {
     let evil = "Origin: http://evil.example".to_owned();
     // The own origin alone upgrades.
     assert_eq!(
-        head(&bridge, &upgrade(&bridge, &[own.clone()])).await.0,
+        head(&bridge, &upgrade(&bridge, std::slice::from_ref(&own)))
+            .await
+            .0,
         101
     );
     // A second Origin after the own one, before it, or the own one twice: 400.
