@@ -69,7 +69,8 @@ pub struct Config {
     /// resolution, so the bridge cannot reach into the network it runs in.
     /// The binary turns it on when listening on a non-loopback address.
     pub deny_internal: bool,
-    /// Concurrent WebSocket sessions from one client IP address; one more
+    /// Concurrent WebSocket sessions from one client (an IPv4 address or
+    /// an IPv6 /64, see `clients::client_key`); one more
     /// gets `error limit`. Keeps one client from taking every session.
     pub max_sessions_per_client: usize,
     /// Bytes relayed in one session, both directions together; past it the

@@ -80,7 +80,7 @@ struct Args {
     /// Concurrent WebSocket sessions (default 64).
     #[arg(long)]
     max_sessions: Option<usize>,
-    /// Concurrent sessions from one client address (default 16).
+    /// Concurrent sessions from one client: an IPv4 address or an IPv6 /64 (default 16).
     #[arg(long)]
     max_sessions_per_client: Option<usize>,
     /// Open TCP connections to the bridge (default: max(256, max sessions + 64)).

@@ -67,7 +67,7 @@ pub struct Options {
     pub deny_internal: Option<bool>,
     /// Concurrent sessions in total.
     pub max_sessions: Option<usize>,
-    /// Concurrent sessions per client IP address.
+    /// Concurrent sessions per client (an IPv4 address or an IPv6 /64).
     pub max_sessions_per_client: Option<usize>,
     /// Open TCP connections to the bridge.
     pub max_connections: Option<usize>,
