@@ -327,7 +327,7 @@ fn take_seat(state: &AppState, client: Option<SocketAddr>) -> Result<Seat, Strin
     };
     let slot = match client {
         Some(addr) => Some(state.clients.try_take(addr.ip()).ok_or_else(|| {
-            "this client (address, or IPv6 /64) already has the most sessions the bridge allows one client; close one first".to_owned()
+            "this client address (for IPv6, its /64) already has the most sessions the bridge allows one client; close one first".to_owned()
         })?),
         None => None,
     };
