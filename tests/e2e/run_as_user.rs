@@ -24,6 +24,7 @@
 
 use std::io::{BufRead as _, BufReader};
 use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -63,7 +64,11 @@ struct Restore {
 impl Drop for Restore {
     fn drop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
+            // The whole group: runuser, run.sh and the smtplab it became,
+            // and any cargo still building.
+            let _ = Command::new("kill")
+                .args(["-TERM", "--", &format!("-{}", child.id())])
+                .status();
             let _ = child.wait();
         }
         for (dir, uid, gid) in self.owners.drain(..) {
@@ -122,6 +127,8 @@ fn run_sh_as_user(_: &Rig) -> Result<(), Failed> {
         .arg("./run.sh")
         .args(["--listen", "127.0.0.1:0", "--no-sandbox"])
         .current_dir(&repo)
+        // Its own process group, so the test can stop everything it starts.
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
