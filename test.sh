@@ -33,7 +33,7 @@ step "shared has no IO dependencies" scripts/check-shared-deps.sh
 step "UI build (release, size-tuned)" cargo run -q -p xtask --release -- build-ui --release
 step "portable files (Linux static, Windows)" cargo xtask dist --no-ui
 step "build tasks (xtask) tests" cargo test -p xtask --release
-step "native tests: shared, bridge, frontend logic, end to end" cargo test --workspace --exclude xtask
+step "native tests: shared, bridge, frontend logic, end to end" cargo test --workspace --exclude xtask --no-fail-fast
 step "shared tests as wasm32 in headless Chromium" cargo test -p smtplab-shared --target wasm32-unknown-unknown
 
 elapsed=$(( $(date +%s) - started ))

@@ -245,7 +245,9 @@ impl Driver {
     }
 
     fn open(this: &Rc<RefCell<Self>>, id: u64) -> Result<Socket, String> {
-        let url = browser::page_ws_url(None).ok_or_else(|| "no page address".to_owned())?;
+        // The tab's token (kept in sessionStorage): the bridge reads no cookie.
+        let url = browser::page_ws_url(browser::token().as_deref())
+            .ok_or_else(|| "no page address".to_owned())?;
         let weak: Weak<RefCell<Self>> = Rc::downgrade(this);
         Socket::open(
             &url,
