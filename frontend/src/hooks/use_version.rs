@@ -16,7 +16,11 @@ pub fn use_version() -> Option<String> {
         let version = version.clone();
         use_effect_with((), move |()| {
             spawn_local(async move {
-                if let Some(text) = browser::get_text("/status").await.ok().and_then(|body| parse_version(&body)) {
+                if let Some(text) = browser::get_text("/status")
+                    .await
+                    .ok()
+                    .and_then(|body| parse_version(&body))
+                {
                     version.set(Some(text));
                 }
             });
@@ -33,7 +37,10 @@ fn parse_version(json: &str) -> Option<String> {
         /// `smtplab X.Y.Z (commit …, built …)`.
         version: Option<String>,
     }
-    serde_json::from_str::<Status>(json).ok()?.version.filter(|v| !v.is_empty())
+    serde_json::from_str::<Status>(json)
+        .ok()?
+        .version
+        .filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]
@@ -42,8 +49,12 @@ mod tests {
 
     #[test]
     fn the_version_comes_from_status() {
-        let body = r#"{"version":"smtplab 0.1.0 (commit abc, built 2026-01-31)","sessions":0,"tasks":3}"#;
-        assert_eq!(parse_version(body).as_deref(), Some("smtplab 0.1.0 (commit abc, built 2026-01-31)"));
+        let body =
+            r#"{"version":"smtplab 0.1.0 (commit abc, built 2026-01-31)","sessions":0,"tasks":3}"#;
+        assert_eq!(
+            parse_version(body).as_deref(),
+            Some("smtplab 0.1.0 (commit abc, built 2026-01-31)")
+        );
         assert_eq!(parse_version(r#"{"sessions":0}"#), None, "an older bridge");
         assert_eq!(parse_version("not json"), None);
     }
