@@ -122,8 +122,17 @@ pub fn App() -> Html {
         // A delivered run (to the sandbox or not) may have added a message.
         let refresh = sandbox.refresh.clone();
         let delivered = state.inbox.enabled()
-            && state.run.as_ref().is_some_and(|r| r.outcome.as_ref().is_some_and(|o| o.verdict == Verdict::Delivered));
-        let run_id = state.run.as_ref().and_then(|r| r.transcript.first()).map(|e| e.id).filter(|_| delivered);
+            && state.run.as_ref().is_some_and(|r| {
+                r.outcome
+                    .as_ref()
+                    .is_some_and(|o| o.verdict == Verdict::Delivered)
+            });
+        let run_id = state
+            .run
+            .as_ref()
+            .and_then(|r| r.transcript.first())
+            .map(|e| e.id)
+            .filter(|_| delivered);
         use_effect_with(run_id, move |id| {
             if id.is_some() {
                 refresh.emit(());
@@ -137,7 +146,11 @@ pub fn App() -> Html {
         let run = bridge.run.clone();
         Callback::from(move |()| {
             // The bridge lets the tab reach its own sandbox whatever the port policy says.
-            let sandbox = state.inbox.info.as_ref().is_some_and(|i| i.is_target(&state.form.host, &state.form.port));
+            let sandbox = state
+                .inbox
+                .info
+                .as_ref()
+                .is_some_and(|i| i.is_target(&state.form.host, &state.form.port));
             let policy = match &state.bridge {
                 BridgeStatus::Ready(policy) if !sandbox => Some(policy),
                 _ => None,
@@ -160,7 +173,11 @@ pub fn App() -> Html {
             };
             match state.form.console_target(policy) {
                 Ok(target) => connect.emit(target),
-                Err(e) => state.dispatch(Action::ConsoleNote { at_ms: 0, error: true, note: Note::Form(e) }),
+                Err(e) => state.dispatch(Action::ConsoleNote {
+                    at_ms: 0,
+                    error: true,
+                    note: Note::Form(e),
+                }),
             }
         })
     };
@@ -170,7 +187,10 @@ pub fn App() -> Html {
     };
 
     let run = state.run.clone();
-    let stem = run.as_ref().map(|r| file_name(&r.target, "")).unwrap_or_else(|| "smtplab".to_owned());
+    let stem = run
+        .as_ref()
+        .map(|r| file_name(&r.target, ""))
+        .unwrap_or_else(|| "smtplab".to_owned());
     let handle: StateHandle = state.clone();
     html! {
         <ContextProvider<StateHandle> context={handle}>

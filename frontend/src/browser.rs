@@ -47,7 +47,10 @@ fn session_storage() -> Option<web_sys::Storage> {
 }
 
 fn stored_token() -> Option<String> {
-    session_storage()?.get_item(TOKEN_KEY).ok()?.filter(|t| !t.is_empty())
+    session_storage()?
+        .get_item(TOKEN_KEY)
+        .ok()?
+        .filter(|t| !t.is_empty())
 }
 
 fn store_token(token: &str) {
@@ -67,7 +70,11 @@ fn read_token() -> Option<String> {
     let rest = String::from(params.to_string());
     let path = location.pathname().unwrap_or_else(|_| "/".to_owned());
     let hash = location.hash().unwrap_or_default();
-    let clean = if rest.is_empty() { format!("{path}{hash}") } else { format!("{path}?{rest}{hash}") };
+    let clean = if rest.is_empty() {
+        format!("{path}{hash}")
+    } else {
+        format!("{path}?{rest}{hash}")
+    };
     if let Ok(history) = window.history() {
         // Failing to tidy the address bar is harmless.
         let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&clean));
@@ -101,7 +108,11 @@ fn query_escape(value: &str) -> String {
 /// [`ws_url`] for this page.
 pub fn page_ws_url(token: Option<&str>) -> Option<String> {
     let location = web_sys::window()?.location();
-    Some(ws_url(&location.protocol().ok()?, &location.host().ok()?, token))
+    Some(ws_url(
+        &location.protocol().ok()?,
+        &location.host().ok()?,
+        token,
+    ))
 }
 
 /// Milliseconds on the page's monotonic clock (`performance.now()`).
@@ -135,9 +146,17 @@ pub fn rfc5322_from_utc_string(utc: &str) -> String {
 
 /// A fresh Message-ID (without `<>`) in `domain`.
 pub fn new_message_id(domain: &str) -> String {
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // both are in range by construction
-    let (millis, random) = (js_sys::Date::now() as u64, (js_sys::Math::random() * f64::from(u32::MAX)) as u32);
-    let domain = if domain.is_empty() { "smtplab.localhost" } else { domain };
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    // both are in range by construction
+    let (millis, random) = (
+        js_sys::Date::now() as u64,
+        (js_sys::Math::random() * f64::from(u32::MAX)) as u32,
+    );
+    let domain = if domain.is_empty() {
+        "smtplab.localhost"
+    } else {
+        domain
+    };
     format!("{millis}.{random:08x}.smtplab@{domain}")
 }
 
@@ -179,7 +198,10 @@ pub fn browser_language() -> Option<String> {
 
 /// Sets `<html lang>`, so screen readers and fonts follow the page.
 pub fn set_document_lang(code: &str) {
-    if let Some(root) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
         let _ = root.set_attribute("lang", code);
     }
 }
@@ -196,7 +218,9 @@ pub fn page_fragment() -> Option<String> {
 
 /// The text of a file the user picked; `None` if it cannot be read.
 pub async fn read_file_text(file: web_sys::File) -> Option<String> {
-    let text = wasm_bindgen_futures::JsFuture::from(file.text()).await.ok()?;
+    let text = wasm_bindgen_futures::JsFuture::from(file.text())
+        .await
+        .ok()?;
     text.as_string()
 }
 
@@ -213,7 +237,10 @@ fn download(file_name: &str, text: &str, mime: &str) {
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
         return;
     };
-    if let Ok(anchor) = document.create_element("a").map(JsCast::unchecked_into::<web_sys::HtmlAnchorElement>) {
+    if let Ok(anchor) = document
+        .create_element("a")
+        .map(JsCast::unchecked_into::<web_sys::HtmlAnchorElement>)
+    {
         anchor.set_href(&url);
         anchor.set_download(file_name);
         anchor.click();
@@ -269,7 +296,9 @@ pub async fn get_text(path: &str) -> Result<String, String> {
         return Err(format!("HTTP {}", response.status()));
     }
     let text = response.text().map_err(|_| "unreadable body".to_owned())?;
-    let text = wasm_bindgen_futures::JsFuture::from(text).await.map_err(|_| "unreadable body".to_owned())?;
+    let text = wasm_bindgen_futures::JsFuture::from(text)
+        .await
+        .map_err(|_| "unreadable body".to_owned())?;
     text.as_string().ok_or_else(|| "unreadable body".to_owned())
 }
 
@@ -295,8 +324,14 @@ mod tests {
 
     #[test]
     fn websocket_url_follows_the_page() {
-        assert_eq!(ws_url("http:", "127.0.0.1:8025", Some("abc")), "ws://127.0.0.1:8025/ws?token=abc");
-        assert_eq!(ws_url("https:", "h:1", Some("a b&")), "wss://h:1/ws?token=a%20b%26");
+        assert_eq!(
+            ws_url("http:", "127.0.0.1:8025", Some("abc")),
+            "ws://127.0.0.1:8025/ws?token=abc"
+        );
+        assert_eq!(
+            ws_url("https:", "h:1", Some("a b&")),
+            "wss://h:1/ws?token=a%20b%26"
+        );
         assert_eq!(ws_url("http:", "h:1", None), "ws://h:1/ws");
     }
 
@@ -308,7 +343,10 @@ mod tests {
 
     #[test]
     fn js_utc_strings_become_rfc5322_dates() {
-        assert_eq!(rfc5322_from_utc_string("Sat, 29 Nov 2025 04:21:00 GMT"), "Sat, 29 Nov 2025 04:21:00 +0000");
+        assert_eq!(
+            rfc5322_from_utc_string("Sat, 29 Nov 2025 04:21:00 GMT"),
+            "Sat, 29 Nov 2025 04:21:00 +0000"
+        );
     }
 
     #[test]

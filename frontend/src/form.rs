@@ -3,8 +3,8 @@
 //! anything is sent.
 
 use smtplab_shared::smtp::{
-    compose_message, decode_challenge, message_parts, AddressField, AuthMechanism, AuthSpec, Secret,
-    SessionSpec, SpecError, Stage, Timeouts, TlsMode,
+    compose_message, decode_challenge, message_parts, AddressField, AuthMechanism, AuthSpec,
+    Secret, SessionSpec, SpecError, Stage, Timeouts, TlsMode,
 };
 use smtplab_shared::tls::TlsOptions;
 use smtplab_shared::wire::PolicyInfo;
@@ -28,7 +28,14 @@ pub fn tls_for_port(port: &str, current: TlsMode) -> TlsMode {
 pub const PORT_PRESETS: [u16; 4] = [25, 587, 465, 2525];
 
 /// Every stage the "stop after" choice offers, in order.
-pub const STAGES: [Stage; 6] = [Stage::Connect, Stage::Ehlo, Stage::Auth, Stage::Mail, Stage::Rcpt, Stage::Data];
+pub const STAGES: [Stage; 6] = [
+    Stage::Connect,
+    Stage::Ehlo,
+    Stage::Auth,
+    Stage::Mail,
+    Stage::Rcpt,
+    Stage::Data,
+];
 
 /// The AUTH choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,7 +228,14 @@ impl FormError {
             Self::PortNotAllowed { port, allowed } => tf(
                 lang,
                 Msg::PortNotAllowed,
-                &[&port.to_string(), &allowed.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")],
+                &[
+                    &port.to_string(),
+                    &allowed
+                        .iter()
+                        .map(u16::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ],
             ),
             Self::Spec(e) => describe_spec_error(e, lang),
             Self::TlsSetup(e) => crate::tls_view::setup_error_words(e, lang),
@@ -239,7 +253,11 @@ pub fn describe_spec_error(error: &SpecError, lang: Lang) -> String {
         SpecError::EmptyEhloName => t(lang, Msg::SpecEmptyEhloName).to_owned(),
         SpecError::BadEhloName => t(lang, Msg::SpecBadEhloName).to_owned(),
         SpecError::NoRecipients => t(lang, Msg::SpecNoRecipients).to_owned(),
-        SpecError::BadAddress { field, address, problem } => {
+        SpecError::BadAddress {
+            field,
+            address,
+            problem,
+        } => {
             let field = match field {
                 AddressField::MailFrom => t(lang, Msg::FieldSender).to_owned(),
                 AddressField::RcptTo(i) => tf(lang, Msg::FieldRecipient, &[&(i + 1).to_string()]),
@@ -285,7 +303,11 @@ impl Form {
         let (auth, username, password) = match &spec.auth {
             None => (AuthChoice::None, String::new(), String::new()),
             Some(a) => (
-                if a.mechanism == AuthMechanism::Login { AuthChoice::Login } else { AuthChoice::Plain },
+                if a.mechanism == AuthMechanism::Login {
+                    AuthChoice::Login
+                } else {
+                    AuthChoice::Plain
+                },
                 a.username.clone(),
                 a.password.expose().to_owned(),
             ),
@@ -303,7 +325,11 @@ impl Form {
             password,
             mail_from: spec.mail_from.clone(),
             rcpt_to,
-            subject: parts.subject.as_deref().map(decode_subject).unwrap_or_default(),
+            subject: parts
+                .subject
+                .as_deref()
+                .map(decode_subject)
+                .unwrap_or_default(),
             body: parts.body,
             stop_after: spec.stop_after,
             tls: spec.tls,
@@ -350,7 +376,11 @@ impl Form {
     /// The TLS choices for the engine's `TlsContext`: Mozilla's roots plus
     /// the pasted CA.
     pub fn tls_options(&self) -> TlsOptions {
-        TlsOptions { verify: self.tls_verify, mozilla_roots: true, extra_ca_pem: self.ca_pem.clone() }
+        TlsOptions {
+            verify: self.tls_verify,
+            mozilla_roots: true,
+            extra_ca_pem: self.ca_pem.clone(),
+        }
     }
 
     /// Adds an empty recipient field.
@@ -385,10 +415,12 @@ impl Form {
     /// Refuses a port the bridge's policy (from `hello`) would refuse.
     fn check_policy(port: u16, policy: Option<&PolicyInfo>) -> Result<(), FormError> {
         match policy {
-            Some(policy) if !policy.allowed_ports.contains(&port) => Err(FormError::PortNotAllowed {
-                port,
-                allowed: policy.allowed_ports.clone(),
-            }),
+            Some(policy) if !policy.allowed_ports.contains(&port) => {
+                Err(FormError::PortNotAllowed {
+                    port,
+                    allowed: policy.allowed_ports.clone(),
+                })
+            }
             _ => Ok(()),
         }
     }
@@ -424,12 +456,23 @@ impl Form {
         let auth = match self.auth {
             AuthChoice::None => None,
             AuthChoice::Login | AuthChoice::Plain => Some(AuthSpec {
-                mechanism: if self.auth == AuthChoice::Login { AuthMechanism::Login } else { AuthMechanism::Plain },
+                mechanism: if self.auth == AuthChoice::Login {
+                    AuthMechanism::Login
+                } else {
+                    AuthMechanism::Plain
+                },
                 username: self.username.clone(),
                 password: Secret::new(self.password.clone()),
             }),
         };
-        let message = compose_message(&mail_from, &rcpt_to, &self.subject, &self.body, date, message_id);
+        let message = compose_message(
+            &mail_from,
+            &rcpt_to,
+            &self.subject,
+            &self.body,
+            date,
+            message_id,
+        );
         Ok(SessionSpec {
             host: self.host.trim().to_owned(),
             port,
@@ -450,7 +493,12 @@ impl Form {
     ///
     /// # Errors
     /// The first problem, as a [`FormError`]; nothing has been sent then.
-    pub fn to_spec(&self, policy: Option<&PolicyInfo>, date: &str, message_id: &str) -> Result<SessionSpec, FormError> {
+    pub fn to_spec(
+        &self,
+        policy: Option<&PolicyInfo>,
+        date: &str,
+        message_id: &str,
+    ) -> Result<SessionSpec, FormError> {
         let spec = self.to_draft_spec(date, message_id)?;
         spec.validate().map_err(FormError::Spec)?;
         Self::check_policy(spec.port, policy)?;
@@ -491,9 +539,17 @@ mod tests {
         assert_eq!(spec.port, 2525);
         assert_eq!(spec.rcpt_to, vec!["b@example.test".to_owned()]);
         assert!(spec.auth.is_none());
-        assert!(spec.message.contains("Subject: smtplab test message\r\n"), "{}", spec.message);
-        assert!(spec.message.contains("Date: Sat, 1 Nov 2025 10:00:00 +0000\r\n"));
-        assert!(spec.message.contains("Message-ID: <1.abc@example.test>\r\n"));
+        assert!(
+            spec.message.contains("Subject: smtplab test message\r\n"),
+            "{}",
+            spec.message
+        );
+        assert!(spec
+            .message
+            .contains("Date: Sat, 1 Nov 2025 10:00:00 +0000\r\n"));
+        assert!(spec
+            .message
+            .contains("Message-ID: <1.abc@example.test>\r\n"));
         assert!(spec.message.contains("To: <b@example.test>\r\n"));
     }
 
@@ -501,24 +557,39 @@ mod tests {
     fn bad_port_and_bad_addresses_are_refused_before_sending() {
         let mut form = filled();
         form.set(Field::Port, "70000".into());
-        assert_eq!(form.to_spec(None, "d", "m"), Err(FormError::BadPort("70000".into())));
+        assert_eq!(
+            form.to_spec(None, "d", "m"),
+            Err(FormError::BadPort("70000".into()))
+        );
         form.set(Field::Port, "0".into());
-        assert!(matches!(form.to_spec(None, "d", "m"), Err(FormError::BadPort(_))));
+        assert!(matches!(
+            form.to_spec(None, "d", "m"),
+            Err(FormError::BadPort(_))
+        ));
         let mut form = filled();
         form.set(Field::Rcpt(0), "no-at-sign".into());
         let err = form.to_spec(None, "d", "m").expect_err("invalid");
-        assert!(matches!(err, FormError::Spec(SpecError::BadAddress { .. })), "{err:?}");
+        assert!(
+            matches!(err, FormError::Spec(SpecError::BadAddress { .. })),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("has no @"), "{err}");
         let mut form = filled();
         form.set(Field::Rcpt(0), "  ".into());
-        assert_eq!(form.to_spec(None, "d", "m"), Err(FormError::Spec(SpecError::NoRecipients)));
+        assert_eq!(
+            form.to_spec(None, "d", "m"),
+            Err(FormError::Spec(SpecError::NoRecipients))
+        );
     }
 
     #[test]
     fn auth_needs_a_user_name_and_carries_the_mechanism() {
         let mut form = filled();
         form.set(Field::Auth, "plain".into());
-        assert_eq!(form.to_spec(None, "d", "m"), Err(FormError::Spec(SpecError::EmptyUsername)));
+        assert_eq!(
+            form.to_spec(None, "d", "m"),
+            Err(FormError::Spec(SpecError::EmptyUsername))
+        );
         form.set(Field::Username, "kim".into());
         form.set(Field::Password, "hunter2".into());
         let spec = form.to_spec(None, "d", "m").expect("valid");
@@ -533,8 +604,16 @@ mod tests {
     #[test]
     fn the_bridge_policy_refuses_other_ports_with_a_hint() {
         let form = filled();
-        let err = form.to_spec(Some(&policy(&[25, 587])), "d", "m").expect_err("refused");
-        assert_eq!(err, FormError::PortNotAllowed { port: 2525, allowed: vec![25, 587] });
+        let err = form
+            .to_spec(Some(&policy(&[25, 587])), "d", "m")
+            .expect_err("refused");
+        assert_eq!(
+            err,
+            FormError::PortNotAllowed {
+                port: 2525,
+                allowed: vec![25, 587]
+            }
+        );
         assert!(err.to_string().contains("--allow-port 2525"), "{err}");
         assert!(form.to_spec(Some(&policy(&[2525])), "d", "m").is_ok());
     }
@@ -560,11 +639,20 @@ mod tests {
     #[test]
     fn console_target_is_checked_like_the_session() {
         let form = filled();
-        assert_eq!(form.console_target(None), Ok(("127.0.0.1".to_owned(), 2525)));
-        assert!(matches!(form.console_target(Some(&policy(&[25]))), Err(FormError::PortNotAllowed { .. })));
+        assert_eq!(
+            form.console_target(None),
+            Ok(("127.0.0.1".to_owned(), 2525))
+        );
+        assert!(matches!(
+            form.console_target(Some(&policy(&[25]))),
+            Err(FormError::PortNotAllowed { .. })
+        ));
         let mut empty = form.clone();
         empty.set(Field::Host, " ".into());
-        assert_eq!(empty.console_target(None), Err(FormError::Spec(SpecError::EmptyHost)));
+        assert_eq!(
+            empty.console_target(None),
+            Err(FormError::Spec(SpecError::EmptyHost))
+        );
     }
 
     #[test]
@@ -579,7 +667,13 @@ mod tests {
         form.set(Field::Rcpt(1), "c@example.test".into());
         form.set(Field::StopAfter, "rcpt".into());
         let spec = form.to_spec(None, "d", "m").expect("valid");
-        assert_eq!(Form::from_spec(&spec), Form { host: "127.0.0.1".into(), ..form });
+        assert_eq!(
+            Form::from_spec(&spec),
+            Form {
+                host: "127.0.0.1".into(),
+                ..form
+            }
+        );
     }
 
     #[test]
@@ -588,8 +682,14 @@ mod tests {
         form.set(Field::Rcpt(0), "no-at-sign".into());
         let err = form.to_spec(None, "d", "m").expect_err("invalid");
         assert_eq!(err.describe(Lang::En), err.to_string());
-        assert_eq!(err.describe(Lang::Ja), "宛先 #1 のアドレス「no-at-sign」は@ がありません");
-        let port = FormError::PortNotAllowed { port: 26, allowed: vec![25, 587] };
+        assert_eq!(
+            err.describe(Lang::Ja),
+            "宛先 #1 のアドレス「no-at-sign」は@ がありません"
+        );
+        let port = FormError::PortNotAllowed {
+            port: 26,
+            allowed: vec![25, 587],
+        };
         assert!(port.describe(Lang::Ja).contains("--allow-port 26"));
         assert_eq!(stage_label(Stage::Data, Lang::Ja), "DATA（配送）");
     }
@@ -616,7 +716,10 @@ mod tests {
         assert_eq!(form.tls, TlsMode::None, "implicit TLS is only for 465");
         form.set(Field::Tls, "start_tls_if_offered".into());
         form.set(Field::Tls, "bogus".into());
-        assert_eq!(form.to_spec(None, "d", "m").expect("valid").tls, TlsMode::StartTlsIfOffered);
+        assert_eq!(
+            form.to_spec(None, "d", "m").expect("valid").tls,
+            TlsMode::StartTlsIfOffered
+        );
         assert!(form.tls_options().verify);
         form.set(Field::TlsVerify, "false".into());
         form.set(Field::CaPem, "-----BEGIN CERTIFICATE-----".into());

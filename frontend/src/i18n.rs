@@ -202,16 +202,19 @@ pub fn fill(template: &str, args: &[&str]) -> String {
 
 /// A Diagnostics check's name, in `lang`.
 pub fn check_title(lang: Lang, kind: CheckKind) -> &'static str {
-    t(lang, match kind {
-        CheckKind::Reachability => Msg::DiagCheckReachability,
-        CheckKind::Service => Msg::DiagCheckService,
-        CheckKind::Delivery => Msg::DiagCheckDelivery,
-        CheckKind::DomainServers => Msg::DiagCheckDomainServers,
-        CheckKind::UserReceives => Msg::DiagCheckUserReceives,
-        CheckKind::DomainReceives => Msg::DiagCheckDomainReceives,
-        CheckKind::CanSend => Msg::DiagCheckCanSend,
-        CheckKind::OpenRelay => Msg::DiagCheckOpenRelay,
-    })
+    t(
+        lang,
+        match kind {
+            CheckKind::Reachability => Msg::DiagCheckReachability,
+            CheckKind::Service => Msg::DiagCheckService,
+            CheckKind::Delivery => Msg::DiagCheckDelivery,
+            CheckKind::DomainServers => Msg::DiagCheckDomainServers,
+            CheckKind::UserReceives => Msg::DiagCheckUserReceives,
+            CheckKind::DomainReceives => Msg::DiagCheckDomainReceives,
+            CheckKind::CanSend => Msg::DiagCheckCanSend,
+            CheckKind::OpenRelay => Msg::DiagCheckOpenRelay,
+        },
+    )
 }
 
 /// What a reply code means, in `lang`.
@@ -244,7 +247,9 @@ mod tests {
 
     /// The placeholders a text uses, sorted.
     fn placeholders(text: &str) -> Vec<usize> {
-        let mut found: Vec<usize> = (0..10).filter(|i| text.contains(&format!("{{{i}}}"))).collect();
+        let mut found: Vec<usize> = (0..10)
+            .filter(|i| text.contains(&format!("{{{i}}}")))
+            .collect();
         found.sort_unstable();
         found
     }
@@ -257,14 +262,21 @@ mod tests {
             let ja = t(Lang::Ja, msg);
             assert!(!en.trim().is_empty(), "{msg:?} has no English text");
             assert!(!ja.trim().is_empty(), "{msg:?} has no Japanese text");
-            assert_eq!(placeholders(en), placeholders(ja), "{msg:?}: placeholders differ");
+            assert_eq!(
+                placeholders(en),
+                placeholders(ja),
+                "{msg:?}: placeholders differ"
+            );
         }
     }
 
     #[test]
     fn japanese_text_is_japanese() {
         // Names and protocol words may stay as they are; most text must not.
-        let same = Msg::ALL.iter().filter(|&&m| t(Lang::En, m) == t(Lang::Ja, m)).count();
+        let same = Msg::ALL
+            .iter()
+            .filter(|&&m| t(Lang::En, m) == t(Lang::Ja, m))
+            .count();
         assert!(same * 10 < Msg::ALL.len(), "{same} keys are not translated");
         assert!(!t(Lang::Ja, Msg::SaveButton).is_ascii());
     }

@@ -83,7 +83,12 @@ impl Note {
                 tf(lang, Msg::NoteConnectedIn, &[peer, &connect_ms.to_string()])
             }
             Self::Closed { by, reason } => describe_closed(lang, *by, reason),
-            Self::BridgeError { code, message, host, port } => describe_error(lang, *code, message, host, *port),
+            Self::BridgeError {
+                code,
+                message,
+                host,
+                port,
+            } => describe_error(lang, *code, message, host, *port),
             Self::Problem(problem) => problem.describe(lang),
             Self::WebSocketClosed(code) => tf(lang, Msg::NoteWebSocketClosed, &[&code.to_string()]),
             Self::Malformed(why) => tf(lang, Msg::NoteMalformed, &[why]),
@@ -92,12 +97,17 @@ impl Note {
             Self::TlsEstablished { protocol, cipher } => tf(
                 lang,
                 Msg::NoteTlsEstablished,
-                &[protocol.as_deref().unwrap_or("TLS"), cipher.as_deref().unwrap_or(t(lang, Msg::UnknownCipher))],
+                &[
+                    protocol.as_deref().unwrap_or("TLS"),
+                    cipher.as_deref().unwrap_or(t(lang, Msg::UnknownCipher)),
+                ],
             ),
             Self::TlsSkipped(reason) => tf(lang, Msg::NoteTlsSkipped, &[reason]),
-            Self::PlaintextDiscarded { bytes, text } => {
-                tf(lang, Msg::NotePlaintextDiscarded, &[&bytes.to_string(), &format!("{text:?}")])
-            }
+            Self::PlaintextDiscarded { bytes, text } => tf(
+                lang,
+                Msg::NotePlaintextDiscarded,
+                &[&bytes.to_string(), &format!("{text:?}")],
+            ),
             Self::CannotOpen(why) => tf(lang, Msg::NoteCannotOpen, &[why]),
             Self::NoLocation => t(lang, Msg::NoteNoLocation).to_owned(),
             Self::Form(error) => error.describe(lang),
@@ -111,10 +121,25 @@ mod tests {
 
     #[test]
     fn notes_are_worded_in_the_language_asked() {
-        let note = Note::Connected { peer: "127.0.0.1:2525".into(), connect_ms: 3 };
-        assert_eq!(note.describe(Lang::En), "connected to 127.0.0.1:2525 in 3 ms");
-        assert_eq!(note.describe(Lang::Ja), "127.0.0.1:2525 に 3 ms で接続しました");
-        let tls = Note::TlsEstablished { protocol: Some("TLSv1.3".into()), cipher: None };
-        assert_eq!(tls.describe(Lang::En), "TLS established: TLSv1.3, unknown cipher");
+        let note = Note::Connected {
+            peer: "127.0.0.1:2525".into(),
+            connect_ms: 3,
+        };
+        assert_eq!(
+            note.describe(Lang::En),
+            "connected to 127.0.0.1:2525 in 3 ms"
+        );
+        assert_eq!(
+            note.describe(Lang::Ja),
+            "127.0.0.1:2525 に 3 ms で接続しました"
+        );
+        let tls = Note::TlsEstablished {
+            protocol: Some("TLSv1.3".into()),
+            cipher: None,
+        };
+        assert_eq!(
+            tls.describe(Lang::En),
+            "TLS established: TLSv1.3, unknown cipher"
+        );
     }
 }

@@ -79,22 +79,52 @@ mod tests {
     #[test]
     fn each_connect_failure_has_its_own_words() {
         let dns = describe_error(Lang::En, ErrorCode::Dns, "", "mx.invalid", 25);
-        assert!(dns.starts_with("DNS failure") && dns.contains("\"mx.invalid\""), "{dns}");
-        let refused = describe_error(Lang::En, ErrorCode::Refused, "connection refused", "127.0.0.1", 2525);
-        assert!(refused.starts_with("Connection refused by 127.0.0.1:2525"), "{refused}");
-        assert!(refused.ends_with("(bridge: connection refused)"), "{refused}");
+        assert!(
+            dns.starts_with("DNS failure") && dns.contains("\"mx.invalid\""),
+            "{dns}"
+        );
+        let refused = describe_error(
+            Lang::En,
+            ErrorCode::Refused,
+            "connection refused",
+            "127.0.0.1",
+            2525,
+        );
+        assert!(
+            refused.starts_with("Connection refused by 127.0.0.1:2525"),
+            "{refused}"
+        );
+        assert!(
+            refused.ends_with("(bridge: connection refused)"),
+            "{refused}"
+        );
         let timeout = describe_error(Lang::En, ErrorCode::Timeout, "", "h", 25);
         assert!(timeout.starts_with("Timeout"), "{timeout}");
-        let policy = describe_error(Lang::En, ErrorCode::Forbidden, "port 26 is not allowed", "h", 26);
-        assert!(policy.contains("policy") && policy.contains("--allow-port 26"), "{policy}");
+        let policy = describe_error(
+            Lang::En,
+            ErrorCode::Forbidden,
+            "port 26 is not allowed",
+            "h",
+            26,
+        );
+        assert!(
+            policy.contains("policy") && policy.contains("--allow-port 26"),
+            "{policy}"
+        );
     }
 
     #[test]
     fn bridge_problems_say_what_to_do() {
-        assert!(BridgeProblem::TokenRejected.describe(Lang::En).contains("token"));
-        assert!(BridgeProblem::Unreachable.describe(Lang::En).contains("unreachable"));
+        assert!(BridgeProblem::TokenRejected
+            .describe(Lang::En)
+            .contains("token"));
+        assert!(BridgeProblem::Unreachable
+            .describe(Lang::En)
+            .contains("unreachable"));
         assert!(describe_closed(Lang::En, ClosedBy::Server, "eof").contains("by the server"));
-        assert!(BridgeProblem::TokenRejected.describe(Lang::Ja).contains("トークン"));
+        assert!(BridgeProblem::TokenRejected
+            .describe(Lang::Ja)
+            .contains("トークン"));
         let ja = describe_error(Lang::Ja, ErrorCode::Refused, "", "127.0.0.1", 2525);
         assert!(ja.contains("127.0.0.1:2525") && ja.contains("拒否"), "{ja}");
     }

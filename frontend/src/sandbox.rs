@@ -58,8 +58,10 @@ impl SandboxInfo {
     /// True when `host:port` is the sandbox (the bridge lets the tab reach
     /// it whatever its port policy says).
     pub fn is_target(&self, host: &str, port: &str) -> bool {
-        self.target()
-            .is_some_and(|(h, p)| h == host.trim().trim_start_matches('[').trim_end_matches(']') && port.trim() == p.to_string())
+        self.target().is_some_and(|(h, p)| {
+            h == host.trim().trim_start_matches('[').trim_end_matches(']')
+                && port.trim() == p.to_string()
+        })
     }
 
     /// The form set up to deliver a test message to the sandbox: its
@@ -111,7 +113,10 @@ pub struct InboxMessage {
 impl InboxMessage {
     /// The value of the first header named `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -161,8 +166,17 @@ pub struct Inbox {
 impl Inbox {
     /// Stores the bridge's answer; returns the preset form when `form` is
     /// to be replaced (sandbox enabled, form untouched).
-    pub fn apply_info(&mut self, info: SandboxInfo, form: &Form, form_touched: bool) -> Option<Form> {
-        let preset = if form_touched { None } else { info.preset(form) };
+    pub fn apply_info(
+        &mut self,
+        info: SandboxInfo,
+        form: &Form,
+        form_touched: bool,
+    ) -> Option<Form> {
+        let preset = if form_touched {
+            None
+        } else {
+            info.preset(form)
+        };
         self.info = Some(info);
         preset
     }
@@ -206,17 +220,28 @@ mod tests {
     fn an_untouched_form_is_preset_for_the_sandbox() {
         let info = parse_info(INFO).expect("info");
         let mut inbox = Inbox::default();
-        let form = inbox.apply_info(info, &Form::default(), false).expect("preset");
+        let form = inbox
+            .apply_info(info, &Form::default(), false)
+            .expect("preset");
         assert!(inbox.enabled());
-        assert_eq!((form.host.as_str(), form.port.as_str()), ("127.0.0.1", "2525"));
+        assert_eq!(
+            (form.host.as_str(), form.port.as_str()),
+            ("127.0.0.1", "2525")
+        );
         assert_eq!(form.auth, AuthChoice::Login);
-        assert_eq!((form.username.as_str(), form.password.as_str()), ("demo@sandbox.smtplab", "smtplab-demo"));
+        assert_eq!(
+            (form.username.as_str(), form.password.as_str()),
+            ("demo@sandbox.smtplab", "smtplab-demo")
+        );
         assert_eq!(form.mail_from, DEMO_FROM);
         assert_eq!(form.rcpt_to, [DEMO_TO]);
         assert_eq!(form.tls, TlsMode::None);
         assert_eq!(form.subject, Form::default().subject, "the rest stays");
         let spec = form.to_spec(None, "d", "m").expect("a valid session");
-        assert_eq!(spec.auth.map(|a| a.username), Some("demo@sandbox.smtplab".to_owned()));
+        assert_eq!(
+            spec.auth.map(|a| a.username),
+            Some("demo@sandbox.smtplab".to_owned())
+        );
     }
 
     #[test]
@@ -224,15 +249,24 @@ mod tests {
         // The bridge moved its sandbox off a taken 2525.
         let moved = parse_info(r#"{"enabled":true,"addr":"127.0.0.1:40123","host":"127.0.0.1","port":40123,"user":"u","password":"p"}"#).expect("info");
         let form = moved.preset(&Form::default()).expect("preset");
-        assert_eq!((form.host.as_str(), form.port.as_str()), ("127.0.0.1", "40123"));
-        assert!(moved.is_target(&form.host, &form.port), "the run is let through as the sandbox");
+        assert_eq!(
+            (form.host.as_str(), form.port.as_str()),
+            ("127.0.0.1", "40123")
+        );
+        assert!(
+            moved.is_target(&form.host, &form.port),
+            "the run is let through as the sandbox"
+        );
         assert!(!moved.is_target("127.0.0.1", "2525"));
     }
 
     #[test]
     fn a_touched_form_or_a_disabled_sandbox_is_left_alone() {
         let info = parse_info(INFO).expect("info");
-        assert_eq!(Inbox::default().apply_info(info, &Form::default(), true), None);
+        assert_eq!(
+            Inbox::default().apply_info(info, &Form::default(), true),
+            None
+        );
         let off = parse_info(r#"{"enabled":false}"#).expect("info");
         let mut inbox = Inbox::default();
         assert_eq!(inbox.apply_info(off, &Form::default(), false), None);
@@ -241,26 +275,45 @@ mod tests {
 
     #[test]
     fn the_target_comes_from_host_and_port_or_the_address() {
-        let only_addr = parse_info(r#"{"enabled":true,"addr":"[::1]:2600","user":"u","password":"p"}"#).expect("info");
+        let only_addr =
+            parse_info(r#"{"enabled":true,"addr":"[::1]:2600","user":"u","password":"p"}"#)
+                .expect("info");
         assert_eq!(only_addr.target(), Some(("::1".to_owned(), 2600)));
         assert!(only_addr.is_target("[::1]", "2600"));
         assert!(only_addr.is_target("::1", " 2600 "));
         assert!(!only_addr.is_target("::1", "25"));
-        assert_eq!(parse_info(r#"{"enabled":true,"addr":"nonsense"}"#).expect("info").target(), None);
+        assert_eq!(
+            parse_info(r#"{"enabled":true,"addr":"nonsense"}"#)
+                .expect("info")
+                .target(),
+            None
+        );
     }
 
     #[test]
     fn the_inbox_lists_newest_first_with_headers_and_body() {
         let page = parse_messages(MESSAGES).expect("messages");
         assert_eq!(page.total, 5);
-        assert_eq!(page.messages.iter().map(|m| m.id).collect::<Vec<_>>(), [2, 1]);
+        assert_eq!(
+            page.messages.iter().map(|m| m.id).collect::<Vec<_>>(),
+            [2, 1]
+        );
         let first = &page.messages[1];
         assert_eq!(first.header("subject"), Some("Hello"));
         assert_eq!(first.body, "First line\r\n");
-        assert_eq!(first.authenticated_as.as_deref(), Some("demo@sandbox.smtplab"));
-        let mut inbox = Inbox { loading: true, ..Inbox::default() };
+        assert_eq!(
+            first.authenticated_as.as_deref(),
+            Some("demo@sandbox.smtplab")
+        );
+        let mut inbox = Inbox {
+            loading: true,
+            ..Inbox::default()
+        };
         inbox.apply_messages(Err("HTTP 404".into()));
-        assert_eq!((inbox.loading, inbox.error.as_deref()), (false, Some("HTTP 404")));
+        assert_eq!(
+            (inbox.loading, inbox.error.as_deref()),
+            (false, Some("HTTP 404"))
+        );
         inbox.apply_messages(Ok(page));
         assert_eq!(inbox.error, None);
         assert_eq!(inbox.messages.as_ref().map(Vec::len), Some(2));

@@ -30,7 +30,11 @@ impl SavedSession {
         Self {
             name: name.trim().to_owned(),
             remember_password,
-            spec: if remember_password { spec.clone() } else { without_password(spec) },
+            spec: if remember_password {
+                spec.clone()
+            } else {
+                without_password(spec)
+            },
         }
     }
 }
@@ -58,7 +62,11 @@ pub fn to_storage(list: &[SavedSession]) -> String {
         .iter()
         .map(|s| serde_json::to_value(s).expect("a saved session always serializes"))
         .collect();
-    serde_json::to_string(&Stored { version: 1, sessions }).expect("always serializes")
+    serde_json::to_string(&Stored {
+        version: 1,
+        sessions,
+    })
+    .expect("always serializes")
 }
 
 /// The sessions in stored text; unreadable text or entries are skipped (a
@@ -106,12 +114,22 @@ mod tests {
         assert!(!text.contains("s3cret-pw"), "{text}");
         let back = from_storage(&text);
         assert_eq!(back, vec![without]);
-        assert_eq!(back[0].spec.auth.as_ref().map(|a| a.password.expose()), Some(""));
+        assert_eq!(
+            back[0].spec.auth.as_ref().map(|a| a.password.expose()),
+            Some("")
+        );
 
         let with = SavedSession::new("relay test", &spec("s3cret-pw"), true);
         let text = to_storage(std::slice::from_ref(&with));
         assert!(text.contains("s3cret-pw"));
-        assert_eq!(from_storage(&text)[0].spec.auth.as_ref().map(|a| a.password.expose()), Some("s3cret-pw"));
+        assert_eq!(
+            from_storage(&text)[0]
+                .spec
+                .auth
+                .as_ref()
+                .map(|a| a.password.expose()),
+            Some("s3cret-pw")
+        );
     }
 
     #[test]
@@ -130,7 +148,8 @@ mod tests {
         assert!(from_storage("").is_empty());
         assert!(from_storage("[1,2]").is_empty());
         let good = serde_json::to_value(SavedSession::new("ok", &spec("x"), false)).expect("value");
-        let text = serde_json::json!({ "version": 1, "sessions": [good, { "name": 5 }] }).to_string();
+        let text =
+            serde_json::json!({ "version": 1, "sessions": [good, { "name": 5 }] }).to_string();
         assert_eq!(from_storage(&text).len(), 1);
     }
 }

@@ -46,8 +46,10 @@ impl ImportError {
 /// [`ImportError::NotASpec`] for JSON of another shape, and
 /// [`ImportError::Invalid`] for a spec that fails validation.
 pub fn parse_spec(text: &str) -> Result<SessionSpec, ImportError> {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| ImportError::BadJson(e.to_string()))?;
-    let spec: SessionSpec = serde_json::from_value(value).map_err(|e| ImportError::NotASpec(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| ImportError::BadJson(e.to_string()))?;
+    let spec: SessionSpec =
+        serde_json::from_value(value).map_err(|e| ImportError::NotASpec(e.to_string()))?;
     spec.validate().map_err(ImportError::Invalid)?;
     Ok(spec)
 }
@@ -55,7 +57,11 @@ pub fn parse_spec(text: &str) -> Result<SessionSpec, ImportError> {
 /// The session file for `spec`: pretty JSON, password included only when
 /// `with_password` (the page passes "credentials shown").
 pub fn to_file(spec: &SessionSpec, with_password: bool) -> String {
-    let spec = if with_password { spec.clone() } else { without_password(spec) };
+    let spec = if with_password {
+        spec.clone()
+    } else {
+        without_password(spec)
+    };
     serde_json::to_string_pretty(&spec).expect("a SessionSpec always serializes")
 }
 
@@ -63,7 +69,13 @@ pub fn to_file(spec: &SessionSpec, with_password: bool) -> String {
 pub fn file_name(target: &str, suffix: &str) -> String {
     let safe: String = target
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if safe.is_empty() {
         format!("smtplab{suffix}")
@@ -82,7 +94,11 @@ mod tests {
             host: "127.0.0.1".into(),
             port: 2525,
             ehlo_name: "me".into(),
-            auth: Some(AuthSpec { mechanism: AuthMechanism::Login, username: "u".into(), password: Secret::new("pw") }),
+            auth: Some(AuthSpec {
+                mechanism: AuthMechanism::Login,
+                username: "u".into(),
+                password: Secret::new("pw"),
+            }),
             mail_from: "a@b.test".into(),
             rcpt_to: vec!["c@d.test".into()],
             message: "Subject: x\r\n\r\nbody".into(),
@@ -104,9 +120,17 @@ mod tests {
     fn bad_files_get_clear_errors() {
         let err = parse_spec("{ not json").expect_err("bad");
         assert!(matches!(err, ImportError::BadJson(_)));
-        assert!(err.describe(Lang::En, false).starts_with("This file is not valid JSON: "), "{}", err.describe(Lang::En, false));
+        assert!(
+            err.describe(Lang::En, false)
+                .starts_with("This file is not valid JSON: "),
+            "{}",
+            err.describe(Lang::En, false)
+        );
         let err = parse_spec(r#"{"host":"h"}"#).expect_err("not a spec");
-        assert!(matches!(&err, ImportError::NotASpec(why) if why.contains("port")), "{err:?}");
+        assert!(
+            matches!(&err, ImportError::NotASpec(why) if why.contains("port")),
+            "{err:?}"
+        );
         let mut invalid = spec();
         invalid.rcpt_to = vec!["nope".into()];
         let err = parse_spec(&to_file(&invalid, false)).expect_err("invalid");
@@ -114,12 +138,17 @@ mod tests {
             err.describe(Lang::En, false),
             "The session in this file is not valid: recipient #1 address \"nope\" has no @"
         );
-        assert!(err.describe(Lang::Ja, true).starts_with("共有リンクを読み取れませんでした"));
+        assert!(err
+            .describe(Lang::Ja, true)
+            .starts_with("共有リンクを読み取れませんでした"));
     }
 
     #[test]
     fn file_names_are_safe() {
-        assert_eq!(file_name("127.0.0.1:2525", ".json"), "smtplab-127.0.0.1_2525.json");
+        assert_eq!(
+            file_name("127.0.0.1:2525", ".json"),
+            "smtplab-127.0.0.1_2525.json"
+        );
         assert_eq!(file_name("", ".txt"), "smtplab.txt");
     }
 }

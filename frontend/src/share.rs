@@ -25,7 +25,8 @@ pub fn without_password(spec: &SessionSpec) -> SessionSpec {
 
 /// The fragment (without `#`) that carries `spec`, password removed.
 pub fn encode_fragment(spec: &SessionSpec) -> String {
-    let json = serde_json::to_string(&without_password(spec)).expect("a SessionSpec always serializes");
+    let json =
+        serde_json::to_string(&without_password(spec)).expect("a SessionSpec always serializes");
     format!("{FRAGMENT_KEY}{}", URL_SAFE_NO_PAD.encode(json))
 }
 
@@ -44,7 +45,10 @@ pub fn share_url(href: &str, spec: &SessionSpec) -> String {
 /// valid session.
 pub fn decode_fragment(fragment: &str) -> Result<Option<SessionSpec>, ImportError> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
-    let Some(encoded) = fragment.split('&').find_map(|part| part.strip_prefix(FRAGMENT_KEY)) else {
+    let Some(encoded) = fragment
+        .split('&')
+        .find_map(|part| part.strip_prefix(FRAGMENT_KEY))
+    else {
         return Ok(None);
     };
     // Tolerate padding and the standard alphabet a hand-edited link may have.
@@ -57,7 +61,9 @@ pub fn decode_fragment(fragment: &str) -> Result<Option<SessionSpec>, ImportErro
             c => c,
         })
         .collect();
-    let bytes = URL_SAFE_NO_PAD.decode(cleaned).map_err(|_| ImportError::NotBase64)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(cleaned)
+        .map_err(|_| ImportError::NotBase64)?;
     let text = String::from_utf8(bytes).map_err(|_| ImportError::NotBase64)?;
     parse_spec(&text).map(Some)
 }
@@ -65,7 +71,9 @@ pub fn decode_fragment(fragment: &str) -> Result<Option<SessionSpec>, ImportErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtplab_shared::smtp::{compose_message, AuthMechanism, AuthSpec, Stage, Timeouts, TlsMode};
+    use smtplab_shared::smtp::{
+        compose_message, AuthMechanism, AuthSpec, Stage, Timeouts, TlsMode,
+    };
 
     fn spec() -> SessionSpec {
         let rcpt = vec!["b@example.test".to_owned()];
@@ -95,17 +103,24 @@ mod tests {
         assert_eq!(back, without_password(&spec()));
         assert_eq!(back.auth.as_ref().map(|a| a.password.expose()), Some(""));
         assert_eq!(back.tls, TlsMode::StartTls);
-        let json = String::from_utf8(URL_SAFE_NO_PAD.decode(&fragment[2..]).expect("base64url")).expect("utf-8");
+        let json = String::from_utf8(URL_SAFE_NO_PAD.decode(&fragment[2..]).expect("base64url"))
+            .expect("utf-8");
         assert!(!json.contains("hunter2"), "{json}");
         assert!(!link.contains("hunter2"));
-        assert!(link.chars().all(|c| c.is_ascii_graphic()), "URL-safe: {link}");
+        assert!(
+            link.chars().all(|c| c.is_ascii_graphic()),
+            "URL-safe: {link}"
+        );
     }
 
     #[test]
     fn the_token_and_old_fragments_never_reach_the_link() {
         let link = share_url("http://127.0.0.1:8025/?token=abc123&x=1#s=old", &spec());
         assert!(link.starts_with("http://127.0.0.1:8025/#s="), "{link}");
-        assert!(!link.contains("token") && !link.contains("abc123") && !link.contains("old"), "{link}");
+        assert!(
+            !link.contains("token") && !link.contains("abc123") && !link.contains("old"),
+            "{link}"
+        );
     }
 
     #[test]
@@ -114,7 +129,10 @@ mod tests {
         assert_eq!(decode_fragment("#section-2"), Ok(None));
         assert_eq!(decode_fragment("#s=***"), Err(ImportError::NotBase64));
         let not_json = URL_SAFE_NO_PAD.encode("{nope");
-        assert!(matches!(decode_fragment(&format!("s={not_json}")), Err(ImportError::BadJson(_))));
+        assert!(matches!(
+            decode_fragment(&format!("s={not_json}")),
+            Err(ImportError::BadJson(_))
+        ));
         let mut invalid = spec();
         invalid.rcpt_to.clear();
         let link = share_url("http://h/", &invalid);

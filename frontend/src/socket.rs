@@ -58,14 +58,18 @@ impl Socket {
                     Err(e) => handler(SocketEvent::Malformed(e.to_string())),
                 }
             } else if let Ok(buffer) = data.dyn_into::<js_sys::ArrayBuffer>() {
-                handler(SocketEvent::Bytes(js_sys::Uint8Array::new(&buffer).to_vec()));
+                handler(SocketEvent::Bytes(
+                    js_sys::Uint8Array::new(&buffer).to_vec(),
+                ));
             }
         });
         let handler = Rc::clone(&on_event);
-        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| handler(SocketEvent::Failed));
+        let on_error =
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |_| handler(SocketEvent::Failed));
         let handler = on_event;
-        let on_close =
-            Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| handler(SocketEvent::Closed { code: event.code() }));
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
+            handler(SocketEvent::Closed { code: event.code() })
+        });
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));

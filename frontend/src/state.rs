@@ -9,7 +9,9 @@
 
 use std::rc::Rc;
 
-use smtplab_shared::smtp::{Capabilities, Event, Outcome, Reply, SessionSpec, Stage, Step, TlsMode};
+use smtplab_shared::smtp::{
+    Capabilities, Event, Outcome, Reply, SessionSpec, Stage, Step, TlsMode,
+};
 use smtplab_shared::tls::TlsReport;
 use smtplab_shared::wire::PolicyInfo;
 use yew::Reducible;
@@ -169,7 +171,10 @@ impl Notice {
 
     /// True for notices that report a failure (shown as an alert).
     pub fn is_error(&self) -> bool {
-        matches!(self, Self::NameEmpty | Self::Import { .. } | Self::Storage | Self::FileUnreadable)
+        matches!(
+            self,
+            Self::NameEmpty | Self::Import { .. } | Self::Storage | Self::FileUnreadable
+        )
     }
 }
 
@@ -443,18 +448,20 @@ impl State {
                     SpecSource::File(name) => Notice::Imported(name),
                 });
             }
-            Action::MakeShareLink { href, date, message_id } => {
-                match self.form.to_spec(None, &date, &message_id) {
-                    Ok(spec) => {
-                        self.share_link = Some(share_url(&href, &spec));
-                        self.form_error = None;
-                    }
-                    Err(e) => {
-                        self.share_link = None;
-                        self.form_error = Some(e);
-                    }
+            Action::MakeShareLink {
+                href,
+                date,
+                message_id,
+            } => match self.form.to_spec(None, &date, &message_id) {
+                Ok(spec) => {
+                    self.share_link = Some(share_url(&href, &spec));
+                    self.form_error = None;
                 }
-            }
+                Err(e) => {
+                    self.share_link = None;
+                    self.form_error = Some(e);
+                }
+            },
             Action::ToggleSwaks => self.show_swaks = !self.show_swaks,
             Action::Notice(notice) => self.notice = Some(notice),
             Action::ToggleReveal => self.reveal = !self.reveal,
@@ -465,7 +472,11 @@ impl State {
                     target,
                     steps: plan
                         .into_iter()
-                        .map(|step| StepRow { step, status: StepStatus::Pending, elapsed_ms: None })
+                        .map(|step| StepRow {
+                            step,
+                            status: StepStatus::Pending,
+                            elapsed_ms: None,
+                        })
                         .collect(),
                     transcript: Vec::new(),
                     capabilities: None,
@@ -476,7 +487,11 @@ impl State {
                 });
             }
             Action::RunNote { at_ms, error, note } => {
-                let kind = if error { EntryKind::Error(note) } else { EntryKind::Info(note) };
+                let kind = if error {
+                    EntryKind::Error(note)
+                } else {
+                    EntryKind::Info(note)
+                };
                 self.push_run_entry(at_ms, kind);
             }
             Action::Engine { at_ms, event } => self.apply_event(at_ms, event),
@@ -515,7 +530,12 @@ impl State {
                 self.console.transcript.push(Entry {
                     id,
                     at_ms,
-                    kind: EntryKind::Sent { text, display, secret, encrypted: false },
+                    kind: EntryKind::Sent {
+                        text,
+                        display,
+                        secret,
+                        encrypted: false,
+                    },
                 });
             }
             Action::ConsoleReply { at_ms, reply } => {
@@ -524,11 +544,19 @@ impl State {
                 self.console.transcript.push(Entry {
                     id,
                     at_ms,
-                    kind: EntryKind::Reply { reply, expected: true, encrypted: false },
+                    kind: EntryKind::Reply {
+                        reply,
+                        expected: true,
+                        encrypted: false,
+                    },
                 });
             }
             Action::ConsoleNote { at_ms, error, note } => {
-                let kind = if error { EntryKind::Error(note) } else { EntryKind::Info(note) };
+                let kind = if error {
+                    EntryKind::Error(note)
+                } else {
+                    EntryKind::Info(note)
+                };
                 let id = self.take_id();
                 self.console.transcript.push(Entry { id, at_ms, kind });
             }
@@ -595,21 +623,42 @@ impl State {
                 let encrypted = self.run.as_ref().is_some_and(|r| r.encrypted);
                 self.push_run_entry(
                     at_ms,
-                    EntryKind::Sent { text: line.text, display: line.display, secret: line.secret, encrypted },
+                    EntryKind::Sent {
+                        text: line.text,
+                        display: line.display,
+                        secret: line.secret,
+                        encrypted,
+                    },
                 );
             }
-            Event::Reply { step, reply, expected, at } => {
+            Event::Reply {
+                step,
+                reply,
+                expected,
+                at,
+            } => {
                 if let Some(run) = &mut self.run {
                     if step == Step::Ehlo && expected && reply.is_positive() {
                         run.capabilities = Some(Capabilities::from_ehlo(&reply));
                     }
                 }
                 let encrypted = self.run.as_ref().is_some_and(|r| r.encrypted);
-                self.push_run_entry(millis(at), EntryKind::Reply { reply, expected, encrypted });
+                self.push_run_entry(
+                    millis(at),
+                    EntryKind::Reply {
+                        reply,
+                        expected,
+                        encrypted,
+                    },
+                );
             }
             Event::StepFinished { step, ok, elapsed } => {
                 if let Some(row) = self.row(step) {
-                    row.status = if ok { StepStatus::Ok } else { StepStatus::Failed };
+                    row.status = if ok {
+                        StepStatus::Ok
+                    } else {
+                        StepStatus::Failed
+                    };
                     row.elapsed_ms = Some(millis(elapsed));
                 }
             }
@@ -618,14 +667,20 @@ impl State {
                     run.encrypted = true;
                     run.tls = Some(report.clone());
                 }
-                let note = Note::TlsEstablished { protocol: report.protocol.clone(), cipher: report.cipher_suite.clone() };
+                let note = Note::TlsEstablished {
+                    protocol: report.protocol.clone(),
+                    cipher: report.cipher_suite.clone(),
+                };
                 self.push_run_entry(at_ms, EntryKind::Info(note));
             }
             Event::TlsSkipped { reason } => {
                 self.push_run_entry(at_ms, EntryKind::Info(Note::TlsSkipped(reason)));
             }
             Event::PlaintextDiscarded { bytes, text, .. } => {
-                self.push_run_entry(at_ms, EntryKind::Error(Note::PlaintextDiscarded { bytes, text }));
+                self.push_run_entry(
+                    at_ms,
+                    EntryKind::Error(Note::PlaintextDiscarded { bytes, text }),
+                );
             }
             Event::Finished(outcome) => {
                 if let Some(run) = &mut self.run {
@@ -656,12 +711,23 @@ impl State {
             Some(i) => i,
             None => {
                 let at = match step {
-                    Step::Helo | Step::StartTls => run.steps.iter().position(|r| r.step == Step::Ehlo).map(|i| i + 1),
+                    Step::Helo | Step::StartTls => run
+                        .steps
+                        .iter()
+                        .position(|r| r.step == Step::Ehlo)
+                        .map(|i| i + 1),
                     Step::Quit => None,
                     _ => run.steps.iter().position(|r| r.step == Step::Quit),
                 }
                 .unwrap_or(run.steps.len());
-                run.steps.insert(at, StepRow { step, status: StepStatus::Pending, elapsed_ms: None });
+                run.steps.insert(
+                    at,
+                    StepRow {
+                        step,
+                        status: StepStatus::Pending,
+                        elapsed_ms: None,
+                    },
+                );
                 at
             }
         };
@@ -702,13 +768,19 @@ mod tests {
 
     fn started(spec: &SessionSpec) -> State {
         let mut state = State::default();
-        state.apply(Action::RunStarted { target: "127.0.0.1:2525".into(), plan: plan(spec) });
+        state.apply(Action::RunStarted {
+            target: "127.0.0.1:2525".into(),
+            plan: plan(spec),
+        });
         state
     }
 
     fn statuses(state: &State) -> Vec<(String, &'static str)> {
         let run = state.run.as_ref().expect("run");
-        run.steps.iter().map(|r| (r.step.to_string(), r.status.as_str())).collect()
+        run.steps
+            .iter()
+            .map(|r| (r.step.to_string(), r.status.as_str()))
+            .collect()
     }
 
     fn reply(lines: &[&str]) -> Reply {
@@ -719,13 +791,28 @@ mod tests {
     fn the_plan_follows_stop_after_and_recipients() {
         let names = |s: &SessionSpec| plan(s).iter().map(ToString::to_string).collect::<Vec<_>>();
         assert_eq!(names(&spec(Stage::Connect, 1)), ["connect", "QUIT"]);
-        let starttls = SessionSpec { tls: TlsMode::StartTls, ..spec(Stage::Ehlo, 1) };
+        let starttls = SessionSpec {
+            tls: TlsMode::StartTls,
+            ..spec(Stage::Ehlo, 1)
+        };
         assert_eq!(names(&starttls), ["connect", "EHLO", "STARTTLS", "QUIT"]);
-        let implicit = SessionSpec { tls: TlsMode::Implicit, ..spec(Stage::Ehlo, 1) };
+        let implicit = SessionSpec {
+            tls: TlsMode::Implicit,
+            ..spec(Stage::Ehlo, 1)
+        };
         assert_eq!(names(&implicit), ["connect", "EHLO", "QUIT"]);
         assert_eq!(
             names(&spec(Stage::Data, 2)),
-            ["connect", "EHLO", "MAIL FROM", "RCPT TO #1", "RCPT TO #2", "DATA", "message", "QUIT"]
+            [
+                "connect",
+                "EHLO",
+                "MAIL FROM",
+                "RCPT TO #1",
+                "RCPT TO #2",
+                "DATA",
+                "message",
+                "QUIT"
+            ]
         );
     }
 
@@ -733,21 +820,46 @@ mod tests {
     fn engine_events_move_steps_and_fill_the_transcript() {
         let mut state = started(&spec(Stage::Ehlo, 1));
         let ms = Duration::from_millis;
-        state.apply(Action::Engine { at_ms: 0, event: Event::StepStarted { step: Step::Connect, at: ms(0) } });
         state.apply(Action::Engine {
-            at_ms: 9,
-            event: Event::Reply { step: Step::Connect, reply: reply(&["220 mx ESMTP"]), expected: true, at: ms(8) },
+            at_ms: 0,
+            event: Event::StepStarted {
+                step: Step::Connect,
+                at: ms(0),
+            },
         });
         state.apply(Action::Engine {
             at_ms: 9,
-            event: Event::StepFinished { step: Step::Connect, ok: true, elapsed: ms(8) },
+            event: Event::Reply {
+                step: Step::Connect,
+                reply: reply(&["220 mx ESMTP"]),
+                expected: true,
+                at: ms(8),
+            },
         });
-        state.apply(Action::Engine { at_ms: 9, event: Event::StepStarted { step: Step::Ehlo, at: ms(9) } });
+        state.apply(Action::Engine {
+            at_ms: 9,
+            event: Event::StepFinished {
+                step: Step::Connect,
+                ok: true,
+                elapsed: ms(8),
+            },
+        });
+        state.apply(Action::Engine {
+            at_ms: 9,
+            event: Event::StepStarted {
+                step: Step::Ehlo,
+                at: ms(9),
+            },
+        });
         state.apply(Action::Engine {
             at_ms: 9,
             event: Event::Sent {
                 step: Step::Ehlo,
-                line: SentLine { text: "EHLO me".into(), secret: false, display: "EHLO me".into() },
+                line: SentLine {
+                    text: "EHLO me".into(),
+                    secret: false,
+                    display: "EHLO me".into(),
+                },
             },
         });
         assert_eq!(statuses(&state)[0], ("connect".to_owned(), "ok"));
@@ -763,10 +875,19 @@ mod tests {
         });
         let run = state.run.as_ref().expect("run");
         assert_eq!(run.transcript.len(), 3);
-        assert_eq!(run.transcript[0].at_ms, 8, "replies carry the engine's time");
-        assert!(run.capabilities.as_ref().is_some_and(|c| c.has("PIPELINING")));
+        assert_eq!(
+            run.transcript[0].at_ms, 8,
+            "replies carry the engine's time"
+        );
+        assert!(run
+            .capabilities
+            .as_ref()
+            .is_some_and(|c| c.has("PIPELINING")));
         let ids: Vec<u64> = run.transcript.iter().map(|e| e.id).collect();
-        assert!(ids.windows(2).all(|w| w[0] < w[1]), "ids are unique and ordered: {ids:?}");
+        assert!(
+            ids.windows(2).all(|w| w[0] < w[1]),
+            "ids are unique and ordered: {ids:?}"
+        );
         assert_eq!(run.steps[0].elapsed_ms, Some(8));
     }
 
@@ -774,15 +895,28 @@ mod tests {
     fn a_failure_marks_the_step_and_skips_the_rest() {
         let mut state = started(&spec(Stage::Data, 1));
         let failure = reply(&["554 5.7.1 Relay access denied"]);
-        state.apply(Action::Engine { at_ms: 0, event: Event::StepStarted { step: Step::Rcpt(0), at: Duration::ZERO } });
+        state.apply(Action::Engine {
+            at_ms: 0,
+            event: Event::StepStarted {
+                step: Step::Rcpt(0),
+                at: Duration::ZERO,
+            },
+        });
         state.apply(Action::Engine {
             at_ms: 5,
-            event: Event::StepFinished { step: Step::Rcpt(0), ok: false, elapsed: Duration::from_millis(5) },
+            event: Event::StepFinished {
+                step: Step::Rcpt(0),
+                ok: false,
+                elapsed: Duration::from_millis(5),
+            },
         });
         state.apply(Action::Engine {
             at_ms: 6,
             event: Event::Finished(Outcome {
-                verdict: Verdict::Failed { step: Step::Rcpt(0), reason: FailReason::UnexpectedReply(failure) },
+                verdict: Verdict::Failed {
+                    step: Step::Rcpt(0),
+                    reason: FailReason::UnexpectedReply(failure),
+                },
                 queue_id: None,
                 capabilities: None,
                 steps: Vec::new(),
@@ -792,10 +926,18 @@ mod tests {
         let got = statuses(&state);
         assert_eq!(got[3], ("RCPT TO #1".to_owned(), "failed"));
         assert_eq!(got[4], ("DATA".to_owned(), "skipped"));
-        let outcome = state.run.as_ref().and_then(|r| r.outcome.clone()).expect("outcome");
+        let outcome = state
+            .run
+            .as_ref()
+            .and_then(|r| r.outcome.clone())
+            .expect("outcome");
         let verdict = crate::verdict::VerdictView::from_outcome(&outcome, Lang::En);
         assert_eq!(verdict.kind, "failed");
-        assert!(verdict.headline.starts_with("Failed at RCPT TO #1"), "{}", verdict.headline);
+        assert!(
+            verdict.headline.starts_with("Failed at RCPT TO #1"),
+            "{}",
+            verdict.headline
+        );
         state.apply(Action::RunEnded);
         assert!(!state.run.as_ref().expect("run").running);
     }
@@ -803,7 +945,13 @@ mod tests {
     #[test]
     fn helo_fallback_is_inserted_after_ehlo() {
         let mut state = started(&spec(Stage::Mail, 1));
-        state.apply(Action::Engine { at_ms: 0, event: Event::StepStarted { step: Step::Helo, at: Duration::ZERO } });
+        state.apply(Action::Engine {
+            at_ms: 0,
+            event: Event::StepStarted {
+                step: Step::Helo,
+                at: Duration::ZERO,
+            },
+        });
         let names: Vec<String> = statuses(&state).into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["connect", "EHLO", "HELO", "MAIL FROM", "QUIT"]);
     }
@@ -811,14 +959,33 @@ mod tests {
     #[test]
     fn console_masks_lines_that_answer_a_challenge() {
         let mut state = State::default();
-        state.apply(Action::ConsoleStatus(ConsoleStatus::Connecting("h:25".into())));
-        state.apply(Action::ConsoleSent { at_ms: 1, text: "AUTH LOGIN".into() });
-        state.apply(Action::ConsoleReply { at_ms: 2, reply: reply(&["334 VXNlcm5hbWU6"]) });
-        state.apply(Action::ConsoleSent { at_ms: 3, text: "a2lt".into() });
+        state.apply(Action::ConsoleStatus(ConsoleStatus::Connecting(
+            "h:25".into(),
+        )));
+        state.apply(Action::ConsoleSent {
+            at_ms: 1,
+            text: "AUTH LOGIN".into(),
+        });
+        state.apply(Action::ConsoleReply {
+            at_ms: 2,
+            reply: reply(&["334 VXNlcm5hbWU6"]),
+        });
+        state.apply(Action::ConsoleSent {
+            at_ms: 3,
+            text: "a2lt".into(),
+        });
         let last = state.console.transcript.last().expect("entry");
-        assert!(matches!(&last.kind, EntryKind::Sent { display, secret: true, .. } if display == "********"));
-        state.apply(Action::ConsoleReply { at_ms: 4, reply: reply(&["235 2.7.0 ok"]) });
-        state.apply(Action::ConsoleSent { at_ms: 5, text: "NOOP".into() });
+        assert!(
+            matches!(&last.kind, EntryKind::Sent { display, secret: true, .. } if display == "********")
+        );
+        state.apply(Action::ConsoleReply {
+            at_ms: 4,
+            reply: reply(&["235 2.7.0 ok"]),
+        });
+        state.apply(Action::ConsoleSent {
+            at_ms: 5,
+            text: "NOOP".into(),
+        });
         let last = state.console.transcript.last().expect("entry");
         assert!(matches!(&last.kind, EntryKind::Sent { secret: false, .. }));
     }
@@ -854,7 +1021,10 @@ mod tests {
     fn save(state: &mut State, name: &str, remember: bool) {
         state.apply(Action::SetSaveName(name.into()));
         state.apply(Action::SetRememberPassword(remember));
-        state.apply(Action::Save { date: "d".into(), message_id: "m".into() });
+        state.apply(Action::Save {
+            date: "d".into(),
+            message_id: "m".into(),
+        });
     }
 
     #[test]
@@ -886,9 +1056,16 @@ mod tests {
     fn a_share_link_needs_a_valid_form_and_fills_another_tab() {
         let mut state = filled();
         let href = "http://127.0.0.1:8025/?token=tok".to_owned();
-        state.apply(Action::MakeShareLink { href: href.clone(), date: "d".into(), message_id: "m".into() });
+        state.apply(Action::MakeShareLink {
+            href: href.clone(),
+            date: "d".into(),
+            message_id: "m".into(),
+        });
         let link = state.share_link.clone().expect("link");
-        assert!(!link.contains("tok") && !link.contains("pw-secret"), "{link}");
+        assert!(
+            !link.contains("tok") && !link.contains("pw-secret"),
+            "{link}"
+        );
         state.apply(Action::SetField(Field::Subject, "changed".into()));
         assert_eq!(state.share_link, None, "an edit makes the link stale");
 
@@ -896,14 +1073,21 @@ mod tests {
             .expect("valid")
             .expect("present");
         let mut other = State::default();
-        other.apply(Action::LoadSpec { spec, source: SpecSource::Link });
+        other.apply(Action::LoadSpec {
+            spec,
+            source: SpecSource::Link,
+        });
         assert_eq!(other.notice, Some(Notice::Shared));
         assert_eq!(other.form.username, "kim");
         assert_eq!(other.form.password, "");
         assert_eq!(other.form.rcpt_to, ["c@d.test"]);
 
         let mut empty = State::default();
-        empty.apply(Action::MakeShareLink { href, date: "d".into(), message_id: "m".into() });
+        empty.apply(Action::MakeShareLink {
+            href,
+            date: "d".into(),
+            message_id: "m".into(),
+        });
         assert_eq!(empty.share_link, None);
         assert!(empty.form_error.is_some());
     }
@@ -913,16 +1097,27 @@ mod tests {
         let mut state = started(&spec(Stage::Ehlo, 1));
         let sent = |text: &str| Event::Sent {
             step: Step::Ehlo,
-            line: SentLine { text: text.into(), secret: false, display: text.into() },
+            line: SentLine {
+                text: text.into(),
+                secret: false,
+                display: text.into(),
+            },
         };
-        state.apply(Action::Engine { at_ms: 1, event: sent("STARTTLS") });
+        state.apply(Action::Engine {
+            at_ms: 1,
+            event: sent("STARTTLS"),
+        });
         state.apply(Action::Engine {
             at_ms: 2,
             event: Event::TlsEstablished(
-                serde_json::from_str(r#"{"server_name":"mx","protocol":"TLSv1.3","chain":[]}"#).expect("a report"),
+                serde_json::from_str(r#"{"server_name":"mx","protocol":"TLSv1.3","chain":[]}"#)
+                    .expect("a report"),
             ),
         });
-        state.apply(Action::Engine { at_ms: 3, event: sent("EHLO me") });
+        state.apply(Action::Engine {
+            at_ms: 3,
+            event: sent("EHLO me"),
+        });
         let run = state.run.as_ref().expect("run");
         let flags: Vec<Option<bool>> = run
             .transcript
@@ -955,12 +1150,22 @@ mod tests {
         typed.apply(Action::SandboxInfo(sandbox_info()));
         assert_eq!(typed.form.host, "mx.example.test");
         typed.apply(Action::UseSandbox);
-        assert_eq!(typed.form.host, "127.0.0.1", "the button sets it up on request");
+        assert_eq!(
+            typed.form.host, "127.0.0.1",
+            "the button sets it up on request"
+        );
 
         let mut linked = State::default();
-        linked.apply(Action::LoadSpec { spec: spec(Stage::Rcpt, 1), source: SpecSource::Link });
+        linked.apply(Action::LoadSpec {
+            spec: spec(Stage::Rcpt, 1),
+            source: SpecSource::Link,
+        });
         linked.apply(Action::SandboxInfo(sandbox_info()));
-        assert_eq!(linked.form.stop_after, Stage::Rcpt, "a shared session stays");
+        assert_eq!(
+            linked.form.stop_after,
+            Stage::Rcpt,
+            "a shared session stays"
+        );
         assert_eq!(linked.form.username, "");
 
         let mut rcpt = State::default();
@@ -974,7 +1179,10 @@ mod tests {
         let mut state = State::default();
         state.apply(Action::SetField(Field::TlsVerify, "false".into()));
         state.apply(Action::SetField(Field::CaPem, "PEM".into()));
-        state.apply(Action::LoadSpec { spec: spec(Stage::Data, 1), source: SpecSource::File("f".into()) });
+        state.apply(Action::LoadSpec {
+            spec: spec(Stage::Data, 1),
+            source: SpecSource::File("f".into()),
+        });
         assert!(!state.form.tls_verify);
         assert_eq!(state.form.ca_pem, "PEM");
     }
@@ -983,11 +1191,24 @@ mod tests {
     fn the_tls_report_is_kept_and_replaced_by_the_outcome() {
         let mut state = started(&spec(Stage::Ehlo, 1));
         let report = |protocol: &str| -> TlsReport {
-            serde_json::from_str(&format!(r#"{{"server_name":"mx","protocol":"{protocol}","chain":[]}}"#))
-                .expect("a report")
+            serde_json::from_str(&format!(
+                r#"{{"server_name":"mx","protocol":"{protocol}","chain":[]}}"#
+            ))
+            .expect("a report")
         };
-        state.apply(Action::Engine { at_ms: 1, event: Event::TlsEstablished(report("TLSv1.2")) });
-        assert_eq!(state.run.as_ref().and_then(|r| r.tls.as_ref()).and_then(|t| t.protocol.clone()).as_deref(), Some("TLSv1.2"));
+        state.apply(Action::Engine {
+            at_ms: 1,
+            event: Event::TlsEstablished(report("TLSv1.2")),
+        });
+        assert_eq!(
+            state
+                .run
+                .as_ref()
+                .and_then(|r| r.tls.as_ref())
+                .and_then(|t| t.protocol.clone())
+                .as_deref(),
+            Some("TLSv1.2")
+        );
         state.apply(Action::Engine {
             at_ms: 2,
             event: Event::Finished(Outcome {
@@ -998,7 +1219,15 @@ mod tests {
                 tls: Some(report("TLSv1.3")),
             }),
         });
-        assert_eq!(state.run.as_ref().and_then(|r| r.tls.as_ref()).and_then(|t| t.protocol.clone()).as_deref(), Some("TLSv1.3"));
+        assert_eq!(
+            state
+                .run
+                .as_ref()
+                .and_then(|r| r.tls.as_ref())
+                .and_then(|t| t.protocol.clone())
+                .as_deref(),
+            Some("TLSv1.3")
+        );
     }
 
     #[test]

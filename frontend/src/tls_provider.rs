@@ -63,10 +63,14 @@ pub fn provider() -> CryptoProvider {
 pub struct NoClientKeys;
 
 /// Why [`NoClientKeys`] refused, as rustls reports it.
-pub const NO_CLIENT_KEYS: &str = "smtplab's tab never presents a client certificate, so it loads no private key";
+pub const NO_CLIENT_KEYS: &str =
+    "smtplab's tab never presents a client certificate, so it loads no private key";
 
 impl KeyProvider for NoClientKeys {
-    fn load_private_key(&self, _key_der: PrivateKeyDer<'static>) -> Result<Arc<dyn SigningKey>, rustls::Error> {
+    fn load_private_key(
+        &self,
+        _key_der: PrivateKeyDer<'static>,
+    ) -> Result<Arc<dyn SigningKey>, rustls::Error> {
         Err(rustls::Error::General(NO_CLIENT_KEYS.to_owned()))
     }
 }
@@ -88,7 +92,10 @@ mod tests {
             .expect("the provider supports TLS 1.2 and 1.3")
             .with_root_certificates(RootCertStore::empty())
             .with_no_client_auth();
-        assert_eq!(config.crypto_provider().cipher_suites.len(), CIPHER_SUITES.len());
+        assert_eq!(
+            config.crypto_provider().cipher_suites.len(),
+            CIPHER_SUITES.len()
+        );
         // A client connection can be started with it.
         let name = ServerName::try_from("mail.example.test").expect("a DNS name");
         assert!(UnbufferedClientConnection::new(Arc::new(config), name).is_ok());
@@ -97,7 +104,11 @@ mod tests {
     #[test]
     fn has_the_suites_and_groups_a_mail_server_test_needs() {
         let p = provider();
-        let suites: Vec<CipherSuite> = p.cipher_suites.iter().map(SupportedCipherSuite::suite).collect();
+        let suites: Vec<CipherSuite> = p
+            .cipher_suites
+            .iter()
+            .map(SupportedCipherSuite::suite)
+            .collect();
         assert_eq!(
             suites,
             [
@@ -113,7 +124,14 @@ mod tests {
             ]
         );
         let groups: Vec<NamedGroup> = p.kx_groups.iter().map(|g| g.name()).collect();
-        assert_eq!(groups, [NamedGroup::X25519, NamedGroup::secp256r1, NamedGroup::secp384r1]);
+        assert_eq!(
+            groups,
+            [
+                NamedGroup::X25519,
+                NamedGroup::secp256r1,
+                NamedGroup::secp384r1
+            ]
+        );
         let schemes = p.signature_verification_algorithms.supported_schemes();
         for scheme in [
             SignatureScheme::ECDSA_NISTP256_SHA256,
@@ -134,13 +152,17 @@ mod tests {
         let p = provider();
         // A well-formed PKCS#8 Ed25519 key (RFC 8410 §10.3): refused all the same.
         let ed25519: &[u8] = &[
-            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20, 0xd4, 0xee,
-            0x72, 0xdb, 0xf9, 0x13, 0x58, 0x4a, 0xd5, 0xb6, 0xd8, 0xf1, 0xf7, 0x69, 0xf8, 0xad, 0x3a, 0xfe, 0x7c, 0x28,
-            0xcb, 0xf1, 0xd4, 0xfb, 0xe0, 0x97, 0xa8, 0x8f, 0x44, 0x75, 0x58, 0x42,
+            0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+            0x04, 0x20, 0xd4, 0xee, 0x72, 0xdb, 0xf9, 0x13, 0x58, 0x4a, 0xd5, 0xb6, 0xd8, 0xf1,
+            0xf7, 0x69, 0xf8, 0xad, 0x3a, 0xfe, 0x7c, 0x28, 0xcb, 0xf1, 0xd4, 0xfb, 0xe0, 0x97,
+            0xa8, 0x8f, 0x44, 0x75, 0x58, 0x42,
         ];
         // ring's own key provider does load it, so the refusal is ours.
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ed25519.to_vec()));
-        assert!(rustls::crypto::ring::default_provider().key_provider.load_private_key(key).is_ok());
+        assert!(rustls::crypto::ring::default_provider()
+            .key_provider
+            .load_private_key(key)
+            .is_ok());
         for der in [ed25519, &[][..]] {
             let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der.to_vec()));
             let err = p.key_provider.load_private_key(key).err().expect("refused");

@@ -13,7 +13,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use smtplab_shared::tls::{TimeProvider, TlsContext, TlsOptions, TlsSetupError, TrustAnchor, UnixTime};
+use smtplab_shared::tls::{
+    TimeProvider, TlsContext, TlsOptions, TlsSetupError, TrustAnchor, UnixTime,
+};
 
 /// The browser's wall clock (`Date.now()`), for certificate validity and
 /// the report's days left.
@@ -32,7 +34,9 @@ pub fn unix_time_from_ms(ms: f64) -> Option<UnixTime> {
     if !ms.is_finite() || ms < 0.0 {
         return None;
     }
-    Some(UnixTime::since_unix_epoch(Duration::from_secs_f64(ms / 1000.0)))
+    Some(UnixTime::since_unix_epoch(Duration::from_secs_f64(
+        ms / 1000.0,
+    )))
 }
 
 /// The engine's TLS context for `options`, with ring and `clock`;
@@ -48,14 +52,22 @@ pub fn context_with_clock(
     public_roots: &[TrustAnchor<'static>],
     clock: Arc<dyn TimeProvider>,
 ) -> Result<TlsContext, TlsSetupError> {
-    TlsContext::new(Arc::new(crate::tls_provider::provider()), clock, options, public_roots)
+    TlsContext::new(
+        Arc::new(crate::tls_provider::provider()),
+        clock,
+        options,
+        public_roots,
+    )
 }
 
 /// [`context_with_clock`] with the browser's clock.
 ///
 /// # Errors
 /// As [`context_with_clock`].
-pub fn context(options: &TlsOptions, public_roots: &[TrustAnchor<'static>]) -> Result<TlsContext, TlsSetupError> {
+pub fn context(
+    options: &TlsOptions,
+    public_roots: &[TrustAnchor<'static>],
+) -> Result<TlsContext, TlsSetupError> {
     context_with_clock(options, public_roots, Arc::new(BrowserClock))
 }
 
@@ -76,14 +88,18 @@ mod tests {
     use super::*;
 
     fn options(pem: &str) -> TlsOptions {
-        TlsOptions { extra_ca_pem: pem.to_owned(), ..TlsOptions::default() }
+        TlsOptions {
+            extra_ca_pem: pem.to_owned(),
+            ..TlsOptions::default()
+        }
     }
 
     const ROOTS: &[TrustAnchor<'static>] = webpki_roots::TLS_SERVER_ROOTS;
 
     #[test]
     fn ring_makes_a_context_with_mozilla_roots() {
-        let ctx = context_with_clock(&TlsOptions::default(), ROOTS, Arc::new(Fixed)).expect("a context");
+        let ctx =
+            context_with_clock(&TlsOptions::default(), ROOTS, Arc::new(Fixed)).expect("a context");
         assert!(ctx.verify());
         assert_eq!(ctx.extra_ca_count(), 0);
         assert_eq!(ctx.unix_now().map(|t| t.as_secs()), Some(1_748_736_000));
@@ -91,21 +107,39 @@ mod tests {
 
     #[test]
     fn mozilla_roots_without_the_list_are_refused() {
-        let err = context_with_clock(&TlsOptions::default(), &[], Arc::new(Fixed)).expect_err("refused");
+        let err =
+            context_with_clock(&TlsOptions::default(), &[], Arc::new(Fixed)).expect_err("refused");
         assert_eq!(err, TlsSetupError::NoPublicRoots);
-        let off = TlsOptions { mozilla_roots: false, ..TlsOptions::default() };
-        assert_eq!(context_with_clock(&off, &[], Arc::new(Fixed)).expect_err("refused"), TlsSetupError::NoTrustAnchors);
+        let off = TlsOptions {
+            mozilla_roots: false,
+            ..TlsOptions::default()
+        };
+        assert_eq!(
+            context_with_clock(&off, &[], Arc::new(Fixed)).expect_err("refused"),
+            TlsSetupError::NoTrustAnchors
+        );
     }
 
     #[test]
     fn bad_pasted_ca_text_is_refused_before_the_session() {
-        let err = context_with_clock(&options("not a certificate"), ROOTS, Arc::new(Fixed)).expect_err("refused");
-        assert_eq!(err, TlsSetupError::NoCertificateInPem);
-        let err = context_with_clock(&options("-----BEGIN CERTIFICATE-----\nMIIB\n"), ROOTS, Arc::new(Fixed))
+        let err = context_with_clock(&options("not a certificate"), ROOTS, Arc::new(Fixed))
             .expect_err("refused");
+        assert_eq!(err, TlsSetupError::NoCertificateInPem);
+        let err = context_with_clock(
+            &options("-----BEGIN CERTIFICATE-----\nMIIB\n"),
+            ROOTS,
+            Arc::new(Fixed),
+        )
+        .expect_err("refused");
         assert!(matches!(err, TlsSetupError::BadPem(_)), "{err:?}");
-        let none = TlsOptions { mozilla_roots: false, ..TlsOptions::default() };
-        assert_eq!(context_with_clock(&none, ROOTS, Arc::new(Fixed)).expect_err("refused"), TlsSetupError::NoTrustAnchors);
+        let none = TlsOptions {
+            mozilla_roots: false,
+            ..TlsOptions::default()
+        };
+        assert_eq!(
+            context_with_clock(&none, ROOTS, Arc::new(Fixed)).expect_err("refused"),
+            TlsSetupError::NoTrustAnchors
+        );
     }
 
     #[test]

@@ -8,12 +8,19 @@
 //! out.
 
 use smtplab_shared::smtp::{Reply, TlsMode};
-use smtplab_shared::tls::{CertInfo, TlsFailure, TlsFailureKind, TlsReport, TlsSetupError, Verification};
+use smtplab_shared::tls::{
+    CertInfo, TlsFailure, TlsFailureKind, TlsReport, TlsSetupError, Verification,
+};
 
 use crate::i18n::{t, tf, Lang, Msg};
 
 /// Every TLS mode, in the form's order.
-pub const TLS_MODES: [TlsMode; 4] = [TlsMode::None, TlsMode::StartTls, TlsMode::StartTlsIfOffered, TlsMode::Implicit];
+pub const TLS_MODES: [TlsMode; 4] = [
+    TlsMode::None,
+    TlsMode::StartTls,
+    TlsMode::StartTlsIfOffered,
+    TlsMode::Implicit,
+];
 
 /// A mode's `<option>` value (as the session file spells it).
 pub fn mode_value(mode: TlsMode) -> &'static str {
@@ -87,7 +94,11 @@ pub fn failure_words(failure: &TlsFailure, lang: Lang) -> String {
     tf(
         lang,
         Msg::TlsFailureWords,
-        &[kind_title(failure.kind, lang), kind_advice(failure.kind, lang), &failure.detail],
+        &[
+            kind_title(failure.kind, lang),
+            kind_advice(failure.kind, lang),
+            &failure.detail,
+        ],
     )
 }
 
@@ -97,11 +108,15 @@ pub fn setup_error_words(error: &TlsSetupError, lang: Lang) -> String {
     match error {
         TlsSetupError::BadPem(why) => tf(lang, Msg::TlsSetupBadPem, &[why]),
         TlsSetupError::NoCertificateInPem => t(lang, Msg::TlsSetupNoCert).to_owned(),
-        TlsSetupError::BadCa { index, why } => tf(lang, Msg::TlsSetupBadCa, &[&index.to_string(), why]),
+        TlsSetupError::BadCa { index, why } => {
+            tf(lang, Msg::TlsSetupBadCa, &[&index.to_string(), why])
+        }
         TlsSetupError::NoTrustAnchors => t(lang, Msg::TlsSetupNoAnchors).to_owned(),
         TlsSetupError::Provider(why) => tf(lang, Msg::TlsSetupProvider, &[why]),
         TlsSetupError::NoPublicRoots => t(lang, Msg::TlsSetupNoPublicRoots).to_owned(),
-        TlsSetupError::PublicRootsUnavailable(why) => tf(lang, Msg::TlsSetupPublicRootsUnavailable, &[why]),
+        TlsSetupError::PublicRootsUnavailable(why) => {
+            tf(lang, Msg::TlsSetupPublicRootsUnavailable, &[why])
+        }
         other => other.to_string(),
     }
 }
@@ -116,15 +131,29 @@ pub struct VerificationView {
 }
 
 /// The verification of a report whose server name is `server_name`.
-pub fn verification_view(verification: Option<&Verification>, server_name: &str, lang: Lang) -> VerificationView {
+pub fn verification_view(
+    verification: Option<&Verification>,
+    server_name: &str,
+    lang: Lang,
+) -> VerificationView {
     match verification {
-        None => VerificationView { result: "unchecked", words: t(lang, Msg::VerifUnchecked).to_owned() },
+        None => VerificationView {
+            result: "unchecked",
+            words: t(lang, Msg::VerifUnchecked).to_owned(),
+        },
         Some(v) => match (&v.problem, v.enforced) {
-            (None, true) => VerificationView { result: "trusted", words: tf(lang, Msg::VerifTrusted, &[server_name]) },
-            (Some(p), true) => {
-                VerificationView { result: "failed", words: tf(lang, Msg::VerifFailed, &[&failure_words(p, lang)]) }
-            }
-            (problem, false) => VerificationView { result: "skipped", words: skipped_words(problem.as_ref(), lang) },
+            (None, true) => VerificationView {
+                result: "trusted",
+                words: tf(lang, Msg::VerifTrusted, &[server_name]),
+            },
+            (Some(p), true) => VerificationView {
+                result: "failed",
+                words: tf(lang, Msg::VerifFailed, &[&failure_words(p, lang)]),
+            },
+            (problem, false) => VerificationView {
+                result: "skipped",
+                words: skipped_words(problem.as_ref(), lang),
+            },
         },
     }
 }
@@ -189,7 +218,11 @@ pub fn cert_view(cert: &CertInfo, index: usize, checked_at: Option<u64>, lang: L
         None => ("unknown", String::new()),
     };
     let period = tf(lang, Msg::CertPeriod, &[&cert.not_before, &cert.not_after]);
-    let validity_text = if state.is_empty() { period } else { format!("{period} ({state})") };
+    let validity_text = if state.is_empty() {
+        period
+    } else {
+        format!("{period} ({state})")
+    };
     let key = match cert.key_bits {
         Some(bits) => tf(lang, Msg::KeyWithBits, &[&cert.key_type, &bits.to_string()]),
         None => cert.key_type.clone(),
@@ -198,7 +231,11 @@ pub fn cert_view(cert: &CertInfo, index: usize, checked_at: Option<u64>, lang: L
     if cert.self_issued {
         subject = format!("{subject} ({})", t(lang, Msg::CertSelfIssued));
     }
-    let sans = if cert.sans.is_empty() { t(lang, Msg::CertNoSans).to_owned() } else { cert.sans.join(", ") };
+    let sans = if cert.sans.is_empty() {
+        t(lang, Msg::CertNoSans).to_owned()
+    } else {
+        cert.sans.join(", ")
+    };
     CertView {
         title,
         rows: vec![
@@ -216,12 +253,31 @@ pub fn cert_view(cert: &CertInfo, index: usize, checked_at: Option<u64>, lang: L
 /// The negotiated parameters as label and value rows; what the handshake
 /// did not reach is "unknown".
 pub fn parameter_rows(report: &TlsReport, lang: Lang) -> Vec<(&'static str, &'static str, String)> {
-    let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| t(lang, Msg::TlsNotAgreed).to_owned());
+    let or_unknown = |v: &Option<String>| {
+        v.clone()
+            .unwrap_or_else(|| t(lang, Msg::TlsNotAgreed).to_owned())
+    };
     vec![
-        ("tls-server-name", t(lang, Msg::TlsServerName), report.server_name.clone()),
-        ("tls-protocol", t(lang, Msg::TlsProtocol), or_unknown(&report.protocol)),
-        ("tls-cipher", t(lang, Msg::TlsCipher), or_unknown(&report.cipher_suite)),
-        ("tls-key-exchange", t(lang, Msg::TlsKeyExchange), or_unknown(&report.key_exchange)),
+        (
+            "tls-server-name",
+            t(lang, Msg::TlsServerName),
+            report.server_name.clone(),
+        ),
+        (
+            "tls-protocol",
+            t(lang, Msg::TlsProtocol),
+            or_unknown(&report.protocol),
+        ),
+        (
+            "tls-cipher",
+            t(lang, Msg::TlsCipher),
+            or_unknown(&report.cipher_suite),
+        ),
+        (
+            "tls-key-exchange",
+            t(lang, Msg::TlsKeyExchange),
+            or_unknown(&report.key_exchange),
+        ),
     ]
 }
 
@@ -234,7 +290,10 @@ pub fn needs_starttls(reply: &Reply, encrypted: bool) -> bool {
     }
     match reply.code.as_u16() {
         538 => true,
-        530 => reply.lines.iter().any(|l| l.to_ascii_uppercase().contains("TLS")),
+        530 => reply
+            .lines
+            .iter()
+            .any(|l| l.to_ascii_uppercase().contains("TLS")),
         _ => false,
     }
 }
@@ -262,7 +321,10 @@ mod tests {
     }
 
     fn failure(kind: TlsFailureKind) -> TlsFailure {
-        TlsFailure { kind, detail: "rustls says why".into() }
+        TlsFailure {
+            kind,
+            detail: "rustls says why".into(),
+        }
     }
 
     #[test]
@@ -281,21 +343,47 @@ mod tests {
         let view = cert_view(&cert(Some(214)), 0, Some(1_748_736_000), Lang::En);
         assert_eq!(view.title, "Server certificate");
         assert_eq!(view.validity, "ok");
-        let row = |label: &str| view.rows.iter().find(|(l, _)| *l == label).map(|(_, v)| v.clone()).expect(label);
+        let row = |label: &str| {
+            view.rows
+                .iter()
+                .find(|(l, _)| *l == label)
+                .map(|(_, v)| v.clone())
+                .expect(label)
+        };
         assert_eq!(row("Subject"), "CN=mx.example.test");
-        assert_eq!(row("Alternative names"), "DNS:mx.example.test, IP:127.0.0.1");
-        assert_eq!(row("Valid"), "2025-01-01 00:00:00 UTC → 2026-01-01 00:00:00 UTC (214 days left)");
+        assert_eq!(
+            row("Alternative names"),
+            "DNS:mx.example.test, IP:127.0.0.1"
+        );
+        assert_eq!(
+            row("Valid"),
+            "2025-01-01 00:00:00 UTC → 2026-01-01 00:00:00 UTC (214 days left)"
+        );
         assert_eq!(row("Key"), "EC P-256, 256 bits");
         assert_eq!(row("SHA-256 fingerprint"), "AB:CD");
 
-        assert_eq!(cert_view(&cert(Some(5)), 1, None, Lang::En).validity, "soon");
-        assert_eq!(cert_view(&cert(Some(5)), 1, None, Lang::En).title, "Certificate #2");
+        assert_eq!(
+            cert_view(&cert(Some(5)), 1, None, Lang::En).validity,
+            "soon"
+        );
+        assert_eq!(
+            cert_view(&cert(Some(5)), 1, None, Lang::En).title,
+            "Certificate #2"
+        );
         let expired = cert_view(&cert(Some(-3)), 0, None, Lang::En);
         assert_eq!(expired.validity, "expired");
-        assert!(expired.rows[3].1.ends_with("(expired 3 days ago)"), "{:?}", expired.rows[3]);
+        assert!(
+            expired.rows[3].1.ends_with("(expired 3 days ago)"),
+            "{:?}",
+            expired.rows[3]
+        );
         let early = cert_view(&cert(Some(400)), 0, Some(1_700_000_000), Lang::En);
         assert_eq!(early.validity, "early");
-        assert!(early.rows[3].1.contains("not valid before 2025-01-01"), "{:?}", early.rows[3]);
+        assert!(
+            early.rows[3].1.contains("not valid before 2025-01-01"),
+            "{:?}",
+            early.rows[3]
+        );
     }
 
     #[test]
@@ -316,26 +404,55 @@ mod tests {
 
     #[test]
     fn verification_is_trusted_failed_or_not_verified() {
-        let trusted = Verification { enforced: true, problem: None };
+        let trusted = Verification {
+            enforced: true,
+            problem: None,
+        };
         let view = verification_view(Some(&trusted), "mx.example.test", Lang::En);
         assert_eq!(view.result, "trusted");
         assert!(view.words.contains("mx.example.test"), "{}", view.words);
 
-        let failed = Verification { enforced: true, problem: Some(failure(TlsFailureKind::NameMismatch)) };
+        let failed = Verification {
+            enforced: true,
+            problem: Some(failure(TlsFailureKind::NameMismatch)),
+        };
         let view = verification_view(Some(&failed), "mx", Lang::En);
         assert_eq!(view.result, "failed");
-        assert!(view.words.starts_with("Verification failed: certificate name mismatch"), "{}", view.words);
+        assert!(
+            view.words
+                .starts_with("Verification failed: certificate name mismatch"),
+            "{}",
+            view.words
+        );
         assert!(view.words.ends_with("(rustls says why)"), "{}", view.words);
 
-        let skipped = Verification { enforced: false, problem: Some(failure(TlsFailureKind::SelfSigned)) };
+        let skipped = Verification {
+            enforced: false,
+            problem: Some(failure(TlsFailureKind::SelfSigned)),
+        };
         let view = verification_view(Some(&skipped), "mx", Lang::En);
         assert_eq!(view.result, "skipped");
-        assert!(view.words.starts_with("NOT verified (verification skipped); it would have failed: self-signed"), "{}", view.words);
+        assert!(
+            view.words.starts_with(
+                "NOT verified (verification skipped); it would have failed: self-signed"
+            ),
+            "{}",
+            view.words
+        );
         let ja = verification_view(Some(&skipped), "mx", Lang::Ja);
-        assert!(ja.words.contains("検証していません") && ja.words.contains("自己署名"), "{}", ja.words);
+        assert!(
+            ja.words.contains("検証していません") && ja.words.contains("自己署名"),
+            "{}",
+            ja.words
+        );
 
-        let fine = Verification { enforced: false, problem: None };
-        assert!(verification_view(Some(&fine), "mx", Lang::En).words.contains("would have verified"));
+        let fine = Verification {
+            enforced: false,
+            problem: None,
+        };
+        assert!(verification_view(Some(&fine), "mx", Lang::En)
+            .words
+            .contains("would have verified"));
         assert_eq!(verification_view(None, "mx", Lang::En).result, "unchecked");
     }
 
@@ -343,13 +460,24 @@ mod tests {
     fn every_failure_kind_has_words_in_both_languages() {
         use TlsFailureKind as K;
         let kinds = [
-            K::NotOffered, K::Expired, K::NotYetValid, K::UnknownIssuer, K::SelfSigned, K::NameMismatch,
-            K::Revoked, K::BadCertificate, K::NotTls, K::Handshake, K::InvalidServerName,
+            K::NotOffered,
+            K::Expired,
+            K::NotYetValid,
+            K::UnknownIssuer,
+            K::SelfSigned,
+            K::NameMismatch,
+            K::Revoked,
+            K::BadCertificate,
+            K::NotTls,
+            K::Handshake,
+            K::InvalidServerName,
         ];
         for lang in Lang::ALL {
-            let titles: std::collections::HashSet<_> = kinds.iter().map(|k| kind_title(*k, lang)).collect();
+            let titles: std::collections::HashSet<_> =
+                kinds.iter().map(|k| kind_title(*k, lang)).collect();
             assert_eq!(titles.len(), kinds.len(), "titles are distinct in {lang:?}");
-            let advice: std::collections::HashSet<_> = kinds.iter().map(|k| kind_advice(*k, lang)).collect();
+            let advice: std::collections::HashSet<_> =
+                kinds.iter().map(|k| kind_advice(*k, lang)).collect();
             assert_eq!(advice.len(), kinds.len(), "advice is distinct in {lang:?}");
         }
         assert_eq!(kind_title(K::Expired, Lang::En), K::Expired.title());
@@ -360,14 +488,21 @@ mod tests {
     fn setup_errors_are_worded() {
         let words = setup_error_words(&TlsSetupError::NoCertificateInPem, Lang::En);
         assert!(words.contains("BEGIN CERTIFICATE"), "{words}");
-        let words = setup_error_words(&TlsSetupError::BadCa { index: 2, why: "not a CA".into() }, Lang::Ja);
+        let words = setup_error_words(
+            &TlsSetupError::BadCa {
+                index: 2,
+                why: "not a CA".into(),
+            },
+            Lang::Ja,
+        );
         assert!(words.contains('2') && words.contains("not a CA"), "{words}");
     }
 
     #[test]
     fn parameters_say_unknown_when_the_handshake_stopped_early() {
-        let report: TlsReport = serde_json::from_str(r#"{"server_name":"mx","protocol":"TLSv1.3","chain":[]}"#)
-            .expect("a report");
+        let report: TlsReport =
+            serde_json::from_str(r#"{"server_name":"mx","protocol":"TLSv1.3","chain":[]}"#)
+                .expect("a report");
         let rows = parameter_rows(&report, Lang::En);
         assert_eq!(rows[1], ("tls-protocol", "Version", "TLSv1.3".to_owned()));
         assert_eq!(rows[2].2, "not agreed (the handshake did not get that far)");
@@ -376,11 +511,26 @@ mod tests {
     #[test]
     fn a_server_that_requires_starttls_gets_the_hint() {
         let reply = |line: &str| Reply::from_lines(&[line]).expect("reply");
-        assert!(needs_starttls(&reply("530 5.7.0 Must issue a STARTTLS command first"), false));
-        assert!(needs_starttls(&reply("538 5.7.11 Encryption required for requested authentication mechanism"), false));
-        assert!(!needs_starttls(&reply("530 5.7.0 Authentication required"), false));
-        assert!(!needs_starttls(&reply("538 5.7.11 Encryption required"), true));
-        assert!(!needs_starttls(&reply("554 5.7.1 Relay access denied"), false));
+        assert!(needs_starttls(
+            &reply("530 5.7.0 Must issue a STARTTLS command first"),
+            false
+        ));
+        assert!(needs_starttls(
+            &reply("538 5.7.11 Encryption required for requested authentication mechanism"),
+            false
+        ));
+        assert!(!needs_starttls(
+            &reply("530 5.7.0 Authentication required"),
+            false
+        ));
+        assert!(!needs_starttls(
+            &reply("538 5.7.11 Encryption required"),
+            true
+        ));
+        assert!(!needs_starttls(
+            &reply("554 5.7.1 Relay access denied"),
+            false
+        ));
     }
 
     #[test]

@@ -60,13 +60,22 @@ impl std::fmt::Debug for EntryKind {
     /// Never prints a secret line's text.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Sent { display, secret, encrypted, .. } => f
+            Self::Sent {
+                display,
+                secret,
+                encrypted,
+                ..
+            } => f
                 .debug_struct("Sent")
                 .field("display", display)
                 .field("secret", secret)
                 .field("encrypted", encrypted)
                 .finish_non_exhaustive(),
-            Self::Reply { reply, expected, encrypted } => f
+            Self::Reply {
+                reply,
+                expected,
+                encrypted,
+            } => f
                 .debug_struct("Reply")
                 .field("reply", reply)
                 .field("expected", expected)
@@ -149,22 +158,43 @@ pub fn timestamp(at_ms: u64) -> String {
 /// The lines of one entry; `reveal` shows credentials instead of the mask.
 pub fn entry_lines(entry: &Entry, reveal: bool, lang: Lang) -> Vec<Line> {
     match &entry.kind {
-        EntryKind::Sent { text, display, secret, encrypted } => {
+        EntryKind::Sent {
+            text,
+            display,
+            secret,
+            encrypted,
+        } => {
             let masked = *secret && !reveal;
             vec![Line {
-                marker: if *encrypted { Marker::ClientTls } else { Marker::Client },
-                text: if masked { display.clone() } else { text.clone() },
+                marker: if *encrypted {
+                    Marker::ClientTls
+                } else {
+                    Marker::Client
+                },
+                text: if masked {
+                    display.clone()
+                } else {
+                    text.clone()
+                },
                 masked,
             }]
         }
-        EntryKind::Reply { reply, expected, encrypted } => reply_lines(reply, *expected, *encrypted, lang),
+        EntryKind::Reply {
+            reply,
+            expected,
+            encrypted,
+        } => reply_lines(reply, *expected, *encrypted, lang),
         EntryKind::Info(note) => vec![plain(Marker::Info, note.describe(lang))],
         EntryKind::Error(note) => vec![plain(Marker::Error, note.describe(lang))],
     }
 }
 
 fn plain(marker: Marker, text: String) -> Line {
-    Line { marker, text, masked: false }
+    Line {
+        marker,
+        text,
+        masked: false,
+    }
 }
 
 /// A reply's raw lines (334 challenges decoded alongside), then its
@@ -205,7 +235,8 @@ fn decode_printable(challenge: &str) -> Option<String> {
         return None;
     }
     let decoded = decode_challenge(challenge).ok()?;
-    let printable = !decoded.is_empty() && decoded.chars().all(|c| !c.is_control() && c != '\u{fffd}');
+    let printable =
+        !decoded.is_empty() && decoded.chars().all(|c| !c.is_control() && c != '\u{fffd}');
     printable.then_some(decoded)
 }
 
@@ -216,7 +247,9 @@ pub fn explanation(reply: &Reply, lang: Lang) -> String {
         text.push(' ');
         text.push_str(&enhanced.to_string());
         text.push_str(": ");
-        text.push_str(explain_enhanced(lang, enhanced).unwrap_or(t(lang, Msg::NoEnhancedExplanation)));
+        text.push_str(
+            explain_enhanced(lang, enhanced).unwrap_or(t(lang, Msg::NoEnhancedExplanation)),
+        );
     }
     text
 }
@@ -239,12 +272,18 @@ pub fn to_json(entries: &[Entry], reveal: bool, lang: Lang) -> Value {
                 "lines": texts,
             });
             match &entry.kind {
-                EntryKind::Sent { secret, encrypted, .. } => {
+                EntryKind::Sent {
+                    secret, encrypted, ..
+                } => {
                     row["kind"] = json!("sent");
                     row["encrypted"] = json!(encrypted);
                     row["masked"] = json!(*secret && !reveal);
                 }
-                EntryKind::Reply { reply, expected, encrypted } => {
+                EntryKind::Reply {
+                    reply,
+                    expected,
+                    encrypted,
+                } => {
                     row["kind"] = json!("reply");
                     row["encrypted"] = json!(encrypted);
                     row["expected"] = json!(expected);
@@ -267,8 +306,16 @@ pub fn to_text(entries: &[Entry], reveal: bool, lang: Lang) -> String {
     let mut out = String::new();
     for entry in entries {
         for line in entry_lines(entry, reveal, lang) {
-            let stamp = if line.marker == Marker::Explain { blank.clone() } else { timestamp(entry.at_ms) };
-            let prefix = if line.marker == Marker::Explain { "  #" } else { line.marker.as_str() };
+            let stamp = if line.marker == Marker::Explain {
+                blank.clone()
+            } else {
+                timestamp(entry.at_ms)
+            };
+            let prefix = if line.marker == Marker::Explain {
+                "  #"
+            } else {
+                line.marker.as_str()
+            };
             out.push_str(&stamp);
             out.push(' ');
             out.push_str(prefix);
@@ -319,18 +366,31 @@ mod tests {
         let empty = reply_lines(&reply(&["334 "]), true, false, Lang::En);
         assert_eq!(empty[0].text, "334 ");
         let binary = reply_lines(&reply(&["334 AAEC"]), true, false, Lang::En);
-        assert_eq!(binary[0].text, "334 AAEC", "control bytes are not shown decoded");
+        assert_eq!(
+            binary[0].text, "334 AAEC",
+            "control bytes are not shown decoded"
+        );
     }
 
     #[test]
     fn every_reply_gets_an_explanation_with_the_enhanced_code() {
-        let lines = reply_lines(&reply(&["550 5.1.1 <x@y>: Recipient address rejected"]), false, false, Lang::En);
+        let lines = reply_lines(
+            &reply(&["550 5.1.1 <x@y>: Recipient address rejected"]),
+            false,
+            false,
+            Lang::En,
+        );
         assert_eq!(lines.len(), 2);
         assert_eq!(lines[0].marker, Marker::Unexpected);
         assert_eq!(lines[1].marker, Marker::Explain);
         assert!(lines[1].text.starts_with("550: "), "{}", lines[1].text);
         assert!(lines[1].text.contains(" 5.1.1: "), "{}", lines[1].text);
-        let multi = reply_lines(&reply(&["250-mx.example", "250-PIPELINING", "250 SIZE 1000"]), true, false, Lang::En);
+        let multi = reply_lines(
+            &reply(&["250-mx.example", "250-PIPELINING", "250 SIZE 1000"]),
+            true,
+            false,
+            Lang::En,
+        );
         assert_eq!(multi.len(), 4);
         assert!(multi[..3].iter().all(|l| l.marker == Marker::Server));
     }
@@ -359,36 +419,90 @@ mod tests {
     #[test]
     fn text_export_uses_swaks_markers_and_timestamps() {
         let entries = vec![
-            entry(1, 0, EntryKind::Info(Note::ConnectingVia("127.0.0.1:2525".into()))),
-            entry(2, 12, EntryKind::Reply { reply: reply(&["220 mx ESMTP"]), expected: true, encrypted: false }),
+            entry(
+                1,
+                0,
+                EntryKind::Info(Note::ConnectingVia("127.0.0.1:2525".into())),
+            ),
+            entry(
+                2,
+                12,
+                EntryKind::Reply {
+                    reply: reply(&["220 mx ESMTP"]),
+                    expected: true,
+                    encrypted: false,
+                },
+            ),
             entry(3, 13, sent("EHLO me", false)),
             entry(4, 2000, EntryKind::Error(Note::WebSocketClosed(1006))),
         ];
         let text = to_text(&entries, false, Lang::En);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines[0], "[+     0 ms] === connecting to 127.0.0.1:2525 through the bridge");
+        assert_eq!(
+            lines[0],
+            "[+     0 ms] === connecting to 127.0.0.1:2525 through the bridge"
+        );
         assert_eq!(lines[1], "[+    12 ms] <-  220 mx ESMTP");
-        assert!(lines[2].starts_with("               # 220: "), "{}", lines[2]);
+        assert!(
+            lines[2].starts_with("               # 220: "),
+            "{}",
+            lines[2]
+        );
         assert_eq!(lines[3], "[+    13 ms]  -> EHLO me");
-        assert_eq!(lines[4], "[+  2000 ms] *** the WebSocket to the bridge closed (code 1006)");
+        assert_eq!(
+            lines[4],
+            "[+  2000 ms] *** the WebSocket to the bridge closed (code 1006)"
+        );
         assert_eq!(lines.len(), 5);
     }
 
     fn sent(text: &str, encrypted: bool) -> EntryKind {
-        EntryKind::Sent { text: text.into(), display: text.into(), secret: false, encrypted }
+        EntryKind::Sent {
+            text: text.into(),
+            display: text.into(),
+            secret: false,
+            encrypted,
+        }
     }
 
     #[test]
     fn encrypted_lines_use_swaks_tls_markers() {
         let entries = vec![
             entry(1, 1, sent("STARTTLS", false)),
-            entry(2, 2, EntryKind::Reply { reply: reply(&["220 go ahead"]), expected: true, encrypted: false }),
+            entry(
+                2,
+                2,
+                EntryKind::Reply {
+                    reply: reply(&["220 go ahead"]),
+                    expected: true,
+                    encrypted: false,
+                },
+            ),
             entry(3, 30, sent("EHLO me", true)),
-            entry(4, 31, EntryKind::Reply { reply: reply(&["250 mx"]), expected: true, encrypted: true }),
-            entry(5, 32, EntryKind::Reply { reply: reply(&["554 no"]), expected: false, encrypted: true }),
+            entry(
+                4,
+                31,
+                EntryKind::Reply {
+                    reply: reply(&["250 mx"]),
+                    expected: true,
+                    encrypted: true,
+                },
+            ),
+            entry(
+                5,
+                32,
+                EntryKind::Reply {
+                    reply: reply(&["554 no"]),
+                    expected: false,
+                    encrypted: true,
+                },
+            ),
         ];
         let text = to_text(&entries, false, Lang::En);
-        let lines: Vec<&str> = text.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
+        let lines: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with('#'))
+            .collect();
         assert_eq!(
             lines,
             [
@@ -405,10 +519,21 @@ mod tests {
     fn explanations_and_notes_follow_the_language() {
         let entries = vec![
             entry(1, 0, EntryKind::Info(Note::OpeningWebSocket)),
-            entry(2, 5, EntryKind::Reply { reply: reply(&["535 5.7.8 bad"]), expected: false, encrypted: false }),
+            entry(
+                2,
+                5,
+                EntryKind::Reply {
+                    reply: reply(&["535 5.7.8 bad"]),
+                    expected: false,
+                    encrypted: false,
+                },
+            ),
         ];
         let ja = to_text(&entries, false, Lang::Ja);
-        assert!(ja.contains("=== ブリッジへの WebSocket を開いています"), "{ja}");
+        assert!(
+            ja.contains("=== ブリッジへの WebSocket を開いています"),
+            "{ja}"
+        );
         assert!(ja.contains("# 535: 認証に失敗しました。"), "{ja}");
         assert!(ja.contains("5.7.8: 認証情報が正しくありません。"), "{ja}");
     }
@@ -426,7 +551,15 @@ mod tests {
                     encrypted: true,
                 },
             ),
-            entry(2, 9, EntryKind::Reply { reply: reply(&["235 2.7.0 ok"]), expected: true, encrypted: true }),
+            entry(
+                2,
+                9,
+                EntryKind::Reply {
+                    reply: reply(&["235 2.7.0 ok"]),
+                    expected: true,
+                    encrypted: true,
+                },
+            ),
         ];
         let value = to_json(&entries, false, Lang::En);
         let text = value.to_string();
@@ -438,7 +571,10 @@ mod tests {
         assert_eq!(value["entries"][1]["enhanced"], "2.7.0");
         assert_eq!(value["entries"][1]["kind"], "reply");
         let shown = to_json(&entries, true, Lang::En);
-        assert_eq!(shown["entries"][0]["lines"][0], "AUTH PLAIN AGtpbQBodW50ZXIy");
+        assert_eq!(
+            shown["entries"][0]["lines"][0],
+            "AUTH PLAIN AGtpbQBodW50ZXIy"
+        );
     }
 
     #[test]
@@ -447,7 +583,10 @@ mod tests {
             console_display("AUTH PLAIN AGtpbQBodW50ZXIy", false),
             ("AUTH PLAIN ********".to_owned(), true)
         );
-        assert_eq!(console_display("auth login", false), ("auth login".to_owned(), false));
+        assert_eq!(
+            console_display("auth login", false),
+            ("auth login".to_owned(), false)
+        );
         assert_eq!(console_display("a2lt", true), ("********".to_owned(), true));
         assert_eq!(console_display("NOOP", false), ("NOOP".to_owned(), false));
     }

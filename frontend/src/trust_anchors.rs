@@ -63,16 +63,21 @@ pub fn parse(bytes: &[u8]) -> Result<PublicRoots, String> {
 /// returns the body of a 200 answer.
 async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
     let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(|_| "the bridge did not answer".to_owned())?
-        .dyn_into()
-        .map_err(|_| "not an HTTP response".to_owned())?;
+    let response: web_sys::Response =
+        wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(url))
+            .await
+            .map_err(|_| "the bridge did not answer".to_owned())?
+            .dyn_into()
+            .map_err(|_| "not an HTTP response".to_owned())?;
     if response.status() != 200 {
         return Err(format!("HTTP {} for {url}", response.status()));
     }
-    let body = response.array_buffer().map_err(|_| "unreadable body".to_owned())?;
-    let body = wasm_bindgen_futures::JsFuture::from(body).await.map_err(|_| "unreadable body".to_owned())?;
+    let body = response
+        .array_buffer()
+        .map_err(|_| "unreadable body".to_owned())?;
+    let body = wasm_bindgen_futures::JsFuture::from(body)
+        .await
+        .map_err(|_| "unreadable body".to_owned())?;
     Ok(js_sys::Uint8Array::new(&body).to_vec())
 }
 
@@ -88,7 +93,10 @@ mod tests {
         let html = parse(b"<!doctype html><title>not found</title>").expect_err("refused");
         assert!(html.contains("magic"), "{html}");
         let empty = anchors::encode(&[]).expect("encodes");
-        assert_eq!(parse(&empty).expect_err("refused"), "the bridge sent an empty list");
+        assert_eq!(
+            parse(&empty).expect_err("refused"),
+            "the bridge sent an empty list"
+        );
         assert!(parse(&bytes[..bytes.len() / 2]).is_err());
     }
 }

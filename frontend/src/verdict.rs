@@ -30,15 +30,23 @@ impl VerdictView {
     /// Words for an engine outcome, in `lang`.
     pub fn from_outcome(outcome: &Outcome, lang: Lang) -> Self {
         let mut view = Self::words(outcome, lang);
-        let skipped = outcome.tls.as_ref().and_then(|r| r.verification.as_ref()).filter(|v| !v.enforced);
+        let skipped = outcome
+            .tls
+            .as_ref()
+            .and_then(|r| r.verification.as_ref())
+            .filter(|v| !v.enforced);
         view.unverified = skipped.map(|v| skipped_words(v.problem.as_ref(), lang));
         view.hint = match &outcome.verdict {
-            Verdict::Failed { reason: FailReason::UnexpectedReply(reply), .. }
-                if needs_starttls(reply, outcome.tls.is_some()) =>
-            {
+            Verdict::Failed {
+                reason: FailReason::UnexpectedReply(reply),
+                ..
+            } if needs_starttls(reply, outcome.tls.is_some()) => {
                 Some(t(lang, Msg::HintStartTls).to_owned())
             }
-            Verdict::Failed { reason: FailReason::Tls(failure), .. } if failure.kind == TlsFailureKind::NotTls => {
+            Verdict::Failed {
+                reason: FailReason::Tls(failure),
+                ..
+            } if failure.kind == TlsFailureKind::NotTls => {
                 Some(t(lang, Msg::HintNotTls).to_owned())
             }
             _ => None,
@@ -68,7 +76,11 @@ impl VerdictView {
             },
             Verdict::Failed { step, reason } => Self {
                 kind: "failed",
-                headline: tf(lang, Msg::FailedAt, &[&step.to_string(), &reason_words(reason, lang)]),
+                headline: tf(
+                    lang,
+                    Msg::FailedAt,
+                    &[&step.to_string(), &reason_words(reason, lang)],
+                ),
                 detail: match reason {
                     FailReason::UnexpectedReply(reply) => Some(format!(
                         "{} — {}",
@@ -124,45 +136,87 @@ mod tests {
 
     #[test]
     fn delivered_shows_the_queue_id() {
-        let view = VerdictView::from_outcome(&outcome(Verdict::Delivered, Some("2.0.0 Ok: queued as 4Xyz")), Lang::En);
+        let view = VerdictView::from_outcome(
+            &outcome(Verdict::Delivered, Some("2.0.0 Ok: queued as 4Xyz")),
+            Lang::En,
+        );
         assert_eq!(view.kind, "delivered");
-        assert!(view.headline.contains("queued as 4Xyz"), "{}", view.headline);
+        assert!(
+            view.headline.contains("queued as 4Xyz"),
+            "{}",
+            view.headline
+        );
     }
 
     #[test]
     fn failed_names_the_step_and_the_reason() {
         let reply = Reply::from_lines(&["554 5.7.1 Relay access denied"]).expect("reply");
-        let view = VerdictView::from_outcome(&outcome(
-            Verdict::Failed { step: Step::Rcpt(0), reason: FailReason::UnexpectedReply(reply) },
-            None,
-        ), Lang::En);
+        let view = VerdictView::from_outcome(
+            &outcome(
+                Verdict::Failed {
+                    step: Step::Rcpt(0),
+                    reason: FailReason::UnexpectedReply(reply),
+                },
+                None,
+            ),
+            Lang::En,
+        );
         assert_eq!(view.kind, "failed");
-        assert_eq!(view.headline, "Failed at RCPT TO #1: the server answered 554 (permanent error)");
+        assert_eq!(
+            view.headline,
+            "Failed at RCPT TO #1: the server answered 554 (permanent error)"
+        );
         assert!(view.detail.expect("detail").contains("Relay access denied"));
-        let aborted = VerdictView::from_outcome(&outcome(
-            Verdict::Failed { step: Step::Connect, reason: FailReason::Aborted("DNS failure".into()) },
-            None,
-        ), Lang::En);
+        let aborted = VerdictView::from_outcome(
+            &outcome(
+                Verdict::Failed {
+                    step: Step::Connect,
+                    reason: FailReason::Aborted("DNS failure".into()),
+                },
+                None,
+            ),
+            Lang::En,
+        );
         assert_eq!(aborted.headline, "Failed at connect: DNS failure");
     }
 
     #[test]
     fn completed_names_the_stage() {
-        let view = VerdictView::from_outcome(&outcome(Verdict::Completed { stage: Stage::Rcpt }, None), Lang::En);
+        let view = VerdictView::from_outcome(
+            &outcome(Verdict::Completed { stage: Stage::Rcpt }, None),
+            Lang::En,
+        );
         assert_eq!(view.kind, "completed");
         assert!(view.headline.contains("RCPT TO"), "{}", view.headline);
-        let ja = VerdictView::from_outcome(&outcome(Verdict::Completed { stage: Stage::Rcpt }, None), Lang::Ja);
-        assert!(ja.headline.starts_with("完了: RCPT TO まで"), "{}", ja.headline);
+        let ja = VerdictView::from_outcome(
+            &outcome(Verdict::Completed { stage: Stage::Rcpt }, None),
+            Lang::Ja,
+        );
+        assert!(
+            ja.headline.starts_with("完了: RCPT TO まで"),
+            "{}",
+            ja.headline
+        );
     }
 
     #[test]
     fn a_server_that_requires_starttls_gets_a_hint() {
-        let reply = Reply::from_lines(&["530 5.7.0 Must issue a STARTTLS command first"]).expect("reply");
+        let reply =
+            Reply::from_lines(&["530 5.7.0 Must issue a STARTTLS command first"]).expect("reply");
         let view = VerdictView::from_outcome(
-            &outcome(Verdict::Failed { step: Step::Mail, reason: FailReason::UnexpectedReply(reply) }, None),
+            &outcome(
+                Verdict::Failed {
+                    step: Step::Mail,
+                    reason: FailReason::UnexpectedReply(reply),
+                },
+                None,
+            ),
             Lang::En,
         );
-        assert_eq!(view.hint.as_deref(), Some("This server requires STARTTLS: set TLS mode to STARTTLS."));
+        assert_eq!(
+            view.hint.as_deref(),
+            Some("This server requires STARTTLS: set TLS mode to STARTTLS.")
+        );
         let ja = VerdictView::from_outcome(&outcome(Verdict::Delivered, None), Lang::Ja);
         assert_eq!((ja.hint, ja.unverified), (None, None));
     }
@@ -170,22 +224,49 @@ mod tests {
     #[test]
     fn tls_failures_and_unverified_sessions_are_worded() {
         use smtplab_shared::tls::{TlsFailure, TlsReport, Verification};
-        let expired = TlsFailure { kind: TlsFailureKind::Expired, detail: "certificate expired".into() };
+        let expired = TlsFailure {
+            kind: TlsFailureKind::Expired,
+            detail: "certificate expired".into(),
+        };
         let failed = VerdictView::from_outcome(
-            &outcome(Verdict::Failed { step: Step::StartTls, reason: FailReason::Tls(expired.clone()) }, None),
+            &outcome(
+                Verdict::Failed {
+                    step: Step::StartTls,
+                    reason: FailReason::Tls(expired.clone()),
+                },
+                None,
+            ),
             Lang::En,
         );
-        assert!(failed.headline.starts_with("Failed at STARTTLS: TLS failed: certificate expired"), "{}", failed.headline);
+        assert!(
+            failed
+                .headline
+                .starts_with("Failed at STARTTLS: TLS failed: certificate expired"),
+            "{}",
+            failed.headline
+        );
         let mut delivered = outcome(Verdict::Delivered, Some("250 ok"));
         let mut report: TlsReport =
             serde_json::from_str(r#"{"server_name":"mx","chain":[]}"#).expect("a report");
-        report.verification = Some(Verification { enforced: false, problem: Some(expired) });
+        report.verification = Some(Verification {
+            enforced: false,
+            problem: Some(expired),
+        });
         delivered.tls = Some(report);
         let view = VerdictView::from_outcome(&delivered, Lang::En);
         assert_eq!(view.kind, "delivered");
-        let warning = view.unverified.expect("the verdict says it was not verified");
-        assert!(warning.starts_with("NOT verified (verification skipped); it would have failed: certificate expired"), "{warning}");
-        let ja = VerdictView::from_outcome(&delivered, Lang::Ja).unverified.expect("warning");
+        let warning = view
+            .unverified
+            .expect("the verdict says it was not verified");
+        assert!(
+            warning.starts_with(
+                "NOT verified (verification skipped); it would have failed: certificate expired"
+            ),
+            "{warning}"
+        );
+        let ja = VerdictView::from_outcome(&delivered, Lang::Ja)
+            .unverified
+            .expect("warning");
         assert!(ja.contains("期限切れ"), "{ja}");
     }
 }

@@ -297,8 +297,9 @@ mod tests {
 
     #[test]
     fn connect_matches_the_documented_json() {
-        let msg = ClientMessage::decode(r#"{"type":"connect","host":"mail.example.com","port":25}"#)
-            .expect("valid connect");
+        let msg =
+            ClientMessage::decode(r#"{"type":"connect","host":"mail.example.com","port":25}"#)
+                .expect("valid connect");
         assert_eq!(
             msg,
             ClientMessage::Connect {
@@ -307,10 +308,9 @@ mod tests {
                 timeout_ms: None
             }
         );
-        let with_timeout = ClientMessage::decode(
-            r#"{"type":"connect","host":"h","port":587,"timeout_ms":500}"#,
-        )
-        .expect("valid connect");
+        let with_timeout =
+            ClientMessage::decode(r#"{"type":"connect","host":"h","port":587,"timeout_ms":500}"#)
+                .expect("valid connect");
         assert!(matches!(
             with_timeout,
             ClientMessage::Connect {
@@ -327,9 +327,15 @@ mod tests {
             by: ClosedBy::Server,
             reason: "eof".into(),
         };
-        assert_eq!(closed.encode(), r#"{"type":"closed","by":"server","reason":"eof"}"#);
+        assert_eq!(
+            closed.encode(),
+            r#"{"type":"closed","by":"server","reason":"eof"}"#
+        );
         let err = ServerMessage::error(ErrorCode::BadRequest, "x");
-        assert_eq!(err.encode(), r#"{"type":"error","code":"bad_request","message":"x"}"#);
+        assert_eq!(
+            err.encode(),
+            r#"{"type":"error","code":"bad_request","message":"x"}"#
+        );
         let connected = ServerMessage::Connected {
             peer: "192.0.2.1:25".into(),
             connect_ms: 12.5,
@@ -391,10 +397,20 @@ mod tests {
             with_id.encode(),
             r#"{"type":"resolve","name":"mx1.example.com","rtype":"AAAA","id":7}"#
         );
-        assert_eq!(ClientMessage::decode(&with_id.encode()).expect("round trip"), with_id);
-        for (rtype, text) in [(RecordType::Mx, "MX"), (RecordType::A, "A"), (RecordType::Aaaa, "AAAA")] {
+        assert_eq!(
+            ClientMessage::decode(&with_id.encode()).expect("round trip"),
+            with_id
+        );
+        for (rtype, text) in [
+            (RecordType::Mx, "MX"),
+            (RecordType::A, "A"),
+            (RecordType::Aaaa, "AAAA"),
+        ] {
             assert_eq!(rtype.as_str(), text);
-            assert_eq!(serde_json::to_string(&rtype).expect("serializes"), format!("\"{text}\""));
+            assert_eq!(
+                serde_json::to_string(&rtype).expect("serializes"),
+                format!("\"{text}\"")
+            );
         }
         assert!(matches!(
             ClientMessage::decode(r#"{"type":"resolve","name":"example.com","rtype":"mx"}"#),
@@ -412,8 +428,14 @@ mod tests {
             name: "example.com".into(),
             rtype: RecordType::Mx,
             records: vec![
-                DnsRecord::Mx { preference: 10, exchange: "mx1.example.com".into() },
-                DnsRecord::Mx { preference: 20, exchange: "mx2.example.com".into() },
+                DnsRecord::Mx {
+                    preference: 10,
+                    exchange: "mx1.example.com".into(),
+                },
+                DnsRecord::Mx {
+                    preference: 20,
+                    exchange: "mx2.example.com".into(),
+                },
             ],
             id: Some(1),
         };
@@ -423,26 +445,34 @@ mod tests {
         let a = ServerMessage::Resolved {
             name: "mx1.example.com".into(),
             rtype: RecordType::A,
-            records: vec![DnsRecord::Address { address: "192.0.2.1".parse().expect("literal") }],
+            records: vec![DnsRecord::Address {
+                address: "192.0.2.1".parse().expect("literal"),
+            }],
             id: None,
         };
         let text = r#"{"type":"resolved","name":"mx1.example.com","rtype":"A","records":[{"address":"192.0.2.1"}]}"#;
         assert_eq!(a.encode(), text);
         assert_eq!(ServerMessage::decode(text).expect("valid resolved"), a);
         let v6 = r#"{"type":"resolved","name":"h","rtype":"AAAA","records":[{"address":"2001:db8::1"}]}"#;
-        let ServerMessage::Resolved { records, .. } = ServerMessage::decode(v6).expect("valid") else {
+        let ServerMessage::Resolved { records, .. } = ServerMessage::decode(v6).expect("valid")
+        else {
             panic!("not resolved");
         };
         assert_eq!(
             records,
-            vec![DnsRecord::Address { address: "2001:db8::1".parse().expect("literal") }]
+            vec![DnsRecord::Address {
+                address: "2001:db8::1".parse().expect("literal")
+            }]
         );
         // An address that is no IP, or a record of neither shape, is refused.
         for bad in [
             r#"{"type":"resolved","name":"h","rtype":"A","records":[{"address":"mx.example"}]}"#,
             r#"{"type":"resolved","name":"h","rtype":"MX","records":[{"preference":10}]}"#,
         ] {
-            assert!(matches!(ServerMessage::decode(bad), Err(DecodeError::Malformed(_))), "{bad}");
+            assert!(
+                matches!(ServerMessage::decode(bad), Err(DecodeError::Malformed(_))),
+                "{bad}"
+            );
         }
         let err = ServerMessage::error(ErrorCode::Nxdomain, "example.invalid does not exist");
         assert_eq!(
@@ -453,7 +483,10 @@ mod tests {
             serde_json::to_string(&ErrorCode::NoRecords).expect("serializes"),
             r#""no_records""#
         );
-        assert_eq!(serde_json::to_string(&ErrorCode::Servfail).expect("serializes"), r#""servfail""#);
+        assert_eq!(
+            serde_json::to_string(&ErrorCode::Servfail).expect("serializes"),
+            r#""servfail""#
+        );
     }
 
     #[test]
@@ -470,7 +503,10 @@ mod tests {
             ClientMessage::decode(r#"{"type":"connect","host":"h","port":70000}"#),
             Err(DecodeError::Malformed(_))
         ));
-        let huge = format!(r#"{{"type":"connect","host":"{}","port":25}}"#, "a".repeat(5000));
+        let huge = format!(
+            r#"{{"type":"connect","host":"{}","port":25}}"#,
+            "a".repeat(5000)
+        );
         assert!(matches!(
             ClientMessage::decode(&huge),
             Err(DecodeError::TooLarge { .. })

@@ -35,7 +35,12 @@ pub fn AuthHelper(props: &AuthHelperProps) -> Html {
     let build_plain = {
         let onuse = props.onuse.clone();
         let (user, pass) = (user.clone(), pass.clone());
-        Callback::from(move |_: MouseEvent| onuse.emit(format!("AUTH PLAIN {}", plain_initial_response(&user, &pass))))
+        Callback::from(move |_: MouseEvent| {
+            onuse.emit(format!(
+                "AUTH PLAIN {}",
+                plain_initial_response(&user, &pass)
+            ))
+        })
     };
     html! {
         <details class="auth-helper">

@@ -19,7 +19,12 @@ pub fn BridgeBanner() -> Html {
             tf(
                 lang,
                 Msg::BridgeReady,
-                &[&policy.allowed_ports.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")],
+                &[&policy
+                    .allowed_ports
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")],
             ),
         ),
         BridgeStatus::Problem(problem) => ("banner problem", problem.describe(lang)),

@@ -53,7 +53,11 @@ pub fn ConsolePanel(props: &ConsolePanelProps) -> Html {
     };
     let shortcut = |id: &'static str, line: String| {
         let onsend = props.onsend.clone();
-        let label = line.split_whitespace().next().unwrap_or_default().to_owned();
+        let label = line
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
         html! {
             <button type="button" {id} data-testid={id} disabled={!connected}
                     onclick={Callback::from(move |_: MouseEvent| onsend.emit(line.clone()))}>{ label }</button>

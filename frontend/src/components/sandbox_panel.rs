@@ -81,9 +81,18 @@ pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
 
 /// One received message.
 fn message(m: &InboxMessage, lang: crate::i18n::Lang) -> Html {
-    let subject = m.header("Subject").map_or_else(|| t(lang, Msg::SandboxNoSubject).to_owned(), str::to_owned);
-    let from = if m.mail_from.is_empty() { t(lang, Msg::SandboxNullSender).to_owned() } else { m.mail_from.clone() };
-    let auth = m.authenticated_as.clone().unwrap_or_else(|| t(lang, Msg::SandboxNoAuth).to_owned());
+    let subject = m
+        .header("Subject")
+        .map_or_else(|| t(lang, Msg::SandboxNoSubject).to_owned(), str::to_owned);
+    let from = if m.mail_from.is_empty() {
+        t(lang, Msg::SandboxNullSender).to_owned()
+    } else {
+        m.mail_from.clone()
+    };
+    let auth = m
+        .authenticated_as
+        .clone()
+        .unwrap_or_else(|| t(lang, Msg::SandboxNoAuth).to_owned());
     html! {
         <li key={m.id} data-testid="sandbox-message" data-queue-id={m.queue_id.clone()} class="mail">
             <strong>{ subject }</strong>{ " · " }<code>{ m.queue_id.clone() }</code>

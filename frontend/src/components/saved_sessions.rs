@@ -27,7 +27,10 @@ pub fn SavedSessions() -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let message_id = browser::new_message_id(state.form.message_id_domain());
-            state.dispatch(Action::Save { date: browser::rfc5322_now(), message_id });
+            state.dispatch(Action::Save {
+                date: browser::rfc5322_now(),
+                message_id,
+            });
         })
     };
     html! {

@@ -19,10 +19,19 @@ pub struct SessionFormProps {
 }
 
 /// A labelled text-like input bound to one form field.
-fn input(state: &StateHandle, id: &'static str, label: &'static str, kind: &'static str, value: &str, field: Field) -> Html {
+fn input(
+    state: &StateHandle,
+    id: &'static str,
+    label: &'static str,
+    kind: &'static str,
+    value: &str,
+    field: Field,
+) -> Html {
     let oninput = {
         let state = state.clone();
-        Callback::from(move |e: InputEvent| state.dispatch(Action::SetField(field, event_value(&e))))
+        Callback::from(move |e: InputEvent| {
+            state.dispatch(Action::SetField(field, event_value(&e)))
+        })
     };
     html! {
         <div class="field">
@@ -58,7 +67,9 @@ pub fn SessionForm(props: &SessionFormProps) -> Html {
     };
     let on_body = {
         let state = state.clone();
-        Callback::from(move |e: InputEvent| state.dispatch(Action::SetField(Field::Body, event_value(&e))))
+        Callback::from(move |e: InputEvent| {
+            state.dispatch(Action::SetField(Field::Body, event_value(&e)))
+        })
     };
     let on_add_rcpt = {
         let state = state.clone();

@@ -66,7 +66,10 @@ pub fn ShareExport(props: &ShareExportProps) -> Html {
     let onimport = {
         let onimport = props.onimport.clone();
         Callback::from(move |e: Event| {
-            let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+            let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
                 return;
             };
             if let Some(file) = input.files().and_then(|files| files.get(0)) {

@@ -22,7 +22,9 @@ pub fn TlsFields() -> Html {
 
     let onmode = {
         let state = state.clone();
-        Callback::from(move |e: Event| state.dispatch(Action::SetField(Field::Tls, event_value(&e))))
+        Callback::from(move |e: Event| {
+            state.dispatch(Action::SetField(Field::Tls, event_value(&e)))
+        })
     };
     let onverify = {
         let state = state.clone();
@@ -36,12 +38,17 @@ pub fn TlsFields() -> Html {
     };
     let onpem = {
         let state = state.clone();
-        Callback::from(move |e: InputEvent| state.dispatch(Action::SetField(Field::CaPem, event_value(&e))))
+        Callback::from(move |e: InputEvent| {
+            state.dispatch(Action::SetField(Field::CaPem, event_value(&e)))
+        })
     };
     let onfile = {
         let state = state.clone();
         Callback::from(move |e: Event| {
-            let Some(input) = e.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+            let Some(input) = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            else {
                 return;
             };
             if let Some(file) = input.files().and_then(|files| files.get(0)) {
@@ -49,7 +56,9 @@ pub fn TlsFields() -> Html {
                 wasm_bindgen_futures::spawn_local(async move {
                     match browser::read_file_text(file).await {
                         Some(text) => state.dispatch(Action::SetField(Field::CaPem, text)),
-                        None => state.dispatch(Action::Notice(crate::state::Notice::FileUnreadable)),
+                        None => {
+                            state.dispatch(Action::Notice(crate::state::Notice::FileUnreadable))
+                        }
                     }
                 });
             }

@@ -81,16 +81,25 @@ pub fn use_bridge(dispatch: UseReducerDispatcher<State>, lang: Lang) -> BridgeHa
     }
     let handle = use_memo((), move |()| {
         let d = Rc::clone(&driver);
-        let run = Callback::from(move |(spec, tls): (SessionSpec, TlsOptions)| Driver::start_run(&d, spec, &tls));
+        let run = Callback::from(move |(spec, tls): (SessionSpec, TlsOptions)| {
+            Driver::start_run(&d, spec, &tls)
+        });
         let d = Rc::clone(&driver);
         let cancel = Callback::from(move |()| d.borrow_mut().cancel_run());
         let d = Rc::clone(&driver);
-        let console_connect = Callback::from(move |(host, port)| Driver::console_connect(&d, host, port));
+        let console_connect =
+            Callback::from(move |(host, port)| Driver::console_connect(&d, host, port));
         let d = Rc::clone(&driver);
         let console_send = Callback::from(move |line: String| d.borrow_mut().console_send(&line));
         let d = driver;
         let console_disconnect = Callback::from(move |()| d.borrow_mut().console_disconnect());
-        BridgeHandle { run, cancel, console_connect, console_send, console_disconnect }
+        BridgeHandle {
+            run,
+            cancel,
+            console_connect,
+            console_send,
+            console_disconnect,
+        }
     });
     (*handle).clone()
 }
@@ -173,7 +182,11 @@ fn millis(d: Duration) -> u64 {
 
 impl GuidedRun {
     fn note(&self, dispatch: &BatchedDispatch, error: bool, note: Note) {
-        dispatch.dispatch(Action::RunNote { at_ms: millis(self.link.now()), error, note });
+        dispatch.dispatch(Action::RunNote {
+            at_ms: millis(self.link.now()),
+            error,
+            note,
+        });
     }
 
     /// Ends the session with `words` and forwards what that drained.
@@ -210,9 +223,18 @@ impl GuidedRun {
                 LinkOutput::Connected { peer, connect_ms } => {
                     self.note(dispatch, false, connected_note(peer, connect_ms));
                 }
-                LinkOutput::BridgeError { code, message, before_connect } => {
+                LinkOutput::BridgeError {
+                    code,
+                    message,
+                    before_connect,
+                } => {
                     let spec = self.link.session().spec();
-                    let note = Note::BridgeError { code, message, host: spec.host.clone(), port: spec.port };
+                    let note = Note::BridgeError {
+                        code,
+                        message,
+                        host: spec.host.clone(),
+                        port: spec.port,
+                    };
                     let words = note.describe(lang);
                     self.note(dispatch, true, note);
                     if before_connect {
@@ -223,10 +245,17 @@ impl GuidedRun {
                     self.note(dispatch, false, Note::Closed { by, reason });
                 }
                 LinkOutput::Engine(event) => {
-                    dispatch.dispatch(Action::Engine { at_ms: millis(self.link.now()), event: *event });
+                    dispatch.dispatch(Action::Engine {
+                        at_ms: millis(self.link.now()),
+                        event: *event,
+                    });
                 }
                 LinkOutput::Malformed(why) => self.note(dispatch, true, Note::Malformed(why)),
-                LinkOutput::Ended { code, greeted, finished } => {
+                LinkOutput::Ended {
+                    code,
+                    greeted,
+                    finished,
+                } => {
                     self.timer = None;
                     flow = if finished {
                         RunFlow::Ended
@@ -235,7 +264,11 @@ impl GuidedRun {
                         // A connected session is told of the close by the
                         // link (its events follow); otherwise it is aborted.
                         if !self.link.is_connected() {
-                            self.abort(dispatch, lang, t(lang, Msg::BridgeClosedWebSocket).to_owned());
+                            self.abort(
+                                dispatch,
+                                lang,
+                                t(lang, Msg::BridgeClosedWebSocket).to_owned(),
+                            );
                         }
                         RunFlow::Ended
                     } else {
@@ -254,13 +287,26 @@ impl ConsoleLink {
     }
 
     fn note(&self, dispatch: &BatchedDispatch, error: bool, note: Note) {
-        dispatch.dispatch(Action::ConsoleNote { at_ms: self.at_ms(), error, note });
+        dispatch.dispatch(Action::ConsoleNote {
+            at_ms: self.at_ms(),
+            error,
+            note,
+        });
     }
 }
 
 impl Driver {
     fn new(dispatch: UseReducerDispatcher<State>) -> Self {
-        Self { dispatch: BatchedDispatch::new(dispatch), token: None, lang: Lang::En, next_id: 1, probe: None, run: None, console: None, loading_roots: false }
+        Self {
+            dispatch: BatchedDispatch::new(dispatch),
+            token: None,
+            lang: Lang::En,
+            next_id: 1,
+            probe: None,
+            run: None,
+            console: None,
+            loading_roots: false,
+        }
     }
 
     fn take_id(&mut self) -> u64 {
@@ -269,7 +315,11 @@ impl Driver {
         id
     }
 
-    fn open(this: &Rc<RefCell<Self>>, id: u64, route: fn(&Rc<RefCell<Self>>, u64, SocketEvent)) -> Result<Socket, Note> {
+    fn open(
+        this: &Rc<RefCell<Self>>,
+        id: u64,
+        route: fn(&Rc<RefCell<Self>>, u64, SocketEvent),
+    ) -> Result<Socket, Note> {
         let url = browser::page_ws_url(this.borrow().token.as_deref()).ok_or(Note::NoLocation)?;
         let weak: Weak<RefCell<Self>> = Rc::downgrade(this);
         Socket::open(
@@ -284,7 +334,10 @@ impl Driver {
     }
 
     /// After a socket closed before `hello`: find out why, then report it.
-    fn diagnose(this: &Rc<RefCell<Self>>, report: impl FnOnce(&Rc<RefCell<Self>>, BridgeProblem) + 'static) {
+    fn diagnose(
+        this: &Rc<RefCell<Self>>,
+        report: impl FnOnce(&Rc<RefCell<Self>>, BridgeProblem) + 'static,
+    ) {
         let weak = Rc::downgrade(this);
         let token = this.borrow().token.clone();
         wasm_bindgen_futures::spawn_local(async move {
@@ -308,7 +361,13 @@ impl Driver {
     fn probe(this: &Rc<RefCell<Self>>) {
         let id = this.borrow_mut().take_id();
         match Self::open(this, id, Self::on_probe_event) {
-            Ok(socket) => this.borrow_mut().probe = Some(ProbeLink { id, socket, greeted: false }),
+            Ok(socket) => {
+                this.borrow_mut().probe = Some(ProbeLink {
+                    id,
+                    socket,
+                    greeted: false,
+                })
+            }
             Err(_) => Self::diagnose(this, |_, _| {}),
         }
     }
@@ -331,8 +390,13 @@ impl Driver {
                 // The probe only wanted `hello`: free the bridge's session slot.
                 probe.socket.send_control(&ClientMessage::Close);
             }
-            SocketEvent::Control(ServerMessage::Error { code: ErrorCode::Limit, message }) => {
-                dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(BridgeProblem::Busy(message))));
+            SocketEvent::Control(ServerMessage::Error {
+                code: ErrorCode::Limit,
+                message,
+            }) => {
+                dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(BridgeProblem::Busy(
+                    message,
+                ))));
             }
             SocketEvent::Closed { .. } if !probe.greeted => {
                 probe.greeted = true; // report once
@@ -376,7 +440,10 @@ impl Driver {
                 Ok(roots) => Self::begin_run(&driver, spec, &tls, &roots),
                 Err(why) => {
                     let error = FormError::TlsSetup(TlsSetupError::PublicRootsUnavailable(why));
-                    driver.borrow().dispatch.dispatch(Action::FormInvalid(error));
+                    driver
+                        .borrow()
+                        .dispatch
+                        .dispatch(Action::FormInvalid(error));
                 }
             }
         });
@@ -384,14 +451,21 @@ impl Driver {
 
     /// Starts a run with `public_roots` (empty when the run does not trust
     /// them).
-    fn begin_run(this: &Rc<RefCell<Self>>, spec: SessionSpec, tls: &TlsOptions, public_roots: &[TrustAnchor<'static>]) {
+    fn begin_run(
+        this: &Rc<RefCell<Self>>,
+        spec: SessionSpec,
+        tls: &TlsOptions,
+        public_roots: &[TrustAnchor<'static>],
+    ) {
         if this.borrow().is_busy() {
             return;
         }
         let session = match new_session(spec, tls, public_roots) {
             Ok(session) => session,
             Err(e) => {
-                this.borrow().dispatch.dispatch(Action::FormInvalid(FormError::TlsSetup(e)));
+                this.borrow()
+                    .dispatch
+                    .dispatch(Action::FormInvalid(FormError::TlsSetup(e)));
                 return;
             }
         };
@@ -431,7 +505,11 @@ impl Driver {
                 this.borrow_mut().run = Some(run);
             }
             Err(note) => {
-                dispatch.dispatch(Action::RunNote { at_ms: 0, error: true, note });
+                dispatch.dispatch(Action::RunNote {
+                    at_ms: 0,
+                    error: true,
+                    note,
+                });
                 dispatch.dispatch(Action::RunEnded);
                 dispatch.flush();
             }
@@ -499,7 +577,9 @@ impl Driver {
         };
         let dispatch = this.borrow().dispatch.clone();
         let target = format!("{host}:{port}");
-        dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Connecting(target.clone())));
+        dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Connecting(
+            target.clone(),
+        )));
         match Self::open(this, id, Self::on_console_event) {
             Ok(socket) => {
                 let link = ConsoleLink {
@@ -518,7 +598,11 @@ impl Driver {
                 this.borrow_mut().console = Some(link);
             }
             Err(note) => {
-                dispatch.dispatch(Action::ConsoleNote { at_ms: 0, error: true, note });
+                dispatch.dispatch(Action::ConsoleNote {
+                    at_ms: 0,
+                    error: true,
+                    note,
+                });
                 dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Disconnected));
             }
         }
@@ -527,14 +611,21 @@ impl Driver {
     fn console_send(&mut self, text: &str) {
         let dispatch = self.dispatch.clone();
         let Some(link) = self.console.as_ref().filter(|c| c.connected && !c.ended) else {
-            dispatch.dispatch(Action::ConsoleNote { at_ms: 0, error: true, note: Note::NotConnected });
+            dispatch.dispatch(Action::ConsoleNote {
+                at_ms: 0,
+                error: true,
+                note: Note::NotConnected,
+            });
             return;
         };
         for line in text.split('\n').map(|l| l.trim_end_matches('\r')) {
             let mut bytes = line.as_bytes().to_vec();
             bytes.extend_from_slice(b"\r\n");
             link.socket.send_bytes(&bytes);
-            dispatch.dispatch(Action::ConsoleSent { at_ms: link.at_ms(), text: line.to_owned() });
+            dispatch.dispatch(Action::ConsoleSent {
+                at_ms: link.at_ms(),
+                text: line.to_owned(),
+            });
         }
         dispatch.dispatch(Action::ConsoleInput(String::new()));
     }
@@ -565,10 +656,17 @@ impl Driver {
             SocketEvent::Control(ServerMessage::Connected { peer, connect_ms }) => {
                 link.connected = true;
                 link.note(&dispatch, false, connected_note(peer, connect_ms));
-                dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Connected(link.target.clone())));
+                dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Connected(
+                    link.target.clone(),
+                )));
             }
             SocketEvent::Control(ServerMessage::Error { code, message }) => {
-                let note = Note::BridgeError { code, message, host: link.host.clone(), port: link.port };
+                let note = Note::BridgeError {
+                    code,
+                    message,
+                    host: link.host.clone(),
+                    port: link.port,
+                };
                 link.note(&dispatch, true, note);
                 if !link.connected {
                     link.socket.send_control(&ClientMessage::Close);
@@ -621,7 +719,10 @@ fn new_session(
     if spec.tls == TlsMode::None {
         return Ok(Session::new(spec));
     }
-    Ok(Session::with_tls(spec, tls_setup::context(tls, public_roots)?))
+    Ok(Session::with_tls(
+        spec,
+        tls_setup::context(tls, public_roots)?,
+    ))
 }
 
 /// The transcript note for the bridge's `connected`.

@@ -53,15 +53,25 @@ pub fn use_persistence(state: &UseReducerHandle<State>) -> PersistenceHandle {
     {
         let dispatch = state.dispatcher();
         use_effect_with((), move |()| {
-            let saved = browser::storage_get(STORAGE_KEY).map(|t| from_storage(&t)).unwrap_or_default();
+            let saved = browser::storage_get(STORAGE_KEY)
+                .map(|t| from_storage(&t))
+                .unwrap_or_default();
             *known.borrow_mut() = Some(saved.clone());
             dispatch.dispatch(Action::SavedLoaded(saved));
-            let lang = Lang::initial(browser::storage_get(LANG_KEY).as_deref(), browser::browser_language().as_deref());
+            let lang = Lang::initial(
+                browser::storage_get(LANG_KEY).as_deref(),
+                browser::browser_language().as_deref(),
+            );
             dispatch.dispatch(Action::SetLang(lang));
             match decode_fragment(&browser::page_fragment().unwrap_or_default()) {
-                Ok(Some(spec)) => dispatch.dispatch(Action::LoadSpec { spec, source: SpecSource::Link }),
+                Ok(Some(spec)) => dispatch.dispatch(Action::LoadSpec {
+                    spec,
+                    source: SpecSource::Link,
+                }),
                 Ok(None) => {}
-                Err(error) => dispatch.dispatch(Action::Notice(Notice::Import { error, link: true })),
+                Err(error) => {
+                    dispatch.dispatch(Action::Notice(Notice::Import { error, link: true }))
+                }
             }
         });
     }
@@ -83,7 +93,10 @@ pub fn use_persistence(state: &UseReducerHandle<State>) -> PersistenceHandle {
                     let action = match browser::read_file_text(file).await {
                         None => Action::Notice(Notice::FileUnreadable),
                         Some(text) => match parse_spec(&text) {
-                            Ok(spec) => Action::LoadSpec { spec, source: SpecSource::File(name) },
+                            Ok(spec) => Action::LoadSpec {
+                                spec,
+                                source: SpecSource::File(name),
+                            },
                             Err(error) => Action::Notice(Notice::Import { error, link: false }),
                         },
                     };

@@ -26,7 +26,10 @@ pub fn use_sandbox(dispatch: UseReducerDispatcher<State>) -> SandboxHandle {
         use_effect_with((), move |()| {
             spawn_local(async move {
                 // No answer (an older bridge) or no sandbox: nothing to show.
-                let Ok(info) = browser::get_text("/sandbox").await.and_then(|text| parse_info(&text)) else {
+                let Ok(info) = browser::get_text("/sandbox")
+                    .await
+                    .and_then(|text| parse_info(&text))
+                else {
                     return;
                 };
                 let enabled = info.enabled;
@@ -50,6 +53,8 @@ pub fn use_sandbox(dispatch: UseReducerDispatcher<State>) -> SandboxHandle {
 /// Reads the inbox into the state.
 async fn read_inbox(dispatch: &UseReducerDispatcher<State>) {
     dispatch.dispatch(Action::SandboxLoading);
-    let result = browser::get_text("/sandbox/messages").await.and_then(|text| parse_messages(&text));
+    let result = browser::get_text("/sandbox/messages")
+        .await
+        .and_then(|text| parse_messages(&text));
     dispatch.dispatch(Action::SandboxMessages(result));
 }

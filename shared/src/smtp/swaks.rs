@@ -67,7 +67,9 @@ pub fn message_parts(message: &str) -> MessageParts {
     let text = message.replace("\r\n", "\n");
     let (head, body) = match text.split_once("\n\n") {
         Some((head, body)) => (head.to_owned(), body.to_owned()),
-        None if looks_like_header(text.lines().next().unwrap_or("")) => (text.clone(), String::new()),
+        None if looks_like_header(text.lines().next().unwrap_or("")) => {
+            (text.clone(), String::new())
+        }
         None => (String::new(), text.clone()),
     };
     let mut subject: Option<String> = None;
@@ -118,7 +120,14 @@ pub fn swaks_command(spec: &SessionSpec, reveal: bool) -> String {
     push("--server", &server);
     push("--ehlo", &spec.ehlo_name);
     // swaks reads "<>" as the null sender.
-    push("--from", if spec.mail_from.is_empty() { "<>" } else { &spec.mail_from });
+    push(
+        "--from",
+        if spec.mail_from.is_empty() {
+            "<>"
+        } else {
+            &spec.mail_from
+        },
+    );
     if !spec.rcpt_to.is_empty() {
         push("--to", &spec.rcpt_to.join(","));
     }
@@ -128,7 +137,14 @@ pub fn swaks_command(spec: &SessionSpec, reveal: bool) -> String {
             AuthMechanism::Plain => "PLAIN",
         };
         push("--auth", mechanism);
-        push("--auth-user", if auth.username.is_empty() { "<>" } else { &auth.username });
+        push(
+            "--auth-user",
+            if auth.username.is_empty() {
+                "<>"
+            } else {
+                &auth.username
+            },
+        );
         let password = match (reveal, auth.password.expose()) {
             (false, _) => PASSWORD_MASK,
             (true, "") => "<>",
@@ -175,7 +191,14 @@ mod tests {
             ehlo_name: "client.example".into(),
             auth: None,
             mail_from: "a@example.test".into(),
-            message: compose_message("a@example.test", &rcpt, "Hi there", "line 1\nline 2", "d", "m@x"),
+            message: compose_message(
+                "a@example.test",
+                &rcpt,
+                "Hi there",
+                "line 1\nline 2",
+                "d",
+                "m@x",
+            ),
             rcpt_to: rcpt,
             stop_after: Stage::Data,
             timeouts: Timeouts::default(),
@@ -216,7 +239,10 @@ mod tests {
         assert_eq!(shell_quote(""), "''");
         assert_eq!(shell_quote("two words"), "'two words'");
         assert_eq!(shell_quote("it's"), "'it'\\''s'");
-        assert_eq!(shell_quote("$HOME `x` \"q\" \\ ; & | * ? ~ # !"), "'$HOME `x` \"q\" \\ ; & | * ? ~ # !'");
+        assert_eq!(
+            shell_quote("$HOME `x` \"q\" \\ ; & | * ? ~ # !"),
+            "'$HOME `x` \"q\" \\ ; & | * ? ~ # !'"
+        );
         assert_eq!(shell_quote("<>"), "'<>'");
         assert_eq!(shell_quote("件名"), "'件名'");
         for word in ["it's", "a'b'c", "''", "x\ny", "$(rm -rf /)", "\\'"] {
@@ -247,15 +273,29 @@ mod tests {
             password: Secret::new("it's $ecret"),
         });
         let hidden = swaks_command(&spec, false);
-        assert!(hidden.contains(" --auth LOGIN --auth-user kim --auth-password '****' "), "{hidden}");
+        assert!(
+            hidden.contains(" --auth LOGIN --auth-user kim --auth-password '****' "),
+            "{hidden}"
+        );
         assert!(!hidden.contains("ecret"), "{hidden}");
         let shown = swaks_command(&spec, true);
-        assert!(shown.contains(" --auth-password 'it'\\''s $ecret' "), "{shown}");
+        assert!(
+            shown.contains(" --auth-password 'it'\\''s $ecret' "),
+            "{shown}"
+        );
         let words = sh_words(&shown);
-        let at = words.iter().position(|w| w == "--auth-password").expect("option");
+        let at = words
+            .iter()
+            .position(|w| w == "--auth-password")
+            .expect("option");
         assert_eq!(words[at + 1], "it's $ecret");
-        spec.auth = spec.auth.map(|a| AuthSpec { mechanism: AuthMechanism::Plain, password: Secret::new(""), ..a });
-        assert!(swaks_command(&spec, true).contains("--auth PLAIN --auth-user kim --auth-password '<>'"));
+        spec.auth = spec.auth.map(|a| AuthSpec {
+            mechanism: AuthMechanism::Plain,
+            password: Secret::new(""),
+            ..a
+        });
+        assert!(swaks_command(&spec, true)
+            .contains("--auth PLAIN --auth-user kim --auth-password '<>'"));
     }
 
     #[test]
@@ -269,7 +309,10 @@ mod tests {
             (Stage::Rcpt, "RCPT"),
         ] {
             spec.stop_after = stage;
-            assert!(swaks_command(&spec, false).ends_with(&format!(" --quit-after {point}")), "{stage:?}");
+            assert!(
+                swaks_command(&spec, false).ends_with(&format!(" --quit-after {point}")),
+                "{stage:?}"
+            );
         }
         spec.stop_after = Stage::Data;
         assert!(!swaks_command(&spec, false).contains("--quit-after"));
@@ -292,21 +335,34 @@ mod tests {
         let line = swaks_command(&spec, false);
         assert!(line.contains("--server '[::1]:2525'"), "{line}");
         assert!(line.contains("--from '<>'"), "{line}");
-        assert!(line.starts_with("printf '%s\\n' @not-a-file | swaks "), "{line}");
+        assert!(
+            line.starts_with("printf '%s\\n' @not-a-file | swaks "),
+            "{line}"
+        );
         assert!(line.ends_with("--body -"), "{line}");
     }
 
     #[test]
     fn message_parts_unfold_the_subject_and_split_the_body() {
-        let parts = message_parts("From: <a@b>\r\nSubject: one\r\n two\r\nX: y\r\n\r\nbody\r\nmore\r\n");
+        let parts =
+            message_parts("From: <a@b>\r\nSubject: one\r\n two\r\nX: y\r\n\r\nbody\r\nmore\r\n");
         assert_eq!(parts.subject.as_deref(), Some("one two"));
         assert_eq!(parts.body, "body\nmore\n");
         let encoded = compose_message("a@b", &["c@d".to_owned()], "件名", "本文", "d", "m");
         let parts = message_parts(&encoded);
-        assert!(parts.subject.as_deref().is_some_and(|s| s.starts_with("=?UTF-8?B?")), "{parts:?}");
+        assert!(
+            parts
+                .subject
+                .as_deref()
+                .is_some_and(|s| s.starts_with("=?UTF-8?B?")),
+            "{parts:?}"
+        );
         assert_eq!(parts.body, "本文");
         assert_eq!(message_parts("just text").subject, None);
         assert_eq!(message_parts("just text").body, "just text");
-        assert_eq!(message_parts("Subject: only").subject.as_deref(), Some("only"));
+        assert_eq!(
+            message_parts("Subject: only").subject.as_deref(),
+            Some("only")
+        );
     }
 }

@@ -154,17 +154,25 @@ pub fn explain_extension_ja(extension: &Extension) -> String {
         }
         Extension::Auth(mechs) => format!(
             "次の方式で認証できます: {}",
-            mechs.iter().map(describe_mechanism_ja).collect::<Vec<_>>().join("、")
+            mechs
+                .iter()
+                .map(describe_mechanism_ja)
+                .collect::<Vec<_>>()
+                .join("、")
         ),
         Extension::EightBitMime => "8 ビットのメッセージ本文を受け付けます".to_owned(),
         Extension::SmtpUtf8 => "UTF-8 のアドレスとヘッダーを受け付けます".to_owned(),
-        Extension::EnhancedStatusCodes => "応答に 2.1.5 のような拡張ステータスコードが付きます".to_owned(),
+        Extension::EnhancedStatusCodes => {
+            "応答に 2.1.5 のような拡張ステータスコードが付きます".to_owned()
+        }
         Extension::Chunking => "DATA の代わりに BDAT でメッセージを分割して送れます".to_owned(),
         Extension::BinaryMime => "バイナリのメッセージ本文を受け付けます（BDAT で）".to_owned(),
         Extension::Dsn => "配送状態通知（DSN）を要求できます".to_owned(),
         Extension::Vrfy => "VRFY でメールボックスを確認できます".to_owned(),
         Extension::Etrn => "ドメインのキューの再送をサーバーに依頼できます".to_owned(),
-        Extension::Turn => "TURN で役割を入れ替えられます（廃止済みで安全ではありません）".to_owned(),
+        Extension::Turn => {
+            "TURN で役割を入れ替えられます（廃止済みで安全ではありません）".to_owned()
+        }
         Extension::Atrn => "認証したクライアントが ATRN でキューのメールを受け取れます".to_owned(),
         Extension::Help => "HELP に応答します".to_owned(),
         Extension::Other { keyword, .. } if is_private(keyword) => {
@@ -210,8 +218,14 @@ mod tests {
             let Some(c) = ReplyCode::new(n) else { continue };
             let english_own = explain_code(c) != fallback(explain_code, n);
             let japanese_own = explain_code_ja(c) != fallback(explain_code_ja, n);
-            assert_eq!(english_own, japanese_own, "{n}: both tables explain it, or neither");
-            assert!(!explain_code_ja(c).is_empty() && explain_code_ja(c).ends_with('。'), "{n}");
+            assert_eq!(
+                english_own, japanese_own,
+                "{n}: both tables explain it, or neither"
+            );
+            assert!(
+                !explain_code_ja(c).is_empty() && explain_code_ja(c).ends_with('。'),
+                "{n}"
+            );
             own += usize::from(english_own);
         }
         assert!(own >= 33, "the table has the RFC codes ({own})");
@@ -222,8 +236,16 @@ mod tests {
         let mut known = 0;
         for subject in 0..=9 {
             for detail in 0..=40 {
-                let c = EnhancedCode { class: 5, subject, detail };
-                assert_eq!(explain_enhanced(c).is_some(), explain_enhanced_ja(c).is_some(), "5.{subject}.{detail}");
+                let c = EnhancedCode {
+                    class: 5,
+                    subject,
+                    detail,
+                };
+                assert_eq!(
+                    explain_enhanced(c).is_some(),
+                    explain_enhanced_ja(c).is_some(),
+                    "5.{subject}.{detail}"
+                );
                 known += usize::from(explain_enhanced_ja(c).is_some());
             }
         }
@@ -254,8 +276,14 @@ mod tests {
             Extension::Turn,
             Extension::Atrn,
             Extension::Help,
-            Extension::Other { keyword: "XFOO".into(), params: vec![] },
-            Extension::Other { keyword: "FOO".into(), params: vec![] },
+            Extension::Other {
+                keyword: "XFOO".into(),
+                params: vec![],
+            },
+            Extension::Other {
+                keyword: "FOO".into(),
+                params: vec![],
+            },
         ];
         for ext in &all {
             let ja = explain_extension_ja(ext);
