@@ -7,6 +7,8 @@
 //!
 //! # Layout
 //! - [`wire`]: the bridge wire protocol (JSON control messages).
+//! - [`link`]: the client side of that protocol around the engine, the
+//!   one every driver (tab, console, tests, bench) runs.
 //! - [`smtp`]: SMTP replies, capabilities, commands, credentials,
 //!   explanations, the session spec and the session engine.
 //! - [`diagnose`]: the Diagnostics checks (pass/warn/fail with evidence
@@ -15,6 +17,7 @@
 //!   the driver's provider and clock, verification, the TLS report.
 
 pub mod diagnose;
+pub mod link;
 pub mod smtp;
 pub mod tls;
 pub mod wire;

@@ -42,10 +42,11 @@ pub use explain::{
 pub use message::{encode_data, EncodedMessage};
 pub use reply::{EnhancedCode, ParseError, Reply, ReplyCode, ReplyParser, Severity};
 pub use session::{
-    Event, FailReason, Outcome, SentLine, Session, Step, StepTiming, Verdict, MAX_TRANSMIT_BYTES,
+    AbortReason, Event, FailReason, Outcome, ProtocolError, SentLine, Session, Step, StepList,
+    StepRow, StepStatus, StepTiming, TlsSkipReason, Verdict, MAX_TRANSMIT_BYTES,
 };
 pub use spec::{
-    compose_message, AddressField, AuthMechanism, AuthSpec, SessionSpec, SpecError, Stage,
-    Timeouts, TlsMode,
+    compose_message, AddressField, AddressProblem, AuthMechanism, AuthSpec, SessionSpec, SpecError,
+    Stage, Timeouts, TlsMode,
 };
 pub use swaks::{message_parts, shell_quote, swaks_command, MessageParts};

@@ -10,9 +10,10 @@ wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
 use std::time::Duration;
 
 use smtplab_shared::smtp::{
-    AuthMechanism, AuthSpec, Event, FailReason, Outcome, Session, SessionSpec, Stage, Step,
-    Timeouts, TlsMode, Verdict,
+    AbortReason, AuthMechanism, AuthSpec, Event, FailReason, Outcome, Session, SessionSpec,
+    SpecError, Stage, Step, Timeouts, TlsMode, Verdict,
 };
+use smtplab_shared::wire::ErrorCode;
 
 const SEED_EHLO: &str = include_str!("vectors/seed_ehlo.txt");
 const POSTFIX_EHLO: &str = include_str!("vectors/postfix_ehlo.txt");
@@ -599,11 +600,17 @@ fn arbitrary_bytes_never_panic_and_always_finish_once() {
 #[test]
 fn abort_and_invalid_spec_finish_with_aborted() {
     let mut session = Session::new(seed_spec());
-    session.abort(Duration::ZERO, "connection refused".into());
+    let refused = AbortReason::Bridge {
+        host: "127.0.0.1".into(),
+        port: 25,
+        error: ErrorCode::Refused,
+        message: "connection refused".into(),
+    };
+    session.abort(Duration::ZERO, refused.clone());
     let events: Vec<Event> = std::iter::from_fn(|| session.poll_event()).collect();
     assert!(matches!(
         events.last(),
-        Some(Event::Finished(Outcome { verdict: Verdict::Failed { step: Step::Connect, reason: FailReason::Aborted(r) }, .. })) if r == "connection refused"
+        Some(Event::Finished(Outcome { verdict: Verdict::Failed { step: Step::Connect, reason: FailReason::Aborted(r) }, .. })) if *r == refused
     ));
 
     let mut spec = seed_spec();
@@ -612,7 +619,10 @@ fn abort_and_invalid_spec_finish_with_aborted() {
     let (step, reason) = driver.failed();
     assert_eq!(step, Step::Connect);
     assert!(
-        matches!(reason, FailReason::Aborted(r) if r.contains("recipient")),
+        matches!(
+            reason,
+            FailReason::Aborted(AbortReason::InvalidSpec(SpecError::NoRecipients))
+        ),
         "{reason:?}"
     );
 }

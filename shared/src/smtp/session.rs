@@ -6,15 +6,21 @@ mod event;
 mod extras;
 mod flow;
 mod outcome;
+mod progress;
+mod reason;
+mod step;
 mod tls;
 
 use std::collections::VecDeque;
 use std::mem;
 use std::time::Duration;
 
-pub use event::{Event, SentLine, Step};
+pub use event::{Event, SentLine};
 pub use extras::{Probe, ProbeVerb, SessionExtras};
 pub use outcome::{FailReason, Outcome, StepTiming, Verdict};
+pub use progress::{StepList, StepRow, StepStatus};
+pub use reason::{AbortReason, ProtocolError, TlsSkipReason};
+pub use step::Step;
 
 use super::capability::Capabilities;
 use super::command::Command;
@@ -257,15 +263,11 @@ impl Session {
         self.last_now = now;
         self.start_step(now, Step::Connect);
         if let Err(e) = self.spec.validate() {
-            self.fail_now(
-                now,
-                FailReason::Aborted(format!("invalid session spec: {e}")),
-            );
+            self.fail_now(now, FailReason::Aborted(AbortReason::InvalidSpec(e)));
             return;
         }
         if self.spec.tls != TlsMode::None && self.tls_context.is_none() {
-            let why = "TLS was asked for but the driver gave no TLS context (Session::with_tls)";
-            self.fail_now(now, FailReason::Aborted(why.to_owned()));
+            self.fail_now(now, FailReason::Aborted(AbortReason::NoTlsContext));
             return;
         }
         self.state = State::Greeting;
@@ -305,7 +307,7 @@ impl Session {
             match self.parser.next_reply() {
                 Ok(Some(reply)) => self.on_reply(now, reply),
                 Ok(None) => break,
-                Err(e) => self.fail_now(now, FailReason::Protocol(e.to_string())),
+                Err(e) => self.fail_now(now, FailReason::Protocol(e.into())),
             }
         }
     }
@@ -328,7 +330,7 @@ impl Session {
 
     /// Ends the session now (connect failed, user cancelled). While QUIT is
     /// in flight the verdict already reached is kept.
-    pub fn abort(&mut self, now: Duration, reason: String) {
+    pub fn abort(&mut self, now: Duration, reason: AbortReason) {
         if !self.is_finished() {
             self.fail_now(now, FailReason::Aborted(reason));
         }
@@ -371,7 +373,13 @@ impl Session {
                 self.queue_line(now, next, line, false, display);
             }
             // Unreachable with a validated spec; fail rather than send garbage.
-            Err(e) => self.fail_now(now, FailReason::Aborted(e.to_string())),
+            Err(e) => {
+                let detail = e.to_string();
+                self.fail_now(
+                    now,
+                    FailReason::Aborted(AbortReason::Unencodable { detail }),
+                );
+            }
         }
     }
 

@@ -142,7 +142,8 @@ pub enum AddressField {
 }
 
 /// Why a spec cannot be run; each message is fit to show the user.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "code", rename_all = "snake_case")]
 pub enum SpecError {
     /// The host is empty.
     #[error("the server host is empty")]
@@ -166,8 +167,8 @@ pub enum SpecError {
         field: AddressField,
         /// The address as given.
         address: String,
-        /// What is wrong, e.g. "has no @".
-        problem: &'static str,
+        /// What is wrong.
+        problem: AddressProblem,
     },
     /// AUTH is requested with an empty user name.
     #[error("the AUTH user name is empty")]
@@ -175,6 +176,33 @@ pub enum SpecError {
     /// A user name containing NUL cannot be sent with AUTH PLAIN.
     #[error("the AUTH user name or password contains a NUL character")]
     NulInCredentials,
+}
+
+/// What is wrong with an address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressProblem {
+    /// Nothing was given.
+    #[error("is empty")]
+    Empty,
+    /// CR or LF: would inject a command.
+    #[error("contains a line break")]
+    LineBreak,
+    /// Whitespace or control characters.
+    #[error("contains spaces or control characters")]
+    Spaces,
+    /// Given as `<a@b>`; the engine adds the brackets.
+    #[error("must be given without < >")]
+    Brackets,
+    /// No `@`.
+    #[error("has no @")]
+    NoAt,
+    /// Nothing before the `@`.
+    #[error("has nothing before the @")]
+    NothingBeforeAt,
+    /// Nothing after the `@`.
+    #[error("has no domain after the @")]
+    NoDomain,
 }
 
 fn field_name(field: AddressField) -> String {
@@ -230,18 +258,18 @@ impl SessionSpec {
 
 fn check_address(field: AddressField, address: &str) -> Result<(), SpecError> {
     let problem = if address.is_empty() {
-        Some("is empty")
+        Some(AddressProblem::Empty)
     } else if address.chars().any(|c| c == '\r' || c == '\n') {
-        Some("contains a line break")
+        Some(AddressProblem::LineBreak)
     } else if address.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        Some("contains spaces or control characters")
+        Some(AddressProblem::Spaces)
     } else if address.contains(['<', '>']) {
-        Some("must be given without < >")
+        Some(AddressProblem::Brackets)
     } else {
         match address.rsplit_once('@') {
-            None => Some("has no @"),
-            Some(("", _)) => Some("has nothing before the @"),
-            Some((_, "")) => Some("has no domain after the @"),
+            None => Some(AddressProblem::NoAt),
+            Some(("", _)) => Some(AddressProblem::NothingBeforeAt),
+            Some((_, "")) => Some(AddressProblem::NoDomain),
             Some(_) => None,
         }
     };
@@ -386,12 +414,12 @@ mod tests {
     #[test]
     fn bad_addresses_are_refused() {
         for (address, problem) in [
-            ("ted", "has no @"),
-            ("ted @contoso.com", "contains spaces or control characters"),
-            ("<ted@contoso.com>", "must be given without < >"),
-            ("ted@contoso.com\r\nDATA", "contains a line break"),
-            ("@contoso.com", "has nothing before the @"),
-            ("ted@", "has no domain after the @"),
+            ("ted", AddressProblem::NoAt),
+            ("ted @contoso.com", AddressProblem::Spaces),
+            ("<ted@contoso.com>", AddressProblem::Brackets),
+            ("ted@contoso.com\r\nDATA", AddressProblem::LineBreak),
+            ("@contoso.com", AddressProblem::NothingBeforeAt),
+            ("ted@", AddressProblem::NoDomain),
         ] {
             let mut s = spec();
             s.rcpt_to.push(address.into());

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use smtplab_shared::diagnose::{PlannedSession, SessionRecord};
-use smtplab_shared::smtp::Session;
+use smtplab_shared::smtp::{AbortReason, Session};
 use smtplab_shared::wire::ErrorCode;
 
 /// `text` with every line ending made CRLF.
@@ -44,7 +44,13 @@ impl Run {
             record: SessionRecord::failed(code, message),
             sent: Vec::new(),
         };
-        run.session.abort(run.now, message.to_owned());
+        let reason = AbortReason::Bridge {
+            host: "127.0.0.1".into(),
+            port: 25,
+            error: code,
+            message: message.to_owned(),
+        };
+        run.session.abort(run.now, reason);
         run.drain();
         run.finish()
     }

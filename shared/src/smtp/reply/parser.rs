@@ -21,7 +21,8 @@ pub const MAX_REPLY_LINES: usize = 1000;
 const QUOTE_CHARS: usize = 80;
 
 /// Why server bytes are not a valid reply.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ParseError {
     /// A line (terminator included) is longer than the limit.
     #[error("reply line exceeds {limit} bytes")]

@@ -4,7 +4,9 @@
 use std::mem;
 use std::time::Duration;
 
-use super::{FailReason, LoginRound, Session, State, Step, Verdict, MAX_TRANSMIT_BYTES};
+use super::{
+    Event, FailReason, LoginRound, ProtocolError, Session, State, Step, Verdict, MAX_TRANSMIT_BYTES,
+};
 use crate::smtp::auth::{base64_encode, plain_initial_response, MASK};
 use crate::smtp::capability::Capabilities;
 use crate::smtp::command::Command;
@@ -18,8 +20,7 @@ impl Session {
         let step = self.current_step();
         if !self.transmits.is_empty() {
             self.push_reply(now, step, reply, false);
-            let why = "reply received before the command it answers was sent";
-            self.fail_now(now, FailReason::Protocol(why.to_owned()));
+            self.fail_now(now, FailReason::Protocol(ProtocolError::Unsolicited));
             return;
         }
         let code = reply.code.as_u16();
@@ -33,8 +34,13 @@ impl Session {
         match (state, code) {
             (State::Greeting, 220) => self.step_done(now, reply, Stage::Connect),
             (State::Ehlo, 250) => {
-                self.capabilities = Some(Capabilities::from_ehlo(&reply));
-                self.step_done(now, reply, Stage::Ehlo);
+                let capabilities = Capabilities::from_ehlo(&reply);
+                self.push_reply(now, step, reply, true);
+                self.events
+                    .push_back(Event::Capabilities(capabilities.clone()));
+                self.capabilities = Some(capabilities);
+                self.finish_step(now, true);
+                self.advance(now, Stage::Ehlo);
             }
             (State::Ehlo, 500 | 502) => {
                 self.push_reply(now, step, reply, false);

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::event::Step;
+use super::reason::{AbortReason, ProtocolError};
+use super::step::Step;
 use crate::smtp::capability::Capabilities;
 use crate::smtp::reply::Reply;
 use crate::smtp::spec::Stage;
@@ -117,10 +118,10 @@ pub enum FailReason {
     ConnectionClosed,
     /// The server broke the protocol (bytes that are no reply, a reply
     /// nobody asked for, a bound exceeded).
-    Protocol(String),
-    /// The driver gave up: connect failed, the user cancelled, or the spec
-    /// was invalid.
-    Aborted(String),
+    Protocol(ProtocolError),
+    /// The driver gave up (connect failed, the user cancelled) or the
+    /// session could not start (an invalid spec, no TLS context).
+    Aborted(AbortReason),
     /// TLS failed: STARTTLS required but not offered, the certificate did
     /// not verify (with verification on), or the handshake broke.
     Tls(TlsFailure),

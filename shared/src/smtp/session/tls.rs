@@ -5,7 +5,10 @@
 use std::mem;
 use std::time::Duration;
 
-use super::{AfterHandshake, Event, FailReason, Session, State, Step, Verdict, MAX_TRANSMIT_BYTES};
+use super::{
+    AbortReason, AfterHandshake, Event, FailReason, Session, State, Step, TlsSkipReason, Verdict,
+    MAX_TRANSMIT_BYTES,
+};
 use crate::smtp::command::Command;
 use crate::smtp::reply::Reply;
 use crate::smtp::spec::{Stage, TlsMode};
@@ -31,19 +34,23 @@ impl Session {
             return false;
         }
         self.tls_settled = true;
-        let why = match &self.capabilities {
+        let (skip, why) = match &self.capabilities {
             Some(caps) if caps.has("STARTTLS") => {
                 self.start_step(now, Step::StartTls);
                 self.send(now, State::StartTls, Command::StartTls);
                 return true;
             }
-            Some(_) => "the server's EHLO reply does not offer STARTTLS",
-            None => "the server refused EHLO and answered HELO, so it offers no STARTTLS",
+            Some(_) => (
+                TlsSkipReason::NotAdvertised,
+                "the server's EHLO reply does not offer STARTTLS",
+            ),
+            None => (
+                TlsSkipReason::HeloOnly,
+                "the server refused EHLO and answered HELO, so it offers no STARTTLS",
+            ),
         };
         if self.spec.tls == TlsMode::StartTlsIfOffered {
-            self.events.push_back(Event::TlsSkipped {
-                reason: format!("{why}; going on without TLS"),
-            });
+            self.events.push_back(Event::TlsSkipped { reason: skip });
             return false;
         }
         self.start_step(now, Step::StartTls);
@@ -84,9 +91,8 @@ impl Session {
         self.push_reply(now, Step::StartTls, reply.clone(), false);
         self.finish_step(now, false);
         if self.spec.tls == TlsMode::StartTlsIfOffered && matches!(code / 100, 4 | 5) {
-            let first = reply.lines.first().map_or("", String::as_str);
             self.events.push_back(Event::TlsSkipped {
-                reason: format!("the server refused STARTTLS ({first}); going on without TLS"),
+                reason: TlsSkipReason::Refused { reply },
             });
             self.advance(now, Stage::Ehlo);
         } else {
@@ -102,8 +108,7 @@ impl Session {
     /// `poll_transmit`) and waits for the handshake.
     pub(super) fn begin_handshake(&mut self, now: Duration, then: AfterHandshake) {
         let Some(context) = &self.tls_context else {
-            let why = "TLS was asked for but the driver gave no TLS context";
-            self.fail_now(now, FailReason::Aborted(why.to_owned()));
+            self.fail_now(now, FailReason::Aborted(AbortReason::NoTlsContext));
             return;
         };
         match TlsChannel::open(context, &self.spec.host) {
@@ -118,7 +123,9 @@ impl Session {
                 };
                 self.fail_now(now, FailReason::Tls(failure));
             }
-            Err(OpenError::Setup(why)) => self.fail_now(now, FailReason::Aborted(why)),
+            Err(OpenError::Setup(detail)) => {
+                self.fail_now(now, FailReason::Aborted(AbortReason::TlsSetup { detail }));
+            }
             Err(OpenError::Tls(e)) => {
                 self.fail_now(now, FailReason::Tls(classify(&e, &[], &[])));
             }
