@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs every smtplab test: installs what is missing (scripts/setup.sh: the
 # build's needs plus the test-only packages), then
+#   0. formatting (`cargo fmt --all --check`) and clippy with warnings as
+#      errors, native (every crate, every target) and wasm32 (shared and the
+#      tab),
 #   1. the checks that keep `shared` IO-free and wasm-clean,
 #   2. the UI build and the portable files (`cargo xtask dist`: static Linux
 #      and Windows, each checked against its 8 MB budget),
@@ -28,6 +31,11 @@ step() {
 }
 started=$(date +%s)
 
+step "formatting (cargo fmt --check)" cargo fmt --all --check
+step "clippy, native: every crate and target, warnings are errors" \
+    cargo clippy --workspace --all-targets -- -D warnings
+step "clippy, wasm32: shared and the tab, warnings are errors" \
+    cargo clippy -p smtplab-shared -p smtplab-frontend --target wasm32-unknown-unknown --all-targets -- -D warnings
 step "shared builds for wasm32" cargo check -q -p smtplab-shared --target wasm32-unknown-unknown
 step "shared has no IO dependencies" scripts/check-shared-deps.sh
 step "UI build (release, size-tuned)" cargo run -q -p xtask --release -- build-ui --release

@@ -8,6 +8,7 @@
 #   loopback), clang (ring's C for wasm32), musl-tools and gcc-mingw-w64-x86-64
 #   (the portable Linux and Windows files), wine64 (the Windows file's smoke test)
 # - the Rust targets x86_64-unknown-linux-musl and x86_64-pc-windows-gnu
+# - the rustfmt and clippy components (the test command checks formatting and lints)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,6 +48,13 @@ for target in x86_64-unknown-linux-musl x86_64-pc-windows-gnu; do
     if [ -z "$libdir" ] || ! ls "$libdir"/libcore-*.rlib >/dev/null 2>&1; then
         say "adding the $target target (rustup)"
         rustup target add "$target"
+    fi
+done
+for component in rustfmt clippy; do
+    subcommand=${component/rustfmt/fmt}
+    if ! cargo "$subcommand" --version >/dev/null 2>&1; then
+        say "adding the $component component (rustup)"
+        rustup component add "$component"
     fi
 done
 say "ready to test"

@@ -165,7 +165,7 @@ mod tests {
             .is_ok());
         for der in [ed25519, &[][..]] {
             let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(der.to_vec()));
-            let err = p.key_provider.load_private_key(key).err().expect("refused");
+            let err = p.key_provider.load_private_key(key).expect_err("refused");
             assert_eq!(err, rustls::Error::General(NO_CLIENT_KEYS.to_owned()));
         }
         assert!(!p.key_provider.fips());
