@@ -137,7 +137,9 @@ enum Mode {
 ///   [`poll_event`](Self::poll_event), then re-arm the timer from
 ///   [`poll_timeout`](Self::poll_timeout).
 /// - When [`state`](Self::state) is [`LinkState::Done`] and everything is
-///   drained, the driver closes the WebSocket.
+///   drained, the driver closes the WebSocket: at once, or, while
+///   [`awaits_closed`](Self::awaits_closed), once the bridge's `closed` came
+///   (or a short wait ran out).
 #[derive(Debug)]
 pub struct Link {
     /// Engine or raw.
@@ -150,6 +152,8 @@ pub struct Link {
     ws_closed: bool,
     /// The bridge said `closed`: there is no connection left to close.
     tcp_closed: bool,
+    /// `close` was queued.
+    close_sent: bool,
     /// Bytes for binary frames.
     transmits: VecDeque<Vec<u8>>,
     /// Messages for text frames.
@@ -180,6 +184,7 @@ impl Link {
             greeted: false,
             ws_closed: false,
             tcp_closed: false,
+            close_sent: false,
             transmits: VecDeque::new(),
             controls: VecDeque::new(),
             events: VecDeque::new(),
@@ -204,6 +209,13 @@ impl Link {
         self.greeted
     }
 
+    /// True while a `close` sent to the bridge awaits its `closed`: a
+    /// driver whose link is done waits for that (a bounded time) before it
+    /// closes the WebSocket, so the transcript gets the bridge's answer.
+    pub fn awaits_closed(&self) -> bool {
+        self.close_sent && !self.tcp_closed && !self.ws_closed
+    }
+
     /// A text frame from the bridge.
     pub fn handle_text(&mut self, now: Duration, text: &str) {
         match ServerMessage::decode(text) {
@@ -216,7 +228,13 @@ impl Link {
     pub fn handle_server_message(&mut self, now: Duration, message: ServerMessage) {
         if self.state == LinkState::Done {
             // After the end only `closed` (the answer to our `close`) and
-            // late errors come; they change nothing.
+            // late errors come: the first is reported, nothing changes.
+            if let ServerMessage::Closed { by, reason } = message {
+                if !self.tcp_closed {
+                    self.tcp_closed = true;
+                    self.events.push_back(LinkEvent::Closed { by, reason });
+                }
+            }
             return;
         }
         match message {
@@ -445,6 +463,7 @@ impl Link {
         let was = std::mem::replace(&mut self.state, LinkState::Done);
         if !self.ws_closed && !self.tcp_closed && was == LinkState::Connected {
             self.controls.push_back(ClientMessage::Close);
+            self.close_sent = true;
         }
     }
 }

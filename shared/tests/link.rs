@@ -143,16 +143,21 @@ fn a_whole_session_runs_through_the_link() {
     ));
     assert_eq!(out.controls, [ClientMessage::Close], "close after Finished");
     assert_eq!(link.state(), LinkState::Done);
-    // The bridge's answer to `close` changes nothing.
-    link.handle_server_message(
-        T,
-        ServerMessage::Closed {
-            by: ClosedBy::Client,
-            reason: "close".into(),
-        },
-    );
+    assert!(link.awaits_closed());
+    // The bridge's answer to `close` is reported and changes nothing else.
+    for _ in 0..2 {
+        link.handle_server_message(
+            T,
+            ServerMessage::Closed {
+                by: ClosedBy::Client,
+                reason: "close".into(),
+            },
+        );
+    }
     let out = drain(&mut link);
-    assert!(out.events.is_empty() && out.controls.is_empty());
+    assert!(matches!(out.events[..], [LinkEvent::Closed { by: ClosedBy::Client, .. }]));
+    assert!(out.controls.is_empty());
+    assert!(!link.awaits_closed());
 }
 
 #[test]
@@ -379,7 +384,7 @@ fn every_server_message_in_every_state() {
         (Done, Input::HelloOtherVersion, Ignored),
         (Done, Input::Connected, Ignored),
         (Done, Input::Error, Ignored),
-        (Done, Input::Closed, Ignored),
+        (Done, Input::Closed, Reported),
         (Done, Input::Resolved, Ignored),
         (Done, Input::Malformed, Ignored),
         (Done, Input::Bytes, Ignored),
