@@ -100,7 +100,7 @@ use crate::state::{Action, BridgeStatus, State};
 #[component]
 pub fn App() -> Html {
     let state = use_reducer_eq(State::default);
-    let bridge = use_bridge(state.dispatcher(), state.lang);
+    let bridge = use_bridge(state.dispatcher());
     let persistence = use_persistence(&state);
     let sandbox = use_sandbox(state.dispatcher());
     let version = use_version();

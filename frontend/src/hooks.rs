@@ -2,11 +2,12 @@
 //!
 //! - `batched_dispatch`: the driver's actions reach the reducer at most
 //!   once per frame, so renders do not pace an SMTP session.
-//! - [`use_bridge`]: owns the WebSockets to the bridge (a guided run's is a
-//!   [`SessionLink`](crate::session_link::SessionLink)), turns what happens
+//! - [`use_bridge`]: owns the WebSockets to the bridge (the probe, a guided
+//!   run's and the console's, each run or console connection a
+//!   [`LinkSocket`](crate::link_socket::LinkSocket)), turns what happens
 //!   into [`Action`](crate::state::Action)s.
 //! - [`use_checks`]: drives the Diagnostics checks (`resolve` sockets and
-//!   one [`SessionLink`](crate::session_link::SessionLink) per session).
+//!   one [`LinkSocket`](crate::link_socket::LinkSocket) per session).
 //! - [`use_persistence`]: `localStorage` (saved sessions, language), the
 //!   share-link fragment, file import.
 //! - [`use_sandbox`]: the bridge's SMTP sandbox (`/sandbox`) and its inbox.
@@ -19,8 +20,8 @@ mod use_persistence;
 mod use_sandbox;
 mod use_version;
 
-pub use use_bridge::use_bridge;
-pub use use_checks::{use_checks, ChecksHandle};
+pub(crate) use use_bridge::use_bridge;
+pub(crate) use use_checks::use_checks;
 pub use use_persistence::{use_persistence, PersistenceHandle, LANG_KEY};
 pub use use_sandbox::{use_sandbox, SandboxHandle};
 pub use use_version::use_version;

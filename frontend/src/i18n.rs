@@ -115,6 +115,11 @@ catalogue! {
     StepsAria, StatusPending, StatusRunning, StatusOk, StatusFailed, StatusSkipped, DeliveredWithId,
     Delivered, Completed, FailedAt, AnsweredPermanent, AnsweredTemporary, AnsweredUnexpected,
     ReasonTimeout, ReasonConnectionClosed, ReasonProtocol, ReasonTls,
+    // typed reasons from the engine and the link
+    AbortBridgeProtocol, AbortBridgeGone, AbortInvalidSpec, AbortUnencodable,
+    AbortNoTlsContext, AbortTlsSetup, ParseLineTooLong, ParseReplyTooLong, ParseTooManyLines,
+    ParseBadCode, ParseMismatched, ParseIncomplete, ProtocolUnsolicited, TlsSkipNotAdvertised,
+    TlsSkipHeloOnly, TlsSkipRefused,
     // TLS: form, setup errors, report, failure kinds, verdict hints
     LegendTls, LabelTlsMode, TlsModeNone, TlsModeStartTls, TlsModeIfOffered, TlsModeImplicit,
     LabelTlsVerify, TlsVerifyOff, LabelCaPem, LabelCaFile, TlsCaHint, TlsSetupBadPem, TlsSetupNoCert,

@@ -13,13 +13,14 @@
 //! - [`transcript`]: transcript entries, swaks-style formatting, masking.
 //! - [`verdict`]: the end-of-session verdict in words.
 //! - [`problem`]: bridge and connection failures in words.
+//! - [`reason`]: the engine's typed reasons (abort, protocol, TLS skip) in words.
 //! - [`tls_view`]: the TLS report, failures and hints in words.
 //! - [`tls_provider`]: the tab's crypto provider (ring, minus signing).
 //! - [`trust_anchors`]: the public root CAs, fetched from the bridge once.
 //! - [`tls_setup`]: the crypto provider (ring) and clock for the engine's TLS.
 //! - [`sandbox`]: the bridge's SMTP sandbox, its inbox and the form preset.
 //! - [`diagnostics`]: the Diagnostics panel's state (form, run plan, progress).
-//! - [`session_link`]: one WebSocket carrying one engine session.
+//! - [`link_socket`]: one WebSocket driven by the shared bridge link.
 //! - [`components`]: one component per file.
 //! - [`hooks`]: `use_bridge`, `use_checks` and `use_persistence`, the only places with IO.
 //! - [`socket`]: the typed WebSocket wrapper `use_bridge` uses.
@@ -36,12 +37,13 @@ pub mod diagnostics;
 pub mod form;
 pub mod hooks;
 pub mod i18n;
+pub mod link_socket;
 pub mod note;
 pub mod problem;
+pub mod reason;
 pub mod sandbox;
 pub mod saved;
 pub mod session_file;
-pub mod session_link;
 pub mod share;
 pub mod socket;
 pub mod state;

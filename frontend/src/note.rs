@@ -1,11 +1,13 @@
 //! Transcript notes (`===` and `***` lines) as data, put in words only when
 //! shown, so a transcript follows the language the user picks.
 
+use smtplab_shared::smtp::TlsSkipReason;
 use smtplab_shared::wire::{ClosedBy, ErrorCode};
 
 use crate::form::FormError;
 use crate::i18n::{t, tf, Lang, Msg};
 use crate::problem::{describe_closed, describe_error, BridgeProblem};
+use crate::reason::tls_skip_words;
 
 /// Something about a connection worth a transcript line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,8 +58,8 @@ pub enum Note {
         /// The cipher suite, if known.
         cipher: Option<String>,
     },
-    /// STARTTLS was optional and is not used (the engine's words).
-    TlsSkipped(String),
+    /// STARTTLS was optional and is not used.
+    TlsSkipped(TlsSkipReason),
     /// Plaintext after STARTTLS was dropped.
     PlaintextDiscarded {
         /// How many bytes.
@@ -102,7 +104,9 @@ impl Note {
                     cipher.as_deref().unwrap_or(t(lang, Msg::UnknownCipher)),
                 ],
             ),
-            Self::TlsSkipped(reason) => tf(lang, Msg::NoteTlsSkipped, &[reason]),
+            Self::TlsSkipped(reason) => {
+                tf(lang, Msg::NoteTlsSkipped, &[&tls_skip_words(reason, lang)])
+            }
             Self::PlaintextDiscarded { bytes, text } => tf(
                 lang,
                 Msg::NotePlaintextDiscarded,

@@ -87,6 +87,11 @@ impl Socket {
         let _ = self.ws.send_with_str(&msg.encode());
     }
 
+    /// Closes the socket; its close event still comes.
+    pub fn close(&self) {
+        let _ = self.ws.close();
+    }
+
     /// Sends bytes for the mail server.
     pub fn send_bytes(&self, bytes: &[u8]) {
         let _ = self.ws.send_with_u8_array(bytes);

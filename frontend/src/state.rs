@@ -9,9 +9,7 @@
 
 use std::rc::Rc;
 
-use smtplab_shared::smtp::{
-    Capabilities, Event, Outcome, Reply, SessionSpec, Stage, Step, TlsMode,
-};
+use smtplab_shared::smtp::{Capabilities, Event, Outcome, Reply, SessionSpec, StepList};
 use smtplab_shared::tls::TlsReport;
 use smtplab_shared::wire::PolicyInfo;
 use yew::Reducible;
@@ -37,52 +35,13 @@ pub enum BridgeStatus {
     Problem(BridgeProblem),
 }
 
-/// Where one step of the guided session is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepStatus {
-    /// Not started yet.
-    Pending,
-    /// Its command is out, the reply is awaited.
-    Running,
-    /// Got the reply it needed.
-    Ok,
-    /// Failed (an unexpected reply, a timeout, a close).
-    Failed,
-    /// Never ran: the session ended before it.
-    Skipped,
-}
-
-impl StepStatus {
-    /// The word shown and put in `data-status`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Running => "running",
-            Self::Ok => "ok",
-            Self::Failed => "failed",
-            Self::Skipped => "skipped",
-        }
-    }
-}
-
-/// One row of the step list.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StepRow {
-    /// The step.
-    pub step: Step,
-    /// Its status.
-    pub status: StepStatus,
-    /// How long it took, once finished.
-    pub elapsed_ms: Option<u64>,
-}
-
 /// One guided session, running or finished.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
     /// `host:port`, for headings and the export's file name.
     pub target: String,
-    /// The step list.
-    pub steps: Vec<StepRow>,
+    /// The step list (the engine's display plan and its progress).
+    pub steps: StepList,
     /// The transcript.
     pub transcript: Vec<Entry>,
     /// EHLO capabilities once known.
@@ -312,8 +271,8 @@ pub enum Action {
     RunStarted {
         /// `host:port`.
         target: String,
-        /// Steps to show as pending.
-        plan: Vec<Step>,
+        /// The steps to show, all pending.
+        steps: StepList,
     },
     /// A connection note for the guided transcript.
     RunNote {
@@ -368,35 +327,6 @@ pub enum Action {
         /// What happened.
         note: Note,
     },
-}
-
-/// The steps a spec will show before it runs: a display plan only (the
-/// engine decides what actually runs; unplanned steps such as HELO are
-/// inserted when they start, and steps that never ran end up skipped).
-pub fn plan(spec: &SessionSpec) -> Vec<Step> {
-    let stop = spec.stop_after;
-    let mut steps = vec![Step::Connect];
-    if stop >= Stage::Ehlo {
-        steps.push(Step::Ehlo);
-        if matches!(spec.tls, TlsMode::StartTls | TlsMode::StartTlsIfOffered) {
-            steps.push(Step::StartTls);
-        }
-    }
-    if stop >= Stage::Auth && spec.auth.is_some() {
-        steps.push(Step::Auth);
-    }
-    if stop >= Stage::Mail {
-        steps.push(Step::Mail);
-    }
-    if stop >= Stage::Rcpt {
-        steps.extend((0..spec.rcpt_to.len()).map(Step::Rcpt));
-    }
-    if stop >= Stage::Data {
-        steps.push(Step::Data);
-        steps.push(Step::Message);
-    }
-    steps.push(Step::Quit);
-    steps
 }
 
 fn millis(d: std::time::Duration) -> u64 {
@@ -466,18 +396,11 @@ impl State {
             Action::Notice(notice) => self.notice = Some(notice),
             Action::ToggleReveal => self.reveal = !self.reveal,
             Action::Bridge(status) => self.bridge = status,
-            Action::RunStarted { target, plan } => {
+            Action::RunStarted { target, steps } => {
                 self.form_error = None;
                 self.run = Some(Run {
                     target,
-                    steps: plan
-                        .into_iter()
-                        .map(|step| StepRow {
-                            step,
-                            status: StepStatus::Pending,
-                            elapsed_ms: None,
-                        })
-                        .collect(),
+                    steps,
                     transcript: Vec::new(),
                     capabilities: None,
                     outcome: None,
@@ -613,12 +536,11 @@ impl State {
     }
 
     fn apply_event(&mut self, at_ms: u64, event: Event) {
+        if let Some(run) = &mut self.run {
+            run.steps.apply(&event);
+        }
         match event {
-            Event::StepStarted { step, .. } => {
-                if let Some(row) = self.row(step) {
-                    row.status = StepStatus::Running;
-                }
-            }
+            Event::StepStarted { .. } | Event::StepFinished { .. } => {}
             Event::Sent { line, .. } => {
                 let encrypted = self.run.as_ref().is_some_and(|r| r.encrypted);
                 self.push_run_entry(
@@ -632,16 +554,11 @@ impl State {
                 );
             }
             Event::Reply {
-                step,
                 reply,
                 expected,
                 at,
+                ..
             } => {
-                if let Some(run) = &mut self.run {
-                    if step == Step::Ehlo && expected && reply.is_positive() {
-                        run.capabilities = Some(Capabilities::from_ehlo(&reply));
-                    }
-                }
                 let encrypted = self.run.as_ref().is_some_and(|r| r.encrypted);
                 self.push_run_entry(
                     millis(at),
@@ -652,14 +569,9 @@ impl State {
                     },
                 );
             }
-            Event::StepFinished { step, ok, elapsed } => {
-                if let Some(row) = self.row(step) {
-                    row.status = if ok {
-                        StepStatus::Ok
-                    } else {
-                        StepStatus::Failed
-                    };
-                    row.elapsed_ms = Some(millis(elapsed));
+            Event::Capabilities(capabilities) => {
+                if let Some(run) = &mut self.run {
+                    run.capabilities = Some(capabilities);
                 }
             }
             Event::TlsEstablished(report) => {
@@ -684,13 +596,6 @@ impl State {
             }
             Event::Finished(outcome) => {
                 if let Some(run) = &mut self.run {
-                    for row in &mut run.steps {
-                        row.status = match row.status {
-                            StepStatus::Pending => StepStatus::Skipped,
-                            StepStatus::Running => StepStatus::Failed,
-                            done => done,
-                        };
-                    }
                     if outcome.capabilities.is_some() {
                         run.capabilities.clone_from(&outcome.capabilities);
                     }
@@ -701,37 +606,6 @@ impl State {
                 }
             }
         }
-    }
-
-    /// The row of `step`, inserted if the plan did not have it (HELO goes
-    /// after EHLO, anything else before QUIT).
-    fn row(&mut self, step: Step) -> Option<&mut StepRow> {
-        let run = self.run.as_mut()?;
-        let index = match run.steps.iter().position(|r| r.step == step) {
-            Some(i) => i,
-            None => {
-                let at = match step {
-                    Step::Helo | Step::StartTls => run
-                        .steps
-                        .iter()
-                        .position(|r| r.step == Step::Ehlo)
-                        .map(|i| i + 1),
-                    Step::Quit => None,
-                    _ => run.steps.iter().position(|r| r.step == Step::Quit),
-                }
-                .unwrap_or(run.steps.len());
-                run.steps.insert(
-                    at,
-                    StepRow {
-                        step,
-                        status: StepStatus::Pending,
-                        elapsed_ms: None,
-                    },
-                );
-                at
-            }
-        };
-        run.steps.get_mut(index)
     }
 }
 
@@ -748,7 +622,9 @@ impl Reducible for State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtplab_shared::smtp::{FailReason, Outcome, SentLine, Timeouts, Verdict};
+    use smtplab_shared::smtp::{
+        FailReason, Outcome, SentLine, Stage, Step, Timeouts, TlsMode, Verdict,
+    };
     use std::time::Duration;
 
     fn spec(stop_after: Stage, rcpts: usize) -> SessionSpec {
@@ -770,7 +646,7 @@ mod tests {
         let mut state = State::default();
         state.apply(Action::RunStarted {
             target: "127.0.0.1:2525".into(),
-            plan: plan(spec),
+            steps: StepList::for_spec(spec),
         });
         state
     }
@@ -778,6 +654,7 @@ mod tests {
     fn statuses(state: &State) -> Vec<(String, &'static str)> {
         let run = state.run.as_ref().expect("run");
         run.steps
+            .rows()
             .iter()
             .map(|r| (r.step.to_string(), r.status.as_str()))
             .collect()
@@ -785,35 +662,6 @@ mod tests {
 
     fn reply(lines: &[&str]) -> Reply {
         Reply::from_lines(lines).expect("reply")
-    }
-
-    #[test]
-    fn the_plan_follows_stop_after_and_recipients() {
-        let names = |s: &SessionSpec| plan(s).iter().map(ToString::to_string).collect::<Vec<_>>();
-        assert_eq!(names(&spec(Stage::Connect, 1)), ["connect", "QUIT"]);
-        let starttls = SessionSpec {
-            tls: TlsMode::StartTls,
-            ..spec(Stage::Ehlo, 1)
-        };
-        assert_eq!(names(&starttls), ["connect", "EHLO", "STARTTLS", "QUIT"]);
-        let implicit = SessionSpec {
-            tls: TlsMode::Implicit,
-            ..spec(Stage::Ehlo, 1)
-        };
-        assert_eq!(names(&implicit), ["connect", "EHLO", "QUIT"]);
-        assert_eq!(
-            names(&spec(Stage::Data, 2)),
-            [
-                "connect",
-                "EHLO",
-                "MAIL FROM",
-                "RCPT TO #1",
-                "RCPT TO #2",
-                "DATA",
-                "message",
-                "QUIT"
-            ]
-        );
     }
 
     #[test]
@@ -873,6 +721,14 @@ mod tests {
                 at: ms(20),
             },
         });
+        state.apply(Action::Engine {
+            at_ms: 20,
+            event: Event::Capabilities(Capabilities::from_ehlo(&reply(&[
+                "250-mx",
+                "250-PIPELINING",
+                "250 SIZE 1000",
+            ]))),
+        });
         let run = state.run.as_ref().expect("run");
         assert_eq!(run.transcript.len(), 3);
         assert_eq!(
@@ -888,7 +744,7 @@ mod tests {
             ids.windows(2).all(|w| w[0] < w[1]),
             "ids are unique and ordered: {ids:?}"
         );
-        assert_eq!(run.steps[0].elapsed_ms, Some(8));
+        assert_eq!(run.steps.rows()[0].elapsed, Some(Duration::from_millis(8)));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::form::stage_label;
 use smtplab_shared::tls::TlsFailureKind;
 
 use crate::i18n::{explain_code, t, tf, Lang, Msg};
+use crate::reason::{abort_words, protocol_words};
 use crate::tls_view::{failure_words, needs_starttls, skipped_words};
 
 /// A verdict ready to show.
@@ -98,7 +99,6 @@ impl VerdictView {
 
 /// Why the session failed, in words.
 pub fn reason_words(reason: &FailReason, lang: Lang) -> String {
-    #[allow(unreachable_patterns)] // shared may add reasons: they show in English
     match reason {
         FailReason::UnexpectedReply(reply) => {
             let msg = if reply.code.as_u16() >= 500 {
@@ -112,17 +112,19 @@ pub fn reason_words(reason: &FailReason, lang: Lang) -> String {
         }
         FailReason::Timeout => t(lang, Msg::ReasonTimeout).to_owned(),
         FailReason::ConnectionClosed => t(lang, Msg::ReasonConnectionClosed).to_owned(),
-        FailReason::Protocol(why) => tf(lang, Msg::ReasonProtocol, &[&why.to_string()]),
-        FailReason::Aborted(why) => why.clone(),
+        FailReason::Protocol(error) => {
+            tf(lang, Msg::ReasonProtocol, &[&protocol_words(error, lang)])
+        }
+        FailReason::Aborted(reason) => abort_words(reason, lang),
         FailReason::Tls(failure) => tf(lang, Msg::ReasonTls, &[&failure_words(failure, lang)]),
-        other => other.to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtplab_shared::smtp::{Reply, Stage, Step};
+    use smtplab_shared::smtp::{AbortReason, Reply, Stage, Step};
+    use smtplab_shared::wire::ErrorCode;
 
     fn outcome(verdict: Verdict, queue_id: Option<&str>) -> Outcome {
         Outcome {
@@ -171,13 +173,40 @@ mod tests {
             &outcome(
                 Verdict::Failed {
                     step: Step::Connect,
-                    reason: FailReason::Aborted("DNS failure".into()),
+                    reason: FailReason::Aborted(AbortReason::Bridge {
+                        host: "mx.example.invalid".into(),
+                        port: 25,
+                        error: ErrorCode::Dns,
+                        message: "mx.example.invalid does not resolve".into(),
+                    }),
                 },
                 None,
             ),
             Lang::En,
         );
-        assert_eq!(aborted.headline, "Failed at connect: DNS failure");
+        assert!(
+            aborted.headline.starts_with("Failed at connect: ")
+                && aborted
+                    .headline
+                    .contains("mx.example.invalid does not resolve"),
+            "{}",
+            aborted.headline
+        );
+        let ja = VerdictView::from_outcome(
+            &outcome(
+                Verdict::Failed {
+                    step: Step::Connect,
+                    reason: FailReason::Aborted(AbortReason::Cancelled),
+                },
+                None,
+            ),
+            Lang::Ja,
+        );
+        assert!(
+            ja.headline.contains("ユーザーが中止しました"),
+            "{}",
+            ja.headline
+        );
     }
 
     #[test]

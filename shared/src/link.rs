@@ -44,6 +44,9 @@ use crate::wire::{
 };
 
 /// What a [`Link`] tells its driver, in order.
+// Most events of a session are `Engine` ones, the large variant: boxing it
+// would allocate for the common case to save bytes in the rare ones.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum LinkEvent {
     /// The bridge's `hello` (the link sent `connect` if the version fits).

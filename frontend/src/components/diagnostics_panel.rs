@@ -88,7 +88,7 @@ fn status_words(lang: Lang, status: &CheckStatus) -> String {
 pub fn DiagnosticsPanel() -> Html {
     let lang = use_app_state().lang;
     let state = use_reducer_eq(DiagState::default);
-    let checks = use_checks(state.dispatcher(), lang);
+    let checks = use_checks(state.dispatcher());
     let running = state.running();
 
     let start = |mode: RunMode| {

@@ -4,7 +4,7 @@ use yew::prelude::*;
 
 use super::use_app_state;
 use crate::i18n::{t, Msg};
-use crate::state::StepStatus;
+use smtplab_shared::smtp::StepStatus;
 
 /// The status as shown (the `data-status` attribute stays English).
 fn status_word(status: StepStatus, lang: crate::i18n::Lang) -> &'static str {
@@ -30,10 +30,13 @@ pub fn StepList() -> Html {
     };
     html! {
         <ol id="step-list" data-testid="step-list" class="steps" aria-label={t(lang, Msg::StepsAria)} aria-live="polite">
-            { for run.steps.iter().map(|row| {
+            { for run.steps.rows().iter().map(|row| {
                 let name = row.step.to_string();
                 let status = row.status.as_str();
-                let time = row.elapsed_ms.map(|ms| format!("{ms} ms")).unwrap_or_default();
+                let time = row
+                    .elapsed
+                    .map(|d| format!("{} ms", d.as_millis()))
+                    .unwrap_or_default();
                 html! {
                     <li key={name.clone()} class={classes!("step", status)} data-testid="step"
                         data-step={name.clone()} data-status={status}>

@@ -4,8 +4,8 @@
 //! drains `poll_action`: an `Action::Resolve` becomes a WebSocket carrying
 //! one `resolve` (its `resolved` or `error` goes to `handle_resolved` /
 //! `handle_resolve_error`); an `Action::RunSession` becomes a
-//! [`SessionLink`] whose events are collected into a `SessionRecord` for
-//! `handle_session`. It only moves bytes, time, DNS answers and events:
+//! [`LinkSocket`] (the shared bridge link in engine mode) whose events are
+//! collected into a `SessionRecord` for `handle_session`. It only moves bytes, time, DNS answers and events:
 //! every SMTP step and every judgement is the shared crate's.
 
 use std::cell::RefCell;
@@ -13,15 +13,14 @@ use std::rc::{Rc, Weak};
 
 use gloo_timers::callback::Interval;
 use smtplab_shared::diagnose::{Action, Check, CheckResult, PlannedSession, Report, SessionRecord};
-use smtplab_shared::smtp::Event;
-use smtplab_shared::wire::{ClientMessage, ErrorCode, RecordType, ServerMessage, PROTOCOL_VERSION};
+use smtplab_shared::link::{Link, LinkEvent};
+use smtplab_shared::smtp::{AbortReason, Event};
+use smtplab_shared::wire::{ClientMessage, ErrorCode, RecordType, ServerMessage};
 use yew::prelude::*;
 
 use crate::browser;
 use crate::diagnostics::{DiagAction, DiagState, Next, RunPlan, SkipReason};
-use crate::i18n::{t, Lang, Msg};
-use crate::problem::describe_error;
-use crate::session_link::{LinkOutput, SessionLink};
+use crate::link_socket::LinkSocket;
 use crate::socket::{Socket, SocketEvent};
 
 /// How often a session's deadline is checked.
@@ -29,26 +28,21 @@ const TICK_MS: u32 = 200;
 
 /// What the panel may ask. Stable for the page's lifetime.
 #[derive(Clone, PartialEq)]
-pub struct ChecksHandle {
+pub(crate) struct ChecksHandle {
     /// Start a run (ignored while one runs).
-    pub run: Callback<RunPlan>,
+    pub(crate) run: Callback<RunPlan>,
     /// Stop the running run; finished results stay.
-    pub cancel: Callback<()>,
+    pub(crate) cancel: Callback<()>,
 }
 
-/// The checks driver; `lang` words the reasons handed to the engine.
+/// The checks driver.
 #[hook]
-pub fn use_checks(dispatch: UseReducerDispatcher<DiagState>, lang: Lang) -> ChecksHandle {
+pub(crate) fn use_checks(dispatch: UseReducerDispatcher<DiagState>) -> ChecksHandle {
     let driver = use_mut_ref(|| Driver {
         dispatch,
-        lang: Lang::En,
         next_id: 1,
         run: None,
     });
-    {
-        let driver = driver.clone();
-        use_effect_with(lang, move |lang| driver.borrow_mut().lang = *lang);
-    }
     {
         let driver = driver.clone();
         use_effect_with((), move |()| move || driver.borrow_mut().run = None);
@@ -68,8 +62,6 @@ pub fn use_checks(dispatch: UseReducerDispatcher<DiagState>, lang: Lang) -> Chec
 struct Driver {
     /// Where actions go.
     dispatch: UseReducerDispatcher<DiagState>,
-    /// The page's language.
-    lang: Lang,
     /// Id of the next WebSocket; events of older ones are dropped.
     next_id: u64,
     /// The run in progress.
@@ -111,7 +103,7 @@ enum LinkKind {
     /// A session of the check.
     Session {
         /// The socket and engine.
-        link: Box<SessionLink>,
+        link: Box<LinkSocket>,
         /// The plan's label, for `handle_session`.
         label: String,
         /// What was collected so far (`None` until `connected` or a
@@ -266,7 +258,7 @@ impl Driver {
     ) -> Result<ActionLink, Answer> {
         match Self::open(this, id) {
             Ok(socket) => {
-                let link = Box::new(SessionLink::new(socket, plan.session(), PROTOCOL_VERSION));
+                let link = Box::new(LinkSocket::new(socket, Link::engine(plan.session())));
                 Ok(ActionLink {
                     id,
                     kind: LinkKind::Session {
@@ -279,7 +271,8 @@ impl Driver {
             Err(why) => {
                 let mut record = SessionRecord::failed(ErrorCode::Internal, why.clone());
                 let mut session = plan.session();
-                session.abort(std::time::Duration::ZERO, why);
+                let reason = AbortReason::BridgeProtocol { detail: why };
+                session.abort(std::time::Duration::ZERO, reason);
                 while let Some(event) = session.poll_event() {
                     record.push(event);
                 }
@@ -328,9 +321,8 @@ impl Driver {
             else {
                 return;
             };
-            let mut out = Vec::new();
-            link.tick(&mut out);
-            collect(link, label, record, out)
+            let events = link.tick();
+            collect(link, label, record, events)
         };
         if let Some(answer) = answer {
             Self::answer(this, answer);
@@ -340,7 +332,6 @@ impl Driver {
     fn on_socket_event(this: &Rc<RefCell<Self>>, id: u64, event: SocketEvent) {
         let answer = {
             let mut d = this.borrow_mut();
-            let lang = d.lang;
             let Some(link) = d
                 .run
                 .as_mut()
@@ -360,51 +351,8 @@ impl Driver {
                     label,
                     record,
                 } => {
-                    let mut out = Vec::new();
-                    link.handle(event, &mut out);
-                    let mut failed_connect = None;
-                    let mut ended_early = None;
-                    for output in &out {
-                        match output {
-                            LinkOutput::BridgeError {
-                                code,
-                                message,
-                                before_connect: true,
-                            } => {
-                                failed_connect = Some((*code, message.clone()));
-                            }
-                            LinkOutput::Hello { version, .. } if *version != PROTOCOL_VERSION => {
-                                failed_connect = Some((
-                                    ErrorCode::BadRequest,
-                                    format!("bridge protocol version {version}"),
-                                ));
-                            }
-                            LinkOutput::Ended {
-                                finished: false,
-                                greeted,
-                                ..
-                            } => ended_early = Some(*greeted),
-                            _ => {}
-                        }
-                    }
-                    if let Some((code, message)) = failed_connect {
-                        let spec = link.session().spec();
-                        let words = describe_error(lang, code, &message, &spec.host, spec.port);
-                        *record = Some(SessionRecord::failed(code, message));
-                        link.abort(words, &mut out);
-                    } else if let Some(greeted) = ended_early {
-                        if record.is_none() {
-                            let why = t(lang, Msg::BridgeClosedWebSocket).to_owned();
-                            let code = if greeted {
-                                ErrorCode::Reset
-                            } else {
-                                ErrorCode::Internal
-                            };
-                            *record = Some(SessionRecord::failed(code, why.clone()));
-                            link.abort(why, &mut out);
-                        }
-                    }
-                    collect(link, label, record, out)
+                    let events = link.handle(event);
+                    collect(link, label, record, events)
                 }
             }
         };
@@ -449,23 +397,39 @@ fn on_resolve_event(
     }
 }
 
-/// Adds a session link's outputs to its record; the answer once finished.
+/// Adds a session link's events to its record; the answer once finished.
+/// A session that never reached `connected` is recorded as failed with
+/// the bridge's code (or what ended it).
 fn collect(
-    link: &SessionLink,
+    link: &LinkSocket,
     label: &str,
     record: &mut Option<SessionRecord>,
-    out: Vec<LinkOutput>,
+    events: Vec<LinkEvent>,
 ) -> Option<Answer> {
     let mut finished = false;
-    for output in out {
-        match output {
-            LinkOutput::Connected { peer, connect_ms } => {
+    for event in events {
+        match event {
+            LinkEvent::Connected { peer, connect_ms } => {
                 *record = Some(SessionRecord::connected(peer, connect_ms));
             }
-            LinkOutput::Engine(event) => {
-                finished |= matches!(*event, Event::Finished(_));
+            LinkEvent::Aborted(reason) if record.is_none() => {
+                let (code, message) = match reason {
+                    AbortReason::Bridge { error, message, .. } => (error, message),
+                    AbortReason::VersionMismatch { found, .. } => (
+                        ErrorCode::BadRequest,
+                        format!("bridge protocol version {found}"),
+                    ),
+                    AbortReason::BridgeGone if link.link().is_greeted() => {
+                        (ErrorCode::Reset, reason.to_string())
+                    }
+                    other => (ErrorCode::Internal, other.to_string()),
+                };
+                *record = Some(SessionRecord::failed(code, message));
+            }
+            LinkEvent::Engine(event) => {
+                finished |= matches!(event, Event::Finished(_));
                 if let Some(record) = record.as_mut() {
-                    record.push(*event);
+                    record.push(event);
                 }
             }
             _ => {}
@@ -475,6 +439,9 @@ fn collect(
         return None;
     }
     let mut record = record.take()?;
-    record.greeting_first_byte_at = link.session().greeting_first_byte_at();
+    record.greeting_first_byte_at = link
+        .link()
+        .session()
+        .and_then(|s| s.greeting_first_byte_at());
     Some(Answer::Session(label.to_owned(), Box::new(record)))
 }

@@ -1,0 +1,281 @@
+//! A guided run: one WebSocket carrying one engine session through a
+//! [`LinkSocket`]. The link sequences everything; this turns what it
+//! reports into transcript notes and [`Action::Engine`], runs its timer,
+//! and asks for the public root CAs first when the run trusts them.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_timers::callback::Interval;
+use smtplab_shared::link::{Link, LinkEvent};
+use smtplab_shared::smtp::{Event, Session, SessionSpec, StepList, TlsMode};
+use smtplab_shared::tls::{TlsOptions, TlsSetupError, TrustAnchor};
+use smtplab_shared::wire::PROTOCOL_VERSION;
+
+use super::{bridge_note, Driver, TICK_MS};
+use crate::form::FormError;
+use crate::hooks::batched_dispatch::BatchedDispatch;
+use crate::link_socket::LinkSocket;
+use crate::note::Note;
+use crate::problem::BridgeProblem;
+use crate::socket::SocketEvent;
+use crate::state::{Action, BridgeStatus};
+use crate::tls_setup;
+use crate::trust_anchors::{self, PublicRoots};
+
+/// One guided run: its socket id, its link and the timer that checks the
+/// engine's deadline.
+pub(super) struct GuidedRun {
+    /// Socket id.
+    id: u64,
+    /// The WebSocket and the engine.
+    link: LinkSocket,
+    /// Checks the engine's deadline.
+    timer: Option<Interval>,
+    /// The engine's `Finished` was forwarded.
+    finished: bool,
+}
+
+/// What the driver does after a run's link events were forwarded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RunFlow {
+    /// Nothing more.
+    Going,
+    /// The run is over: tell the state.
+    Ended,
+    /// The WebSocket closed before `hello`: find out why.
+    Diagnose,
+}
+
+impl GuidedRun {
+    fn note(&self, dispatch: &BatchedDispatch, error: bool, note: Note) {
+        dispatch.dispatch(Action::RunNote {
+            at_ms: self.link.at_ms(),
+            error,
+            note,
+        });
+    }
+
+    /// The spec's host and port.
+    fn target(&self) -> (String, u16) {
+        self.link
+            .link()
+            .session()
+            .map(|s| (s.spec().host.clone(), s.spec().port))
+            .unwrap_or_default()
+    }
+
+    /// Turns the link's events into notes and engine actions, in order.
+    fn forward(&mut self, dispatch: &BatchedDispatch, events: Vec<LinkEvent>) -> RunFlow {
+        let mut flow = RunFlow::Going;
+        let (host, port) = self.target();
+        for event in events {
+            match event {
+                LinkEvent::Hello { version, policy } => {
+                    if version == PROTOCOL_VERSION {
+                        dispatch.dispatch(Action::Bridge(BridgeStatus::Ready(policy)));
+                        self.note(
+                            dispatch,
+                            false,
+                            Note::ConnectingVia(format!("{host}:{port}")),
+                        );
+                    } else {
+                        // The link gives up; its abort and the verdict follow.
+                        let problem = BridgeProblem::Version(version);
+                        dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(problem.clone())));
+                        self.note(dispatch, true, Note::Problem(problem));
+                    }
+                }
+                LinkEvent::Engine(event) => {
+                    self.finished |= matches!(event, Event::Finished(_));
+                    dispatch.dispatch(Action::Engine {
+                        at_ms: self.link.at_ms(),
+                        event,
+                    });
+                }
+                LinkEvent::WebSocketClosed { code } => {
+                    self.timer = None;
+                    flow = if self.finished {
+                        RunFlow::Ended
+                    } else if self.link.link().is_greeted() {
+                        self.note(dispatch, true, Note::WebSocketClosed(code.unwrap_or(1006)));
+                        RunFlow::Ended
+                    } else {
+                        RunFlow::Diagnose
+                    };
+                }
+                other => {
+                    if let Some((error, note)) = bridge_note(other, &host, port) {
+                        self.note(dispatch, error, note);
+                    }
+                }
+            }
+        }
+        flow
+    }
+}
+
+impl Driver {
+    /// Whether a run is going or about to start.
+    fn is_busy(&self) -> bool {
+        self.loading_roots || self.run.as_ref().is_some_and(|r| !r.link.is_ended())
+    }
+
+    pub(super) fn start_run(this: &Rc<RefCell<Self>>, spec: SessionSpec, tls: &TlsOptions) {
+        if this.borrow().is_busy() {
+            return;
+        }
+        if spec.tls == TlsMode::None || !tls.mozilla_roots {
+            Self::begin_run(this, spec, tls, &[]);
+            return;
+        }
+        if let Some(roots) = trust_anchors::cached() {
+            Self::begin_run(this, spec, tls, &roots);
+            return;
+        }
+        // The first TLS run of the page: fetch the public roots, then start.
+        this.borrow_mut().loading_roots = true;
+        let weak = Rc::downgrade(this);
+        let tls = tls.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let loaded: Result<PublicRoots, String> = trust_anchors::load().await;
+            let Some(driver) = weak.upgrade() else {
+                return;
+            };
+            driver.borrow_mut().loading_roots = false;
+            match loaded {
+                Ok(roots) => Self::begin_run(&driver, spec, &tls, &roots),
+                Err(why) => {
+                    let error = FormError::TlsSetup(TlsSetupError::PublicRootsUnavailable(why));
+                    driver
+                        .borrow()
+                        .dispatch
+                        .dispatch(Action::FormInvalid(error));
+                }
+            }
+        });
+    }
+
+    /// Starts a run with `public_roots` (empty when the run does not trust
+    /// them).
+    fn begin_run(
+        this: &Rc<RefCell<Self>>,
+        spec: SessionSpec,
+        tls: &TlsOptions,
+        public_roots: &[TrustAnchor<'static>],
+    ) {
+        if this.borrow().is_busy() {
+            return;
+        }
+        let session = match new_session(spec, tls, public_roots) {
+            Ok(session) => session,
+            Err(e) => {
+                this.borrow()
+                    .dispatch
+                    .dispatch(Action::FormInvalid(FormError::TlsSetup(e)));
+                return;
+            }
+        };
+        let id = {
+            let mut d = this.borrow_mut();
+            // Dropping the previous run's link closes its socket and timer;
+            // its handlers are not running now (this is a UI event).
+            d.run = None;
+            d.take_id()
+        };
+        let dispatch = this.borrow().dispatch.clone();
+        dispatch.dispatch(Action::RunStarted {
+            target: format!("{}:{}", session.spec().host, session.spec().port),
+            steps: StepList::for_spec(session.spec()),
+        });
+        match Self::open(this, id, Self::on_run_event) {
+            Ok(socket) => {
+                let weak = Rc::downgrade(this);
+                let timer = Interval::new(TICK_MS, move || {
+                    if let Some(driver) = weak.upgrade() {
+                        let mut d = driver.borrow_mut();
+                        let dispatch = d.dispatch.clone();
+                        if let Some(run) = d.run.as_mut().filter(|r| r.id == id) {
+                            let events = run.link.tick();
+                            run.forward(&dispatch, events);
+                        }
+                    }
+                });
+                let run = GuidedRun {
+                    id,
+                    link: LinkSocket::new(socket, Link::engine(session)),
+                    timer: Some(timer),
+                    finished: false,
+                };
+                run.note(&dispatch, false, Note::OpeningWebSocket);
+                this.borrow_mut().run = Some(run);
+            }
+            Err(note) => {
+                dispatch.dispatch(Action::RunNote {
+                    at_ms: 0,
+                    error: true,
+                    note,
+                });
+                dispatch.dispatch(Action::RunEnded);
+                dispatch.flush();
+            }
+        }
+    }
+
+    pub(super) fn cancel_run(&mut self) {
+        let dispatch = self.dispatch.clone();
+        if let Some(run) = self.run.as_mut() {
+            let events = run.link.cancel();
+            run.forward(&dispatch, events);
+            dispatch.flush();
+        }
+    }
+
+    fn on_run_event(this: &Rc<RefCell<Self>>, id: u64, event: SocketEvent) {
+        let mut d = this.borrow_mut();
+        let dispatch = d.dispatch.clone();
+        let Some(run) = d.run.as_mut().filter(|r| r.id == id) else {
+            return;
+        };
+        let events = run.link.handle(event);
+        let flow = run.forward(&dispatch, events);
+        if run.link.is_done() || !matches!(flow, RunFlow::Going) {
+            // The verdict is ready: show it now, not at the next frame.
+            dispatch.flush();
+        }
+        match flow {
+            RunFlow::Going => {}
+            RunFlow::Ended => {
+                dispatch.dispatch(Action::RunEnded);
+                dispatch.flush();
+            }
+            RunFlow::Diagnose => {
+                drop(d);
+                Self::diagnose(this, move |driver, problem| {
+                    let d = driver.borrow();
+                    if let Some(run) = d.run.as_ref().filter(|r| r.id == id) {
+                        run.note(&d.dispatch, true, Note::Problem(problem));
+                    }
+                    d.dispatch.dispatch(Action::RunEnded);
+                    d.dispatch.flush();
+                });
+            }
+        }
+    }
+}
+
+/// The engine for `spec`, with the tab's TLS context when the spec asks
+/// for TLS.
+fn new_session(
+    spec: SessionSpec,
+    tls: &TlsOptions,
+    public_roots: &[TrustAnchor<'static>],
+) -> Result<Session, TlsSetupError> {
+    if spec.tls == TlsMode::None {
+        return Ok(Session::new(spec));
+    }
+    Ok(Session::with_tls(
+        spec,
+        tls_setup::context(tls, public_roots)?,
+    ))
+}

@@ -1,0 +1,152 @@
+//! [`LinkSocket`]: the tab's IO edge of the bridge protocol. It moves
+//! frames between one browser WebSocket and a `smtplab_shared::link::Link`
+//! and reads the clock; every protocol rule lives in the link, the same
+//! one the end-to-end tests, the bridge's tests and the bench drive.
+
+use std::time::Duration;
+
+use smtplab_shared::link::{Link, LinkEvent, LinkState};
+
+use crate::browser;
+use crate::socket::{Socket, SocketEvent};
+
+/// One WebSocket and the link it carries.
+pub(crate) struct LinkSocket {
+    /// The WebSocket.
+    socket: Socket,
+    /// The protocol (and, in engine mode, the session).
+    link: Link,
+    /// `performance.now()` at the start: the link's clock zero.
+    started_ms: f64,
+    /// The WebSocket closed.
+    ended: bool,
+    /// When the link became done (on its clock), once it did.
+    done_at: Option<Duration>,
+    /// This side asked the WebSocket to close.
+    closing: bool,
+}
+
+/// How long a done link waits for the bridge's `closed` before it closes
+/// the WebSocket anyway.
+const CLOSED_WAIT: Duration = Duration::from_secs(2);
+
+impl LinkSocket {
+    /// Drives `link` over `socket` (just opened).
+    pub(crate) fn new(socket: Socket, link: Link) -> Self {
+        Self {
+            socket,
+            link,
+            started_ms: browser::now_ms(),
+            ended: false,
+            done_at: None,
+            closing: false,
+        }
+    }
+
+    /// The link (its state, and the engine in engine mode).
+    pub(crate) fn link(&self) -> &Link {
+        &self.link
+    }
+
+    /// Time since the start, on the link's clock.
+    pub(crate) fn now(&self) -> Duration {
+        Duration::from_secs_f64(((browser::now_ms() - self.started_ms) / 1000.0).max(0.0))
+    }
+
+    /// Milliseconds since the start, for transcript times.
+    pub(crate) fn at_ms(&self) -> u64 {
+        u64::try_from(self.now().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// The link is done (the verdict is out, or the connection ended).
+    pub(crate) fn is_done(&self) -> bool {
+        self.link.state() == LinkState::Done
+    }
+
+    /// The WebSocket closed.
+    pub(crate) fn is_ended(&self) -> bool {
+        self.ended
+    }
+
+    /// Feeds one socket event; returns what the link reported, in order.
+    pub(crate) fn handle(&mut self, event: SocketEvent) -> Vec<LinkEvent> {
+        if self.ended {
+            return Vec::new();
+        }
+        let now = self.now();
+        match event {
+            SocketEvent::Control(message) => self.link.handle_server_message(now, message),
+            SocketEvent::Malformed(why) => self.link.handle_malformed(now, &why),
+            SocketEvent::Bytes(bytes) => self.link.handle_bytes(now, &bytes),
+            // The browser gives no detail; its close event follows.
+            SocketEvent::Failed => {}
+            SocketEvent::Closed { code } => {
+                self.ended = true;
+                self.link.handle_ws_closed(now, Some(code));
+            }
+        }
+        self.flush()
+    }
+
+    /// Checks the engine's deadline, and a done link's wait for the
+    /// bridge's `closed` (call it on a timer).
+    pub(crate) fn tick(&mut self) -> Vec<LinkEvent> {
+        let now = self.now();
+        if self.link.poll_timeout().is_some_and(|due| now >= due) {
+            self.link.handle_timeout(now);
+        }
+        if self.done_at.is_some_and(|at| now >= at + CLOSED_WAIT) {
+            self.close_socket();
+        }
+        self.flush()
+    }
+
+    /// The user stops.
+    pub(crate) fn cancel(&mut self) -> Vec<LinkEvent> {
+        let now = self.now();
+        self.link.cancel(now);
+        self.flush()
+    }
+
+    /// Raw mode: sends the user's bytes; false when not connected.
+    pub(crate) fn send(&mut self, bytes: &[u8]) -> bool {
+        let sent = self.link.send(bytes);
+        self.flush_frames();
+        sent
+    }
+
+    /// Raw mode: asks the bridge to close the connection.
+    pub(crate) fn close(&mut self) -> Vec<LinkEvent> {
+        self.link.close();
+        self.flush()
+    }
+
+    /// Frames out first (binary, then text), then the events; a done link
+    /// closes its WebSocket once nothing more is awaited from the bridge.
+    fn flush(&mut self) -> Vec<LinkEvent> {
+        self.flush_frames();
+        if self.is_done() {
+            self.done_at.get_or_insert(self.now());
+            if !self.link.awaits_closed() {
+                self.close_socket();
+            }
+        }
+        std::iter::from_fn(|| self.link.poll_event()).collect()
+    }
+
+    fn close_socket(&mut self) {
+        if !self.ended && !self.closing {
+            self.closing = true;
+            self.socket.close();
+        }
+    }
+
+    fn flush_frames(&mut self) {
+        while let Some(bytes) = self.link.poll_transmit() {
+            self.socket.send_bytes(&bytes);
+        }
+        while let Some(message) = self.link.poll_control() {
+            self.socket.send_control(&message);
+        }
+    }
+}
