@@ -155,7 +155,13 @@ fn a_whole_session_runs_through_the_link() {
         );
     }
     let out = drain(&mut link);
-    assert!(matches!(out.events[..], [LinkEvent::Closed { by: ClosedBy::Client, .. }]));
+    assert!(matches!(
+        out.events[..],
+        [LinkEvent::Closed {
+            by: ClosedBy::Client,
+            ..
+        }]
+    ));
     assert!(out.controls.is_empty());
     assert!(!link.awaits_closed());
 }
