@@ -16,8 +16,9 @@ use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::ws_driver::{run_session, SessionReport};
 use smtplab_e2e::MailServer;
 use smtplab_shared::smtp::{
-    base64_encode, compose_message, plain_initial_response, AuthMechanism, AuthSpec, Event,
-    FailReason, Mechanism, Reply, Secret, SessionSpec, Stage, Step, Timeouts, TlsMode, Verdict,
+    base64_encode, compose_message, plain_initial_response, AbortReason, AuthMechanism, AuthSpec,
+    Event, FailReason, Mechanism, Reply, Secret, SessionSpec, Stage, Step, Timeouts, TlsMode,
+    Verdict,
 };
 use smtplab_shared::wire::{ErrorCode, ServerMessage};
 
@@ -188,6 +189,7 @@ fn forbidden_port_fails_at_connect(rig: &Rig) -> Result<(), Failed> {
     let mut spec = spec(rig, None, vec![OTHER_USER.to_owned()]);
     // Loopback, but not the port the bridge was told to allow.
     spec.port = rig.server.port().wrapping_add(1).max(1);
+    let spec_port = spec.port;
     let report = run(rig, spec)?;
     let forbidden = report.bridge_messages.iter().any(|m| {
         matches!(
@@ -201,8 +203,13 @@ fn forbidden_port_fails_at_connect(rig: &Rig) -> Result<(), Failed> {
     match &report.outcome.verdict {
         Verdict::Failed {
             step: Step::Connect,
-            reason: FailReason::Aborted(why),
-        } if forbidden && why.contains("forbidden") => Ok(()),
+            reason:
+                FailReason::Aborted(AbortReason::Bridge {
+                    error: ErrorCode::Forbidden,
+                    port,
+                    ..
+                }),
+        } if forbidden && *port == spec_port => Ok(()),
         _ => Err(failure(
             "Failed at connect after a `forbidden` error",
             &report,

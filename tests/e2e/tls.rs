@@ -23,7 +23,7 @@ use libtest_mimic::Failed;
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_shared::smtp::{
     explain_code, explain_enhanced, AuthMechanism, Event, FailReason, Mechanism, Step,
-    TlsFailureKind, TlsMode, Verdict,
+    TlsFailureKind, TlsMode, TlsSkipReason, Verdict,
 };
 
 use checks::{expect_tls_failure, expect_verified_report, handshake_time, sent_lines};
@@ -305,7 +305,7 @@ fn not_offered(rig: &Rig) -> Result<(), Failed> {
     let Some(reason) = skipped else {
         return Err(failure("a TlsSkipped event", &report));
     };
-    if report.outcome.tls.is_some() || !reason.contains("does not offer STARTTLS") {
+    if report.outcome.tls.is_some() || reason != TlsSkipReason::NotAdvertised {
         return Err(failure("plaintext, skipped because not offered", &report));
     }
     println!("    if offered: {reason}");

@@ -1,12 +1,15 @@
 //! A native driver of the shared SMTP engine over the bridge's WebSocket:
 //! the same role the browser hook plays, with tokio-tungstenite.
 //!
-//! The driver is deliberately dumb. It does the IO the engine asks for and
-//! nothing else: every SMTP decision is made by
-//! [`Session`](smtplab_shared::smtp::Session). Per the engine's calling
-//! contract, after every input it drains `poll_transmit` (one binary frame
-//! each, flushed before anything else is read), then `poll_event`, then
-//! re-arms the timer from `poll_timeout`.
+//! The driver is deliberately dumb. The bridge protocol (`hello`, the
+//! version check, `connect`, `connected`, `error`, `closed`) is
+//! [`Link`](smtplab_shared::link::Link)'s and every SMTP decision is
+//! [`Session`](smtplab_shared::smtp::Session)'s; the driver only moves
+//! WebSocket frames and reads the clock. Per the link's calling contract,
+//! after every input it drains `poll_transmit` (one binary frame each),
+//! then `poll_control` (one text frame each), then `poll_event`, then
+//! re-arms the timer from `poll_timeout`; once the link is done it closes
+//! the WebSocket.
 //!
 //! [`run_session_tls`] gives the engine a [`TlsContext`] (the driver's crypto
 //! provider, clock and trust anchors) for the spec's TLS mode. Every run
@@ -16,6 +19,7 @@
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
+use smtplab_shared::link::{Link, LinkEvent, LinkState};
 use smtplab_shared::smtp::{Event, Outcome, Session, SessionSpec};
 use smtplab_shared::tls::TlsContext;
 use smtplab_shared::wire::{ClientMessage, ServerMessage};
@@ -68,15 +72,14 @@ impl SessionReport {
     }
 }
 
-/// Why a run ended without the engine finishing.
+/// Why a run ended without the engine finishing: IO, not the protocol. (A
+/// bridge that refuses the connection, speaks another version or breaks
+/// its protocol is the engine's verdict, `FailReason::Aborted`.)
 #[derive(Debug, thiserror::Error)]
 pub enum DriverError {
     /// The WebSocket could not be opened or broke.
     #[error("websocket: {0}")]
     WebSocket(#[from] tokio_tungstenite::tungstenite::Error),
-    /// The bridge sent something other than the protocol allows.
-    #[error("bridge protocol: {0}")]
-    Protocol(String),
     /// The WebSocket ended and the engine still had not finished.
     #[error("the websocket ended before the engine finished")]
     Ended,
@@ -155,41 +158,22 @@ pub fn ws_endpoint(bridge_url: &str) -> String {
     }
 }
 
-async fn drive(ws_url: &str, mut session: Session) -> Result<SessionReport, DriverError> {
+type WsError = tokio_tungstenite::tungstenite::Error;
+
+async fn drive(ws_url: &str, session: Session) -> Result<SessionReport, DriverError> {
     let start = Instant::now();
     let (ws, _response) = tokio_tungstenite::connect_async(ws_url).await?;
     let (mut sink, mut stream) = ws.split();
-    let mut run = Run {
-        events: Vec::new(),
-        event_times: Vec::new(),
-        outcome: None,
-        transcript: Vec::new(),
-        bridge_messages: Vec::new(),
-        client_frames: Vec::new(),
-    };
-
-    match next_control(&mut stream).await? {
-        hello @ ServerMessage::Hello { .. } => run.bridge_messages.push(hello),
-        other => {
-            return Err(DriverError::Protocol(format!(
-                "expected hello, got {other:?}"
-            )))
-        }
-    }
-    let connect = ClientMessage::Connect {
-        host: session.spec().host.clone(),
-        port: session.spec().port,
-        timeout_ms: None,
-    };
-    sink.send(Message::text(connect.encode())).await?;
-
+    let mut link = Link::engine(session);
+    let mut run = Run::default();
     let mut ws_open = true;
-    while !session.is_finished() {
-        if !ws_open && session.poll_timeout().is_none() {
-            // Nothing can wake the engine any more.
+
+    while link.state() != LinkState::Done {
+        if !ws_open && link.poll_timeout().is_none() {
+            // Nothing can wake the link any more.
             return Err(DriverError::Ended);
         }
-        let deadline = session.poll_timeout().map(|d| start + d);
+        let deadline = link.poll_timeout().map(|d| start + d);
         let timer = async {
             match deadline {
                 Some(at) => sleep_until(at).await,
@@ -200,51 +184,31 @@ async fn drive(ws_url: &str, mut session: Session) -> Result<SessionReport, Driv
             frame = stream.next(), if ws_open => {
                 let now = start.elapsed();
                 match frame {
-                    Some(Ok(Message::Binary(bytes))) => session.handle_input(now, &bytes),
-                    Some(Ok(Message::Text(text))) => {
-                        let message = ServerMessage::decode(text.as_str())
-                            .map_err(|e| DriverError::Protocol(e.to_string()))?;
-                        match &message {
-                            ServerMessage::Connected { .. } => session.handle_connected(now),
-                            ServerMessage::Closed { .. } => session.handle_closed(now),
-                            ServerMessage::Error { code, message } => {
-                                session.abort(now, format!("bridge error {}: {message}", code.as_str()));
-                            }
-                            ServerMessage::Hello { .. } => {
-                                return Err(DriverError::Protocol("a second hello".into()));
-                            }
-                            ServerMessage::Resolved { .. } => {
-                                return Err(DriverError::Protocol(
-                                    "a DNS answer nobody asked for".into(),
-                                ));
-                            }
-                        }
-                        run.bridge_messages.push(message);
-                    }
-                    Some(Ok(Message::Close(_))) | None => {
+                    Some(Ok(Message::Binary(bytes))) => link.handle_bytes(now, &bytes),
+                    Some(Ok(Message::Text(text))) => run.text(&mut link, now, text.as_str()),
+                    Some(Ok(Message::Close(frame))) => {
                         ws_open = false;
-                        session.handle_closed(now);
+                        link.handle_ws_closed(now, frame.map(|f| u16::from(f.code)));
+                    }
+                    None => {
+                        ws_open = false;
+                        link.handle_ws_closed(now, None);
                     }
                     // Pings are answered by tungstenite itself.
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return Err(e.into()),
                 }
             }
-            () = timer => session.handle_timeout(start.elapsed()),
+            () = timer => link.handle_timeout(start.elapsed()),
         }
-        while let Some(bytes) = session.poll_transmit() {
-            if ws_open {
-                run.client_frames.push(bytes.clone());
-                sink.send(Message::binary(bytes)).await?;
-            }
-        }
-        while let Some(event) = session.poll_event() {
-            run.record(event, start.elapsed());
-        }
+        run.flush(&mut link, &mut sink, start).await?;
     }
 
     if ws_open {
-        close(&mut sink, &mut stream, &mut run).await;
+        if run.close_sent {
+            run.await_closed(&mut link, &mut stream, start).await;
+        }
+        let _ = sink.send(Message::Close(None)).await;
     }
     let outcome = run.outcome.take().ok_or(DriverError::Ended)?;
     Ok(SessionReport {
@@ -258,6 +222,7 @@ async fn drive(ws_url: &str, mut session: Session) -> Result<SessionReport, Driv
 }
 
 /// What a run has gathered so far.
+#[derive(Default)]
 struct Run {
     events: Vec<Event>,
     event_times: Vec<Duration>,
@@ -265,9 +230,49 @@ struct Run {
     transcript: Vec<String>,
     bridge_messages: Vec<ServerMessage>,
     client_frames: Vec<Vec<u8>>,
+    /// The link asked the bridge to `close` the TCP connection.
+    close_sent: bool,
 }
 
 impl Run {
+    /// A text frame: recorded when it decodes, handed to the link either way.
+    fn text(&mut self, link: &mut Link, now: Duration, text: &str) {
+        match ServerMessage::decode(text) {
+            Ok(message) => {
+                self.bridge_messages.push(message.clone());
+                link.handle_server_message(now, message);
+            }
+            Err(e) => link.handle_malformed(now, &e.to_string()),
+        }
+    }
+
+    /// Drains every output of the link: binary frames, then text frames,
+    /// then events.
+    async fn flush<S>(
+        &mut self,
+        link: &mut Link,
+        sink: &mut S,
+        start: Instant,
+    ) -> Result<(), WsError>
+    where
+        S: futures_util::Sink<Message, Error = WsError> + Unpin,
+    {
+        while let Some(bytes) = link.poll_transmit() {
+            self.client_frames.push(bytes.clone());
+            sink.send(Message::binary(bytes)).await?;
+        }
+        while let Some(control) = link.poll_control() {
+            self.close_sent |= control == ClientMessage::Close;
+            sink.send(Message::text(control.encode())).await?;
+        }
+        while let Some(event) = link.poll_event() {
+            if let LinkEvent::Engine(event) = event {
+                self.record(event, start.elapsed());
+            }
+        }
+        Ok(())
+    }
+
     fn record(&mut self, event: Event, at: Duration) {
         match &event {
             Event::Sent { line, .. } => self.transcript.push(format!("C: {}", line.display)),
@@ -281,58 +286,29 @@ impl Run {
         self.events.push(event);
         self.event_times.push(at);
     }
-}
 
-/// After `Finished`: asks the bridge to close the TCP side, waits briefly
-/// for its `closed`, then closes the WebSocket. Failures here do not change
-/// the outcome, so they are only recorded as far as they got.
-async fn close<S, R>(sink: &mut S, stream: &mut R, run: &mut Run)
-where
-    S: futures_util::Sink<Message, Error = tokio_tungstenite::tungstenite::Error> + Unpin,
-    R: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    if sink
-        .send(Message::text(ClientMessage::Close.encode()))
-        .await
-        .is_err()
+    /// After the link sent `close`: waits briefly for the bridge's
+    /// `closed`, recording what comes. Failures here do not change the
+    /// outcome, so they are only recorded as far as they got.
+    async fn await_closed<R>(&mut self, link: &mut Link, stream: &mut R, start: Instant)
+    where
+        R: futures_util::Stream<Item = Result<Message, WsError>> + Unpin,
     {
-        return;
-    }
-    let wait = async {
-        while let Some(Ok(frame)) = stream.next().await {
-            if let Message::Text(text) = frame {
-                if let Ok(message) = ServerMessage::decode(text.as_str()) {
-                    let closed = matches!(message, ServerMessage::Closed { .. });
-                    run.bridge_messages.push(message);
+        let wait = async {
+            while let Some(Ok(frame)) = stream.next().await {
+                if let Message::Text(text) = frame {
+                    let before = self.bridge_messages.len();
+                    self.text(link, start.elapsed(), text.as_str());
+                    let closed = self.bridge_messages[before..]
+                        .iter()
+                        .any(|m| matches!(m, ServerMessage::Closed { .. }));
                     if closed {
                         break;
                     }
                 }
             }
-        }
-    };
-    let _ = tokio::time::timeout(CLOSE_WAIT, wait).await;
-    let _ = sink.send(Message::Close(None)).await;
-}
-
-/// The next control (text) message; the bridge sends nothing else first.
-async fn next_control<R>(stream: &mut R) -> Result<ServerMessage, DriverError>
-where
-    R: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    loop {
-        match stream.next().await {
-            Some(Ok(Message::Text(text))) => {
-                return ServerMessage::decode(text.as_str())
-                    .map_err(|e| DriverError::Protocol(e.to_string()));
-            }
-            Some(Ok(Message::Binary(_))) => {
-                return Err(DriverError::Protocol("binary frame before hello".into()));
-            }
-            Some(Ok(_)) => {}
-            Some(Err(e)) => return Err(e.into()),
-            None => return Err(DriverError::Ended),
-        }
+        };
+        let _ = tokio::time::timeout(CLOSE_WAIT, wait).await;
     }
 }
 
