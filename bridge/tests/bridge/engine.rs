@@ -1,17 +1,25 @@
 //! A dumb native driver of the real `smtplab_shared::smtp::Session` engine
-//! over the real bridge: it opens a session, sends `connect`, then only
-//! feeds what arrives (`handle_*`) and drains every output (`poll_*`), as
-//! the browser hook does. No SMTP sequencing lives here.
+//! over the real bridge, through `smtplab_shared::link::Link` (the one
+//! client of the bridge protocol: `hello`, version check, `connect`,
+//! `connected`, `error`, `closed`): it opens the WebSocket, then only feeds
+//! what arrives (`handle_*`) and drains every output (`poll_*`), as the
+//! browser hook does. No protocol or SMTP logic lives here.
+//!
+//! (`smtplab-e2e`'s `ws_driver` is the same kind of driver, but the bridge
+//! does not dev-depend on that crate: it would bring the WebDriver client,
+//! escargot, the bench crate and aws-lc-rs into the bridge's test build,
+//! and unify rustls' features for the bridge under test.)
 
 use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
+use smtplab_shared::link::{Link, LinkEvent, LinkState};
 use smtplab_shared::smtp::{Event, Outcome, Session, SessionSpec};
-use smtplab_shared::wire::{ClientMessage, ServerMessage};
+use smtplab_shared::wire::ServerMessage;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::harness::{Bridge, Client};
+use crate::harness::{Bridge, Socket, TOKEN};
 
 /// Everything one driven session produced.
 pub(crate) struct Run {
@@ -52,53 +60,50 @@ pub(crate) async fn drive(bridge: &Bridge, spec: SessionSpec, limit: Duration) -
 }
 
 async fn drive_inner(bridge: &Bridge, spec: SessionSpec) -> Run {
-    let mut client = bridge.session().await;
-    let port = spec.port;
+    let mut socket = bridge
+        .handshake(Some(TOKEN), &[])
+        .await
+        .expect("handshake accepted");
     let started = Instant::now();
-    let mut session = Session::new(spec);
+    let mut link = Link::engine(Session::new(spec));
     let mut events = Vec::new();
     let mut controls = Vec::new();
-    client
-        .send(&ClientMessage::Connect {
-            host: "127.0.0.1".into(),
-            port,
-            timeout_ms: None,
-        })
-        .await;
-    match client.control().await {
-        ServerMessage::Connected { .. } => session.handle_connected(started.elapsed()),
-        ServerMessage::Error { message, .. } => session.abort(started.elapsed(), message),
-        other => panic!("expected connected or error, got {other:?}"),
-    }
-    flush(&mut client, &mut session, &mut events).await;
-    while !session.is_finished() {
-        let timer = session.poll_timeout().map(|t| started + t);
+    let mut open = true;
+    while link.state() != LinkState::Done {
+        let timer = link.poll_timeout().map(|t| started + t);
         tokio::select! {
-            frame = client.socket.next() => {
+            frame = socket.next(), if open => {
                 let now = started.elapsed();
                 match frame {
-                    Some(Ok(Message::Binary(bytes))) => session.handle_input(now, &bytes),
-                    Some(Ok(Message::Text(text))) => {
-                        let msg = ServerMessage::decode(text.as_str()).expect("valid control");
-                        if matches!(msg, ServerMessage::Closed { .. }) {
-                            session.handle_closed(now);
+                    Some(Ok(Message::Binary(bytes))) => link.handle_bytes(now, &bytes),
+                    Some(Ok(Message::Text(text))) => match ServerMessage::decode(text.as_str()) {
+                        Ok(message) => {
+                            if link.state() == LinkState::Connected {
+                                controls.push(message.clone());
+                            }
+                            link.handle_server_message(now, message);
                         }
-                        controls.push(msg);
-                    }
+                        Err(e) => link.handle_malformed(now, &e.to_string()),
+                    },
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                    Some(Ok(Message::Close(_)) | Err(_)) | None => session.handle_closed(now),
+                    Some(Ok(Message::Close(frame))) => {
+                        open = false;
+                        link.handle_ws_closed(now, frame.map(|f| u16::from(f.code)));
+                    }
+                    Some(Err(_)) | None => {
+                        open = false;
+                        link.handle_ws_closed(now, None);
+                    }
                 }
             }
-            () = sleep_until_opt(timer) => session.handle_timeout(started.elapsed()),
+            () = sleep_until_opt(timer) => link.handle_timeout(started.elapsed()),
         }
-        flush(&mut client, &mut session, &mut events).await;
+        flush(&mut socket, &mut link, &mut events).await;
     }
-    // After Finished the driver closes the connection; the bridge may have
-    // closed it already, so a failed send is fine.
-    let _ = client
-        .socket
-        .send(Message::text(ClientMessage::Close.encode()))
-        .await;
+    if open {
+        // The bridge may have closed it already, so a failed close is fine.
+        let _ = socket.close(None).await;
+    }
     let outcome = match events.last() {
         Some(Event::Finished(outcome)) => outcome.clone(),
         other => panic!("the last event is not Finished: {other:?}"),
@@ -117,13 +122,19 @@ async fn sleep_until_opt(at: Option<Instant>) {
     }
 }
 
-/// Drains every output: bytes to the bridge in order, then events.
-async fn flush(client: &mut Client, session: &mut Session, events: &mut Vec<Event>) {
-    while let Some(bytes) = session.poll_transmit() {
-        // The server may be gone already; the engine learns it from the close.
-        let _ = client.socket.send(Message::binary(bytes)).await;
+/// Drains every output: binary frames to the bridge in order, then text
+/// frames (`connect`, `close`), then the engine's events.
+async fn flush(socket: &mut Socket, link: &mut Link, events: &mut Vec<Event>) {
+    while let Some(bytes) = link.poll_transmit() {
+        // The server may be gone already; the link learns it from `closed`.
+        let _ = socket.send(Message::binary(bytes)).await;
     }
-    while let Some(event) = session.poll_event() {
-        events.push(event);
+    while let Some(control) = link.poll_control() {
+        let _ = socket.send(Message::text(control.encode())).await;
+    }
+    while let Some(event) = link.poll_event() {
+        if let LinkEvent::Engine(event) = event {
+            events.push(event);
+        }
     }
 }
