@@ -1,9 +1,11 @@
 //! The bridge's side of the embedded SMTP sandbox (`smtplab_sandbox`):
 //! starting it beside the bridge (a taken port is a warning, not a failure),
 //! the line announcing it, and what the bridge serves about it
-//! (`GET /sandbox`, `GET /sandbox/messages`). The sandbox's bound address is
-//! also an exact exception in the target policy ([`crate::policy`]), so a
-//! tab can reach it even when internal targets are denied.
+//! (`GET /sandbox`, `GET /sandbox/messages`: the JSON of the shared
+//! `smtplab_shared::wire::sandbox` types, which the tab reads). The
+//! sandbox's bound address is also an exact exception in the target policy
+//! ([`crate::policy`]), so a tab can reach it even when internal targets are
+//! denied.
 
 use std::net::SocketAddr;
 
@@ -11,6 +13,7 @@ use smtplab_sandbox::{
     Inbox, SandboxConfig, SandboxHandle, StartError, DEFAULT_PAGE_MESSAGES, DEMO_PASSWORD,
     DEMO_USER,
 };
+use smtplab_shared::wire::sandbox::SandboxInfo;
 
 /// What the bridge knows of a running sandbox: where it listens and its
 /// inbox (a live view: the clone sees every new message).
@@ -58,22 +61,13 @@ pub fn announcement(addr: SocketAddr) -> String {
     format!("SMTP sandbox on {addr} (user {DEMO_USER}, password {DEMO_PASSWORD})")
 }
 
-/// The body of `GET /sandbox`: `{"enabled":true,"addr":…,"user":…,"password":…}`
-/// for a running sandbox (the demo account is public by design), else
-/// `{"enabled":false}`.
+/// The body of `GET /sandbox`: [`SandboxInfo::listening`] for a running
+/// sandbox (the demo account is public by design), else `{"enabled":false}`.
 pub fn info_json(link: Option<&SandboxLink>) -> String {
-    match link {
-        Some(link) => serde_json::json!({
-            "enabled": true,
-            "addr": link.addr.to_string(),
-            "host": link.addr.ip().to_string(),
-            "port": link.addr.port(),
-            "user": DEMO_USER,
-            "password": DEMO_PASSWORD,
-        }),
-        None => serde_json::json!({ "enabled": false }),
-    }
-    .to_string()
+    link.map_or_else(SandboxInfo::default, |link| {
+        SandboxInfo::listening(link.addr, DEMO_USER, DEMO_PASSWORD)
+    })
+    .to_json()
 }
 
 /// A `GET /sandbox/messages` query that is not understood.

@@ -1,14 +1,22 @@
 //! The bridge's embedded SMTP sandbox as the tab sees it: what
 //! `GET /sandbox` says ([`SandboxInfo`]), the inbox `GET /sandbox/messages`
-//! lists ([`InboxMessage`]), the form preset that makes a new user's first
-//! Run deliver to it, and the inbox panel's state ([`Inbox`]).
+//! lists ([`InboxPage`] of [`InboxMessage`]s), the form preset that makes a
+//! new user's first Run deliver to it, and the inbox panel's state
+//! ([`Inbox`]).
+//!
+//! The JSON types are the shared ones the bridge serializes
+//! (`smtplab_shared::wire::sandbox`), so the two sides cannot drift.
 //!
 //! The rule for the preset: the bridge reports the sandbox enabled and the
 //! form is untouched (nothing typed, no saved session, share link or file
 //! loaded); see [`Inbox::apply_info`] and `State::form_touched`.
 
+use std::ops::Deref;
+
 use serde::Deserialize;
 use smtplab_shared::smtp::{Stage, TlsMode};
+use smtplab_shared::wire::sandbox as wire;
+pub use smtplab_shared::wire::sandbox::{InboxMessage, InboxPage};
 
 use crate::form::{AuthChoice, Form};
 
@@ -18,43 +26,29 @@ pub const DEMO_FROM: &str = "demo@sandbox.smtplab";
 /// The recipient the preset fills in (the sandbox accepts any).
 pub const DEMO_TO: &str = "inbox@sandbox.smtplab";
 
-/// The body of `GET /sandbox`.
+/// The body of `GET /sandbox` with what the tab does with it: the shared
+/// [`wire::SandboxInfo`] (its fields and [`wire::SandboxInfo::target`] are
+/// reached through `Deref`), plus whether the form points at the sandbox
+/// and the form preset for it, which need the tab's [`Form`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct SandboxInfo {
-    /// The bridge started the sandbox.
-    pub enabled: bool,
-    /// `host:port` it listens on.
-    #[serde(default)]
-    pub addr: String,
-    /// Its IP address, when the bridge says it apart.
-    #[serde(default)]
-    pub host: Option<String>,
-    /// Its port, when the bridge says it apart.
-    #[serde(default)]
-    pub port: Option<u16>,
-    /// The demo account's user name (public on purpose).
-    #[serde(default)]
-    pub user: String,
-    /// The demo account's password (public on purpose).
-    #[serde(default)]
-    pub password: String,
+#[serde(transparent)]
+pub struct SandboxInfo(pub wire::SandboxInfo);
+
+impl Deref for SandboxInfo {
+    type Target = wire::SandboxInfo;
+
+    fn deref(&self) -> &wire::SandboxInfo {
+        &self.0
+    }
+}
+
+impl From<wire::SandboxInfo> for SandboxInfo {
+    fn from(info: wire::SandboxInfo) -> Self {
+        Self(info)
+    }
 }
 
 impl SandboxInfo {
-    /// Where the sandbox listens, from `host`/`port` or else `addr`
-    /// (`127.0.0.1:2525`, `[::1]:2525`).
-    pub fn target(&self) -> Option<(String, u16)> {
-        if !self.enabled {
-            return None;
-        }
-        if let (Some(host), Some(port)) = (&self.host, self.port) {
-            return Some((host.clone(), port));
-        }
-        let (host, port) = self.addr.rsplit_once(':')?;
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        Some((host.to_owned(), port.parse().ok()?))
-    }
-
     /// True when `host:port` is the sandbox (the bridge lets the tab reach
     /// it whatever its port policy says).
     pub fn is_target(&self, host: &str, port: &str) -> bool {
@@ -85,57 +79,12 @@ impl SandboxInfo {
     }
 }
 
-/// One message in the sandbox's inbox (the bridge's `StoredMessage`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct InboxMessage {
-    /// Sequence number.
-    pub id: u64,
-    /// The queue id of the final 250 (`SBX000001`).
-    pub queue_id: String,
-    /// When it arrived, ms since the epoch.
-    pub received_at_unix_ms: u64,
-    /// The client's EHLO name.
-    pub helo: String,
-    /// The envelope sender (empty for `<>`).
-    pub mail_from: String,
-    /// The envelope recipients.
-    pub rcpt_to: Vec<String>,
-    /// Who was logged in, if anyone.
-    pub authenticated_as: Option<String>,
-    /// Size in bytes.
-    pub size: u64,
-    /// Header fields, in order.
-    pub headers: Vec<(String, String)>,
-    /// The body text.
-    pub body: String,
-}
-
-impl InboxMessage {
-    /// The value of the first header named `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 /// Parses the body of `GET /sandbox`.
 ///
 /// # Errors
 /// serde's message when it is not the expected JSON.
 pub fn parse_info(json: &str) -> Result<SandboxInfo, String> {
     serde_json::from_str(json).map_err(|e| e.to_string())
-}
-
-/// The body of `GET /sandbox/messages`: the newest page of the inbox (the
-/// bridge bounds a page to a few MB; the tab reads only the first).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct InboxPage {
-    /// Messages the sandbox keeps in all, this page's and older ones.
-    pub total: usize,
-    /// The newest messages, newest first.
-    pub messages: Vec<InboxMessage>,
 }
 
 /// Parses the body of `GET /sandbox/messages`, newest first.
@@ -191,7 +140,8 @@ impl Inbox {
         self.loading = false;
         match result {
             Ok(page) => {
-                self.total = page.total.max(page.messages.len());
+                let total = usize::try_from(page.total).unwrap_or(usize::MAX);
+                self.total = total.max(page.messages.len());
                 self.messages = Some(page.messages);
                 self.error = None;
             }

@@ -5,8 +5,6 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use serde::Serialize;
-
 use crate::message::{self, StoredMessage};
 
 /// The envelope of a message about to be stored.
@@ -81,25 +79,9 @@ pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
 const ENTRY_OVERHEAD: usize = 64;
 
 /// One page of the inbox, newest first: what `GET /sandbox/messages`
-/// serves (see [`Inbox::page`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Page {
-    /// Messages kept in the whole inbox, not only in this page.
-    pub total: usize,
-    /// This page's messages, newest first.
-    pub messages: Vec<StoredMessage>,
-    /// When older messages remain: the `before` that asks for the next page
-    /// (the id of this page's oldest message).
-    pub next_before: Option<u64>,
-}
-
-impl Page {
-    /// The page as JSON: `{"total":…,"messages":[…],"next_before":…}`.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self)
-            .unwrap_or_else(|_| r#"{"total":0,"messages":[],"next_before":null}"#.to_owned())
-    }
-}
+/// serves (see [`Inbox::page`]); the shared wire type the tab reads,
+/// `{"total":…,"messages":[…],"next_before":…}` (`Page::to_json`).
+pub use smtplab_shared::wire::sandbox::InboxPage as Page;
 
 impl Inbox {
     /// An empty inbox keeping at most `max_messages` messages costing at
@@ -191,7 +173,7 @@ impl Inbox {
             None => None,
         };
         Page {
-            total: store.messages.len(),
+            total: u64::try_from(store.messages.len()).unwrap_or(u64::MAX),
             messages,
             next_before,
         }
@@ -211,7 +193,7 @@ impl Inbox {
             mail_from: envelope.mail_from,
             rcpt_to: envelope.rcpt_to,
             authenticated_as: envelope.authenticated_as,
-            size: raw.len(),
+            size: u64::try_from(raw.len()).unwrap_or(u64::MAX),
             headers,
             body,
         };
@@ -320,7 +302,7 @@ mod tests {
         inbox.store(envelope(), b"12345", 0);
         inbox.store(envelope(), b"12345", 0);
         inbox.store(envelope(), b"123", 0);
-        let sizes: Vec<usize> = inbox.list().iter().map(|m| m.size).collect();
+        let sizes: Vec<u64> = inbox.list().iter().map(|m| m.size).collect();
         assert_eq!(sizes, vec![5, 3]);
         assert!(inbox.total_cost() <= 2 * one + one / 2);
         // Costing more than the whole bound: kept alone.
@@ -428,7 +410,7 @@ mod tests {
         let mut before = None;
         loop {
             let page = inbox.page(before, DEFAULT_PAGE_MESSAGES);
-            assert_eq!(page.total, kept.len());
+            assert_eq!(usize::try_from(page.total), Ok(kept.len()));
             let body = page.to_json();
             assert!(
                 body.len() <= MAX_PAGE_BYTES + 100 || page.messages.len() == 1,

@@ -1,44 +1,10 @@
-//! One message the sandbox received ([`StoredMessage`], serde JSON for the
-//! UI) and the split of its raw text into header fields and body.
+//! One message the sandbox received ([`StoredMessage`], the JSON the UI
+//! reads) and the split of its raw text into header fields and body.
 
-use serde::Serialize;
-
-/// A message the sandbox accepted, with its envelope. Serialized as JSON
-/// for the UI (see [`crate::Inbox::to_json`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct StoredMessage {
-    /// Sequence number, from 1, unique for the sandbox's life.
-    pub id: u64,
-    /// The queue id given in the final `250` (e.g. `SBX000001`).
-    pub queue_id: String,
-    /// When the final `.` (or `BDAT LAST`) arrived, in ms since the Unix epoch.
-    pub received_at_unix_ms: u64,
-    /// The client's EHLO/HELO name.
-    pub helo: String,
-    /// The `MAIL FROM` address; empty for the null reverse-path `<>`.
-    pub mail_from: String,
-    /// The `RCPT TO` addresses, in order.
-    pub rcpt_to: Vec<String>,
-    /// The user the client logged in as, if it did.
-    pub authenticated_as: Option<String>,
-    /// Size of the message content in bytes, after dot-unstuffing.
-    pub size: usize,
-    /// Header fields in order, names as sent, values unfolded and trimmed.
-    pub headers: Vec<(String, String)>,
-    /// Everything after the blank line that ends the header section; bytes
-    /// that are not UTF-8 appear as U+FFFD.
-    pub body: String,
-}
-
-impl StoredMessage {
-    /// The value of the first header field named `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
+/// A message the sandbox accepted, with its envelope: the shared wire type
+/// `GET /sandbox/messages` lists (see [`crate::Inbox::page`]), so the tab
+/// reads exactly what is served.
+pub use smtplab_shared::wire::sandbox::InboxMessage as StoredMessage;
 
 /// Splits raw message text into its header fields (RFC 5322 §2.2: unfolded,
 /// value trimmed) and the body after the first empty line. A line that is

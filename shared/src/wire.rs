@@ -5,6 +5,7 @@
 //! field names are a fixed contract (docs/protocol.md): later versions add
 //! messages and fields, never rename these.
 
+pub mod sandbox;
 use std::fmt;
 use std::net::IpAddr;
 

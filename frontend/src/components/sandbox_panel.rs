@@ -2,12 +2,12 @@
 //! account, a button that fills the form for it, and the messages it
 //! received (envelope, headers and body), newest first.
 
+use smtplab_shared::wire::sandbox::InboxMessage;
 use yew::prelude::*;
 
 use super::use_app_state;
 use crate::browser;
 use crate::i18n::{t, tf, Msg};
-use crate::sandbox::InboxMessage;
 use crate::state::Action;
 
 /// Props of [`SandboxPanel`].
