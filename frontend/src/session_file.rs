@@ -1,11 +1,12 @@
 //! The session file: a [`SessionSpec`] as pretty JSON (its serde form), for
-//! export and import, and the errors an imported text can have.
+//! export and import, the errors an imported text can have, and the spec
+//! without its password (what may leave the browser). The share link
+//! (`crate::share`) carries the same JSON and is built on this module.
 
-use smtplab_shared::smtp::{SessionSpec, SpecError};
+use smtplab_shared::smtp::{Secret, SessionSpec, SpecError};
 
 use crate::form::describe_spec_error;
 use crate::i18n::{tf, Lang, Msg};
-use crate::share::without_password;
 
 /// Why an imported session (file or share link) cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +38,17 @@ impl ImportError {
             Self::Invalid(_) => tf(lang, Msg::NoticeInvalidSpec, &[&detail]),
         }
     }
+}
+
+/// `spec` with the password emptied: what may leave the browser (a file
+/// exported without credentials, a share link, a saved session without its
+/// password).
+pub fn without_password(spec: &SessionSpec) -> SessionSpec {
+    let mut spec = spec.clone();
+    if let Some(auth) = spec.auth.as_mut() {
+        auth.password = Secret::new(String::new());
+    }
+    spec
 }
 
 /// Parses and validates a session file's text.
@@ -87,7 +99,7 @@ pub fn file_name(target: &str, suffix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtplab_shared::smtp::{AuthMechanism, AuthSpec, Secret, Stage, Timeouts, TlsMode};
+    use smtplab_shared::smtp::{AuthMechanism, AuthSpec, Stage, Timeouts, TlsMode};
 
     fn spec() -> SessionSpec {
         SessionSpec {

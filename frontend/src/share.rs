@@ -4,24 +4,23 @@
 //! The fragment never reaches a server, and the link is built from the
 //! page address with its query and fragment cut off, so the bridge's
 //! `?token=` can never end up in it.
+//!
+//! The payload is a session file's JSON ([`crate::session_file`]): a link
+//! is read back by the file's parser, and drops the password as an export
+//! without credentials does. This module builds on that one, never the
+//! reverse.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use smtplab_shared::smtp::{Secret, SessionSpec};
+use smtplab_shared::smtp::SessionSpec;
 
+/// Re-exported from [`crate::session_file`], where it lives, for the
+/// callers that import it from here.
+pub use crate::session_file::without_password;
 use crate::session_file::{parse_spec, ImportError};
 
 /// The fragment key of a shared session.
 pub const FRAGMENT_KEY: &str = "s=";
-
-/// `spec` with the password emptied: what may leave the browser.
-pub fn without_password(spec: &SessionSpec) -> SessionSpec {
-    let mut spec = spec.clone();
-    if let Some(auth) = spec.auth.as_mut() {
-        auth.password = Secret::new(String::new());
-    }
-    spec
-}
 
 /// The fragment (without `#`) that carries `spec`, password removed.
 pub fn encode_fragment(spec: &SessionSpec) -> String {
@@ -72,7 +71,7 @@ pub fn decode_fragment(fragment: &str) -> Result<Option<SessionSpec>, ImportErro
 mod tests {
     use super::*;
     use smtplab_shared::smtp::{
-        compose_message, AuthMechanism, AuthSpec, Stage, Timeouts, TlsMode,
+        compose_message, AuthMechanism, AuthSpec, Secret, Stage, Timeouts, TlsMode,
     };
 
     fn spec() -> SessionSpec {
