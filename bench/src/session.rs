@@ -1,9 +1,13 @@
 //! The client side of smtplab's control protocol: open a WebSocket to the
-//! bridge, read `hello`, send `connect`, wait for `connected`.
+//! bridge and let [`Link`] (raw mode) speak `hello`, the version check,
+//! `connect` and `connected`; this module only moves frames.
+
+use std::time::Instant;
 
 use anyhow::bail;
 use futures_util::{SinkExt as _, StreamExt as _};
-use smtplab_shared::wire::{ClientMessage, ServerMessage};
+use smtplab_shared::link::{Link, LinkEvent, LinkState};
+use smtplab_shared::wire::ServerMessage;
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
@@ -22,30 +26,57 @@ pub async fn open_ws(url: &str, config: Option<WebSocketConfig>) -> anyhow::Resu
     Ok(ws)
 }
 
-/// Opens a bridge session to `127.0.0.1:port`: handshake, `hello`,
-/// `connect`, `connected`. The returned WebSocket relays bytes.
+/// Opens a bridge session to `127.0.0.1:port`: handshake, then a raw
+/// [`Link`] through `hello`, `connect` and `connected`. The returned
+/// WebSocket relays bytes (the link is done with it).
 ///
 /// # Errors
-/// When any step fails or the bridge answers something else.
+/// When the WebSocket fails, or the link gives up (a bridge `error`, another
+/// protocol version, a broken protocol, the WebSocket ending first): the
+/// error is the reason's text.
 pub async fn open_session(
     url: &str,
     port: u16,
     config: Option<WebSocketConfig>,
 ) -> anyhow::Result<Ws> {
     let mut ws = open_ws(url, config).await?;
-    match next_control(&mut ws).await? {
-        ServerMessage::Hello { .. } => {}
-        other => bail!("expected hello, got {other:?}"),
-    }
-    let connect = ClientMessage::Connect {
-        host: "127.0.0.1".into(),
-        port,
-        timeout_ms: None,
-    };
-    ws.send(Message::text(connect.encode())).await?;
-    match next_control(&mut ws).await? {
-        ServerMessage::Connected { .. } => Ok(ws),
-        other => bail!("expected connected, got {other:?}"),
+    let started = Instant::now();
+    let mut link = Link::raw("127.0.0.1", port);
+    loop {
+        // The link's contract: after every input, drain binary frames, then
+        // text frames, then events.
+        while let Some(bytes) = link.poll_transmit() {
+            ws.send(Message::binary(bytes)).await?;
+        }
+        while let Some(control) = link.poll_control() {
+            ws.send(Message::text(control.encode())).await?;
+        }
+        while let Some(event) = link.poll_event() {
+            match event {
+                LinkEvent::Connected { .. } => return Ok(ws),
+                LinkEvent::Aborted(reason) => {
+                    let _ = ws.close(None).await;
+                    bail!("{reason}");
+                }
+                _ => {}
+            }
+        }
+        if link.state() == LinkState::Done {
+            let _ = ws.close(None).await;
+            bail!("the bridge session ended before connected");
+        }
+        let frame = ws.next().await;
+        let now = started.elapsed();
+        match frame {
+            Some(Ok(Message::Text(text))) => link.handle_text(now, text.as_str()),
+            Some(Ok(Message::Binary(bytes))) => link.handle_bytes(now, &bytes),
+            Some(Ok(Message::Close(frame))) => {
+                link.handle_ws_closed(now, frame.map(|f| u16::from(f.code)));
+            }
+            None => link.handle_ws_closed(now, None),
+            Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+            Some(Err(e)) => return Err(e.into()),
+        }
     }
 }
 

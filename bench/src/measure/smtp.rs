@@ -1,6 +1,14 @@
 //! SMTP transaction latency: a new session, then EHLO, AUTH LOGIN, MAIL,
 //! RCPT, DATA and QUIT, each command sent on its own (no pipelining) after
 //! the previous reply, timed from the session's start to the `221`.
+//!
+//! The commands are fixed bytes, not smtplab's engine
+//! (`smtplab_shared::smtp::Session`), on purpose: this measures what each
+//! route costs a transaction, and the same bytes go over every route,
+//! direct TCP and the raw relays (websocat, websockify) included, which
+//! speak no bridge protocol, so the engine's link cannot drive them. Only
+//! the transport differs between the columns; the bridge route's
+//! handshake goes through the shared link ([`crate::session::open_session`]).
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
