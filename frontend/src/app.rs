@@ -234,7 +234,8 @@ pub fn App() -> Html {
                                checked={state.reveal} onchange={ontogglereveal} />
                         <label for="reveal-secrets">{ t(lang, Msg::ShowCredentials) }</label>
                     </div>
-                    <TranscriptView entries={run.map(|r| r.transcript).unwrap_or_default()} reveal={state.reveal}
+                    <TranscriptView entries={run.as_ref().map(|r| r.transcript.clone()).unwrap_or_default()}
+                                    outcome={run.and_then(|r| r.outcome)} reveal={state.reveal}
                                     id="transcript" file_name={stem} label={t(lang, Msg::SessionTranscript)} />
                     <SandboxPanel onrefresh={sandbox.refresh.clone()} />
                 </section>

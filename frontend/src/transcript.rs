@@ -8,7 +8,7 @@
 //! what is exported is what is shown.
 
 use serde_json::{json, Value};
-use smtplab_shared::smtp::{decode_challenge, Reply};
+use smtplab_shared::smtp::{decode_challenge, Outcome, Reply};
 
 use crate::i18n::{explain_code, explain_enhanced, t, Lang, Msg};
 use crate::note::Note;
@@ -256,8 +256,15 @@ pub fn explanation(reply: &Reply, lang: Lang) -> String {
 
 /// The transcript as JSON: one object per entry with its time, kind,
 /// direction, TLS flag and lines (masked unless `reveal`); replies also
-/// carry their code, enhanced code and explanation.
-pub fn to_json(entries: &[Entry], reveal: bool, lang: Lang) -> Value {
+/// carry their code, enhanced code and explanation. With the session's
+/// `outcome`, also `"outcome"` (the engine's typed verdict: codes such as
+/// `{"Failed":{"step":…,"reason":{"Aborted":{"code":"cancelled"}}}}`) and
+/// `"verdict"` (its English sentence).
+///
+/// Always in English, whatever the page's language: a report reads the
+/// same for whoever receives it, and its codes are what tools match on.
+pub fn to_json(entries: &[Entry], reveal: bool, outcome: Option<&Outcome>) -> Value {
+    let lang = Lang::En;
     let rows: Vec<Value> = entries
         .iter()
         .map(|entry| {
@@ -297,7 +304,12 @@ pub fn to_json(entries: &[Entry], reveal: bool, lang: Lang) -> Value {
             row
         })
         .collect();
-    json!({ "smtplab_transcript": 1, "entries": rows })
+    let mut value = json!({ "smtplab_transcript": 1, "entries": rows });
+    if let Some(outcome) = outcome {
+        value["outcome"] = serde_json::to_value(outcome).unwrap_or(Value::Null);
+        value["verdict"] = json!(outcome.verdict.to_string());
+    }
+    value
 }
 
 /// The whole transcript as text, one line per [`Line`], timestamped.
@@ -561,7 +573,7 @@ mod tests {
                 },
             ),
         ];
-        let value = to_json(&entries, false, Lang::En);
+        let value = to_json(&entries, false, None);
         let text = value.to_string();
         assert!(!text.contains("AGtpbQBodW50ZXIy"), "{text}");
         assert_eq!(value["entries"][0]["lines"][0], "AUTH PLAIN ********");
@@ -570,10 +582,40 @@ mod tests {
         assert_eq!(value["entries"][1]["code"], 235);
         assert_eq!(value["entries"][1]["enhanced"], "2.7.0");
         assert_eq!(value["entries"][1]["kind"], "reply");
-        let shown = to_json(&entries, true, Lang::En);
+        let shown = to_json(&entries, true, None);
         assert_eq!(
             shown["entries"][0]["lines"][0],
             "AUTH PLAIN AGtpbQBodW50ZXIy"
+        );
+        assert!(shown.get("outcome").is_none());
+    }
+
+    #[test]
+    fn json_export_carries_the_typed_verdict_and_english_words() {
+        use smtplab_shared::smtp::{AbortReason, FailReason, Step, Verdict};
+        let outcome = Outcome {
+            verdict: Verdict::Failed {
+                step: Step::Connect,
+                reason: FailReason::Aborted(AbortReason::Cancelled),
+            },
+            queue_id: None,
+            capabilities: None,
+            steps: Vec::new(),
+            tls: None,
+        };
+        let entries = vec![entry(1, 0, EntryKind::Info(Note::OpeningWebSocket))];
+        let value = to_json(&entries, false, Some(&outcome));
+        assert_eq!(
+            value["outcome"]["verdict"]["Failed"]["reason"]["Aborted"]["code"],
+            "cancelled"
+        );
+        assert_eq!(
+            value["verdict"],
+            "failed at connect: aborted: cancelled by the user"
+        );
+        assert_eq!(
+            value["entries"][0]["lines"][0],
+            "opening a WebSocket to the bridge"
         );
     }
 

@@ -2,6 +2,7 @@
 //! explanations, masked credentials, and Copy / Download .txt / Download
 //! .json buttons that export exactly what is shown.
 
+use smtplab_shared::smtp::Outcome;
 use yew::prelude::*;
 
 use super::use_app_state;
@@ -23,6 +24,9 @@ pub struct TranscriptViewProps {
     pub file_name: AttrValue,
     /// Accessible name of the log.
     pub label: AttrValue,
+    /// The session's outcome, for the JSON export (none for the console).
+    #[prop_or_default]
+    pub outcome: Option<Outcome>,
 }
 
 /// Renders a transcript.
@@ -39,7 +43,7 @@ pub fn TranscriptView(props: &TranscriptViewProps) -> Html {
         Callback::from(move |_: MouseEvent| browser::download_text(&name, &text))
     };
     let ondownloadjson = {
-        let json = to_json(&props.entries, props.reveal, lang);
+        let json = to_json(&props.entries, props.reveal, props.outcome.as_ref());
         let name = format!("{}.json", props.file_name);
         Callback::from(move |_: MouseEvent| {
             let text = serde_json::to_string_pretty(&json).unwrap_or_default();
