@@ -22,7 +22,7 @@ use futures_util::{SinkExt, StreamExt};
 use smtplab_shared::link::{Link, LinkEvent, LinkState};
 use smtplab_shared::smtp::{Event, Outcome, Session, SessionSpec};
 use smtplab_shared::tls::TlsContext;
-use smtplab_shared::wire::{ClientMessage, ServerMessage};
+use smtplab_shared::wire::ServerMessage;
 use tokio::time::{sleep_until, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -205,8 +205,10 @@ async fn drive(ws_url: &str, session: Session) -> Result<SessionReport, DriverEr
     }
 
     if ws_open {
-        if run.close_sent {
-            run.await_closed(&mut link, &mut stream, start).await;
+        if link.awaits_closed() {
+            // Failures here do not change the outcome.
+            let wait = run.await_closed(&mut link, &mut sink, &mut stream, start);
+            let _ = tokio::time::timeout(CLOSE_WAIT, wait).await;
         }
         let _ = sink.send(Message::Close(None)).await;
     }
@@ -230,8 +232,6 @@ struct Run {
     transcript: Vec<String>,
     bridge_messages: Vec<ServerMessage>,
     client_frames: Vec<Vec<u8>>,
-    /// The link asked the bridge to `close` the TCP connection.
-    close_sent: bool,
 }
 
 impl Run {
@@ -262,7 +262,6 @@ impl Run {
             sink.send(Message::binary(bytes)).await?;
         }
         while let Some(control) = link.poll_control() {
-            self.close_sent |= control == ClientMessage::Close;
             sink.send(Message::text(control.encode())).await?;
         }
         while let Some(event) = link.poll_event() {
@@ -287,28 +286,35 @@ impl Run {
         self.event_times.push(at);
     }
 
-    /// After the link sent `close`: waits briefly for the bridge's
-    /// `closed`, recording what comes. Failures here do not change the
-    /// outcome, so they are only recorded as far as they got.
-    async fn await_closed<R>(&mut self, link: &mut Link, stream: &mut R, start: Instant)
+    /// The link is done but its `close` awaits the bridge's `closed`:
+    /// feeds what comes (recorded as ever) until the link stops waiting.
+    async fn await_closed<S, R>(
+        &mut self,
+        link: &mut Link,
+        sink: &mut S,
+        stream: &mut R,
+        start: Instant,
+    ) -> Result<(), WsError>
     where
+        S: futures_util::Sink<Message, Error = WsError> + Unpin,
         R: futures_util::Stream<Item = Result<Message, WsError>> + Unpin,
     {
-        let wait = async {
-            while let Some(Ok(frame)) = stream.next().await {
-                if let Message::Text(text) = frame {
-                    let before = self.bridge_messages.len();
-                    self.text(link, start.elapsed(), text.as_str());
-                    let closed = self.bridge_messages[before..]
-                        .iter()
-                        .any(|m| matches!(m, ServerMessage::Closed { .. }));
-                    if closed {
-                        break;
-                    }
+        while link.awaits_closed() {
+            let frame = stream.next().await;
+            let now = start.elapsed();
+            match frame {
+                Some(Ok(Message::Text(text))) => self.text(link, now, text.as_str()),
+                Some(Ok(Message::Binary(bytes))) => link.handle_bytes(now, &bytes),
+                Some(Ok(Message::Close(frame))) => {
+                    link.handle_ws_closed(now, frame.map(|f| u16::from(f.code)));
                 }
+                None => link.handle_ws_closed(now, None),
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
             }
-        };
-        let _ = tokio::time::timeout(CLOSE_WAIT, wait).await;
+            self.flush(link, sink, start).await?;
+        }
+        Ok(())
     }
 }
 

@@ -17,9 +17,13 @@ use smtplab_shared::link::{Link, LinkEvent, LinkState};
 use smtplab_shared::smtp::{Event, Outcome, Session, SessionSpec};
 use smtplab_shared::wire::ServerMessage;
 use tokio::time::Instant;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
 use crate::harness::{Bridge, Socket, TOKEN};
+
+/// How long a finished session waits for the bridge's `closed` after the
+/// link sent `close`.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
 /// Everything one driven session produced.
 pub(crate) struct Run {
@@ -73,32 +77,22 @@ async fn drive_inner(bridge: &Bridge, spec: SessionSpec) -> Run {
         let timer = link.poll_timeout().map(|t| started + t);
         tokio::select! {
             frame = socket.next(), if open => {
-                let now = started.elapsed();
-                match frame {
-                    Some(Ok(Message::Binary(bytes))) => link.handle_bytes(now, &bytes),
-                    Some(Ok(Message::Text(text))) => match ServerMessage::decode(text.as_str()) {
-                        Ok(message) => {
-                            if link.state() == LinkState::Connected {
-                                controls.push(message.clone());
-                            }
-                            link.handle_server_message(now, message);
-                        }
-                        Err(e) => link.handle_malformed(now, &e.to_string()),
-                    },
-                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                    Some(Ok(Message::Close(frame))) => {
-                        open = false;
-                        link.handle_ws_closed(now, frame.map(|f| u16::from(f.code)));
-                    }
-                    Some(Err(_)) | None => {
-                        open = false;
-                        link.handle_ws_closed(now, None);
-                    }
-                }
+                open = feed(&mut link, frame, started.elapsed(), &mut controls);
             }
             () = sleep_until_opt(timer) => link.handle_timeout(started.elapsed()),
         }
         flush(&mut socket, &mut link, &mut events).await;
+    }
+    if open && link.awaits_closed() {
+        // The bridge's answer to `close` first (for a bounded time).
+        let _ = tokio::time::timeout(CLOSE_WAIT, async {
+            while open && link.awaits_closed() {
+                let frame = socket.next().await;
+                open = feed(&mut link, frame, started.elapsed(), &mut controls);
+                flush(&mut socket, &mut link, &mut events).await;
+            }
+        })
+        .await;
     }
     if open {
         // The bridge may have closed it already, so a failed close is fine.
@@ -113,6 +107,39 @@ async fn drive_inner(bridge: &Bridge, spec: SessionSpec) -> Run {
         events,
         controls,
     }
+}
+
+/// Hands one frame (or the end of the stream) to the link; control
+/// messages after `connected` go to `controls`. Returns whether the
+/// WebSocket is still open.
+fn feed(
+    link: &mut Link,
+    frame: Option<Result<Message, WsError>>,
+    now: Duration,
+    controls: &mut Vec<ServerMessage>,
+) -> bool {
+    match frame {
+        Some(Ok(Message::Binary(bytes))) => link.handle_bytes(now, &bytes),
+        Some(Ok(Message::Text(text))) => match ServerMessage::decode(text.as_str()) {
+            Ok(message) => {
+                if link.state() == LinkState::Connected || link.awaits_closed() {
+                    controls.push(message.clone());
+                }
+                link.handle_server_message(now, message);
+            }
+            Err(e) => link.handle_malformed(now, &e.to_string()),
+        },
+        Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+        Some(Ok(Message::Close(frame))) => {
+            link.handle_ws_closed(now, frame.map(|f| u16::from(f.code)));
+            return false;
+        }
+        Some(Err(_)) | None => {
+            link.handle_ws_closed(now, None);
+            return false;
+        }
+    }
+    true
 }
 
 async fn sleep_until_opt(at: Option<Instant>) {
