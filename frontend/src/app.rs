@@ -94,7 +94,7 @@ use crate::hooks::{use_bridge, use_persistence, use_sandbox, use_version};
 use crate::i18n::{t, Msg};
 use crate::note::Note;
 use crate::session_file::file_name;
-use crate::state::{Action, BridgeStatus, State};
+use crate::state::{Action, BridgeStatus, ConsoleAction, FormAction, State};
 
 /// The page.
 #[component]
@@ -150,16 +150,16 @@ pub fn App() -> Html {
                 .inbox
                 .info
                 .as_ref()
-                .is_some_and(|i| i.is_target(&state.form.host, &state.form.port));
+                .is_some_and(|i| i.is_target(&state.form.fields.host, &state.form.fields.port));
             let policy = match &state.bridge {
                 BridgeStatus::Ready(policy) if !sandbox => Some(policy),
                 _ => None,
             };
             let date = browser::rfc5322_now();
-            let message_id = browser::new_message_id(state.form.message_id_domain());
-            match state.form.to_spec(policy, &date, &message_id) {
-                Ok(spec) => run.emit((spec, state.form.tls_options())),
-                Err(e) => state.dispatch(Action::FormInvalid(e)),
+            let message_id = browser::new_message_id(state.form.fields.message_id_domain());
+            match state.form.fields.to_spec(policy, &date, &message_id) {
+                Ok(spec) => run.emit((spec, state.form.fields.tls_options())),
+                Err(e) => state.dispatch(Action::Form(FormAction::Invalid(e))),
             }
         })
     };
@@ -171,13 +171,13 @@ pub fn App() -> Html {
                 BridgeStatus::Ready(policy) => Some(policy),
                 _ => None,
             };
-            match state.form.console_target(policy) {
+            match state.form.fields.console_target(policy) {
                 Ok(target) => connect.emit(target),
-                Err(e) => state.dispatch(Action::ConsoleNote {
+                Err(e) => state.dispatch(Action::Console(ConsoleAction::Note {
                     at_ms: 0,
                     error: true,
                     note: Note::Form(e),
-                }),
+                })),
             }
         })
     };
@@ -207,7 +207,7 @@ pub fn App() -> Html {
                         <h2 id="tools-title">{ t(lang, Msg::ToolsHeading) }</h2>
                         <SavedSessions />
                         <ShareExport onimport={persistence.import.clone()} />
-                        if let Some(notice) = &state.notice {
+                        if let Some(notice) = &state.tools.notice {
                             <p id="session-notice" data-testid="session-notice"
                                data-kind={if notice.is_error() { "error" } else { "info" }}
                                class={if notice.is_error() { "form-error" } else { "hint" }}

@@ -1,15 +1,15 @@
 //! The bridge's embedded SMTP sandbox as the tab sees it: what
 //! `GET /sandbox` says ([`SandboxInfo`]), the inbox `GET /sandbox/messages`
-//! lists ([`InboxPage`] of [`InboxMessage`]s), the form preset that makes a
-//! new user's first Run deliver to it, and the inbox panel's state
-//! ([`Inbox`]).
+//! lists ([`InboxPage`] of [`InboxMessage`]s), and the form preset that
+//! makes a new user's first Run deliver to it. The inbox panel's state is
+//! `crate::state::sandbox::Inbox`.
 //!
 //! The JSON types are the shared ones the bridge serializes
 //! (`smtplab_shared::wire::sandbox`), so the two sides cannot drift.
 //!
 //! The rule for the preset: the bridge reports the sandbox enabled and the
 //! form is untouched (nothing typed, no saved session, share link or file
-//! loaded); see [`Inbox::apply_info`] and `State::form_touched`.
+//! loaded); see `crate::state::sandbox` and `FormState::touched`.
 
 use std::ops::Deref;
 
@@ -95,67 +95,9 @@ pub fn parse_messages(json: &str) -> Result<InboxPage, String> {
     serde_json::from_str(json).map_err(|e| e.to_string())
 }
 
-/// The inbox panel's state.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Inbox {
-    /// What the bridge said about its sandbox; `None` until it answered
-    /// (and for ever with an older bridge).
-    pub info: Option<SandboxInfo>,
-    /// The newest messages, newest first; `None` until first read.
-    pub messages: Option<Vec<InboxMessage>>,
-    /// Messages the sandbox keeps in all (more than `messages` when the
-    /// bridge served only the newest page).
-    pub total: usize,
-    /// A read is under way.
-    pub loading: bool,
-    /// Why the last read failed.
-    pub error: Option<String>,
-}
-
-impl Inbox {
-    /// Stores the bridge's answer; returns the preset form when `form` is
-    /// to be replaced (sandbox enabled, form untouched).
-    pub fn apply_info(
-        &mut self,
-        info: SandboxInfo,
-        form: &Form,
-        form_touched: bool,
-    ) -> Option<Form> {
-        let preset = if form_touched {
-            None
-        } else {
-            info.preset(form)
-        };
-        self.info = Some(info);
-        preset
-    }
-
-    /// True when the sandbox runs.
-    pub fn enabled(&self) -> bool {
-        self.info.as_ref().is_some_and(|i| i.enabled)
-    }
-
-    /// Stores the result of a read.
-    pub fn apply_messages(&mut self, result: Result<InboxPage, String>) {
-        self.loading = false;
-        match result {
-            Ok(page) => {
-                let total = usize::try_from(page.total).unwrap_or(usize::MAX);
-                self.total = total.max(page.messages.len());
-                self.messages = Some(page.messages);
-                self.error = None;
-            }
-            Err(e) => self.error = Some(e),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const INFO: &str = r#"{"enabled":true,"addr":"127.0.0.1:2525","host":"127.0.0.1","port":2525,
-        "user":"demo@sandbox.smtplab","password":"smtplab-demo"}"#;
 
     const MESSAGES: &str = r#"{"total":5,"next_before":1,"messages":[
       {"id":2,"queue_id":"SBX000002","received_at_unix_ms":1767225601000,"helo":"h","mail_from":"",
@@ -165,34 +107,6 @@ mod tests {
       "rcpt_to":["bob@example.org"],"authenticated_as":"demo@sandbox.smtplab",
       "size":93,"headers":[["Subject","Hello"],["From","<alice@client.test>"]],
       "body":"First line\r\n"}]}"#;
-
-    #[test]
-    fn an_untouched_form_is_preset_for_the_sandbox() {
-        let info = parse_info(INFO).expect("info");
-        let mut inbox = Inbox::default();
-        let form = inbox
-            .apply_info(info, &Form::default(), false)
-            .expect("preset");
-        assert!(inbox.enabled());
-        assert_eq!(
-            (form.host.as_str(), form.port.as_str()),
-            ("127.0.0.1", "2525")
-        );
-        assert_eq!(form.auth, AuthChoice::Login);
-        assert_eq!(
-            (form.username.as_str(), form.password.as_str()),
-            ("demo@sandbox.smtplab", "smtplab-demo")
-        );
-        assert_eq!(form.mail_from, DEMO_FROM);
-        assert_eq!(form.rcpt_to, [DEMO_TO]);
-        assert_eq!(form.tls, TlsMode::None);
-        assert_eq!(form.subject, Form::default().subject, "the rest stays");
-        let spec = form.to_spec(None, "d", "m").expect("a valid session");
-        assert_eq!(
-            spec.auth.map(|a| a.username),
-            Some("demo@sandbox.smtplab".to_owned())
-        );
-    }
 
     #[test]
     fn the_preset_follows_the_port_the_bridge_reports_not_2525() {
@@ -208,19 +122,6 @@ mod tests {
             "the run is let through as the sandbox"
         );
         assert!(!moved.is_target("127.0.0.1", "2525"));
-    }
-
-    #[test]
-    fn a_touched_form_or_a_disabled_sandbox_is_left_alone() {
-        let info = parse_info(INFO).expect("info");
-        assert_eq!(
-            Inbox::default().apply_info(info, &Form::default(), true),
-            None
-        );
-        let off = parse_info(r#"{"enabled":false}"#).expect("info");
-        let mut inbox = Inbox::default();
-        assert_eq!(inbox.apply_info(off, &Form::default(), false), None);
-        assert!(!inbox.enabled());
     }
 
     #[test]
@@ -255,19 +156,6 @@ mod tests {
             first.authenticated_as.as_deref(),
             Some("demo@sandbox.smtplab")
         );
-        let mut inbox = Inbox {
-            loading: true,
-            ..Inbox::default()
-        };
-        inbox.apply_messages(Err("HTTP 404".into()));
-        assert_eq!(
-            (inbox.loading, inbox.error.as_deref()),
-            (false, Some("HTTP 404"))
-        );
-        inbox.apply_messages(Ok(page));
-        assert_eq!(inbox.error, None);
-        assert_eq!(inbox.messages.as_ref().map(Vec::len), Some(2));
-        assert_eq!(inbox.total, 5, "the newest 2 of 5");
         assert!(parse_messages("{}").is_err());
         assert!(parse_messages("[]").is_err(), "the old unbounded array");
     }

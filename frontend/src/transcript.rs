@@ -27,6 +27,29 @@ pub struct Entry {
     pub kind: EntryKind,
 }
 
+/// Hands out entry ids: unique across the guided and the console
+/// transcripts, increasing, so the view keys rows by them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryIds {
+    /// The next id to hand out.
+    next: u64,
+}
+
+impl Default for EntryIds {
+    fn default() -> Self {
+        Self { next: 1 }
+    }
+}
+
+impl EntryIds {
+    /// A fresh id.
+    pub fn take(&mut self) -> u64 {
+        let id = self.next;
+        self.next += 1;
+        id
+    }
+}
+
 /// What a transcript entry records.
 #[derive(Clone, PartialEq)]
 pub enum EntryKind {

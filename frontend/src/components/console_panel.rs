@@ -8,7 +8,7 @@ use super::auth_helper::AuthHelper;
 use super::transcript_view::TranscriptView;
 use super::{event_value, use_app_state};
 use crate::i18n::{t, tf, Msg};
-use crate::state::{Action, ConsoleStatus};
+use crate::state::{Action, ConsoleAction, ConsoleStatus};
 
 /// Props of [`ConsolePanel`].
 #[derive(Properties, PartialEq)]
@@ -49,7 +49,9 @@ pub fn ConsolePanel(props: &ConsolePanelProps) -> Html {
     };
     let oninput = {
         let state = state.clone();
-        Callback::from(move |e: InputEvent| state.dispatch(Action::ConsoleInput(event_value(&e))))
+        Callback::from(move |e: InputEvent| {
+            state.dispatch(Action::Console(ConsoleAction::Input(event_value(&e))))
+        })
     };
     let shortcut = |id: &'static str, line: String| {
         let onsend = props.onsend.clone();
@@ -73,9 +75,11 @@ pub fn ConsolePanel(props: &ConsolePanelProps) -> Html {
     };
     let onuse = {
         let state = state.clone();
-        Callback::from(move |line: String| state.dispatch(Action::ConsoleInput(line)))
+        Callback::from(move |line: String| {
+            state.dispatch(Action::Console(ConsoleAction::Input(line)))
+        })
     };
-    let ehlo = format!("EHLO {}", state.form.ehlo_name.trim());
+    let ehlo = format!("EHLO {}", state.form.fields.ehlo_name.trim());
 
     html! {
         <section id="console" class="console" aria-labelledby="console-title">

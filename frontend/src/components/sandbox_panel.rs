@@ -8,7 +8,7 @@ use yew::prelude::*;
 use super::use_app_state;
 use crate::browser;
 use crate::i18n::{t, tf, Msg};
-use crate::state::Action;
+use crate::state::{Action, SandboxAction};
 
 /// Props of [`SandboxPanel`].
 #[derive(Properties, PartialEq)]
@@ -32,9 +32,9 @@ pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
     };
     let onuse = {
         let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(Action::UseSandbox))
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::Sandbox(SandboxAction::Use)))
     };
-    let targeted = info.is_target(&state.form.host, &state.form.port);
+    let targeted = info.is_target(&state.form.fields.host, &state.form.fields.port);
     html! {
         <section id="sandbox-panel" data-testid="sandbox-panel" class="sandbox" aria-labelledby="sandbox-title">
             <h3 id="sandbox-title">{ t(lang, Msg::SandboxHeading) }</h3>

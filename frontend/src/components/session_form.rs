@@ -7,7 +7,7 @@ use super::tls_fields::TlsFields;
 use super::{event_value, use_app_state, StateHandle};
 use crate::form::{stage_label, stage_value, AuthChoice, Field, PORT_PRESETS, STAGES};
 use crate::i18n::{t, tf, Msg};
-use crate::state::Action;
+use crate::state::{Action, FormAction};
 
 /// Props of [`SessionForm`].
 #[derive(Properties, PartialEq)]
@@ -30,7 +30,7 @@ fn input(
     let oninput = {
         let state = state.clone();
         Callback::from(move |e: InputEvent| {
-            state.dispatch(Action::SetField(field, event_value(&e)))
+            state.dispatch(Action::Form(FormAction::SetField(field, event_value(&e))))
         })
     };
     html! {
@@ -46,7 +46,7 @@ fn input(
 #[component]
 pub fn SessionForm(props: &SessionFormProps) -> Html {
     let state = use_app_state();
-    let form = &state.form;
+    let form = &state.form.fields;
     let lang = state.lang;
     let running = state.run.as_ref().is_some_and(|r| r.running);
 
@@ -63,17 +63,22 @@ pub fn SessionForm(props: &SessionFormProps) -> Html {
     };
     let on_select = |field: Field| {
         let state = state.clone();
-        Callback::from(move |e: Event| state.dispatch(Action::SetField(field, event_value(&e))))
+        Callback::from(move |e: Event| {
+            state.dispatch(Action::Form(FormAction::SetField(field, event_value(&e))))
+        })
     };
     let on_body = {
         let state = state.clone();
         Callback::from(move |e: InputEvent| {
-            state.dispatch(Action::SetField(Field::Body, event_value(&e)))
+            state.dispatch(Action::Form(FormAction::SetField(
+                Field::Body,
+                event_value(&e),
+            )))
         })
     };
     let on_add_rcpt = {
         let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(Action::AddRcpt))
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::Form(FormAction::AddRcpt)))
     };
 
     html! {
@@ -86,7 +91,7 @@ pub fn SessionForm(props: &SessionFormProps) -> Html {
                     <input id="server-port" data-testid="server-port" type="text" inputmode="numeric"
                            value={form.port.clone()} autocomplete="off"
                            oninput={ { let state = state.clone();
-                               Callback::from(move |e: InputEvent| state.dispatch(Action::SetField(Field::Port, event_value(&e)))) } } />
+                               Callback::from(move |e: InputEvent| state.dispatch(Action::Form(FormAction::SetField(Field::Port, event_value(&e))))) } } />
                     <span class="presets" role="group" aria-label={t(lang, Msg::PortPresets)}>
                         { for PORT_PRESETS.iter().map(|port| {
                             let state = state.clone();
@@ -95,7 +100,7 @@ pub fn SessionForm(props: &SessionFormProps) -> Html {
                             let pressed = form.port.trim() == port.to_string();
                             html! {
                                 <button type="button" id={id.clone()} data-testid={id} aria-pressed={pressed.to_string()}
-                                        onclick={Callback::from(move |_: MouseEvent| state.dispatch(Action::SetField(Field::Port, port.to_string())))}>
+                                        onclick={Callback::from(move |_: MouseEvent| state.dispatch(Action::Form(FormAction::SetField(Field::Port, port.to_string()))))}>
                                     { port }
                                 </button>
                             }
@@ -131,11 +136,11 @@ pub fn SessionForm(props: &SessionFormProps) -> Html {
                     let remove_id = format!("rcpt-remove-{i}");
                     let oninput = {
                         let state = state.clone();
-                        Callback::from(move |e: InputEvent| state.dispatch(Action::SetField(Field::Rcpt(i), event_value(&e))))
+                        Callback::from(move |e: InputEvent| state.dispatch(Action::Form(FormAction::SetField(Field::Rcpt(i), event_value(&e)))))
                     };
                     let onremove = {
                         let state = state.clone();
-                        Callback::from(move |_: MouseEvent| state.dispatch(Action::RemoveRcpt(i)))
+                        Callback::from(move |_: MouseEvent| state.dispatch(Action::Form(FormAction::RemoveRcpt(i))))
                     };
                     html! {
                         <div class="field rcpt" key={i}>
@@ -176,7 +181,7 @@ pub fn SessionForm(props: &SessionFormProps) -> Html {
                     <button type="button" id="cancel-button" data-testid="cancel-button" onclick={oncancel}>{ t(lang, Msg::CancelButton) }</button>
                 }
             </div>
-            if let Some(error) = &state.form_error {
+            if let Some(error) = &state.form.error {
                 <p id="form-error" data-testid="form-error" class="form-error" role="alert">{ error.describe(lang) }</p>
             }
         </form>

@@ -8,7 +8,7 @@ use super::use_app_state;
 use crate::browser;
 use crate::i18n::{t, Msg};
 use crate::session_file::{file_name, to_file};
-use crate::state::{Action, Notice};
+use crate::state::{Action, FormAction, Notice, ToolsAction};
 
 /// Props of [`ShareExport`].
 #[derive(Properties, PartialEq)]
@@ -25,41 +25,42 @@ pub fn ShareExport(props: &ShareExportProps) -> Html {
     let onshare = {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| {
-            let message_id = browser::new_message_id(state.form.message_id_domain());
-            state.dispatch(Action::MakeShareLink {
+            let message_id = browser::new_message_id(state.form.fields.message_id_domain());
+            state.dispatch(Action::Form(FormAction::MakeShareLink {
                 href: browser::page_href().unwrap_or_default(),
                 date: browser::rfc5322_now(),
                 message_id,
-            });
+            }));
         })
     };
     let copy = |text: String| {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| {
             browser::copy_text(&text);
-            state.dispatch(Action::Notice(Notice::Copied));
+            state.dispatch(Action::Tools(ToolsAction::Notice(Notice::Copied)));
         })
     };
     let onswaks = {
         let state = state.clone();
-        Callback::from(move |_: MouseEvent| state.dispatch(Action::ToggleSwaks))
+        Callback::from(move |_: MouseEvent| state.dispatch(Action::Tools(ToolsAction::ToggleSwaks)))
     };
     // swaks writes its own Date and Message-Id: placeholders do here.
     let swaks = state
         .form
+        .fields
         .to_draft_spec("", "")
         .map(|spec| swaks_command(&spec, state.reveal))
         .map_err(|e| e.describe(lang));
     let onsessionjson = {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| {
-            let message_id = browser::new_message_id(state.form.message_id_domain());
-            match state.export_spec(&browser::rfc5322_now(), &message_id) {
+            let message_id = browser::new_message_id(state.form.fields.message_id_domain());
+            match state.form.export_spec(&browser::rfc5322_now(), &message_id) {
                 Ok(spec) => {
                     let name = file_name(&format!("{}:{}", spec.host, spec.port), ".session.json");
                     browser::download_json(&name, &to_file(&spec, state.reveal));
                 }
-                Err(e) => state.dispatch(Action::FormInvalid(e)),
+                Err(e) => state.dispatch(Action::Form(FormAction::Invalid(e))),
             }
         })
     };
@@ -87,13 +88,13 @@ pub fn ShareExport(props: &ShareExportProps) -> Html {
                     { t(lang, Msg::ShareButton) }
                 </button>
                 <button type="button" id="export-swaks" data-testid="export-swaks" onclick={onswaks}
-                        aria-pressed={state.show_swaks.to_string()}>{ t(lang, Msg::SwaksButton) }</button>
+                        aria-pressed={state.tools.show_swaks.to_string()}>{ t(lang, Msg::SwaksButton) }</button>
                 <button type="button" id="export-session-json" data-testid="export-session-json" onclick={onsessionjson}>
                     { t(lang, Msg::SessionJsonButton) }
                 </button>
             </div>
             <p class="hint">{ t(lang, Msg::ShareHint) }</p>
-            if let Some(link) = &state.share_link {
+            if let Some(link) = &state.form.share_link {
                 <div class="field">
                     <label for="share-link">{ t(lang, Msg::ShareLinkLabel) }</label>
                     <input id="share-link" data-testid="share-link" type="text" readonly=true value={link.clone()}
@@ -103,7 +104,7 @@ pub fn ShareExport(props: &ShareExportProps) -> Html {
                     </button>
                 </div>
             }
-            if state.show_swaks {
+            if state.tools.show_swaks {
                 <div class="field">
                     <span id="swaks-label" class="hint">{ t(lang, Msg::SwaksLabel) }</span>
                     <pre id="swaks-command" data-testid="swaks-command" class="command" aria-labelledby="swaks-label"

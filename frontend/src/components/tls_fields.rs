@@ -10,20 +10,23 @@ use super::{event_value, use_app_state};
 use crate::browser;
 use crate::form::Field;
 use crate::i18n::{t, Msg};
-use crate::state::Action;
+use crate::state::{Action, FormAction, Notice, ToolsAction};
 use crate::tls_view::{mode_label, mode_value, TLS_MODES};
 
 /// The TLS fieldset of the session form.
 #[component]
 pub fn TlsFields() -> Html {
     let state = use_app_state();
-    let form = &state.form;
+    let form = &state.form.fields;
     let lang = state.lang;
 
     let onmode = {
         let state = state.clone();
         Callback::from(move |e: Event| {
-            state.dispatch(Action::SetField(Field::Tls, event_value(&e)))
+            state.dispatch(Action::Form(FormAction::SetField(
+                Field::Tls,
+                event_value(&e),
+            )))
         })
     };
     let onverify = {
@@ -33,13 +36,19 @@ pub fn TlsFields() -> Html {
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
                 .is_some_and(|i| i.checked());
-            state.dispatch(Action::SetField(Field::TlsVerify, on.to_string()));
+            state.dispatch(Action::Form(FormAction::SetField(
+                Field::TlsVerify,
+                on.to_string(),
+            )));
         })
     };
     let onpem = {
         let state = state.clone();
         Callback::from(move |e: InputEvent| {
-            state.dispatch(Action::SetField(Field::CaPem, event_value(&e)))
+            state.dispatch(Action::Form(FormAction::SetField(
+                Field::CaPem,
+                event_value(&e),
+            )))
         })
     };
     let onfile = {
@@ -55,10 +64,11 @@ pub fn TlsFields() -> Html {
                 let state = state.clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     match browser::read_file_text(file).await {
-                        Some(text) => state.dispatch(Action::SetField(Field::CaPem, text)),
-                        None => {
-                            state.dispatch(Action::Notice(crate::state::Notice::FileUnreadable))
+                        Some(text) => {
+                            state.dispatch(Action::Form(FormAction::SetField(Field::CaPem, text)))
                         }
+                        None => state
+                            .dispatch(Action::Tools(ToolsAction::Notice(Notice::FileUnreadable))),
                     }
                 });
             }

@@ -17,7 +17,7 @@ use crate::i18n::Lang;
 use crate::saved::{from_storage, to_storage, SavedSession, STORAGE_KEY};
 use crate::session_file::parse_spec;
 use crate::share::decode_fragment;
-use crate::state::{Action, Notice, SpecSource, State};
+use crate::state::{Action, Notice, SpecSource, State, ToolsAction};
 
 /// The `localStorage` key of the language choice.
 pub const LANG_KEY: &str = "smtplab.lang";
@@ -40,11 +40,11 @@ pub fn use_persistence(state: &UseReducerHandle<State>) -> PersistenceHandle {
     {
         let known = known.clone();
         let dispatch = state.dispatcher();
-        use_effect_with(state.saved.clone(), move |saved| {
+        use_effect_with(state.tools.saved.clone(), move |saved| {
             let mut known = known.borrow_mut();
             if known.as_ref().is_some_and(|k| k != saved) {
                 if !browser::storage_set(STORAGE_KEY, &to_storage(saved)) {
-                    dispatch.dispatch(Action::Notice(Notice::Storage));
+                    dispatch.dispatch(Action::Tools(ToolsAction::Notice(Notice::Storage)));
                 }
                 *known = Some(saved.clone());
             }
@@ -57,20 +57,23 @@ pub fn use_persistence(state: &UseReducerHandle<State>) -> PersistenceHandle {
                 .map(|t| from_storage(&t))
                 .unwrap_or_default();
             *known.borrow_mut() = Some(saved.clone());
-            dispatch.dispatch(Action::SavedLoaded(saved));
+            dispatch.dispatch(Action::Tools(ToolsAction::SavedLoaded(saved)));
             let lang = Lang::initial(
                 browser::storage_get(LANG_KEY).as_deref(),
                 browser::browser_language().as_deref(),
             );
             dispatch.dispatch(Action::SetLang(lang));
             match decode_fragment(&browser::page_fragment().unwrap_or_default()) {
-                Ok(Some(spec)) => dispatch.dispatch(Action::LoadSpec {
+                Ok(Some(spec)) => dispatch.dispatch(Action::Tools(ToolsAction::LoadSpec {
                     spec,
                     source: SpecSource::Link,
-                }),
+                })),
                 Ok(None) => {}
                 Err(error) => {
-                    dispatch.dispatch(Action::Notice(Notice::Import { error, link: true }))
+                    dispatch.dispatch(Action::Tools(ToolsAction::Notice(Notice::Import {
+                        error,
+                        link: true,
+                    })))
                 }
             }
         });
@@ -91,13 +94,16 @@ pub fn use_persistence(state: &UseReducerHandle<State>) -> PersistenceHandle {
                 let name = file.name();
                 wasm_bindgen_futures::spawn_local(async move {
                     let action = match browser::read_file_text(file).await {
-                        None => Action::Notice(Notice::FileUnreadable),
+                        None => Action::Tools(ToolsAction::Notice(Notice::FileUnreadable)),
                         Some(text) => match parse_spec(&text) {
-                            Ok(spec) => Action::LoadSpec {
+                            Ok(spec) => Action::Tools(ToolsAction::LoadSpec {
                                 spec,
                                 source: SpecSource::File(name),
-                            },
-                            Err(error) => Action::Notice(Notice::Import { error, link: false }),
+                            }),
+                            Err(error) => Action::Tools(ToolsAction::Notice(Notice::Import {
+                                error,
+                                link: false,
+                            })),
                         },
                     };
                     dispatch.dispatch(action);

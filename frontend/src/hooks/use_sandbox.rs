@@ -9,7 +9,7 @@ use yew::prelude::*;
 
 use crate::browser;
 use crate::sandbox::{parse_info, parse_messages};
-use crate::state::{Action, State};
+use crate::state::{Action, SandboxAction, State};
 
 /// What components may ask of the sandbox.
 #[derive(Clone, PartialEq)]
@@ -33,7 +33,7 @@ pub fn use_sandbox(dispatch: UseReducerDispatcher<State>) -> SandboxHandle {
                     return;
                 };
                 let enabled = info.enabled;
-                dispatch.dispatch(Action::SandboxInfo(info));
+                dispatch.dispatch(Action::Sandbox(SandboxAction::Info(info)));
                 if enabled {
                     read_inbox(&dispatch).await;
                 }
@@ -52,9 +52,9 @@ pub fn use_sandbox(dispatch: UseReducerDispatcher<State>) -> SandboxHandle {
 
 /// Reads the inbox into the state.
 async fn read_inbox(dispatch: &UseReducerDispatcher<State>) {
-    dispatch.dispatch(Action::SandboxLoading);
+    dispatch.dispatch(Action::Sandbox(SandboxAction::Loading));
     let result = browser::get_text("/sandbox/messages")
         .await
         .and_then(|text| parse_messages(&text));
-    dispatch.dispatch(Action::SandboxMessages(result));
+    dispatch.dispatch(Action::Sandbox(SandboxAction::Messages(result)));
 }

@@ -15,7 +15,7 @@ use crate::link_socket::LinkSocket;
 use crate::note::Note;
 use crate::problem::BridgeProblem;
 use crate::socket::SocketEvent;
-use crate::state::{Action, BridgeStatus, ConsoleStatus};
+use crate::state::{Action, BridgeStatus, ConsoleAction, ConsoleStatus};
 
 /// The raw console's connection.
 pub(super) struct ConsoleLink {
@@ -33,11 +33,11 @@ pub(super) struct ConsoleLink {
 
 impl ConsoleLink {
     fn note(&self, dispatch: &BatchedDispatch, error: bool, note: Note) {
-        dispatch.dispatch(Action::ConsoleNote {
+        dispatch.dispatch(Action::Console(ConsoleAction::Note {
             at_ms: self.link.at_ms(),
             error,
             note,
-        });
+        }));
     }
 
     fn target(&self) -> String {
@@ -61,8 +61,8 @@ impl ConsoleLink {
                     }
                 }
                 LinkEvent::Connected { .. } => {
-                    dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Connected(
-                        self.target(),
+                    dispatch.dispatch(Action::Console(ConsoleAction::Status(
+                        ConsoleStatus::Connected(self.target()),
                     )));
                     if let Some((error, note)) = bridge_note(event, &self.host, self.port) {
                         self.note(dispatch, error, note);
@@ -74,7 +74,10 @@ impl ConsoleLink {
                     loop {
                         match self.parser.next_reply() {
                             Ok(Some(reply)) => {
-                                dispatch.dispatch(Action::ConsoleReply { at_ms, reply });
+                                dispatch.dispatch(Action::Console(ConsoleAction::Reply {
+                                    at_ms,
+                                    reply,
+                                }));
                             }
                             Ok(None) => break,
                             Err(e) => self.note(dispatch, true, Note::NotAReply(e.to_string())),
@@ -82,7 +85,9 @@ impl ConsoleLink {
                     }
                 }
                 LinkEvent::WebSocketClosed { .. } => {
-                    dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Disconnected));
+                    dispatch.dispatch(Action::Console(ConsoleAction::Status(
+                        ConsoleStatus::Disconnected,
+                    )));
                     diagnose = !self.link.link().is_greeted();
                 }
                 other => {
@@ -112,9 +117,9 @@ impl Driver {
             d.take_id()
         };
         let dispatch = this.borrow().dispatch.clone();
-        dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Connecting(format!(
-            "{host}:{port}"
-        ))));
+        dispatch.dispatch(Action::Console(ConsoleAction::Status(
+            ConsoleStatus::Connecting(format!("{host}:{port}")),
+        )));
         match Self::open(this, id, Self::on_console_event) {
             Ok(socket) => {
                 let console = ConsoleLink {
@@ -128,12 +133,14 @@ impl Driver {
                 this.borrow_mut().console = Some(console);
             }
             Err(note) => {
-                dispatch.dispatch(Action::ConsoleNote {
+                dispatch.dispatch(Action::Console(ConsoleAction::Note {
                     at_ms: 0,
                     error: true,
                     note,
-                });
-                dispatch.dispatch(Action::ConsoleStatus(ConsoleStatus::Disconnected));
+                }));
+                dispatch.dispatch(Action::Console(ConsoleAction::Status(
+                    ConsoleStatus::Disconnected,
+                )));
             }
         }
     }
@@ -141,11 +148,11 @@ impl Driver {
     pub(super) fn console_send(&mut self, text: &str) {
         let dispatch = self.dispatch.clone();
         let Some(console) = self.console.as_mut() else {
-            dispatch.dispatch(Action::ConsoleNote {
+            dispatch.dispatch(Action::Console(ConsoleAction::Note {
                 at_ms: 0,
                 error: true,
                 note: Note::NotConnected,
-            });
+            }));
             return;
         };
         for line in text.split('\n').map(|l| l.trim_end_matches('\r')) {
@@ -155,12 +162,12 @@ impl Driver {
                 console.note(&dispatch, true, Note::NotConnected);
                 return;
             }
-            dispatch.dispatch(Action::ConsoleSent {
+            dispatch.dispatch(Action::Console(ConsoleAction::Sent {
                 at_ms: console.link.at_ms(),
                 text: line.to_owned(),
-            });
+            }));
         }
-        dispatch.dispatch(Action::ConsoleInput(String::new()));
+        dispatch.dispatch(Action::Console(ConsoleAction::Input(String::new())));
     }
 
     pub(super) fn console_disconnect(&mut self) {

@@ -1,6 +1,6 @@
 //! A guided run: one WebSocket carrying one engine session through a
 //! [`LinkSocket`]. The link sequences everything; this turns what it
-//! reports into transcript notes and [`Action::Engine`], runs its timer,
+//! reports into transcript notes and [`RunAction::Engine`], runs its timer,
 //! and asks for the public root CAs first when the run trusts them.
 
 use std::cell::RefCell;
@@ -19,7 +19,7 @@ use crate::link_socket::LinkSocket;
 use crate::note::Note;
 use crate::problem::BridgeProblem;
 use crate::socket::SocketEvent;
-use crate::state::{Action, BridgeStatus};
+use crate::state::{Action, BridgeStatus, FormAction, RunAction};
 use crate::tls_setup;
 use crate::trust_anchors::{self, PublicRoots};
 
@@ -49,11 +49,11 @@ enum RunFlow {
 
 impl GuidedRun {
     fn note(&self, dispatch: &BatchedDispatch, error: bool, note: Note) {
-        dispatch.dispatch(Action::RunNote {
+        dispatch.dispatch(Action::Run(RunAction::Note {
             at_ms: self.link.at_ms(),
             error,
             note,
-        });
+        }));
     }
 
     /// The spec's host and port.
@@ -88,10 +88,10 @@ impl GuidedRun {
                 }
                 LinkEvent::Engine(event) => {
                     self.finished |= matches!(event, Event::Finished(_));
-                    dispatch.dispatch(Action::Engine {
+                    dispatch.dispatch(Action::Run(RunAction::Engine {
                         at_ms: self.link.at_ms(),
                         event,
-                    });
+                    }));
                 }
                 LinkEvent::WebSocketClosed { code } => {
                     self.timer = None;
@@ -150,7 +150,7 @@ impl Driver {
                     driver
                         .borrow()
                         .dispatch
-                        .dispatch(Action::FormInvalid(error));
+                        .dispatch(Action::Form(FormAction::Invalid(error)));
                 }
             }
         });
@@ -172,7 +172,7 @@ impl Driver {
             Err(e) => {
                 this.borrow()
                     .dispatch
-                    .dispatch(Action::FormInvalid(FormError::TlsSetup(e)));
+                    .dispatch(Action::Form(FormAction::Invalid(FormError::TlsSetup(e))));
                 return;
             }
         };
@@ -184,10 +184,10 @@ impl Driver {
             d.take_id()
         };
         let dispatch = this.borrow().dispatch.clone();
-        dispatch.dispatch(Action::RunStarted {
+        dispatch.dispatch(Action::Run(RunAction::Started {
             target: format!("{}:{}", session.spec().host, session.spec().port),
             steps: StepList::for_spec(session.spec()),
-        });
+        }));
         match Self::open(this, id, Self::on_run_event) {
             Ok(socket) => {
                 let weak = Rc::downgrade(this);
@@ -211,12 +211,12 @@ impl Driver {
                 this.borrow_mut().run = Some(run);
             }
             Err(note) => {
-                dispatch.dispatch(Action::RunNote {
+                dispatch.dispatch(Action::Run(RunAction::Note {
                     at_ms: 0,
                     error: true,
                     note,
-                });
-                dispatch.dispatch(Action::RunEnded);
+                }));
+                dispatch.dispatch(Action::Run(RunAction::Ended));
                 dispatch.flush();
             }
         }
@@ -246,7 +246,7 @@ impl Driver {
         match flow {
             RunFlow::Going => {}
             RunFlow::Ended => {
-                dispatch.dispatch(Action::RunEnded);
+                dispatch.dispatch(Action::Run(RunAction::Ended));
                 dispatch.flush();
             }
             RunFlow::Diagnose => {
@@ -256,7 +256,7 @@ impl Driver {
                     if let Some(run) = d.run.as_ref().filter(|r| r.id == id) {
                         run.note(&d.dispatch, true, Note::Problem(problem));
                     }
-                    d.dispatch.dispatch(Action::RunEnded);
+                    d.dispatch.dispatch(Action::Run(RunAction::Ended));
                     d.dispatch.flush();
                 });
             }
