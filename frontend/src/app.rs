@@ -130,8 +130,7 @@ pub fn App() -> Html {
         let run_id = state
             .run
             .as_ref()
-            .and_then(|r| r.transcript.first())
-            .map(|e| e.id)
+            .and_then(|r| r.transcript.items().first().map(|e| e.id))
             .filter(|_| delivered);
         use_effect_with(run_id, move |id| {
             if id.is_some() {
@@ -186,9 +185,8 @@ pub fn App() -> Html {
         Callback::from(move |_: Event| state.dispatch(Action::ToggleReveal))
     };
 
-    let run = state.run.clone();
+    let run = state.run.as_ref();
     let stem = run
-        .as_ref()
         .map(|r| file_name(&r.target, ""))
         .unwrap_or_else(|| "smtplab".to_owned());
     let handle: StateHandle = state.clone();
@@ -220,13 +218,13 @@ pub fn App() -> Html {
                 <section class="pane" aria-labelledby="results-title">
                     <h2 id="results-title">{ t(lang, Msg::RunHeading) }</h2>
                     <StepList />
-                    if let Some(outcome) = run.as_ref().and_then(|r| r.outcome.clone()) {
+                    if let Some(outcome) = run.and_then(|r| r.outcome.clone()) {
                         <VerdictPanel {outcome} />
                     }
-                    if let Some(report) = run.as_ref().and_then(|r| r.tls.clone()) {
+                    if let Some(report) = run.and_then(|r| r.tls.clone()) {
                         <TlsPanel {report} />
                     }
-                    if let Some(capabilities) = run.as_ref().and_then(|r| r.capabilities.clone()) {
+                    if let Some(capabilities) = run.and_then(|r| r.capabilities.clone()) {
                         <CapabilityList {capabilities} />
                     }
                     <div class="reveal">
@@ -234,8 +232,8 @@ pub fn App() -> Html {
                                checked={state.reveal} onchange={ontogglereveal} />
                         <label for="reveal-secrets">{ t(lang, Msg::ShowCredentials) }</label>
                     </div>
-                    <TranscriptView entries={run.as_ref().map(|r| r.transcript.clone()).unwrap_or_default()}
-                                    outcome={run.and_then(|r| r.outcome)} reveal={state.reveal}
+                    <TranscriptView entries={run.map(|r| r.transcript.clone()).unwrap_or_default()}
+                                    outcome={run.and_then(|r| r.outcome.clone())} reveal={state.reveal}
                                     id="transcript" file_name={stem} label={t(lang, Msg::SessionTranscript)} />
                     <SandboxPanel onrefresh={sandbox.refresh.clone()} />
                 </section>

@@ -11,6 +11,7 @@
 //! - [`session_file`]: the session JSON file (export, import, its errors).
 //! - [`note`]: transcript notes, worded in the page's language when shown.
 //! - [`transcript`]: transcript entries, swaks-style formatting, masking.
+//! - [`append_log`]: the append-only list that holds a transcript, cheap to clone.
 //! - [`verdict`]: the end-of-session verdict in words.
 //! - [`problem`]: bridge and connection failures in words.
 //! - [`reason`]: the engine's typed reasons (abort, protocol, TLS skip) in words.
@@ -31,6 +32,7 @@
 //! is plain Rust, unit-tested natively with `cargo test -p smtplab-frontend`.
 
 pub mod app;
+pub mod append_log;
 pub mod browser;
 pub mod components;
 pub mod diagnostics;

@@ -5,7 +5,9 @@
 //! [`Action`] to its area, passing explicitly the other parts an area
 //! reads or fills (the form, the transcript ids). `reduce` only clones and
 //! calls `apply`, so every transition is unit-tested natively without a
-//! browser. Engine events arrive as [`RunAction::Engine`] from the
+//! browser. The clone is cheap whatever the session's length: transcripts
+//! are [`AppendLog`](crate::append_log::AppendLog)s, which share their
+//! entries between state versions instead of copying them. Engine events arrive as [`RunAction::Engine`] from the
 //! `use_bridge` hook; `use_persistence` stores what must survive a reload.
 //!
 //! # Layout
@@ -148,7 +150,30 @@ impl Reducible for State {
 mod tests {
     use super::*;
     use crate::form::{Field, FormError};
+    use crate::note::Note;
     use smtplab_shared::smtp::{SessionSpec, Stage, StepList, Timeouts, TlsMode};
+
+    fn spec() -> SessionSpec {
+        SessionSpec {
+            host: "127.0.0.1".into(),
+            port: 2525,
+            ehlo_name: "me".into(),
+            auth: None,
+            mail_from: "a@b".into(),
+            rcpt_to: vec!["r0@b".into()],
+            message: String::new(),
+            stop_after: Stage::Ehlo,
+            timeouts: Timeouts::default(),
+            tls: TlsMode::None,
+        }
+    }
+
+    fn started() -> Action {
+        Action::Run(RunAction::Started {
+            target: "127.0.0.1:2525".into(),
+            steps: StepList::for_spec(&spec()),
+        })
+    }
 
     #[test]
     fn reveal_toggles() {
@@ -176,27 +201,60 @@ mod tests {
 
     #[test]
     fn a_run_that_starts_clears_the_form_error() {
-        let spec = SessionSpec {
-            host: "127.0.0.1".into(),
-            port: 2525,
-            ehlo_name: "me".into(),
-            auth: None,
-            mail_from: "a@b".into(),
-            rcpt_to: vec!["r0@b".into()],
-            message: String::new(),
-            stop_after: Stage::Ehlo,
-            timeouts: Timeouts::default(),
-            tls: TlsMode::None,
-        };
         let mut state = State::default();
         state.apply(Action::Form(FormAction::Invalid(FormError::BadPort(
             "x".into(),
         ))));
-        state.apply(Action::Run(RunAction::Started {
-            target: "127.0.0.1:2525".into(),
-            steps: StepList::for_spec(&spec),
-        }));
+        state.apply(started());
         assert_eq!(state.form.error, None);
         assert!(state.run.as_ref().is_some_and(|r| r.running));
+    }
+
+    #[test]
+    fn reduce_copies_no_transcript_entry_whatever_their_number() {
+        let mut state = State::default();
+        state.apply(started());
+        for at_ms in 0..1000 {
+            state.apply(Action::Run(RunAction::Note {
+                at_ms,
+                error: false,
+                note: Note::OpeningWebSocket,
+            }));
+            state.apply(Action::Console(ConsoleAction::Sent {
+                at_ms,
+                text: "NOOP".into(),
+            }));
+        }
+        let run = |state: &State| state.run.as_ref().expect("a run").transcript.clone();
+        // What Yew does: the previous state stays alive while `reduce`
+        // makes the next one from it.
+        let old = Rc::new(state);
+        let typed = Rc::clone(&old).reduce(Action::Console(ConsoleAction::Input("x".into())));
+        assert!(run(&typed).shares_buffer_with(&run(&old)));
+        assert!(typed
+            .console
+            .transcript
+            .shares_buffer_with(&old.console.transcript));
+
+        let noted = Rc::clone(&typed).reduce(Action::Run(RunAction::Note {
+            at_ms: 1000,
+            error: true,
+            note: Note::NotConnected,
+        }));
+        let sent = Rc::clone(&noted).reduce(Action::Console(ConsoleAction::Sent {
+            at_ms: 1000,
+            text: "QUIT".into(),
+        }));
+        let (before, after) = (run(&typed), run(&sent));
+        assert_eq!((before.len(), after.len()), (1000, 1001));
+        assert!(
+            after.shares_buffer_with(&before),
+            "the new entry went after the 1000 in place: none was copied"
+        );
+        assert!(std::ptr::eq(&before.items()[999], &after.items()[999]));
+        let (before, after) = (&noted.console.transcript, &sent.console.transcript);
+        assert_eq!((before.len(), after.len()), (1000, 1001));
+        assert!(after.shares_buffer_with(before));
+        assert_ne!(*old, *sent, "the versions still differ");
     }
 }

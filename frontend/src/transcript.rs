@@ -10,6 +10,7 @@
 use serde_json::{json, Value};
 use smtplab_shared::smtp::{decode_challenge, Outcome, Reply};
 
+use crate::append_log::AppendLog;
 use crate::i18n::{explain_code, explain_enhanced, t, Lang, Msg};
 use crate::note::Note;
 
@@ -26,6 +27,10 @@ pub struct Entry {
     /// What happened.
     pub kind: EntryKind,
 }
+
+/// A transcript: its entries, oldest first. Cloning one (as every state
+/// clone does) copies no entry, and neither does appending to the clone.
+pub type Transcript = AppendLog<Entry>;
 
 /// Hands out entry ids: unique across the guided and the console
 /// transcripts, increasing, so the view keys rows by them.

@@ -1,6 +1,9 @@
 //! A transcript: telnet-like lines with swaks markers and timestamps, reply
 //! explanations, masked credentials, and Copy / Download .txt / Download
 //! .json buttons that export exactly what is shown.
+//!
+//! The entries come as a shared [`Transcript`] (cloning it copies none),
+//! and the exports are made when a button is pressed, not at every render.
 
 use smtplab_shared::smtp::Outcome;
 use yew::prelude::*;
@@ -8,13 +11,13 @@ use yew::prelude::*;
 use super::use_app_state;
 use crate::browser;
 use crate::i18n::{t, Msg};
-use crate::transcript::{entry_lines, timestamp, to_json, to_text, Entry, Marker};
+use crate::transcript::{entry_lines, timestamp, to_json, to_text, Marker, Transcript};
 
 /// Props of [`TranscriptView`].
 #[derive(Properties, PartialEq)]
 pub struct TranscriptViewProps {
-    /// The entries.
-    pub entries: Vec<Entry>,
+    /// The entries (shared with the state, not copied).
+    pub entries: Transcript,
     /// Show credentials instead of the mask.
     pub reveal: bool,
     /// `id` / `data-testid` of the log; the buttons get `<id>-copy`,
@@ -34,23 +37,30 @@ pub struct TranscriptViewProps {
 pub fn TranscriptView(props: &TranscriptViewProps) -> Html {
     let lang = use_app_state().lang;
     let oncopy = {
-        let text = to_text(&props.entries, props.reveal, lang);
-        Callback::from(move |_: MouseEvent| browser::copy_text(&text))
+        let (entries, reveal) = (props.entries.clone(), props.reveal);
+        Callback::from(move |_: MouseEvent| {
+            browser::copy_text(&to_text(&entries.items(), reveal, lang));
+        })
     };
     let ondownload = {
-        let text = to_text(&props.entries, props.reveal, lang);
+        let (entries, reveal) = (props.entries.clone(), props.reveal);
         let name = format!("{}.txt", props.file_name);
-        Callback::from(move |_: MouseEvent| browser::download_text(&name, &text))
+        Callback::from(move |_: MouseEvent| {
+            browser::download_text(&name, &to_text(&entries.items(), reveal, lang));
+        })
     };
     let ondownloadjson = {
-        let json = to_json(&props.entries, props.reveal, props.outcome.as_ref());
+        let (entries, reveal) = (props.entries.clone(), props.reveal);
+        let outcome = props.outcome.clone();
         let name = format!("{}.json", props.file_name);
         Callback::from(move |_: MouseEvent| {
+            let json = to_json(&entries.items(), reveal, outcome.as_ref());
             let text = serde_json::to_string_pretty(&json).unwrap_or_default();
             browser::download_json(&name, &text);
         })
     };
-    let empty = props.entries.is_empty();
+    let entries = props.entries.items();
+    let empty = entries.is_empty();
     let button = |suffix: &str, onclick: Callback<MouseEvent>, label: Msg| {
         let id = format!("{}-{suffix}", props.id);
         html! {
@@ -66,7 +76,7 @@ pub fn TranscriptView(props: &TranscriptViewProps) -> Html {
             </div>
             <div id={props.id.clone()} data-testid={props.id.clone()} class="transcript" role="log"
                  aria-label={props.label.clone()} tabindex="0">
-                { for props.entries.iter().map(|entry| html! {
+                { for entries.iter().map(|entry| html! {
                     <div key={entry.id} class="entry">
                         { for entry_lines(entry, props.reveal, lang).into_iter().map(|line| {
                             let stamp = if line.marker == Marker::Explain { String::new() } else { timestamp(entry.at_ms) };

@@ -6,7 +6,7 @@
 use smtplab_shared::smtp::Reply;
 
 use crate::note::Note;
-use crate::transcript::{console_display, Entry, EntryIds, EntryKind};
+use crate::transcript::{console_display, Entry, EntryIds, EntryKind, Transcript};
 
 /// The raw console's connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,8 +24,9 @@ pub enum ConsoleStatus {
 pub struct ConsoleState {
     /// The connection.
     pub status: ConsoleStatus,
-    /// What was typed and received.
-    pub transcript: Vec<Entry>,
+    /// What was typed and received (shared between state versions, not
+    /// copied).
+    pub transcript: Transcript,
     /// The input line being edited (the AUTH helper writes here too), so
     /// it may hold a credential: `Debug` never prints it.
     pub input: String,
@@ -37,7 +38,7 @@ impl Default for ConsoleState {
     fn default() -> Self {
         Self {
             status: ConsoleStatus::Disconnected,
-            transcript: Vec::new(),
+            transcript: Transcript::new(),
             input: String::new(),
             answering_challenge: false,
         }
@@ -121,7 +122,7 @@ impl ConsoleState {
                     self.answering_challenge = false;
                 }
                 if matches!(status, ConsoleStatus::Connecting(_)) {
-                    self.transcript.clear();
+                    self.transcript = Transcript::new();
                 }
                 self.status = status;
             }
@@ -206,7 +207,7 @@ mod tests {
                 text: "a2lt".into(),
             },
         );
-        let last = console.transcript.last().expect("entry");
+        let last = console.transcript.items().last().cloned().expect("entry");
         assert!(
             matches!(&last.kind, EntryKind::Sent { display, secret: true, .. } if display == "********")
         );
@@ -224,7 +225,7 @@ mod tests {
                 text: "NOOP".into(),
             },
         );
-        let last = console.transcript.last().expect("entry");
+        let last = console.transcript.items().last().cloned().expect("entry");
         assert!(matches!(&last.kind, EntryKind::Sent { secret: false, .. }));
     }
 

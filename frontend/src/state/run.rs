@@ -6,7 +6,7 @@ use smtplab_shared::smtp::{Capabilities, Event, Outcome, StepList};
 use smtplab_shared::tls::TlsReport;
 
 use crate::note::Note;
-use crate::transcript::{Entry, EntryIds, EntryKind};
+use crate::transcript::{Entry, EntryIds, EntryKind, Transcript};
 
 /// One guided session, running or finished.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,8 +15,8 @@ pub struct Run {
     pub target: String,
     /// The step list (the engine's display plan and its progress).
     pub steps: StepList,
-    /// The transcript.
-    pub transcript: Vec<Entry>,
+    /// The transcript (shared between state versions, not copied).
+    pub transcript: Transcript,
     /// EHLO capabilities once known.
     pub capabilities: Option<Capabilities>,
     /// Set when the engine finished; put in words when shown.
@@ -76,7 +76,7 @@ impl Run {
                 *slot = Some(Self {
                     target,
                     steps,
-                    transcript: Vec::new(),
+                    transcript: Transcript::new(),
                     capabilities: None,
                     outcome: None,
                     running: true,
@@ -319,16 +319,14 @@ mod tests {
             ]))),
         );
         let run = state.run();
-        assert_eq!(run.transcript.len(), 3);
-        assert_eq!(
-            run.transcript[0].at_ms, 8,
-            "replies carry the engine's time"
-        );
+        let transcript = run.transcript.items();
+        assert_eq!(transcript.len(), 3);
+        assert_eq!(transcript[0].at_ms, 8, "replies carry the engine's time");
         assert!(run
             .capabilities
             .as_ref()
             .is_some_and(|c| c.has("PIPELINING")));
-        let ids: Vec<u64> = run.transcript.iter().map(|e| e.id).collect();
+        let ids: Vec<u64> = transcript.iter().map(|e| e.id).collect();
         assert!(
             ids.windows(2).all(|w| w[0] < w[1]),
             "ids are unique and ordered: {ids:?}"
@@ -420,6 +418,7 @@ mod tests {
         let flags: Vec<Option<bool>> = state
             .run()
             .transcript
+            .items()
             .iter()
             .map(|e| match &e.kind {
                 EntryKind::Sent { encrypted, .. } => Some(*encrypted),
