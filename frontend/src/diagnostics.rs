@@ -96,7 +96,7 @@ pub struct DiagState {
 }
 
 /// Everything that changes the panel's state.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum DiagAction {
     /// A text field changed.
     Field(DiagField, String),
@@ -121,6 +121,36 @@ pub enum DiagAction {
     CheckDone(Box<CheckResult>),
     /// The run is over; the report of every result.
     Finished(Box<Report>),
+}
+
+impl std::fmt::Debug for DiagAction {
+    /// Never prints what was typed in the AUTH password field.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Field(DiagField::AuthPassword, _) => f
+                .debug_tuple("Field")
+                .field(&DiagField::AuthPassword)
+                .field(&format_args!("<redacted>"))
+                .finish(),
+            Self::Field(field, value) => f.debug_tuple("Field").field(field).field(value).finish(),
+            Self::TestPrimaryMx(on) => f.debug_tuple("TestPrimaryMx").field(on).finish(),
+            Self::IncludeDelivery(on) => f.debug_tuple("IncludeDelivery").field(on).finish(),
+            Self::Invalid(e) => f.debug_tuple("Invalid").field(e).finish(),
+            Self::Started { mode, kinds } => f
+                .debug_struct("Started")
+                .field("mode", mode)
+                .field("kinds", kinds)
+                .finish(),
+            Self::CheckStarted(kind) => f.debug_tuple("CheckStarted").field(kind).finish(),
+            Self::CheckSkipped(kind, why) => f
+                .debug_tuple("CheckSkipped")
+                .field(kind)
+                .field(why)
+                .finish(),
+            Self::CheckDone(result) => f.debug_tuple("CheckDone").field(result).finish(),
+            Self::Finished(report) => f.debug_tuple("Finished").field(report).finish(),
+        }
+    }
 }
 
 impl DiagState {
@@ -284,6 +314,17 @@ mod tests {
         );
         assert!(!state.running());
         assert_eq!(run.results.len(), 1);
+    }
+
+    #[test]
+    fn the_auth_password_never_shows_in_debug() {
+        let typed = DiagAction::Field(DiagField::AuthPassword, "pw-secret".into());
+        assert!(!format!("{typed:?}").contains("pw-secret"));
+        let host = DiagAction::Field(DiagField::Host, "mx".into());
+        assert!(format!("{host:?}").contains("\"mx\""));
+        let mut state = DiagState::default();
+        state.apply(typed);
+        assert!(!format!("{state:?}").contains("pw-secret"));
     }
 
     #[test]

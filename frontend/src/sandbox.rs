@@ -14,7 +14,7 @@
 use std::ops::Deref;
 
 use serde::Deserialize;
-use smtplab_shared::smtp::{Stage, TlsMode};
+use smtplab_shared::smtp::{Secret, Stage, TlsMode};
 use smtplab_shared::wire::sandbox as wire;
 pub use smtplab_shared::wire::sandbox::{InboxMessage, InboxPage};
 
@@ -30,9 +30,23 @@ pub const DEMO_TO: &str = "inbox@sandbox.smtplab";
 /// [`wire::SandboxInfo`] (its fields and [`wire::SandboxInfo::target`] are
 /// reached through `Deref`), plus whether the form points at the sandbox
 /// and the form preset for it, which need the tab's [`Form`].
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
 pub struct SandboxInfo(pub wire::SandboxInfo);
+
+impl std::fmt::Debug for SandboxInfo {
+    /// Leaves the demo account's password out, as for every password in
+    /// the tab (this one is shown on the page, but a log is not the page).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SandboxInfo")
+            .field("enabled", &self.enabled)
+            .field("addr", &self.addr)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Deref for SandboxInfo {
     type Target = wire::SandboxInfo;
@@ -69,7 +83,7 @@ impl SandboxInfo {
             port: port.to_string(),
             auth: AuthChoice::Login,
             username: self.user.clone(),
-            password: self.password.clone(),
+            password: Secret::new(self.password.clone()),
             mail_from: DEMO_FROM.to_owned(),
             rcpt_to: vec![DEMO_TO.to_owned()],
             stop_after: Stage::Data,
@@ -122,6 +136,19 @@ mod tests {
             "the run is let through as the sandbox"
         );
         assert!(!moved.is_target("127.0.0.1", "2525"));
+    }
+
+    #[test]
+    fn debug_leaves_the_password_out() {
+        let info = parse_info(
+            r#"{"enabled":true,"addr":"127.0.0.1:2525","user":"u","password":"demo-pw"}"#,
+        )
+        .expect("info");
+        let text = format!("{info:?}");
+        assert!(
+            !text.contains("demo-pw") && text.contains("127.0.0.1:2525"),
+            "{text}"
+        );
     }
 
     #[test]

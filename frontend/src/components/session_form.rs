@@ -124,7 +124,7 @@ pub fn SessionForm(props: &SessionFormProps) -> Html {
                 </div>
                 if form.auth != AuthChoice::None {
                     { input(&state, "auth-username", t(lang, Msg::LabelUsername), "text", &form.username, Field::Username) }
-                    { input(&state, "auth-password", t(lang, Msg::LabelPassword), "password", &form.password, Field::Password) }
+                    { input(&state, "auth-password", t(lang, Msg::LabelPassword), "password", form.password.expose(), Field::Password) }
                 }
             </fieldset>
 

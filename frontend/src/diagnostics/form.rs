@@ -58,8 +58,9 @@ pub struct DiagForm {
     pub ehlo_name: String,
     /// AUTH user name; empty means no AUTH.
     pub auth_user: String,
-    /// AUTH password (never in a report).
-    pub auth_password: String,
+    /// AUTH password: a [`Secret`], so `Debug` never prints it (and never
+    /// in a report).
+    pub auth_password: Secret,
     /// Timeout in seconds, as typed.
     pub timeout_secs: String,
     /// Domain mode: also run checks 5 and 8 on the primary MX.
@@ -79,7 +80,7 @@ impl Default for DiagForm {
             outside: DEFAULT_OUTSIDE_ADDRESS.to_owned(),
             ehlo_name: "smtplab.localhost".to_owned(),
             auth_user: String::new(),
-            auth_password: String::new(),
+            auth_password: Secret::default(),
             timeout_secs: "30".to_owned(),
             test_primary_mx: false,
             include_delivery: false,
@@ -104,6 +105,10 @@ impl DiagForm {
     /// Sets one text field.
     pub fn set(&mut self, field: DiagField, value: String) {
         let slot = match field {
+            DiagField::AuthPassword => {
+                self.auth_password = Secret::new(value);
+                return;
+            }
             DiagField::Domain => &mut self.domain,
             DiagField::Host => &mut self.host,
             DiagField::Port => &mut self.port,
@@ -112,7 +117,6 @@ impl DiagForm {
             DiagField::Outside => &mut self.outside,
             DiagField::EhloName => &mut self.ehlo_name,
             DiagField::AuthUser => &mut self.auth_user,
-            DiagField::AuthPassword => &mut self.auth_password,
             DiagField::TimeoutSecs => &mut self.timeout_secs,
         };
         *slot = value;
@@ -129,7 +133,7 @@ impl DiagForm {
             DiagField::Outside => &self.outside,
             DiagField::EhloName => &self.ehlo_name,
             DiagField::AuthUser => &self.auth_user,
-            DiagField::AuthPassword => &self.auth_password,
+            DiagField::AuthPassword => self.auth_password.expose(),
             DiagField::TimeoutSecs => &self.timeout_secs,
         }
     }
@@ -210,7 +214,7 @@ impl DiagForm {
             input.auth = Some(AuthSpec {
                 mechanism: AuthMechanism::Plain,
                 username: self.auth_user.trim().to_owned(),
-                password: Secret::new(self.auth_password.clone()),
+                password: self.auth_password.clone(),
             });
         }
         // The MX sessions go to the addresses the bridge's `resolve` found,
@@ -257,6 +261,11 @@ mod tests {
         form.set(DiagField::TimeoutSecs, "3".into());
         form.set(DiagField::AuthUser, "alice@example.test".into());
         form.set(DiagField::AuthPassword, "pw".into());
+        assert_eq!(form.get(DiagField::AuthPassword), "pw");
+        assert!(
+            !format!("{form:?}").contains("\"pw\""),
+            "Debug never shows it"
+        );
         let input = form.to_input(RunMode::Server, "d", "m").expect("valid");
         assert_eq!((input.host.as_str(), input.port), ("127.0.0.1", 2526));
         assert_eq!(input.timeouts.greeting_ms, 3000);

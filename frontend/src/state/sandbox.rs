@@ -125,7 +125,7 @@ mod tests {
         );
         assert_eq!(form.auth, AuthChoice::Login);
         assert_eq!(
-            (form.username.as_str(), form.password.as_str()),
+            (form.username.as_str(), form.password.expose()),
             ("demo@sandbox.smtplab", "smtplab-demo")
         );
         assert_eq!(form.mail_from, DEMO_FROM);

@@ -223,10 +223,10 @@ mod tests {
         form.apply(FormAction::SetField(Field::Host, "elsewhere".into()));
         tools.apply(ToolsAction::LoadSaved(0), &mut form);
         assert_eq!(form.fields.host, "127.0.0.1");
-        assert_eq!(form.fields.password, "", "not remembered");
+        assert_eq!(form.fields.password.expose(), "", "not remembered");
         assert!(!tools.remember_password);
         tools.apply(ToolsAction::LoadSaved(1), &mut form);
-        assert_eq!(form.fields.password, "pw-secret");
+        assert_eq!(form.fields.password.expose(), "pw-secret");
         assert_eq!(tools.save_name, "with password");
         assert!(tools.remember_password);
         tools.apply(ToolsAction::DeleteSaved(0), &mut form);
@@ -266,7 +266,7 @@ mod tests {
         );
         assert_eq!(other_tools.notice, Some(Notice::Shared));
         assert_eq!(other.fields.username, "kim");
-        assert_eq!(other.fields.password, "");
+        assert_eq!(other.fields.password.expose(), "");
         assert_eq!(other.fields.rcpt_to, ["c@d.test"]);
 
         let mut empty = FormState::default();
