@@ -28,6 +28,7 @@
 //! - [`browser`]: opening the default browser at start, or why not.
 //! - [`exit`]: the binary's exit codes and the failures behind them.
 //! - [`version`]: `smtplab X.Y.Z (commit …, built …)`.
+//! - [`cli`]: `smtplab send`, the engine natively in a terminal.
 //! - `server`: the router, handshake checks and [`run`].
 //! - `session`: one WebSocket session from `hello` to `closed`.
 //! - `listener`: the accept loop, connection limits, header and write timeouts.
@@ -37,6 +38,7 @@
 pub mod access;
 pub mod assets;
 pub mod browser;
+pub mod cli;
 mod clients;
 pub mod config;
 mod deadline;

@@ -15,7 +15,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use smtplab_bridge::cli::{self, SendArgs};
 use smtplab_bridge::exit::{self, Exit, Failure};
 use smtplab_bridge::options::{Options, Startup};
 use smtplab_bridge::settings::{self, Choice};
@@ -24,13 +25,56 @@ use smtplab_bridge::{browser, ports, sandbox, version};
 /// The stdout line after the URL (and sandbox) line.
 const STOP_LINE: &str = "Press Ctrl+C (or close this window) to stop smtplab.";
 
-/// smtplab bridge: serves the smtplab UI and relays its WebSocket sessions
-/// to mail servers. Every setting may also come from a TOML file: --config
-/// FILE, else smtplab.toml beside the program, else smtplab.toml in the
-/// user's config folder (~/.config/smtplab, %APPDATA%\smtplab,
-/// ~/Library/Application Support/smtplab); flags override the file.
+/// smtplab: SMTP testing from a browser tab (the bridge, the default) or a
+/// terminal (`smtplab send`). With no subcommand, or `smtplab serve`, it
+/// serves the smtplab UI and relays its WebSocket sessions to mail servers.
+/// Every bridge setting may also come from a TOML file: --config FILE, else
+/// smtplab.toml beside the program, else smtplab.toml in the user's config
+/// folder (~/.config/smtplab, %APPDATA%\smtplab, ~/Library/Application
+/// Support/smtplab); flags override the file.
 #[derive(Debug, Parser)]
-#[command(name = "smtplab", version = version::VERSION_DETAIL, about, after_help = exit::HELP)]
+#[command(
+    name = "smtplab",
+    version = version::VERSION_DETAIL,
+    about,
+    after_help = exit::HELP,
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    /// The bridge's flags, when no subcommand is given.
+    #[command(flatten)]
+    serve: Args,
+    /// What to do; the bridge when absent.
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the bridge: serve the UI and relay its sessions (the default with no subcommand).
+    #[command(after_help = exit::HELP)]
+    Serve(Box<Args>),
+    /// Send a test message from the terminal: the tab's engine, swaks' options and exit codes.
+    #[command(
+        after_help = send_help(),
+        after_long_help = send_long_help(),
+    )]
+    Send(Box<SendArgs>),
+}
+
+/// `smtplab send -h`'s footer: the exit codes.
+fn send_help() -> String {
+    cli::exit::HELP.to_owned()
+}
+
+/// `smtplab send --help` and `smtplab help send`: examples, then exit codes.
+fn send_long_help() -> String {
+    format!("{}\n\n{}", cli::args::EXAMPLES, cli::exit::HELP)
+}
+
+/// The bridge's flags (`smtplab` and `smtplab serve`).
+#[derive(Debug, clap::Args)]
 struct Args {
     /// TOML settings file (keys as in docs/security.md); only this file is read. Flags override it.
     #[arg(long, value_name = "FILE")]
@@ -158,8 +202,15 @@ impl Args {
 }
 
 fn main() -> ExitCode {
-    // clap exits by itself: 0 for --help/--version, 2 for a usage error.
-    let args = Args::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return parse_error(&e),
+    };
+    let args = match cli.command {
+        Some(Command::Send(send)) => return cli::send::main(&send).into(),
+        Some(Command::Serve(args)) => *args,
+        None => cli.serve,
+    };
     init_logging();
     match start(&args) {
         Ok(()) => Exit::Stopped.into(),
@@ -175,6 +226,22 @@ fn main() -> ExitCode {
             }
             failure.exit().into()
         }
+    }
+}
+
+/// clap's error or help: help and version print and exit 0; a usage error
+/// exits 2 for the bridge, but 1 for `smtplab send` (swaks' code for a bad
+/// command line, which scripts written for swaks check).
+fn parse_error(e: &clap::Error) -> ExitCode {
+    let _ = e.print();
+    if !e.use_stderr() {
+        return ExitCode::SUCCESS;
+    }
+    let send = std::env::args_os().nth(1).is_some_and(|a| a == "send");
+    if send {
+        cli::SendExit::Usage.into()
+    } else {
+        Exit::Usage.into()
     }
 }
 
