@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use libtest_mimic::Failed;
 use serde_json::Value;
@@ -65,6 +65,10 @@ fn main() {
                 cross_check_starttls,
             ),
             ("help_send_has_examples_and_exit_codes", help_send),
+            (
+                "timing_seed_session_send_vs_swaks_median_of_10",
+                timing_seed_session,
+            ),
         ],
     );
 }
@@ -565,5 +569,52 @@ fn help_send(rig: &Rig) -> Result<(), Failed> {
             return Err(format!("{wanted:?} missing in:\n{}", run.stdout).into());
         }
     }
+    Ok(())
+}
+
+/// The seed session (plaintext, EHLO, AUTH LOGIN, MAIL, RCPT, DATA) by
+/// `smtplab send` and by swaks, alternating after one warm-up each: the
+/// whole process by the wall clock, median of 10. Printed, not asserted
+/// (a loaded CI machine must not fail the suite).
+fn timing_seed_session(rig: &Rig) -> Result<(), Failed> {
+    let server = rig.plain_server();
+    let mut base = rig.common(&server, rig.server.user(), OTHER_USER);
+    base.extend([
+        "--auth",
+        "LOGIN",
+        "--auth-user",
+        rig.server.user(),
+        "--header",
+        "Subject: smtplab seed session",
+        "--body",
+        "The seed session, timed.",
+    ]);
+    let mut swaks_args = base.clone();
+    swaks_args.extend(["--auth-password", rig.server.password()]);
+    let time = |f: &dyn Fn() -> Result<Run, Failed>| -> Result<f64, Failed> {
+        let start = Instant::now();
+        let run = f()?;
+        let ms = start.elapsed().as_secs_f64() * 1000.0;
+        run.expect_ok("the seed session")?;
+        Ok(ms)
+    };
+    let ours = || rig.smtplab(&base, Some(rig.server.password()));
+    let theirs = || rig.swaks(&swaks_args);
+    time(&ours)?;
+    time(&theirs)?;
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..10 {
+        a.push(time(&ours)?);
+        b.push(time(&theirs)?);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        (v[4] + v[5]) / 2.0
+    };
+    println!(
+        "seed session, whole process, median of 10: smtplab send {:.1} ms, swaks {:.1} ms",
+        median(&mut a),
+        median(&mut b)
+    );
     Ok(())
 }
