@@ -4,24 +4,23 @@
 //! drains `poll_action`: an `Action::Resolve` becomes a WebSocket carrying
 //! one `resolve` (its `resolved` or `error` goes to `handle_resolved` /
 //! `handle_resolve_error`); an `Action::RunSession` becomes a
-//! [`LinkSocket`] (the shared bridge link in engine mode) whose events are
-//! collected into a `SessionRecord` for `handle_session`. It only moves bytes, time, DNS answers and events:
-//! every SMTP step and every judgement is the shared crate's.
+//! [`LinkSocket`](crate::link_socket::LinkSocket) (the shared bridge link in engine mode) whose events are
+//! collected into a `SessionRecord` for `handle_session` ([`action_link`]).
+//! It only moves bytes, time, DNS answers and events: every SMTP step and
+//! every judgement is the shared crate's.
+
+mod action_link;
 
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
-use smtplab_shared::diagnose::{Action, Check, CheckResult, PlannedSession, Report, SessionRecord};
-use smtplab_shared::link::{Link, LinkEvent};
-use smtplab_shared::smtp::{AbortReason, Event};
-use smtplab_shared::wire::{ClientMessage, ErrorCode, RecordType, ServerMessage};
+use smtplab_shared::diagnose::{Check, CheckResult, Report};
 use yew::prelude::*;
 
 use crate::browser;
 use crate::diagnostics::{DiagAction, DiagState, Next, RunPlan, SkipReason};
-use crate::link_socket::LinkSocket;
-use crate::socket::{Socket, SocketEvent};
+use action_link::{ActionLink, Answer};
 
 /// How often a session's deadline is checked.
 const TICK_MS: u32 = 200;
@@ -80,43 +79,6 @@ struct ActiveRun {
     link: Option<ActionLink>,
     /// Checks session deadlines.
     _timer: Interval,
-}
-
-/// The WebSocket of one pending action.
-struct ActionLink {
-    /// Socket id.
-    id: u64,
-    /// What it carries.
-    kind: LinkKind,
-}
-
-enum LinkKind {
-    /// A `resolve`.
-    Resolve {
-        /// The socket.
-        socket: Socket,
-        /// The name asked.
-        name: String,
-        /// The type asked.
-        rtype: RecordType,
-    },
-    /// A session of the check.
-    Session {
-        /// The socket and engine.
-        link: Box<LinkSocket>,
-        /// The plan's label, for `handle_session`.
-        label: String,
-        /// What was collected so far (`None` until `connected` or a
-        /// connect error).
-        record: Option<SessionRecord>,
-    },
-}
-
-/// The answer of an action, to hand to the check.
-enum Answer {
-    Resolved(String, RecordType, Vec<smtplab_shared::wire::DnsRecord>),
-    ResolveError(String, RecordType, ErrorCode, String),
-    Session(String, Box<SessionRecord>),
 }
 
 impl Driver {
@@ -211,20 +173,7 @@ impl Driver {
             };
             let id = d.take_id();
             drop(d);
-            let link = match action {
-                Action::Resolve { name, rtype } => Self::open(this, id)
-                    .map(|socket| ActionLink {
-                        id,
-                        kind: LinkKind::Resolve {
-                            socket,
-                            name: name.clone(),
-                            rtype,
-                        },
-                    })
-                    .map_err(|why| Answer::ResolveError(name, rtype, ErrorCode::Internal, why)),
-                Action::RunSession(plan) => Self::open_session(this, id, &plan),
-            };
-            match link {
+            match Self::open_action(this, id, action) {
                 Ok(link) => {
                     if let Some(run) = this.borrow_mut().run.as_mut() {
                         run.link = Some(link);
@@ -232,51 +181,6 @@ impl Driver {
                     return;
                 }
                 Err(answer) => Self::answer(this, answer),
-            }
-        }
-    }
-
-    fn open(this: &Rc<RefCell<Self>>, id: u64) -> Result<Socket, String> {
-        // The tab's token (kept in sessionStorage): the bridge reads no cookie.
-        let url = browser::page_ws_url(browser::token().as_deref())
-            .ok_or_else(|| "no page address".to_owned())?;
-        let weak: Weak<RefCell<Self>> = Rc::downgrade(this);
-        Socket::open(
-            &url,
-            Rc::new(move |event| {
-                if let Some(driver) = weak.upgrade() {
-                    Self::on_socket_event(&driver, id, event);
-                }
-            }),
-        )
-    }
-
-    fn open_session(
-        this: &Rc<RefCell<Self>>,
-        id: u64,
-        plan: &PlannedSession,
-    ) -> Result<ActionLink, Answer> {
-        match Self::open(this, id) {
-            Ok(socket) => {
-                let link = Box::new(LinkSocket::new(socket, Link::engine(plan.session())));
-                Ok(ActionLink {
-                    id,
-                    kind: LinkKind::Session {
-                        link,
-                        label: plan.label.clone(),
-                        record: None,
-                    },
-                })
-            }
-            Err(why) => {
-                let mut record = SessionRecord::failed(ErrorCode::Internal, why.clone());
-                let mut session = plan.session();
-                let reason = AbortReason::BridgeProtocol { detail: why };
-                session.abort(std::time::Duration::ZERO, reason);
-                while let Some(event) = session.poll_event() {
-                    record.push(event);
-                }
-                Err(Answer::Session(plan.label.clone(), Box::new(record)))
             }
         }
     }
@@ -290,158 +194,9 @@ impl Driver {
             };
             run.link = None;
             if let Some(check) = run.check.as_mut() {
-                // An Err is an answer nobody asked for: impossible here, as
-                // each answer comes from the action just polled.
-                let _ = match answer {
-                    Answer::Resolved(name, rtype, records) => {
-                        check.handle_resolved(&name, rtype, &records)
-                    }
-                    Answer::ResolveError(name, rtype, code, message) => {
-                        check.handle_resolve_error(&name, rtype, code, &message)
-                    }
-                    Answer::Session(label, record) => check.handle_session(&label, &record),
-                };
+                answer.hand_to(check);
             }
         }
         Self::advance(this);
     }
-
-    fn tick(this: &Rc<RefCell<Self>>) {
-        let answer = {
-            let mut d = this.borrow_mut();
-            let Some(ActionLink {
-                kind:
-                    LinkKind::Session {
-                        link,
-                        label,
-                        record,
-                    },
-                ..
-            }) = d.run.as_mut().and_then(|r| r.link.as_mut())
-            else {
-                return;
-            };
-            let events = link.tick();
-            collect(link, label, record, events)
-        };
-        if let Some(answer) = answer {
-            Self::answer(this, answer);
-        }
-    }
-
-    fn on_socket_event(this: &Rc<RefCell<Self>>, id: u64, event: SocketEvent) {
-        let answer = {
-            let mut d = this.borrow_mut();
-            let Some(link) = d
-                .run
-                .as_mut()
-                .and_then(|r| r.link.as_mut())
-                .filter(|l| l.id == id)
-            else {
-                return;
-            };
-            match &mut link.kind {
-                LinkKind::Resolve {
-                    socket,
-                    name,
-                    rtype,
-                } => on_resolve_event(socket, name, *rtype, event),
-                LinkKind::Session {
-                    link,
-                    label,
-                    record,
-                } => {
-                    let events = link.handle(event);
-                    collect(link, label, record, events)
-                }
-            }
-        };
-        if let Some(answer) = answer {
-            Self::answer(this, answer);
-        }
-    }
-}
-
-/// The answer a resolve socket's event gives, if any.
-fn on_resolve_event(
-    socket: &Socket,
-    name: &str,
-    rtype: RecordType,
-    event: SocketEvent,
-) -> Option<Answer> {
-    match event {
-        SocketEvent::Control(ServerMessage::Hello { .. }) => {
-            socket.send_control(&ClientMessage::Resolve {
-                name: name.to_owned(),
-                rtype,
-                id: None,
-            });
-            None
-        }
-        SocketEvent::Control(ServerMessage::Resolved {
-            name: answered,
-            rtype: t,
-            records,
-            ..
-        }) => Some(Answer::Resolved(answered, t, records)),
-        SocketEvent::Control(ServerMessage::Error { code, message }) => {
-            Some(Answer::ResolveError(name.to_owned(), rtype, code, message))
-        }
-        SocketEvent::Closed { code } => Some(Answer::ResolveError(
-            name.to_owned(),
-            rtype,
-            ErrorCode::Internal,
-            format!("the WebSocket closed ({code}) before an answer"),
-        )),
-        _ => None,
-    }
-}
-
-/// Adds a session link's events to its record; the answer once finished.
-/// A session that never reached `connected` is recorded as failed with
-/// the bridge's code (or what ended it).
-fn collect(
-    link: &LinkSocket,
-    label: &str,
-    record: &mut Option<SessionRecord>,
-    events: Vec<LinkEvent>,
-) -> Option<Answer> {
-    let mut finished = false;
-    for event in events {
-        match event {
-            LinkEvent::Connected { peer, connect_ms } => {
-                *record = Some(SessionRecord::connected(peer, connect_ms));
-            }
-            LinkEvent::Aborted(reason) if record.is_none() => {
-                let (code, message) = match reason {
-                    AbortReason::Bridge { error, message, .. } => (error, message),
-                    AbortReason::VersionMismatch { found, .. } => (
-                        ErrorCode::BadRequest,
-                        format!("bridge protocol version {found}"),
-                    ),
-                    AbortReason::BridgeGone if link.link().is_greeted() => {
-                        (ErrorCode::Reset, reason.to_string())
-                    }
-                    other => (ErrorCode::Internal, other.to_string()),
-                };
-                *record = Some(SessionRecord::failed(code, message));
-            }
-            LinkEvent::Engine(event) => {
-                finished |= matches!(event, Event::Finished(_));
-                if let Some(record) = record.as_mut() {
-                    record.push(event);
-                }
-            }
-            _ => {}
-        }
-    }
-    if !finished {
-        return None;
-    }
-    let mut record = record.take()?;
-    record.greeting_first_byte_at = link
-        .link()
-        .session()
-        .and_then(|s| s.greeting_first_byte_at());
-    Some(Answer::Session(label.to_owned(), Box::new(record)))
 }

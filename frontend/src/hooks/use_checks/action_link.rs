@@ -1,0 +1,285 @@
+//! The WebSocket of a check's pending action ([`ActionLink`]): a
+//! `resolve`, or a session through the shared bridge link; and the
+//! [`Answer`] it gives, handed to the check.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use smtplab_shared::diagnose::{Action, Check, PlannedSession, SessionRecord};
+use smtplab_shared::link::{Link, LinkEvent};
+use smtplab_shared::smtp::{AbortReason, Event};
+use smtplab_shared::wire::{ClientMessage, ErrorCode, RecordType, ServerMessage};
+
+use super::Driver;
+use crate::browser;
+use crate::link_socket::LinkSocket;
+use crate::socket::{Socket, SocketEvent};
+
+/// The WebSocket of one pending action.
+pub(super) struct ActionLink {
+    /// Socket id.
+    id: u64,
+    /// What it carries.
+    kind: LinkKind,
+}
+
+/// What an action's WebSocket carries.
+enum LinkKind {
+    /// A `resolve`.
+    Resolve {
+        /// The socket.
+        socket: Socket,
+        /// The name asked.
+        name: String,
+        /// The type asked.
+        rtype: RecordType,
+    },
+    /// A session of the check.
+    Session {
+        /// The socket and engine.
+        link: Box<LinkSocket>,
+        /// The plan's label, for `handle_session`.
+        label: String,
+        /// What was collected so far (`None` until `connected` or a
+        /// connect error).
+        record: Option<SessionRecord>,
+    },
+}
+
+/// The answer of an action, to hand to the check.
+pub(super) enum Answer {
+    /// `resolved`: the name and type asked, the records.
+    Resolved(String, RecordType, Vec<smtplab_shared::wire::DnsRecord>),
+    /// The `resolve` failed: the name and type asked, the code and message.
+    ResolveError(String, RecordType, ErrorCode, String),
+    /// A session ended: the plan's label and what was recorded.
+    Session(String, Box<SessionRecord>),
+}
+
+impl Answer {
+    /// Hands the answer to `check`.
+    pub(super) fn hand_to(self, check: &mut Check) {
+        // An Err is an answer nobody asked for: impossible here, as each
+        // answer comes from the action just polled.
+        let _ = match self {
+            Self::Resolved(name, rtype, records) => check.handle_resolved(&name, rtype, &records),
+            Self::ResolveError(name, rtype, code, message) => {
+                check.handle_resolve_error(&name, rtype, code, &message)
+            }
+            Self::Session(label, record) => check.handle_session(&label, &record),
+        };
+    }
+}
+
+impl Driver {
+    /// Opens the WebSocket `action` needs; its answer at once when it
+    /// cannot be opened.
+    pub(super) fn open_action(
+        this: &Rc<RefCell<Self>>,
+        id: u64,
+        action: Action,
+    ) -> Result<ActionLink, Answer> {
+        match action {
+            Action::Resolve { name, rtype } => Self::open(this, id)
+                .map(|socket| ActionLink {
+                    id,
+                    kind: LinkKind::Resolve {
+                        socket,
+                        name: name.clone(),
+                        rtype,
+                    },
+                })
+                .map_err(|why| Answer::ResolveError(name, rtype, ErrorCode::Internal, why)),
+            Action::RunSession(plan) => Self::open_session(this, id, &plan),
+        }
+    }
+
+    /// Opens a WebSocket whose events come back with `id`.
+    fn open(this: &Rc<RefCell<Self>>, id: u64) -> Result<Socket, String> {
+        // The tab's token (kept in sessionStorage): the bridge reads no cookie.
+        let url = browser::page_ws_url(browser::token().as_deref())
+            .ok_or_else(|| "no page address".to_owned())?;
+        let weak: Weak<RefCell<Self>> = Rc::downgrade(this);
+        Socket::open(
+            &url,
+            Rc::new(move |event| {
+                if let Some(driver) = weak.upgrade() {
+                    Self::on_socket_event(&driver, id, event);
+                }
+            }),
+        )
+    }
+
+    /// Opens the link of a planned session; the failed record when the
+    /// socket cannot be opened.
+    fn open_session(
+        this: &Rc<RefCell<Self>>,
+        id: u64,
+        plan: &PlannedSession,
+    ) -> Result<ActionLink, Answer> {
+        match Self::open(this, id) {
+            Ok(socket) => {
+                let link = Box::new(LinkSocket::new(socket, Link::engine(plan.session())));
+                Ok(ActionLink {
+                    id,
+                    kind: LinkKind::Session {
+                        link,
+                        label: plan.label.clone(),
+                        record: None,
+                    },
+                })
+            }
+            Err(why) => {
+                let mut record = SessionRecord::failed(ErrorCode::Internal, why.clone());
+                let mut session = plan.session();
+                let reason = AbortReason::BridgeProtocol { detail: why };
+                session.abort(std::time::Duration::ZERO, reason);
+                while let Some(event) = session.poll_event() {
+                    record.push(event);
+                }
+                Err(Answer::Session(plan.label.clone(), Box::new(record)))
+            }
+        }
+    }
+
+    /// Runs the session link's timer (the engine's deadline).
+    pub(super) fn tick(this: &Rc<RefCell<Self>>) {
+        let answer = {
+            let mut d = this.borrow_mut();
+            let Some(ActionLink {
+                kind:
+                    LinkKind::Session {
+                        link,
+                        label,
+                        record,
+                    },
+                ..
+            }) = d.run.as_mut().and_then(|r| r.link.as_mut())
+            else {
+                return;
+            };
+            let events = link.tick();
+            collect(link, label, record, events)
+        };
+        if let Some(answer) = answer {
+            Self::answer(this, answer);
+        }
+    }
+
+    /// Routes a socket event to the pending action it belongs to.
+    fn on_socket_event(this: &Rc<RefCell<Self>>, id: u64, event: SocketEvent) {
+        let answer = {
+            let mut d = this.borrow_mut();
+            let Some(link) = d
+                .run
+                .as_mut()
+                .and_then(|r| r.link.as_mut())
+                .filter(|l| l.id == id)
+            else {
+                return;
+            };
+            match &mut link.kind {
+                LinkKind::Resolve {
+                    socket,
+                    name,
+                    rtype,
+                } => on_resolve_event(socket, name, *rtype, event),
+                LinkKind::Session {
+                    link,
+                    label,
+                    record,
+                } => {
+                    let events = link.handle(event);
+                    collect(link, label, record, events)
+                }
+            }
+        };
+        if let Some(answer) = answer {
+            Self::answer(this, answer);
+        }
+    }
+}
+
+/// The answer a resolve socket's event gives, if any.
+fn on_resolve_event(
+    socket: &Socket,
+    name: &str,
+    rtype: RecordType,
+    event: SocketEvent,
+) -> Option<Answer> {
+    match event {
+        SocketEvent::Control(ServerMessage::Hello { .. }) => {
+            socket.send_control(&ClientMessage::Resolve {
+                name: name.to_owned(),
+                rtype,
+                id: None,
+            });
+            None
+        }
+        SocketEvent::Control(ServerMessage::Resolved {
+            name: answered,
+            rtype: t,
+            records,
+            ..
+        }) => Some(Answer::Resolved(answered, t, records)),
+        SocketEvent::Control(ServerMessage::Error { code, message }) => {
+            Some(Answer::ResolveError(name.to_owned(), rtype, code, message))
+        }
+        SocketEvent::Closed { code } => Some(Answer::ResolveError(
+            name.to_owned(),
+            rtype,
+            ErrorCode::Internal,
+            format!("the WebSocket closed ({code}) before an answer"),
+        )),
+        _ => None,
+    }
+}
+
+/// Adds a session link's events to its record; the answer once finished.
+/// A session that never reached `connected` is recorded as failed with
+/// the bridge's code (or what ended it).
+fn collect(
+    link: &LinkSocket,
+    label: &str,
+    record: &mut Option<SessionRecord>,
+    events: Vec<LinkEvent>,
+) -> Option<Answer> {
+    let mut finished = false;
+    for event in events {
+        match event {
+            LinkEvent::Connected { peer, connect_ms } => {
+                *record = Some(SessionRecord::connected(peer, connect_ms));
+            }
+            LinkEvent::Aborted(reason) if record.is_none() => {
+                let (code, message) = match reason {
+                    AbortReason::Bridge { error, message, .. } => (error, message),
+                    AbortReason::VersionMismatch { found, .. } => (
+                        ErrorCode::BadRequest,
+                        format!("bridge protocol version {found}"),
+                    ),
+                    AbortReason::BridgeGone if link.link().is_greeted() => {
+                        (ErrorCode::Reset, reason.to_string())
+                    }
+                    other => (ErrorCode::Internal, other.to_string()),
+                };
+                *record = Some(SessionRecord::failed(code, message));
+            }
+            LinkEvent::Engine(event) => {
+                finished |= matches!(event, Event::Finished(_));
+                if let Some(record) = record.as_mut() {
+                    record.push(event);
+                }
+            }
+            _ => {}
+        }
+    }
+    if !finished {
+        return None;
+    }
+    let mut record = record.take()?;
+    record.greeting_first_byte_at = link
+        .link()
+        .session()
+        .and_then(|s| s.greeting_first_byte_at());
+    Some(Answer::Session(label.to_owned(), Box::new(record)))
+}
