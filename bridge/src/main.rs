@@ -36,7 +36,7 @@ const STOP_LINE: &str = "Press Ctrl+C (or close this window) to stop smtplab.";
 #[command(
     name = "smtplab",
     version = version::VERSION_DETAIL,
-    about,
+    about = "smtplab: SMTP testing from a browser tab (the bridge, the default) or a terminal (smtplab send)",
     after_help = exit::HELP,
     args_conflicts_with_subcommands = true
 )]
@@ -61,7 +61,21 @@ enum Command {
         after_long_help = send_long_help(),
     )]
     Send(Box<SendArgs>),
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish) to standard output.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
+
+/// `smtplab completions --help`: where each script goes.
+const COMPLETIONS_HELP: &str = "\
+Install:
+  bash:        smtplab completions bash > ~/.local/share/bash-completion/completions/smtplab
+  zsh:         smtplab completions zsh > ~/.zfunc/_smtplab   (with fpath+=~/.zfunc before compinit)
+  fish:        smtplab completions fish > ~/.config/fish/completions/smtplab.fish
+  powershell:  smtplab completions powershell | Out-String | Invoke-Expression   (add to $PROFILE)";
 
 /// `smtplab send -h`'s footer: the exit codes.
 fn send_help() -> String {
@@ -209,6 +223,14 @@ fn main() -> ExitCode {
     let args = match cli.command {
         Some(Command::Send(send)) => return cli::send::main(&send).into(),
         Some(Command::Serve(args)) => *args,
+        Some(Command::Completions { shell }) => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "smtplab", &mut script);
+            // A closed pipe (`| head`) is not an error worth a panic.
+            let _ = std::io::stdout().write_all(&script);
+            return ExitCode::SUCCESS;
+        }
         None => cli.serve,
     };
     init_logging();

@@ -242,3 +242,32 @@ async fn bad_command_lines_are_1_and_help_lists_the_codes() {
     cmd.args(["--listen", "127.0.0.1:0", "send"]);
     assert_eq!(output(cmd).await.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn completions_for_each_shell_know_send_and_its_options() {
+    let home = tempfile::tempdir().expect("temp dir");
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let mut cmd = smtplab(home.path());
+        cmd.args(["completions", shell]);
+        let out = output(cmd).await;
+        assert_eq!(out.status.code(), Some(0), "{shell}: {}", text(&out));
+        let script = String::from_utf8_lossy(&out.stdout);
+        for wanted in ["send", "serve", "tls-on-connect", "auth-password-file"] {
+            assert!(script.contains(wanted), "{shell}: {wanted:?} missing");
+        }
+        if shell == "bash" {
+            let path = home.path().join("smtplab.bash");
+            std::fs::write(&path, script.as_bytes()).expect("write");
+            let check = std::process::Command::new("bash")
+                .arg("-n")
+                .arg(&path)
+                .status();
+            if let Ok(status) = check {
+                assert!(status.success(), "bash -n rejects the script");
+            }
+        }
+    }
+    let mut cmd = smtplab(home.path());
+    cmd.args(["completions", "tcsh"]);
+    assert_eq!(output(cmd).await.status.code(), Some(2), "not a shell");
+}
