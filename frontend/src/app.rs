@@ -96,9 +96,18 @@ use crate::note::Note;
 use crate::session_file::file_name;
 use crate::state::{Action, BridgeStatus, ConsoleAction, FormAction, State};
 
+/// Starts the tab: marks the wasm start for the start-up figures, then
+/// renders [`App`] into the page body.
+pub fn start() {
+    // The wasm is compiled and instantiated: what is left is the app's own
+    // start and first render (`smtplab:rendered`, marked by the app).
+    browser::mark("smtplab:wasm-started");
+    yew::Renderer::<App>::new().render();
+}
+
 /// The page.
 #[component]
-pub fn App() -> Html {
+pub(crate) fn App() -> Html {
     let state = use_reducer_eq(State::default);
     let bridge = use_bridge(state.dispatcher());
     let persistence = use_persistence(&state);
@@ -114,7 +123,7 @@ pub fn App() -> Html {
         // the app's first render for the start-up figures.
         let below_ready = below_ready.clone();
         use_effect_with((), move |()| {
-            crate::browser::mark("smtplab:rendered");
+            browser::mark("smtplab:rendered");
             below_ready.set(true);
         });
     }

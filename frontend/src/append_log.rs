@@ -22,7 +22,7 @@ use std::rc::Rc;
 
 /// An append-only list; clones are cheap versions sharing one buffer (see
 /// the module docs).
-pub struct AppendLog<T> {
+pub(crate) struct AppendLog<T> {
     /// The items of every version cut from this one. Items below any
     /// version's `len` are never changed or removed: only pushed after.
     buffer: Rc<RefCell<Vec<T>>>,
@@ -32,34 +32,24 @@ pub struct AppendLog<T> {
 
 impl<T> AppendLog<T> {
     /// An empty log.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             buffer: Rc::default(),
             len: 0,
         }
     }
 
-    /// How many items this version holds.
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// True when this version holds no item.
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     /// This version's items, oldest first.
     ///
     /// The borrow cannot fail: the buffer is borrowed mutably only inside
     /// [`push`](Self::push), which calls no other code meanwhile.
-    pub fn items(&self) -> Ref<'_, [T]> {
+    pub(crate) fn items(&self) -> Ref<'_, [T]> {
         Ref::map(self.buffer.borrow(), |items| &items[..self.len])
     }
 
     /// True when `self` and `other` are versions of one buffer, so that
     /// neither was copied to make the other.
-    pub fn shares_buffer_with(&self, other: &Self) -> bool {
+    pub(crate) fn shares_buffer_with(&self, other: &Self) -> bool {
         Rc::ptr_eq(&self.buffer, &other.buffer)
     }
 }
@@ -67,7 +57,7 @@ impl<T> AppendLog<T> {
 impl<T: Clone> AppendLog<T> {
     /// Appends `item` to this version; see the module docs for when that
     /// copies.
-    pub fn push(&mut self, item: T) {
+    pub(crate) fn push(&mut self, item: T) {
         if let Ok(mut items) = self.buffer.try_borrow_mut() {
             if items.len() == self.len {
                 items.push(item);
@@ -160,11 +150,11 @@ mod tests {
         }
         assert_eq!(clones.get(), 0, "no item was copied");
         let newest = versions.last().expect("a version");
-        assert_eq!(newest.len(), 1100);
+        assert_eq!(newest.items().len(), 1100);
         assert!(newest.shares_buffer_with(&log));
-        assert_eq!(log.len(), 1000, "an older version keeps its items");
+        assert_eq!(log.items().len(), 1000, "an older version keeps its items");
         assert_eq!(log.items().last().map(|c| c.value), Some(999));
-        assert_eq!(versions[50].len(), 1050);
+        assert_eq!(versions[50].items().len(), 1050);
         assert_ne!(versions[50], *newest);
         assert_eq!(versions[50], versions[50].clone());
     }
@@ -196,6 +186,6 @@ mod tests {
         b.push(2);
         assert_ne!(a, b);
         assert_eq!(format!("{b:?}"), "[1, 2]");
-        assert!(AppendLog::<u8>::default().is_empty());
+        assert!(AppendLog::<u8>::default().items().is_empty());
     }
 }

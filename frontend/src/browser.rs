@@ -20,7 +20,7 @@ const TOKEN_KEY: &str = "smtplab_token";
 /// screenshots or in a shared URL, and kept in the tab's `sessionStorage`;
 /// on a page without one (a reload), the one kept there. `None` when
 /// neither has one: the bridge then answers 401 and the tab says so.
-pub fn take_token() -> Option<String> {
+pub(crate) fn take_token() -> Option<String> {
     let token = match read_token() {
         Some(token) => {
             store_token(&token);
@@ -38,7 +38,7 @@ thread_local! {
 }
 
 /// The token [`take_token`] read at mount, if any.
-pub fn token() -> Option<String> {
+pub(crate) fn token() -> Option<String> {
     TOKEN.with(|t| t.borrow().clone())
 }
 
@@ -84,7 +84,7 @@ fn read_token() -> Option<String> {
 
 /// The bridge's WebSocket URL for a page served over `protocol` (`http:` or
 /// `https:`) from `host` (`host:port`).
-pub fn ws_url(protocol: &str, host: &str, token: Option<&str>) -> String {
+pub(crate) fn ws_url(protocol: &str, host: &str, token: Option<&str>) -> String {
     let scheme = if protocol == "https:" { "wss" } else { "ws" };
     match token {
         Some(token) => format!("{scheme}://{host}/ws?token={}", query_escape(token)),
@@ -106,7 +106,7 @@ fn query_escape(value: &str) -> String {
 }
 
 /// [`ws_url`] for this page.
-pub fn page_ws_url(token: Option<&str>) -> Option<String> {
+pub(crate) fn page_ws_url(token: Option<&str>) -> Option<String> {
     let location = web_sys::window()?.location();
     Some(ws_url(
         &location.protocol().ok()?,
@@ -116,7 +116,7 @@ pub fn page_ws_url(token: Option<&str>) -> Option<String> {
 }
 
 /// Milliseconds on the page's monotonic clock (`performance.now()`).
-pub fn now_ms() -> f64 {
+pub(crate) fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map_or(0.0, |p| p.now())
@@ -124,20 +124,20 @@ pub fn now_ms() -> f64 {
 
 /// Puts a named mark on the page's performance timeline (ignored where the
 /// API is missing): how the tab's start-up is measured (docs/benchmarks.md).
-pub fn mark(name: &str) {
+pub(crate) fn mark(name: &str) {
     if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
         let _ = performance.mark(name);
     }
 }
 
 /// The RFC 5322 date of now, from the browser's clock.
-pub fn rfc5322_now() -> String {
+pub(crate) fn rfc5322_now() -> String {
     rfc5322_from_utc_string(&String::from(js_sys::Date::new_0().to_utc_string()))
 }
 
 /// `Sat, 29 Nov 2025 04:21:00 GMT` (JavaScript's `toUTCString`) → `… +0000`:
 /// RFC 5322 §4.3 marks `GMT` obsolete.
-pub fn rfc5322_from_utc_string(utc: &str) -> String {
+pub(crate) fn rfc5322_from_utc_string(utc: &str) -> String {
     match utc.strip_suffix(" GMT") {
         Some(rest) => format!("{rest} +0000"),
         None => utc.to_owned(),
@@ -145,7 +145,7 @@ pub fn rfc5322_from_utc_string(utc: &str) -> String {
 }
 
 /// A fresh Message-ID (without `<>`) in `domain`.
-pub fn new_message_id(domain: &str) -> String {
+pub(crate) fn new_message_id(domain: &str) -> String {
     #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
     // both are in range by construction
     let (millis, random) = (
@@ -161,43 +161,43 @@ pub fn new_message_id(domain: &str) -> String {
 }
 
 /// Copies `text` to the clipboard (best effort: the page must have focus).
-pub fn copy_text(text: &str) {
+pub(crate) fn copy_text(text: &str) {
     if let Some(window) = web_sys::window() {
         let _ = window.navigator().clipboard().write_text(text);
     }
 }
 
 /// Offers `text` as a plain-text file download named `file_name`.
-pub fn download_text(file_name: &str, text: &str) {
+pub(crate) fn download_text(file_name: &str, text: &str) {
     download(file_name, text, "text/plain;charset=utf-8");
 }
 
 /// Offers `text` as a JSON file download named `file_name`.
-pub fn download_json(file_name: &str, text: &str) {
+pub(crate) fn download_json(file_name: &str, text: &str) {
     download(file_name, text, "application/json");
 }
 
 /// The value stored under `key` in `localStorage`, if any.
-pub fn storage_get(key: &str) -> Option<String> {
+pub(crate) fn storage_get(key: &str) -> Option<String> {
     let storage = web_sys::window()?.local_storage().ok()??;
     storage.get_item(key).ok()?
 }
 
 /// Stores `value` under `key` in `localStorage`; false if the browser
 /// refused (private mode, quota, storage disabled).
-pub fn storage_set(key: &str, value: &str) -> bool {
+pub(crate) fn storage_set(key: &str, value: &str) -> bool {
     web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .is_some_and(|s| s.set_item(key, value).is_ok())
 }
 
 /// `navigator.language`, e.g. `ja-JP`.
-pub fn browser_language() -> Option<String> {
+pub(crate) fn browser_language() -> Option<String> {
     web_sys::window()?.navigator().language()
 }
 
 /// Sets `<html lang>`, so screen readers and fonts follow the page.
-pub fn set_document_lang(code: &str) {
+pub(crate) fn set_document_lang(code: &str) {
     if let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
@@ -207,17 +207,17 @@ pub fn set_document_lang(code: &str) {
 }
 
 /// The page's address (`location.href`).
-pub fn page_href() -> Option<String> {
+pub(crate) fn page_href() -> Option<String> {
     web_sys::window()?.location().href().ok()
 }
 
 /// The page's fragment (`location.hash`, with its `#`).
-pub fn page_fragment() -> Option<String> {
+pub(crate) fn page_fragment() -> Option<String> {
     web_sys::window()?.location().hash().ok()
 }
 
 /// The text of a file the user picked; `None` if it cannot be read.
-pub async fn read_file_text(file: web_sys::File) -> Option<String> {
+pub(crate) async fn read_file_text(file: web_sys::File) -> Option<String> {
     let text = wasm_bindgen_futures::JsFuture::from(file.text())
         .await
         .ok()?;
@@ -251,7 +251,7 @@ fn download(file_name: &str, text: &str, mime: &str) {
 /// After a WebSocket failed before `hello`: asks `/status`, which the
 /// bridge guards with the same token, to tell "unreachable" from "token
 /// refused" (a browser hides the HTTP status of a refused WebSocket).
-pub async fn diagnose(token: Option<&str>) -> BridgeProblem {
+pub(crate) async fn diagnose(token: Option<&str>) -> BridgeProblem {
     let Some(window) = web_sys::window() else {
         return BridgeProblem::Unreachable;
     };
@@ -270,7 +270,7 @@ pub async fn diagnose(token: Option<&str>) -> BridgeProblem {
 
 /// `path` on the bridge with `?token=` when the tab has one (without, the
 /// bridge answers 401: no cookie or other ambient credential carries it).
-pub fn bridge_url(path: &str, token: Option<&str>) -> String {
+pub(crate) fn bridge_url(path: &str, token: Option<&str>) -> String {
     match token {
         Some(token) => format!("{path}?token={}", query_escape(token)),
         None => path.to_owned(),
@@ -282,7 +282,7 @@ pub fn bridge_url(path: &str, token: Option<&str>) -> String {
 ///
 /// # Errors
 /// A short reason: the HTTP status, or that the bridge did not answer.
-pub async fn get_text(path: &str) -> Result<String, String> {
+pub(crate) async fn get_text(path: &str) -> Result<String, String> {
     let window = web_sys::window().ok_or("no window")?;
     let init = web_sys::RequestInit::new();
     init.set_cache(web_sys::RequestCache::NoStore);
@@ -303,14 +303,14 @@ pub async fn get_text(path: &str) -> Result<String, String> {
 }
 
 /// The local date and time of `unix_ms` in the page's language.
-pub fn local_time(unix_ms: u64, lang_code: &str) -> String {
+pub(crate) fn local_time(unix_ms: u64, lang_code: &str) -> String {
     #[allow(clippy::cast_precision_loss)] // ms since 1970 are far below 2^52
     let date = js_sys::Date::new(&JsValue::from_f64(unix_ms as f64));
     String::from(date.to_locale_string(lang_code, &JsValue::UNDEFINED))
 }
 
 /// What an HTTP status of the page URL says about a failed WebSocket.
-pub fn problem_for_status(status: u16) -> BridgeProblem {
+pub(crate) fn problem_for_status(status: u16) -> BridgeProblem {
     match status {
         401 => BridgeProblem::TokenRejected,
         403 => BridgeProblem::Forbidden,

@@ -4,23 +4,23 @@
 //! app provides, dispatch plain [`Action`](crate::state::Action)s, and reach
 //! the bridge only through `on<verb>` callbacks handed down by the app.
 
-pub mod auth_helper;
-pub mod bridge_banner;
-pub mod capability_list;
-pub mod check_result_view;
-pub mod console_panel;
-pub mod diagnostics_panel;
-pub mod language_select;
-pub mod mx_table;
-pub mod sandbox_panel;
-pub mod saved_sessions;
-pub mod session_form;
-pub mod share_export;
-pub mod step_list;
-pub mod tls_fields;
-pub mod tls_panel;
-pub mod transcript_view;
-pub mod verdict_panel;
+pub(crate) mod auth_helper;
+pub(crate) mod bridge_banner;
+pub(crate) mod capability_list;
+pub(crate) mod check_result_view;
+pub(crate) mod console_panel;
+pub(crate) mod diagnostics_panel;
+pub(crate) mod language_select;
+pub(crate) mod mx_table;
+pub(crate) mod sandbox_panel;
+pub(crate) mod saved_sessions;
+pub(crate) mod session_form;
+pub(crate) mod share_export;
+pub(crate) mod step_list;
+pub(crate) mod tls_fields;
+pub(crate) mod tls_panel;
+pub(crate) mod transcript_view;
+pub(crate) mod verdict_panel;
 
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
@@ -28,19 +28,19 @@ use yew::prelude::*;
 use crate::state::State;
 
 /// The state handle the app provides as context.
-pub type StateHandle = UseReducerHandle<State>;
+pub(crate) type StateHandle = UseReducerHandle<State>;
 
 /// The state from context.
 ///
 /// # Panics
 /// Outside the app's `ContextProvider`, which is a programming error.
 #[hook]
-pub fn use_app_state() -> StateHandle {
+pub(crate) fn use_app_state() -> StateHandle {
     use_context::<StateHandle>().expect("the app provides the state context")
 }
 
 /// The current value of the input, textarea or select an event came from.
-pub fn event_value(event: &Event) -> String {
+pub(crate) fn event_value(event: &Event) -> String {
     let Some(target) = event.target() else {
         return String::new();
     };

@@ -8,20 +8,20 @@
 //! - [`form`]: [`DiagForm`], its fields, and the [`CheckInput`] it makes.
 //! - [`plan`]: [`RunPlan`], which check comes next and on which host.
 
-pub mod form;
-pub mod plan;
+pub(crate) mod form;
+pub(crate) mod plan;
 
 use std::rc::Rc;
 
 use smtplab_shared::diagnose::{CheckKind, CheckResult, CheckVerdict, Report};
 use yew::Reducible;
 
-pub use form::{DiagField, DiagForm, DiagFormError, RunMode};
-pub use plan::{primary_mx, Next, RunPlan};
+pub(crate) use form::{DiagField, DiagForm, DiagFormError, RunMode};
+pub(crate) use plan::{Next, RunPlan};
 
 /// Where one check of a run is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CheckStatus {
+pub(crate) enum CheckStatus {
     /// Not started yet.
     Pending,
     /// Running now.
@@ -34,7 +34,7 @@ pub enum CheckStatus {
 
 impl CheckStatus {
     /// The `data-status` value: `pending`, `running`, `done`, `skipped`.
-    pub fn as_str(&self) -> &'static str {
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             Self::Pending => "pending",
             Self::Running => "running",
@@ -46,7 +46,7 @@ impl CheckStatus {
 
 /// Why a check was not run.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SkipReason {
+pub(crate) enum SkipReason {
     /// The check's own input validation (the shared crate's words).
     Input(String),
     /// Domain mode: no MX host answered, so there is no host to test.
@@ -57,47 +57,47 @@ pub enum SkipReason {
 
 /// One line of the progress list.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProgressRow {
+pub(crate) struct ProgressRow {
     /// Which check.
-    pub kind: CheckKind,
+    pub(crate) kind: CheckKind,
     /// Where it is.
-    pub status: CheckStatus,
+    pub(crate) status: CheckStatus,
 }
 
 /// One run of the checks.
 #[derive(Debug, Clone, PartialEq)]
-pub struct DiagRun {
+pub(crate) struct DiagRun {
     /// Which button started it.
-    pub mode: RunMode,
+    pub(crate) mode: RunMode,
     /// Every check of the run, in order.
-    pub progress: Vec<ProgressRow>,
+    pub(crate) progress: Vec<ProgressRow>,
     /// The finished results, in order.
-    pub results: Vec<CheckResult>,
+    pub(crate) results: Vec<CheckResult>,
     /// The report, once the run is over.
-    pub report: Option<Report>,
+    pub(crate) report: Option<Report>,
 }
 
 impl DiagRun {
     /// True until the report is there.
-    pub fn running(&self) -> bool {
+    pub(crate) fn running(&self) -> bool {
         self.report.is_none()
     }
 }
 
 /// The panel's state.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct DiagState {
+pub(crate) struct DiagState {
     /// The form.
-    pub form: DiagForm,
+    pub(crate) form: DiagForm,
     /// Why the last run could not start.
-    pub form_error: Option<DiagFormError>,
+    pub(crate) form_error: Option<DiagFormError>,
     /// The current or last run.
-    pub run: Option<DiagRun>,
+    pub(crate) run: Option<DiagRun>,
 }
 
 /// Everything that changes the panel's state.
 #[derive(Clone, PartialEq)]
-pub enum DiagAction {
+pub(crate) enum DiagAction {
     /// A text field changed.
     Field(DiagField, String),
     /// "Also test the primary MX" toggled.
@@ -155,7 +155,7 @@ impl std::fmt::Debug for DiagAction {
 
 impl DiagState {
     /// Applies one action.
-    pub fn apply(&mut self, action: DiagAction) {
+    pub(crate) fn apply(&mut self, action: DiagAction) {
         match action {
             DiagAction::Field(field, value) => {
                 self.form.set(field, value);
@@ -213,7 +213,7 @@ impl DiagState {
     }
 
     /// True while a run is going on.
-    pub fn running(&self) -> bool {
+    pub(crate) fn running(&self) -> bool {
         self.run.as_ref().is_some_and(DiagRun::running)
     }
 }
@@ -229,7 +229,7 @@ impl Reducible for DiagState {
 }
 
 /// The `data-verdict` value of a verdict: `pass`, `warn`, `fail`.
-pub fn verdict_attr(verdict: CheckVerdict) -> &'static str {
+pub(crate) fn verdict_attr(verdict: CheckVerdict) -> &'static str {
     match verdict {
         CheckVerdict::Pass => "pass",
         CheckVerdict::Warn => "warn",
@@ -239,7 +239,7 @@ pub fn verdict_attr(verdict: CheckVerdict) -> &'static str {
 
 /// The stable id of a check: its snake_case name (`open_relay`, …), as in
 /// the report's JSON.
-pub fn kind_id(kind: CheckKind) -> &'static str {
+pub(crate) fn kind_id(kind: CheckKind) -> &'static str {
     match kind {
         CheckKind::Reachability => "reachability",
         CheckKind::Service => "service",
@@ -254,7 +254,7 @@ pub fn kind_id(kind: CheckKind) -> &'static str {
 
 /// The download file name of a report: `smtplab-diagnostics-<target>.<ext>`
 /// with anything but letters, digits, `.` and `-` turned into `_`.
-pub fn report_file_name(report: &Report, ext: &str) -> String {
+pub(crate) fn report_file_name(report: &Report, ext: &str) -> String {
     let target = if report.target.domain.is_empty() {
         format!("{}_{}", report.target.host, report.target.port)
     } else {

@@ -17,13 +17,15 @@ mod words;
 use smtplab_shared::smtp::{message_parts, AuthMechanism, Secret, SessionSpec, Stage, TlsMode};
 use smtplab_shared::tls::TlsOptions;
 
-pub use choices::{parse_stage, stage_value, tls_for_port, AuthChoice, PORT_PRESETS, STAGES};
-pub use validate::FormError;
-pub use words::{describe_spec_error, stage_label};
+pub(crate) use choices::{
+    parse_stage, stage_value, tls_for_port, AuthChoice, PORT_PRESETS, STAGES,
+};
+pub(crate) use validate::FormError;
+pub(crate) use words::{describe_spec_error, stage_label};
 
 /// One editable field of the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
+pub(crate) enum Field {
     /// Server host name or address.
     Host,
     /// Server port, as typed.
@@ -56,38 +58,38 @@ pub enum Field {
 
 /// The form's contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Form {
+pub(crate) struct Form {
     /// Server host.
-    pub host: String,
+    pub(crate) host: String,
     /// Server port as typed (parsed on submit).
-    pub port: String,
+    pub(crate) port: String,
     /// EHLO name.
-    pub ehlo_name: String,
+    pub(crate) ehlo_name: String,
     /// AUTH choice.
-    pub auth: AuthChoice,
+    pub(crate) auth: AuthChoice,
     /// AUTH user name.
-    pub username: String,
+    pub(crate) username: String,
     /// AUTH password: a [`Secret`], so `Debug` never prints it; only ever
     /// shown in a password field.
-    pub password: Secret,
+    pub(crate) password: Secret,
     /// Sender address.
-    pub mail_from: String,
+    pub(crate) mail_from: String,
     /// Recipient addresses; the form always shows at least one field.
-    pub rcpt_to: Vec<String>,
+    pub(crate) rcpt_to: Vec<String>,
     /// Subject.
-    pub subject: String,
+    pub(crate) subject: String,
     /// Body text.
-    pub body: String,
+    pub(crate) body: String,
     /// Last stage to run.
-    pub stop_after: Stage,
+    pub(crate) stop_after: Stage,
     /// TLS mode (port 465 preselects implicit TLS, 587 STARTTLS).
-    pub tls: TlsMode,
+    pub(crate) tls: TlsMode,
     /// Stop the session when the certificate does not verify (off:
     /// "continue without verification", said in the verdict).
-    pub tls_verify: bool,
+    pub(crate) tls_verify: bool,
     /// Extra trusted CA certificates, PEM (a private CA). Not part of the
     /// session spec: kept in the form when another session is loaded.
-    pub ca_pem: String,
+    pub(crate) ca_pem: String,
 }
 
 impl Default for Form {
@@ -114,7 +116,7 @@ impl Default for Form {
 impl Form {
     /// The form showing `spec`: its subject and body are read back from
     /// the message (other headers are composed again at run time).
-    pub fn from_spec(spec: &SessionSpec) -> Self {
+    pub(crate) fn from_spec(spec: &SessionSpec) -> Self {
         let parts = message_parts(&spec.message);
         let (auth, username, password) = match &spec.auth {
             None => (AuthChoice::None, String::new(), Secret::default()),
@@ -155,7 +157,7 @@ impl Form {
     }
 
     /// Stores a new value for `field`.
-    pub fn set(&mut self, field: Field, value: String) {
+    pub(crate) fn set(&mut self, field: Field, value: String) {
         match field {
             Field::Host => self.host = value,
             Field::Port => {
@@ -191,7 +193,7 @@ impl Form {
 
     /// The TLS choices for the engine's `TlsContext`: Mozilla's roots plus
     /// the pasted CA.
-    pub fn tls_options(&self) -> TlsOptions {
+    pub(crate) fn tls_options(&self) -> TlsOptions {
         TlsOptions {
             verify: self.tls_verify,
             mozilla_roots: true,
@@ -200,19 +202,19 @@ impl Form {
     }
 
     /// Adds an empty recipient field.
-    pub fn add_rcpt(&mut self) {
+    pub(crate) fn add_rcpt(&mut self) {
         self.rcpt_to.push(String::new());
     }
 
     /// Removes a recipient field, keeping at least one.
-    pub fn remove_rcpt(&mut self, index: usize) {
+    pub(crate) fn remove_rcpt(&mut self, index: usize) {
         if self.rcpt_to.len() > 1 && index < self.rcpt_to.len() {
             self.rcpt_to.remove(index);
         }
     }
 
     /// The domain used for the Message-ID: the sender's, else the EHLO name.
-    pub fn message_id_domain(&self) -> &str {
+    pub(crate) fn message_id_domain(&self) -> &str {
         match self.mail_from.trim().rsplit_once('@') {
             Some((_, domain)) if !domain.is_empty() => domain,
             _ => self.ehlo_name.trim(),

@@ -22,6 +22,6 @@ mod use_version;
 
 pub(crate) use use_bridge::use_bridge;
 pub(crate) use use_checks::use_checks;
-pub use use_persistence::{use_persistence, PersistenceHandle, LANG_KEY};
-pub use use_sandbox::{use_sandbox, SandboxHandle};
-pub use use_version::use_version;
+pub(crate) use use_persistence::use_persistence;
+pub(crate) use use_sandbox::use_sandbox;
+pub(crate) use use_version::use_version;

@@ -16,7 +16,7 @@ use smtplab_shared::smtp::{self, EnhancedCode, Extension, ReplyCode};
 
 /// A language the page speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Lang {
+pub(crate) enum Lang {
     /// English.
     #[default]
     En,
@@ -26,11 +26,11 @@ pub enum Lang {
 
 impl Lang {
     /// Every language, in the selector's order.
-    pub const ALL: [Self; 2] = [Self::En, Self::Ja];
+    pub(crate) const ALL: [Self; 2] = [Self::En, Self::Ja];
 
     /// The BCP 47 tag: the `<html lang>`, the selector's value and the
     /// stored preference.
-    pub fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         match self {
             Self::En => "en",
             Self::Ja => "ja",
@@ -38,7 +38,7 @@ impl Lang {
     }
 
     /// The language's own name, for the selector.
-    pub fn native_name(self) -> &'static str {
+    pub(crate) fn native_name(self) -> &'static str {
         match self {
             Self::En => "English",
             Self::Ja => "日本語",
@@ -46,13 +46,13 @@ impl Lang {
     }
 
     /// Parses a stored preference or a selector value.
-    pub fn parse(code: &str) -> Option<Self> {
+    pub(crate) fn parse(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|l| l.code() == code)
     }
 
     /// The language for a browser whose `navigator.language` is `tag`:
     /// Japanese for `ja`, `ja-JP`…, else English.
-    pub fn from_browser(tag: &str) -> Self {
+    pub(crate) fn from_browser(tag: &str) -> Self {
         let primary = tag.split(['-', '_']).next().unwrap_or("");
         if primary.eq_ignore_ascii_case("ja") {
             Self::Ja
@@ -62,7 +62,7 @@ impl Lang {
     }
 
     /// The language to start in: the stored choice, else the browser's.
-    pub fn initial(stored: Option<&str>, browser: Option<&str>) -> Self {
+    pub(crate) fn initial(stored: Option<&str>, browser: Option<&str>) -> Self {
         stored
             .and_then(Self::parse)
             .unwrap_or_else(|| browser.map_or(Self::En, Self::from_browser))
@@ -76,11 +76,12 @@ macro_rules! catalogue {
         /// to one language only.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[allow(missing_docs)]
-        pub enum Msg { $($key,)* }
+        pub(crate) enum Msg { $($key,)* }
 
+        #[cfg(test)]
         impl Msg {
             /// Every key, for the completeness test.
-            pub const ALL: &'static [Self] = &[$(Self::$key,)*];
+            pub(crate) const ALL: &'static [Self] = &[$(Self::$key,)*];
         }
     };
 }
@@ -97,7 +98,7 @@ catalogue! {
     // transcript notes
     NoteOpeningWebSocket, NoteConnectingVia, NoteConnectedIn, NoteWebSocketClosed, NoteMalformed,
     NoteNotAReply, NoteNotConnected, NoteTlsEstablished, NoteTlsSkipped, NotePlaintextDiscarded,
-    NoteCannotOpen, NoteNoLocation, CancelledByUser, BridgeClosedWebSocket, UnknownCipher,
+    NoteCannotOpen, NoteNoLocation, CancelledByUser, UnknownCipher,
     NoEnhancedExplanation, BareLfNote,
     // form
     LegendServer, LabelHost, LabelPort, PortPresets, LabelEhloName, LegendAuth, LabelAuth, AuthNone,
@@ -166,7 +167,7 @@ catalogue! {
 }
 
 /// The text of `msg` in `lang` (placeholders unfilled).
-pub fn t(lang: Lang, msg: Msg) -> &'static str {
+pub(crate) fn t(lang: Lang, msg: Msg) -> &'static str {
     match lang {
         Lang::En => en::text(msg),
         Lang::Ja => ja::text(msg),
@@ -174,13 +175,13 @@ pub fn t(lang: Lang, msg: Msg) -> &'static str {
 }
 
 /// The text of `msg` in `lang` with `{0}`, `{1}`… replaced by `args`.
-pub fn tf(lang: Lang, msg: Msg, args: &[&str]) -> String {
+pub(crate) fn tf(lang: Lang, msg: Msg, args: &[&str]) -> String {
     fill(t(lang, msg), args)
 }
 
 /// Replaces `{0}`, `{1}`… in `template` by `args`; a placeholder without an
 /// argument stays as written.
-pub fn fill(template: &str, args: &[&str]) -> String {
+pub(crate) fn fill(template: &str, args: &[&str]) -> String {
     let mut out = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -206,7 +207,7 @@ pub fn fill(template: &str, args: &[&str]) -> String {
 }
 
 /// A Diagnostics check's name, in `lang`.
-pub fn check_title(lang: Lang, kind: CheckKind) -> &'static str {
+pub(crate) fn check_title(lang: Lang, kind: CheckKind) -> &'static str {
     t(
         lang,
         match kind {
@@ -223,7 +224,7 @@ pub fn check_title(lang: Lang, kind: CheckKind) -> &'static str {
 }
 
 /// What a reply code means, in `lang`.
-pub fn explain_code(lang: Lang, code: ReplyCode) -> &'static str {
+pub(crate) fn explain_code(lang: Lang, code: ReplyCode) -> &'static str {
     match lang {
         Lang::En => smtp::explain_code(code),
         Lang::Ja => smtp::explain_code_ja(code),
@@ -231,7 +232,7 @@ pub fn explain_code(lang: Lang, code: ReplyCode) -> &'static str {
 }
 
 /// What an enhanced status code means, in `lang`.
-pub fn explain_enhanced(lang: Lang, code: EnhancedCode) -> Option<&'static str> {
+pub(crate) fn explain_enhanced(lang: Lang, code: EnhancedCode) -> Option<&'static str> {
     match lang {
         Lang::En => smtp::explain_enhanced(code),
         Lang::Ja => smtp::explain_enhanced_ja(code),
@@ -239,7 +240,7 @@ pub fn explain_enhanced(lang: Lang, code: EnhancedCode) -> Option<&'static str> 
 }
 
 /// What an EHLO extension means, in `lang`.
-pub fn explain_extension(lang: Lang, extension: &Extension) -> String {
+pub(crate) fn explain_extension(lang: Lang, extension: &Extension) -> String {
     match lang {
         Lang::En => smtp::explain_extension(extension),
         Lang::Ja => smtp::explain_extension_ja(extension),

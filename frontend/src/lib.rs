@@ -31,27 +31,29 @@
 //! Everything but `socket`, `hooks` and the thin wrappers in `browser`
 //! is plain Rust, unit-tested natively with `cargo test -p smtplab-frontend`.
 
-pub mod app;
-pub mod append_log;
-pub mod browser;
-pub mod components;
-pub mod diagnostics;
-pub mod form;
-pub mod hooks;
-pub mod i18n;
-pub mod link_socket;
-pub mod note;
-pub mod problem;
-pub mod reason;
-pub mod sandbox;
-pub mod saved;
-pub mod session_file;
-pub mod share;
-pub mod socket;
-pub mod state;
-pub mod tls_provider;
-pub mod tls_setup;
-pub mod tls_view;
-pub mod transcript;
-pub mod trust_anchors;
-pub mod verdict;
+pub(crate) mod app;
+pub(crate) mod append_log;
+pub(crate) mod browser;
+pub(crate) mod components;
+pub(crate) mod diagnostics;
+pub(crate) mod form;
+pub(crate) mod hooks;
+pub(crate) mod i18n;
+pub(crate) mod link_socket;
+pub(crate) mod note;
+pub(crate) mod problem;
+pub(crate) mod reason;
+pub(crate) mod sandbox;
+pub(crate) mod saved;
+pub(crate) mod session_file;
+pub(crate) mod share;
+pub(crate) mod socket;
+pub(crate) mod state;
+pub(crate) mod tls_provider;
+pub(crate) mod tls_setup;
+pub(crate) mod tls_view;
+pub(crate) mod transcript;
+pub(crate) mod trust_anchors;
+pub(crate) mod verdict;
+
+pub use app::start;

@@ -11,7 +11,7 @@ use crate::reason::tls_skip_words;
 
 /// Something about a connection worth a transcript line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Note {
+pub(crate) enum Note {
     /// The WebSocket to the bridge is opening.
     OpeningWebSocket,
     /// The bridge was asked to connect to `host:port`.
@@ -77,7 +77,7 @@ pub enum Note {
 
 impl Note {
     /// The note in words, in `lang`.
-    pub fn describe(&self, lang: Lang) -> String {
+    pub(crate) fn describe(&self, lang: Lang) -> String {
         match self {
             Self::OpeningWebSocket => t(lang, Msg::NoteOpeningWebSocket).to_owned(),
             Self::ConnectingVia(target) => tf(lang, Msg::NoteConnectingVia, &[target]),

@@ -7,7 +7,7 @@ use crate::i18n::{t, tf, Lang, Msg};
 
 /// Why the tab cannot talk to the bridge at all.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BridgeProblem {
+pub(crate) enum BridgeProblem {
     /// Nothing answers at the page's own address.
     Unreachable,
     /// The bridge answered 401: the token in the address is wrong or missing.
@@ -24,7 +24,7 @@ pub enum BridgeProblem {
 
 impl BridgeProblem {
     /// A sentence for the user, in `lang`.
-    pub fn describe(&self, lang: Lang) -> String {
+    pub(crate) fn describe(&self, lang: Lang) -> String {
         match self {
             Self::Unreachable => t(lang, Msg::ProblemUnreachable).to_owned(),
             Self::TokenRejected => t(lang, Msg::ProblemTokenRejected).to_owned(),
@@ -38,7 +38,13 @@ impl BridgeProblem {
 
 /// A wire `error` in words, with the target for context and the bridge's
 /// own sentence appended.
-pub fn describe_error(lang: Lang, code: ErrorCode, message: &str, host: &str, port: u16) -> String {
+pub(crate) fn describe_error(
+    lang: Lang,
+    code: ErrorCode,
+    message: &str,
+    host: &str,
+    port: u16,
+) -> String {
     let port = port.to_string();
     let target = [host, port.as_str()];
     let words = match code {
@@ -63,7 +69,7 @@ pub fn describe_error(lang: Lang, code: ErrorCode, message: &str, host: &str, po
 }
 
 /// A wire `closed` in words.
-pub fn describe_closed(lang: Lang, by: ClosedBy, reason: &str) -> String {
+pub(crate) fn describe_closed(lang: Lang, by: ClosedBy, reason: &str) -> String {
     let msg = match by {
         ClosedBy::Server => Msg::ClosedByServer,
         ClosedBy::Bridge => Msg::ClosedByBridge,

@@ -16,15 +16,15 @@ use std::ops::Deref;
 use serde::Deserialize;
 use smtplab_shared::smtp::{Secret, Stage, TlsMode};
 use smtplab_shared::wire::sandbox as wire;
-pub use smtplab_shared::wire::sandbox::{InboxMessage, InboxPage};
+pub(crate) use smtplab_shared::wire::sandbox::{InboxMessage, InboxPage};
 
 use crate::form::{AuthChoice, Form};
 
 /// The sender the preset fills in.
-pub const DEMO_FROM: &str = "demo@sandbox.smtplab";
+pub(crate) const DEMO_FROM: &str = "demo@sandbox.smtplab";
 
 /// The recipient the preset fills in (the sandbox accepts any).
-pub const DEMO_TO: &str = "inbox@sandbox.smtplab";
+pub(crate) const DEMO_TO: &str = "inbox@sandbox.smtplab";
 
 /// The body of `GET /sandbox` with what the tab does with it: the shared
 /// [`wire::SandboxInfo`] (its fields and [`wire::SandboxInfo::target`] are
@@ -32,7 +32,7 @@ pub const DEMO_TO: &str = "inbox@sandbox.smtplab";
 /// and the form preset for it, which need the tab's [`Form`].
 #[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(transparent)]
-pub struct SandboxInfo(pub wire::SandboxInfo);
+pub(crate) struct SandboxInfo(pub(crate) wire::SandboxInfo);
 
 impl std::fmt::Debug for SandboxInfo {
     /// Leaves the demo account's password out, as for every password in
@@ -65,7 +65,7 @@ impl From<wire::SandboxInfo> for SandboxInfo {
 impl SandboxInfo {
     /// True when `host:port` is the sandbox (the bridge lets the tab reach
     /// it whatever its port policy says).
-    pub fn is_target(&self, host: &str, port: &str) -> bool {
+    pub(crate) fn is_target(&self, host: &str, port: &str) -> bool {
         self.target().is_some_and(|(h, p)| {
             h == host.trim().trim_start_matches('[').trim_end_matches(']')
                 && port.trim() == p.to_string()
@@ -76,7 +76,7 @@ impl SandboxInfo {
     /// address, AUTH LOGIN with the demo account, demo addresses, no TLS
     /// (the sandbox speaks plaintext on loopback), everything else as in
     /// `base`.
-    pub fn preset(&self, base: &Form) -> Option<Form> {
+    pub(crate) fn preset(&self, base: &Form) -> Option<Form> {
         let (host, port) = self.target()?;
         Some(Form {
             host,
@@ -97,7 +97,7 @@ impl SandboxInfo {
 ///
 /// # Errors
 /// serde's message when it is not the expected JSON.
-pub fn parse_info(json: &str) -> Result<SandboxInfo, String> {
+pub(crate) fn parse_info(json: &str) -> Result<SandboxInfo, String> {
     serde_json::from_str(json).map_err(|e| e.to_string())
 }
 
@@ -105,7 +105,7 @@ pub fn parse_info(json: &str) -> Result<SandboxInfo, String> {
 ///
 /// # Errors
 /// serde's message when it is not the expected JSON.
-pub fn parse_messages(json: &str) -> Result<InboxPage, String> {
+pub(crate) fn parse_messages(json: &str) -> Result<InboxPage, String> {
     serde_json::from_str(json).map_err(|e| e.to_string())
 }
 

@@ -10,23 +10,23 @@ use smtplab_shared::smtp::SessionSpec;
 use crate::share::without_password;
 
 /// The `localStorage` key of the saved sessions.
-pub const STORAGE_KEY: &str = "smtplab.sessions.v1";
+pub(crate) const STORAGE_KEY: &str = "smtplab.sessions.v1";
 
 /// One saved session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SavedSession {
+pub(crate) struct SavedSession {
     /// The name the user gave it; unique in the list.
-    pub name: String,
+    pub(crate) name: String,
     /// True if the password is stored with it.
-    pub remember_password: bool,
+    pub(crate) remember_password: bool,
     /// The session; its password is empty unless `remember_password`.
-    pub spec: SessionSpec,
+    pub(crate) spec: SessionSpec,
 }
 
 impl SavedSession {
     /// A saved session named `name` (trimmed); the password is dropped
     /// unless `remember_password`.
-    pub fn new(name: &str, spec: &SessionSpec, remember_password: bool) -> Self {
+    pub(crate) fn new(name: &str, spec: &SessionSpec, remember_password: bool) -> Self {
         Self {
             name: name.trim().to_owned(),
             remember_password,
@@ -49,7 +49,7 @@ struct Stored {
 }
 
 /// Adds `session`, replacing one of the same name in place.
-pub fn upsert(list: &mut Vec<SavedSession>, session: SavedSession) {
+pub(crate) fn upsert(list: &mut Vec<SavedSession>, session: SavedSession) {
     match list.iter_mut().find(|s| s.name == session.name) {
         Some(slot) => *slot = session,
         None => list.push(session),
@@ -57,7 +57,7 @@ pub fn upsert(list: &mut Vec<SavedSession>, session: SavedSession) {
 }
 
 /// The text stored under [`STORAGE_KEY`].
-pub fn to_storage(list: &[SavedSession]) -> String {
+pub(crate) fn to_storage(list: &[SavedSession]) -> String {
     let sessions = list
         .iter()
         .map(|s| serde_json::to_value(s).expect("a saved session always serializes"))
@@ -71,7 +71,7 @@ pub fn to_storage(list: &[SavedSession]) -> String {
 
 /// The sessions in stored text; unreadable text or entries are skipped (a
 /// broken entry must not hide the others).
-pub fn from_storage(text: &str) -> Vec<SavedSession> {
+pub(crate) fn from_storage(text: &str) -> Vec<SavedSession> {
     let Ok(stored) = serde_json::from_str::<Stored>(text) else {
         return Vec::new();
     };

@@ -10,7 +10,7 @@ use crate::i18n::{tf, Lang, Msg};
 
 /// Why an imported session (file or share link) cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImportError {
+pub(crate) enum ImportError {
     /// A share link's payload is not base64url of UTF-8 text.
     NotBase64,
     /// The text is not JSON (serde_json's words).
@@ -23,7 +23,7 @@ pub enum ImportError {
 
 impl ImportError {
     /// The error in words, for a file (`link` false) or a share link.
-    pub fn describe(&self, lang: Lang, link: bool) -> String {
+    pub(crate) fn describe(&self, lang: Lang, link: bool) -> String {
         let detail = match self {
             Self::NotBase64 => "base64url".to_owned(),
             Self::BadJson(why) | Self::NotASpec(why) => why.clone(),
@@ -43,7 +43,7 @@ impl ImportError {
 /// `spec` with the password emptied: what may leave the browser (a file
 /// exported without credentials, a share link, a saved session without its
 /// password).
-pub fn without_password(spec: &SessionSpec) -> SessionSpec {
+pub(crate) fn without_password(spec: &SessionSpec) -> SessionSpec {
     let mut spec = spec.clone();
     if let Some(auth) = spec.auth.as_mut() {
         auth.password = Secret::new(String::new());
@@ -57,7 +57,7 @@ pub fn without_password(spec: &SessionSpec) -> SessionSpec {
 /// [`ImportError::BadJson`] for text that is not JSON,
 /// [`ImportError::NotASpec`] for JSON of another shape, and
 /// [`ImportError::Invalid`] for a spec that fails validation.
-pub fn parse_spec(text: &str) -> Result<SessionSpec, ImportError> {
+pub(crate) fn parse_spec(text: &str) -> Result<SessionSpec, ImportError> {
     let value: serde_json::Value =
         serde_json::from_str(text).map_err(|e| ImportError::BadJson(e.to_string()))?;
     let spec: SessionSpec =
@@ -68,7 +68,7 @@ pub fn parse_spec(text: &str) -> Result<SessionSpec, ImportError> {
 
 /// The session file for `spec`: pretty JSON, password included only when
 /// `with_password` (the page passes "credentials shown").
-pub fn to_file(spec: &SessionSpec, with_password: bool) -> String {
+pub(crate) fn to_file(spec: &SessionSpec, with_password: bool) -> String {
     let spec = if with_password {
         spec.clone()
     } else {
@@ -78,7 +78,7 @@ pub fn to_file(spec: &SessionSpec, with_password: bool) -> String {
 }
 
 /// A file name for a session or transcript export of `host:port`.
-pub fn file_name(target: &str, suffix: &str) -> String {
+pub(crate) fn file_name(target: &str, suffix: &str) -> String {
     let safe: String = target
         .chars()
         .map(|c| {

@@ -16,14 +16,14 @@ use smtplab_shared::smtp::SessionSpec;
 
 /// Re-exported from [`crate::session_file`], where it lives, for the
 /// callers that import it from here.
-pub use crate::session_file::without_password;
+pub(crate) use crate::session_file::without_password;
 use crate::session_file::{parse_spec, ImportError};
 
 /// The fragment key of a shared session.
-pub const FRAGMENT_KEY: &str = "s=";
+pub(crate) const FRAGMENT_KEY: &str = "s=";
 
 /// The fragment (without `#`) that carries `spec`, password removed.
-pub fn encode_fragment(spec: &SessionSpec) -> String {
+pub(crate) fn encode_fragment(spec: &SessionSpec) -> String {
     let json =
         serde_json::to_string(&without_password(spec)).expect("a SessionSpec always serializes");
     format!("{FRAGMENT_KEY}{}", URL_SAFE_NO_PAD.encode(json))
@@ -31,7 +31,7 @@ pub fn encode_fragment(spec: &SessionSpec) -> String {
 
 /// The share link for `spec` on the page at `href` (its query, which may
 /// hold the access token, and its fragment are dropped).
-pub fn share_url(href: &str, spec: &SessionSpec) -> String {
+pub(crate) fn share_url(href: &str, spec: &SessionSpec) -> String {
     let base = href.split(['?', '#']).next().unwrap_or(href);
     format!("{base}#{}", encode_fragment(spec))
 }
@@ -42,7 +42,7 @@ pub fn share_url(href: &str, spec: &SessionSpec) -> String {
 /// # Errors
 /// [`ImportError`] when the fragment has `s=` but it is not base64url of a
 /// valid session.
-pub fn decode_fragment(fragment: &str) -> Result<Option<SessionSpec>, ImportError> {
+pub(crate) fn decode_fragment(fragment: &str) -> Result<Option<SessionSpec>, ImportError> {
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     let Some(encoded) = fragment
         .split('&')

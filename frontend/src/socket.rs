@@ -12,7 +12,7 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 /// Something that happened on the socket.
 #[derive(Debug)]
-pub enum SocketEvent {
+pub(crate) enum SocketEvent {
     /// A control message from the bridge.
     Control(ServerMessage),
     /// Bytes from the mail server.
@@ -29,7 +29,7 @@ pub enum SocketEvent {
 }
 
 /// An open WebSocket and the handlers that keep its events flowing.
-pub struct Socket {
+pub(crate) struct Socket {
     /// The browser socket.
     ws: WebSocket,
     /// Kept alive as long as the socket: JavaScript calls them.
@@ -45,7 +45,7 @@ impl Socket {
     ///
     /// # Errors
     /// The browser's refusal (a malformed URL, or a blocked scheme) in words.
-    pub fn open(url: &str, on_event: Rc<dyn Fn(SocketEvent)>) -> Result<Self, String> {
+    pub(crate) fn open(url: &str, on_event: Rc<dyn Fn(SocketEvent)>) -> Result<Self, String> {
         let ws = WebSocket::new(url).map_err(|e| format!("{e:?}"))?;
         ws.set_binary_type(BinaryType::Arraybuffer);
 
@@ -83,17 +83,17 @@ impl Socket {
 
     /// Sends a control message; a closed socket drops it (its close event
     /// reports the end).
-    pub fn send_control(&self, msg: &ClientMessage) {
+    pub(crate) fn send_control(&self, msg: &ClientMessage) {
         let _ = self.ws.send_with_str(&msg.encode());
     }
 
     /// Closes the socket; its close event still comes.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         let _ = self.ws.close();
     }
 
     /// Sends bytes for the mail server.
-    pub fn send_bytes(&self, bytes: &[u8]) {
+    pub(crate) fn send_bytes(&self, bytes: &[u8]) {
         let _ = self.ws.send_with_u8_array(bytes);
     }
 }

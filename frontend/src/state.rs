@@ -21,22 +21,22 @@
 //! - [`sandbox`]: [`Inbox`] and [`SandboxAction`]: the bridge's SMTP
 //!   sandbox and its inbox.
 
-pub mod console;
-pub mod form;
-pub mod run;
-pub mod sandbox;
-pub mod tools;
+pub(crate) mod console;
+pub(crate) mod form;
+pub(crate) mod run;
+pub(crate) mod sandbox;
+pub(crate) mod tools;
 
 use std::rc::Rc;
 
 use smtplab_shared::wire::PolicyInfo;
 use yew::Reducible;
 
-pub use console::{ConsoleAction, ConsoleState, ConsoleStatus};
-pub use form::{FormAction, FormState};
-pub use run::{Run, RunAction};
-pub use sandbox::{Inbox, SandboxAction};
-pub use tools::{Notice, SpecSource, ToolsAction, ToolsState};
+pub(crate) use console::{ConsoleAction, ConsoleState, ConsoleStatus};
+pub(crate) use form::{FormAction, FormState};
+pub(crate) use run::{Run, RunAction};
+pub(crate) use sandbox::{Inbox, SandboxAction};
+pub(crate) use tools::{Notice, SpecSource, ToolsAction, ToolsState};
 
 use crate::i18n::Lang;
 use crate::problem::BridgeProblem;
@@ -44,7 +44,7 @@ use crate::transcript::EntryIds;
 
 /// What the tab knows about its bridge.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BridgeStatus {
+pub(crate) enum BridgeStatus {
     /// The first WebSocket is opening.
     Checking,
     /// The bridge said `hello`.
@@ -55,23 +55,23 @@ pub enum BridgeStatus {
 
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
-pub struct State {
+pub(crate) struct State {
     /// The page's language.
-    pub lang: Lang,
+    pub(crate) lang: Lang,
     /// Show credentials in transcripts and exports.
-    pub reveal: bool,
+    pub(crate) reveal: bool,
     /// The bridge.
-    pub bridge: BridgeStatus,
+    pub(crate) bridge: BridgeStatus,
     /// The guided-session form.
-    pub form: FormState,
+    pub(crate) form: FormState,
     /// The session tools (saved sessions, swaks, notices).
-    pub tools: ToolsState,
+    pub(crate) tools: ToolsState,
     /// The current or last guided session.
-    pub run: Option<Run>,
+    pub(crate) run: Option<Run>,
     /// The raw console.
-    pub console: ConsoleState,
+    pub(crate) console: ConsoleState,
     /// The embedded SMTP sandbox and its inbox.
-    pub inbox: Inbox,
+    pub(crate) inbox: Inbox,
     /// Transcript entry ids, unique across both transcripts.
     ids: EntryIds,
 }
@@ -95,7 +95,7 @@ impl Default for State {
 /// Everything that changes the state: page-wide settings, or an action of
 /// one area.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Action {
+pub(crate) enum Action {
     /// The page's language changed.
     SetLang(Lang),
     /// Flip credential masking.
@@ -116,7 +116,7 @@ pub enum Action {
 
 impl State {
     /// Applies one action.
-    pub fn apply(&mut self, action: Action) {
+    pub(crate) fn apply(&mut self, action: Action) {
         match action {
             Action::SetLang(lang) => self.lang = lang,
             Action::ToggleReveal => self.reveal = !self.reveal,
@@ -246,14 +246,14 @@ mod tests {
             text: "QUIT".into(),
         }));
         let (before, after) = (run(&typed), run(&sent));
-        assert_eq!((before.len(), after.len()), (1000, 1001));
+        assert_eq!((before.items().len(), after.items().len()), (1000, 1001));
         assert!(
             after.shares_buffer_with(&before),
             "the new entry went after the 1000 in place: none was copied"
         );
         assert!(std::ptr::eq(&before.items()[999], &after.items()[999]));
         let (before, after) = (&noted.console.transcript, &sent.console.transcript);
-        assert_eq!((before.len(), after.len()), (1000, 1001));
+        assert_eq!((before.items().len(), after.items().len()), (1000, 1001));
         assert!(after.shares_buffer_with(before));
         assert_ne!(*old, *sent, "the versions still differ");
     }

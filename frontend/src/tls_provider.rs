@@ -42,7 +42,7 @@ static CIPHER_SUITES: &[SupportedCipherSuite] = &[
 /// Key-exchange groups: X25519 first (what servers prefer), then the NIST
 /// curves P-256 and P-384 for servers that offer only those.
 #[must_use]
-pub fn provider() -> CryptoProvider {
+pub(crate) fn provider() -> CryptoProvider {
     // Only the verification algorithms and the randomness are taken from
     // ring's default provider; its key provider is dropped here, so
     // nothing refers to ring's signing code and LTO removes it.
@@ -60,10 +60,10 @@ pub fn provider() -> CryptoProvider {
 /// client certificate, and refusing here keeps ring's key parsing and
 /// signing out of the wasm.
 #[derive(Debug, Clone, Copy)]
-pub struct NoClientKeys;
+pub(crate) struct NoClientKeys;
 
 /// Why [`NoClientKeys`] refused, as rustls reports it.
-pub const NO_CLIENT_KEYS: &str =
+pub(crate) const NO_CLIENT_KEYS: &str =
     "smtplab's tab never presents a client certificate, so it loads no private key";
 
 impl KeyProvider for NoClientKeys {

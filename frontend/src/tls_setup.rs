@@ -20,7 +20,7 @@ use smtplab_shared::tls::{
 /// The browser's wall clock (`Date.now()`), for certificate validity and
 /// the report's days left.
 #[derive(Debug, Clone, Copy)]
-pub struct BrowserClock;
+pub(crate) struct BrowserClock;
 
 impl TimeProvider for BrowserClock {
     fn current_time(&self) -> Option<UnixTime> {
@@ -30,7 +30,7 @@ impl TimeProvider for BrowserClock {
 
 /// Milliseconds since the epoch (a JavaScript time value) as a [`UnixTime`];
 /// `None` for a clock before 1970 or not a number.
-pub fn unix_time_from_ms(ms: f64) -> Option<UnixTime> {
+pub(crate) fn unix_time_from_ms(ms: f64) -> Option<UnixTime> {
     if !ms.is_finite() || ms < 0.0 {
         return None;
     }
@@ -47,7 +47,7 @@ pub fn unix_time_from_ms(ms: f64) -> Option<UnixTime> {
 /// A [`TlsSetupError`] for pasted CA text that is not usable PEM or not a
 /// CA certificate, public roots asked for but not given, or no trust anchor
 /// at all.
-pub fn context_with_clock(
+pub(crate) fn context_with_clock(
     options: &TlsOptions,
     public_roots: &[TrustAnchor<'static>],
     clock: Arc<dyn TimeProvider>,
@@ -64,7 +64,7 @@ pub fn context_with_clock(
 ///
 /// # Errors
 /// As [`context_with_clock`].
-pub fn context(
+pub(crate) fn context(
     options: &TlsOptions,
     public_roots: &[TrustAnchor<'static>],
 ) -> Result<TlsContext, TlsSetupError> {

@@ -21,12 +21,12 @@ use smtplab_shared::smtp::{Reply, TlsMode};
 
 use crate::i18n::{t, Lang, Msg};
 
-pub use cert::{cert_view, days_left_words, CertView, SOON_DAYS};
-pub use failure::{failure_words, kind_advice, kind_title, setup_error_words};
-pub use report::{parameter_rows, skipped_words, verification_view, VerificationView};
+pub(crate) use cert::cert_view;
+pub(crate) use failure::{failure_words, setup_error_words};
+pub(crate) use report::{parameter_rows, skipped_words, verification_view};
 
 /// Every TLS mode, in the form's order.
-pub const TLS_MODES: [TlsMode; 4] = [
+pub(crate) const TLS_MODES: [TlsMode; 4] = [
     TlsMode::None,
     TlsMode::StartTls,
     TlsMode::StartTlsIfOffered,
@@ -34,7 +34,7 @@ pub const TLS_MODES: [TlsMode; 4] = [
 ];
 
 /// A mode's `<option>` value (as the session file spells it).
-pub fn mode_value(mode: TlsMode) -> &'static str {
+pub(crate) fn mode_value(mode: TlsMode) -> &'static str {
     match mode {
         TlsMode::None => "none",
         TlsMode::StartTls => "start_tls",
@@ -44,12 +44,12 @@ pub fn mode_value(mode: TlsMode) -> &'static str {
 }
 
 /// Parses a mode's `<option>` value.
-pub fn parse_mode(value: &str) -> Option<TlsMode> {
+pub(crate) fn parse_mode(value: &str) -> Option<TlsMode> {
     TLS_MODES.into_iter().find(|m| mode_value(*m) == value)
 }
 
 /// A mode's label in the form.
-pub fn mode_label(mode: TlsMode, lang: Lang) -> &'static str {
+pub(crate) fn mode_label(mode: TlsMode, lang: Lang) -> &'static str {
     let msg = match mode {
         TlsMode::None => Msg::TlsModeNone,
         TlsMode::StartTls => Msg::TlsModeStartTls,
@@ -62,7 +62,7 @@ pub fn mode_label(mode: TlsMode, lang: Lang) -> &'static str {
 /// True when `reply` says the server wants STARTTLS first (530 naming
 /// STARTTLS or TLS, or 538 "encryption required") on a session that did
 /// not use TLS: then the UI suggests the STARTTLS mode.
-pub fn needs_starttls(reply: &Reply, encrypted: bool) -> bool {
+pub(crate) fn needs_starttls(reply: &Reply, encrypted: bool) -> bool {
     if encrypted {
         return false;
     }

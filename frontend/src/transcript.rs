@@ -18,9 +18,9 @@ mod console;
 mod export;
 mod lines;
 
-pub use console::console_display;
-pub use export::{to_json, to_text};
-pub use lines::{entry_lines, explanation, reply_lines, timestamp, Line, Marker};
+pub(crate) use console::console_display;
+pub(crate) use export::{to_json, to_text};
+pub(crate) use lines::{entry_lines, timestamp, Marker};
 
 use smtplab_shared::smtp::Reply;
 
@@ -28,27 +28,27 @@ use crate::append_log::AppendLog;
 use crate::note::Note;
 
 /// What every masked credential shows (the engine's own mask).
-pub const MASK: &str = "********";
+pub(crate) const MASK: &str = "********";
 
 /// One transcript entry.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Entry {
+pub(crate) struct Entry {
     /// Stable key for the view.
-    pub id: u64,
+    pub(crate) id: u64,
     /// Milliseconds since the session (or console connection) started.
-    pub at_ms: u64,
+    pub(crate) at_ms: u64,
     /// What happened.
-    pub kind: EntryKind,
+    pub(crate) kind: EntryKind,
 }
 
 /// A transcript: its entries, oldest first. Cloning one (as every state
 /// clone does) copies no entry, and neither does appending to the clone.
-pub type Transcript = AppendLog<Entry>;
+pub(crate) type Transcript = AppendLog<Entry>;
 
 /// Hands out entry ids: unique across the guided and the console
 /// transcripts, increasing, so the view keys rows by them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EntryIds {
+pub(crate) struct EntryIds {
     /// The next id to hand out.
     next: u64,
 }
@@ -61,7 +61,7 @@ impl Default for EntryIds {
 
 impl EntryIds {
     /// A fresh id.
-    pub fn take(&mut self) -> u64 {
+    pub(crate) fn take(&mut self) -> u64 {
         let id = self.next;
         self.next += 1;
         id
@@ -70,7 +70,7 @@ impl EntryIds {
 
 /// What a transcript entry records.
 #[derive(Clone, PartialEq)]
-pub enum EntryKind {
+pub(crate) enum EntryKind {
     /// A line the client sent.
     Sent {
         /// The line as sent (may hold a credential).

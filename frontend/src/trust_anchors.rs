@@ -16,10 +16,10 @@ use wasm_bindgen::JsCast as _;
 
 /// Where the list is, relative to the page (the bridge's
 /// `/trust-anchors.bin`).
-pub const URL: &str = "./trust-anchors.bin";
+pub(crate) const URL: &str = "./trust-anchors.bin";
 
 /// The decoded list, shared by every session of the page.
-pub type PublicRoots = Rc<[TrustAnchor<'static>]>;
+pub(crate) type PublicRoots = Rc<[TrustAnchor<'static>]>;
 
 thread_local! {
     /// The list once loaded; the page has one thread.
@@ -27,7 +27,7 @@ thread_local! {
 }
 
 /// The list if it was already loaded on this page.
-pub fn cached() -> Option<PublicRoots> {
+pub(crate) fn cached() -> Option<PublicRoots> {
     LOADED.with(|loaded| loaded.borrow().clone())
 }
 
@@ -37,7 +37,7 @@ pub fn cached() -> Option<PublicRoots> {
 /// A short reason (English, like the engine's setup errors): the bridge did
 /// not answer, answered with another status than 200, or sent something
 /// that is not a trust-anchor list.
-pub async fn load() -> Result<PublicRoots, String> {
+pub(crate) async fn load() -> Result<PublicRoots, String> {
     if let Some(roots) = cached() {
         return Ok(roots);
     }
@@ -51,7 +51,7 @@ pub async fn load() -> Result<PublicRoots, String> {
 ///
 /// # Errors
 /// The decoder's reason, or that the list is empty.
-pub fn parse(bytes: &[u8]) -> Result<PublicRoots, String> {
+pub(crate) fn parse(bytes: &[u8]) -> Result<PublicRoots, String> {
     let roots = anchors::decode(bytes).map_err(|e| e.to_string())?;
     if roots.is_empty() {
         return Err("the bridge sent an empty list".to_owned());

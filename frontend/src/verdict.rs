@@ -12,24 +12,24 @@ use crate::tls_view::{failure_words, needs_starttls, skipped_words};
 
 /// A verdict ready to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerdictView {
+pub(crate) struct VerdictView {
     /// `delivered`, `completed` or `failed` (the `data-verdict` attribute).
-    pub kind: &'static str,
+    pub(crate) kind: &'static str,
     /// One line: what happened.
-    pub headline: String,
+    pub(crate) headline: String,
     /// More detail: the server's words and what they mean.
-    pub detail: Option<String>,
+    pub(crate) detail: Option<String>,
     /// Set when TLS ran without verification: "NOT verified" and what
     /// the check found.
-    pub unverified: Option<String>,
+    pub(crate) unverified: Option<String>,
     /// What to change, when the failure says it (e.g. a server that
     /// requires STARTTLS).
-    pub hint: Option<String>,
+    pub(crate) hint: Option<String>,
 }
 
 impl VerdictView {
     /// Words for an engine outcome, in `lang`.
-    pub fn from_outcome(outcome: &Outcome, lang: Lang) -> Self {
+    pub(crate) fn from_outcome(outcome: &Outcome, lang: Lang) -> Self {
         let mut view = Self::words(outcome, lang);
         let skipped = outcome
             .tls
@@ -98,7 +98,7 @@ impl VerdictView {
 }
 
 /// Why the session failed, in words.
-pub fn reason_words(reason: &FailReason, lang: Lang) -> String {
+pub(crate) fn reason_words(reason: &FailReason, lang: Lang) -> String {
     match reason {
         FailReason::UnexpectedReply(reply) => {
             let msg = if reply.code.as_u16() >= 500 {

@@ -9,14 +9,14 @@ use crate::i18n::{t, Msg};
 
 /// Props of [`AuthHelper`].
 #[derive(Properties, PartialEq)]
-pub struct AuthHelperProps {
+pub(crate) struct AuthHelperProps {
     /// Puts a built line into the console input.
-    pub onuse: Callback<String>,
+    pub(crate) onuse: Callback<String>,
 }
 
 /// The base64 and AUTH PLAIN builders.
 #[component]
-pub fn AuthHelper(props: &AuthHelperProps) -> Html {
+pub(crate) fn AuthHelper(props: &AuthHelperProps) -> Html {
     let lang = use_app_state().lang;
     let value = use_state(String::new);
     let user = use_state(String::new);

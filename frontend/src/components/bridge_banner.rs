@@ -9,7 +9,7 @@ use crate::state::BridgeStatus;
 
 /// Shows whether the bridge can be used.
 #[component]
-pub fn BridgeBanner() -> Html {
+pub(crate) fn BridgeBanner() -> Html {
     let state = use_app_state();
     let lang = state.lang;
     let (class, text) = match &state.bridge {

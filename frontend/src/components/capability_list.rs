@@ -8,14 +8,14 @@ use crate::i18n::{explain_extension, t, Msg};
 
 /// Props of [`CapabilityList`].
 #[derive(Properties, PartialEq)]
-pub struct CapabilityListProps {
+pub(crate) struct CapabilityListProps {
     /// What EHLO announced.
-    pub capabilities: Capabilities,
+    pub(crate) capabilities: Capabilities,
 }
 
 /// Lists the server's EHLO extensions with what each means.
 #[component]
-pub fn CapabilityList(props: &CapabilityListProps) -> Html {
+pub(crate) fn CapabilityList(props: &CapabilityListProps) -> Html {
     let caps = &props.capabilities;
     let lang = use_app_state().lang;
     html! {

@@ -11,13 +11,13 @@ use crate::i18n::{check_title, t, Lang, Msg};
 
 /// Props of [`CheckResultView`].
 #[derive(Properties, PartialEq)]
-pub struct CheckResultViewProps {
+pub(crate) struct CheckResultViewProps {
     /// The result.
-    pub result: CheckResult,
+    pub(crate) result: CheckResult,
 }
 
 /// The verdict in words.
-pub fn verdict_word(lang: Lang, verdict: CheckVerdict) -> &'static str {
+pub(crate) fn verdict_word(lang: Lang, verdict: CheckVerdict) -> &'static str {
     t(
         lang,
         match verdict {
@@ -30,7 +30,7 @@ pub fn verdict_word(lang: Lang, verdict: CheckVerdict) -> &'static str {
 
 /// `<article id="diag-result-<kind>" data-verdict="pass|warn|fail">`.
 #[component]
-pub fn CheckResultView(props: &CheckResultViewProps) -> Html {
+pub(crate) fn CheckResultView(props: &CheckResultViewProps) -> Html {
     let lang = use_app_state().lang;
     let r = &props.result;
     let id = format!("diag-result-{}", kind_id(r.kind));

@@ -12,18 +12,18 @@ use crate::state::{Action, ConsoleAction, ConsoleStatus};
 
 /// Props of [`ConsolePanel`].
 #[derive(Properties, PartialEq)]
-pub struct ConsolePanelProps {
+pub(crate) struct ConsolePanelProps {
     /// Connect pressed (the app supplies host and port from the form).
-    pub onconnect: Callback<()>,
+    pub(crate) onconnect: Callback<()>,
     /// A line to send.
-    pub onsend: Callback<String>,
+    pub(crate) onsend: Callback<String>,
     /// Disconnect pressed.
-    pub ondisconnect: Callback<()>,
+    pub(crate) ondisconnect: Callback<()>,
 }
 
 /// The console.
 #[component]
-pub fn ConsolePanel(props: &ConsolePanelProps) -> Html {
+pub(crate) fn ConsolePanel(props: &ConsolePanelProps) -> Html {
     let state = use_app_state();
     let console = &state.console;
     let lang = state.lang;

@@ -85,7 +85,7 @@ fn status_words(lang: Lang, status: &CheckStatus) -> String {
 
 /// The panel.
 #[component]
-pub fn DiagnosticsPanel() -> Html {
+pub(crate) fn DiagnosticsPanel() -> Html {
     let lang = use_app_state().lang;
     let state = use_reducer_eq(DiagState::default);
     let checks = use_checks(state.dispatcher());

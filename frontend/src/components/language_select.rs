@@ -7,14 +7,14 @@ use crate::i18n::{t, Lang, Msg};
 
 /// Props of [`LanguageSelect`].
 #[derive(Properties, PartialEq)]
-pub struct LanguageSelectProps {
+pub(crate) struct LanguageSelectProps {
     /// A language was picked (the hook remembers it).
-    pub onchange: Callback<Lang>,
+    pub(crate) onchange: Callback<Lang>,
 }
 
 /// English / 日本語.
 #[component]
-pub fn LanguageSelect(props: &LanguageSelectProps) -> Html {
+pub(crate) fn LanguageSelect(props: &LanguageSelectProps) -> Html {
     let lang = use_app_state().lang;
     let onchange = {
         let onchange = props.onchange.clone();

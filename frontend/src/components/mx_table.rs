@@ -9,9 +9,9 @@ use crate::i18n::{t, Lang, Msg};
 
 /// Props of [`MxTable`].
 #[derive(Properties, PartialEq)]
-pub struct MxTableProps {
+pub(crate) struct MxTableProps {
     /// The rows, in preference order.
-    pub servers: Vec<ServerRow>,
+    pub(crate) servers: Vec<ServerRow>,
 }
 
 fn yes_no(lang: Lang, value: bool) -> &'static str {
@@ -27,7 +27,7 @@ fn whole_ms(ms: f64) -> u64 {
 
 /// `<table id="diag-mx-table">`; each row `data-host`, `data-ok`.
 #[component]
-pub fn MxTable(props: &MxTableProps) -> Html {
+pub(crate) fn MxTable(props: &MxTableProps) -> Html {
     let lang = use_app_state().lang;
     let heads = [
         Msg::DiagMxPreference,

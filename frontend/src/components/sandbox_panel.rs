@@ -12,14 +12,14 @@ use crate::state::{Action, SandboxAction};
 
 /// Props of [`SandboxPanel`].
 #[derive(Properties, PartialEq)]
-pub struct SandboxPanelProps {
+pub(crate) struct SandboxPanelProps {
     /// Read the inbox again.
-    pub onrefresh: Callback<()>,
+    pub(crate) onrefresh: Callback<()>,
 }
 
 /// The sandbox inbox panel; empty when the bridge runs no sandbox.
 #[component]
-pub fn SandboxPanel(props: &SandboxPanelProps) -> Html {
+pub(crate) fn SandboxPanel(props: &SandboxPanelProps) -> Html {
     let state = use_app_state();
     let lang = state.lang;
     let inbox = &state.inbox;

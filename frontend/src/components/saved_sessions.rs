@@ -10,7 +10,7 @@ use crate::state::{Action, ToolsAction};
 
 /// The saved-sessions box.
 #[component]
-pub fn SavedSessions() -> Html {
+pub(crate) fn SavedSessions() -> Html {
     let state = use_app_state();
     let lang = state.lang;
     let onname = {

@@ -11,11 +11,11 @@ use crate::state::{Action, FormAction};
 
 /// Props of [`SessionForm`].
 #[derive(Properties, PartialEq)]
-pub struct SessionFormProps {
+pub(crate) struct SessionFormProps {
     /// Run pressed (or Enter in a field); the app validates and starts.
-    pub onrun: Callback<()>,
+    pub(crate) onrun: Callback<()>,
     /// Cancel pressed while a run is in progress.
-    pub oncancel: Callback<()>,
+    pub(crate) oncancel: Callback<()>,
 }
 
 /// A labelled text-like input bound to one form field.
@@ -44,7 +44,7 @@ fn input(
 
 /// The form.
 #[component]
-pub fn SessionForm(props: &SessionFormProps) -> Html {
+pub(crate) fn SessionForm(props: &SessionFormProps) -> Html {
     let state = use_app_state();
     let form = &state.form.fields;
     let lang = state.lang;

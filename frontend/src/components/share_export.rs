@@ -12,14 +12,14 @@ use crate::state::{Action, FormAction, Notice, ToolsAction};
 
 /// Props of [`ShareExport`].
 #[derive(Properties, PartialEq)]
-pub struct ShareExportProps {
+pub(crate) struct ShareExportProps {
     /// A session file was picked for import.
-    pub onimport: Callback<web_sys::File>,
+    pub(crate) onimport: Callback<web_sys::File>,
 }
 
 /// The share, export and import controls.
 #[component]
-pub fn ShareExport(props: &ShareExportProps) -> Html {
+pub(crate) fn ShareExport(props: &ShareExportProps) -> Html {
     let state = use_app_state();
     let lang = state.lang;
     let onshare = {

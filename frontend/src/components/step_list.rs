@@ -20,7 +20,7 @@ fn status_word(status: StepStatus, lang: crate::i18n::Lang) -> &'static str {
 
 /// The steps of the current run.
 #[component]
-pub fn StepList() -> Html {
+pub(crate) fn StepList() -> Html {
     let state = use_app_state();
     let lang = state.lang;
     let Some(run) = &state.run else {

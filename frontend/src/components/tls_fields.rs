@@ -15,7 +15,7 @@ use crate::tls_view::{mode_label, mode_value, TLS_MODES};
 
 /// The TLS fieldset of the session form.
 #[component]
-pub fn TlsFields() -> Html {
+pub(crate) fn TlsFields() -> Html {
     let state = use_app_state();
     let form = &state.form.fields;
     let lang = state.lang;

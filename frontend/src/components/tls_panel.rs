@@ -10,14 +10,14 @@ use crate::tls_view::{cert_view, parameter_rows, verification_view};
 
 /// Props of [`TlsPanel`].
 #[derive(Properties, PartialEq)]
-pub struct TlsPanelProps {
+pub(crate) struct TlsPanelProps {
     /// The engine's report (after a failed handshake: what was known).
-    pub report: TlsReport,
+    pub(crate) report: TlsReport,
 }
 
 /// What TLS the session used and what the certificate check found.
 #[component]
-pub fn TlsPanel(props: &TlsPanelProps) -> Html {
+pub(crate) fn TlsPanel(props: &TlsPanelProps) -> Html {
     let lang = use_app_state().lang;
     let report = &props.report;
     let verification = verification_view(report.verification.as_ref(), &report.server_name, lang);

@@ -15,26 +15,26 @@ use crate::transcript::{entry_lines, timestamp, to_json, to_text, Marker, Transc
 
 /// Props of [`TranscriptView`].
 #[derive(Properties, PartialEq)]
-pub struct TranscriptViewProps {
+pub(crate) struct TranscriptViewProps {
     /// The entries (shared with the state, not copied).
-    pub entries: Transcript,
+    pub(crate) entries: Transcript,
     /// Show credentials instead of the mask.
-    pub reveal: bool,
+    pub(crate) reveal: bool,
     /// `id` / `data-testid` of the log; the buttons get `<id>-copy`,
     /// `<id>-download` and `<id>-download-json`.
-    pub id: AttrValue,
+    pub(crate) id: AttrValue,
     /// File name of the downloads, without extension.
-    pub file_name: AttrValue,
+    pub(crate) file_name: AttrValue,
     /// Accessible name of the log.
-    pub label: AttrValue,
+    pub(crate) label: AttrValue,
     /// The session's outcome, for the JSON export (none for the console).
     #[prop_or_default]
-    pub outcome: Option<Outcome>,
+    pub(crate) outcome: Option<Outcome>,
 }
 
 /// Renders a transcript.
 #[component]
-pub fn TranscriptView(props: &TranscriptViewProps) -> Html {
+pub(crate) fn TranscriptView(props: &TranscriptViewProps) -> Html {
     let lang = use_app_state().lang;
     let oncopy = {
         let (entries, reveal) = (props.entries.clone(), props.reveal);

@@ -9,14 +9,14 @@ use crate::verdict::VerdictView;
 
 /// Props of [`VerdictPanel`].
 #[derive(Properties, PartialEq)]
-pub struct VerdictPanelProps {
+pub(crate) struct VerdictPanelProps {
     /// The engine's outcome.
-    pub outcome: Outcome,
+    pub(crate) outcome: Outcome,
 }
 
 /// Delivered (with the queue id), completed, or failed at a step.
 #[component]
-pub fn VerdictPanel(props: &VerdictPanelProps) -> Html {
+pub(crate) fn VerdictPanel(props: &VerdictPanelProps) -> Html {
     let v = VerdictView::from_outcome(&props.outcome, use_app_state().lang);
     html! {
         <section id="verdict" data-testid="verdict" data-verdict={v.kind} class={classes!("verdict", v.kind)}

@@ -6,7 +6,7 @@ use smtplab_shared::smtp::{AuthMechanism, AuthSpec, Secret, Timeouts};
 
 /// Which button started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunMode {
+pub(crate) enum RunMode {
     /// "Check this domain": checks 4 and 6 (then 5 and 8 on the primary MX
     /// when asked).
     Domain,
@@ -16,7 +16,7 @@ pub enum RunMode {
 
 /// A text field of the form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DiagField {
+pub(crate) enum DiagField {
     /// The mail domain.
     Domain,
     /// The server host.
@@ -41,32 +41,32 @@ pub enum DiagField {
 
 /// The form's contents, as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DiagForm {
+pub(crate) struct DiagForm {
     /// The mail domain.
-    pub domain: String,
+    pub(crate) domain: String,
     /// The server.
-    pub host: String,
+    pub(crate) host: String,
     /// Its port, as typed.
-    pub port: String,
+    pub(crate) port: String,
     /// The mailbox to test.
-    pub user: String,
+    pub(crate) user: String,
     /// The sender.
-    pub from: String,
+    pub(crate) from: String,
     /// The open-relay recipient.
-    pub outside: String,
+    pub(crate) outside: String,
     /// The EHLO name.
-    pub ehlo_name: String,
+    pub(crate) ehlo_name: String,
     /// AUTH user name; empty means no AUTH.
-    pub auth_user: String,
+    pub(crate) auth_user: String,
     /// AUTH password: a [`Secret`], so `Debug` never prints it (and never
     /// in a report).
-    pub auth_password: Secret,
+    pub(crate) auth_password: Secret,
     /// Timeout in seconds, as typed.
-    pub timeout_secs: String,
+    pub(crate) timeout_secs: String,
     /// Domain mode: also run checks 5 and 8 on the primary MX.
-    pub test_primary_mx: bool,
+    pub(crate) test_primary_mx: bool,
     /// Server mode: also run check 3 (sends a real message).
-    pub include_delivery: bool,
+    pub(crate) include_delivery: bool,
 }
 
 impl Default for DiagForm {
@@ -90,7 +90,7 @@ impl Default for DiagForm {
 
 /// Why the form cannot start a run (before any check validates it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DiagFormError {
+pub(crate) enum DiagFormError {
     /// The port is not a number in 1..=65535.
     BadPort,
     /// The timeout is not a whole number of seconds in 1..=600.
@@ -103,7 +103,7 @@ pub enum DiagFormError {
 
 impl DiagForm {
     /// Sets one text field.
-    pub fn set(&mut self, field: DiagField, value: String) {
+    pub(crate) fn set(&mut self, field: DiagField, value: String) {
         let slot = match field {
             DiagField::AuthPassword => {
                 self.auth_password = Secret::new(value);
@@ -123,7 +123,7 @@ impl DiagForm {
     }
 
     /// The value of one text field.
-    pub fn get(&self, field: DiagField) -> &str {
+    pub(crate) fn get(&self, field: DiagField) -> &str {
         match field {
             DiagField::Domain => &self.domain,
             DiagField::Host => &self.host,
@@ -141,7 +141,7 @@ impl DiagForm {
     /// The checks a run in `mode` performs, in order. In domain mode the
     /// primary-MX checks (5, 8) come last: their host is only known once
     /// check 4 has found it.
-    pub fn kinds(&self, mode: RunMode) -> Vec<CheckKind> {
+    pub(crate) fn kinds(&self, mode: RunMode) -> Vec<CheckKind> {
         match mode {
             RunMode::Domain => {
                 let mut kinds = vec![CheckKind::DomainServers, CheckKind::DomainReceives];
@@ -170,7 +170,7 @@ impl DiagForm {
     ///
     /// # Errors
     /// A [`DiagFormError`] for a field no check could use.
-    pub fn to_input(
+    pub(crate) fn to_input(
         &self,
         mode: RunMode,
         date: &str,

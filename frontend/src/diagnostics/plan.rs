@@ -11,7 +11,7 @@ use super::form::RunMode;
 
 /// What to do next.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Next {
+pub(crate) enum Next {
     /// Start this check with this input.
     Run(CheckKind, Box<CheckInput>),
     /// This check cannot run (no MX host answered).
@@ -20,7 +20,7 @@ pub enum Next {
 
 /// The checks of one run still to do.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RunPlan {
+pub(crate) struct RunPlan {
     /// Domain or server mode.
     mode: RunMode,
     /// The input as the form gave it.
@@ -31,7 +31,7 @@ pub struct RunPlan {
 
 impl RunPlan {
     /// A plan for `kinds`, in order.
-    pub fn new(mode: RunMode, input: CheckInput, kinds: &[CheckKind]) -> Self {
+    pub(crate) fn new(mode: RunMode, input: CheckInput, kinds: &[CheckKind]) -> Self {
         Self {
             mode,
             input,
@@ -40,7 +40,7 @@ impl RunPlan {
     }
 
     /// The next check, given the results so far; `None` when done.
-    pub fn next(&mut self, results: &[CheckResult]) -> Option<Next> {
+    pub(crate) fn next(&mut self, results: &[CheckResult]) -> Option<Next> {
         let kind = self.queue.pop_front()?;
         let per_host = matches!(kind, CheckKind::UserReceives | CheckKind::OpenRelay);
         if self.mode == RunMode::Domain && per_host {
@@ -58,7 +58,7 @@ impl RunPlan {
 
     /// The input a report of this run describes: in domain mode, with the
     /// primary MX as its host once known.
-    pub fn report_input(&self, results: &[CheckResult]) -> CheckInput {
+    pub(crate) fn report_input(&self, results: &[CheckResult]) -> CheckInput {
         let mut input = self.input.clone();
         if self.mode == RunMode::Domain {
             if let Some(host) = primary_mx(results) {
@@ -72,7 +72,7 @@ impl RunPlan {
 /// The first host, in preference order, that answered EHLO in a domain
 /// check's MX table: the address it was reached at (as the table's
 /// sessions connect by address), else its name.
-pub fn primary_mx(results: &[CheckResult]) -> Option<String> {
+pub(crate) fn primary_mx(results: &[CheckResult]) -> Option<String> {
     results
         .iter()
         .filter(|r| matches!(r.kind, CheckKind::DomainServers | CheckKind::DomainReceives))

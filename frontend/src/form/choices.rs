@@ -7,7 +7,7 @@ use smtplab_shared::smtp::{Stage, TlsMode};
 /// The TLS mode a port suggests: implicit TLS on 465 (RFC 8314), STARTTLS
 /// on 587; another port keeps `current`, except that implicit TLS, which
 /// only 465 speaks, falls back to none.
-pub fn tls_for_port(port: &str, current: TlsMode) -> TlsMode {
+pub(crate) fn tls_for_port(port: &str, current: TlsMode) -> TlsMode {
     match port {
         "465" => TlsMode::Implicit,
         "587" => TlsMode::StartTls,
@@ -18,10 +18,10 @@ pub fn tls_for_port(port: &str, current: TlsMode) -> TlsMode {
 
 /// Port presets offered next to the port field: SMTP relay (25), submission
 /// (587), submission over implicit TLS (465), and the common alternative 2525.
-pub const PORT_PRESETS: [u16; 4] = [25, 587, 465, 2525];
+pub(crate) const PORT_PRESETS: [u16; 4] = [25, 587, 465, 2525];
 
 /// Every stage the "stop after" choice offers, in order.
-pub const STAGES: [Stage; 6] = [
+pub(crate) const STAGES: [Stage; 6] = [
     Stage::Connect,
     Stage::Ehlo,
     Stage::Auth,
@@ -32,7 +32,7 @@ pub const STAGES: [Stage; 6] = [
 
 /// The AUTH choice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthChoice {
+pub(crate) enum AuthChoice {
     /// No AUTH.
     None,
     /// AUTH LOGIN.
@@ -43,7 +43,7 @@ pub enum AuthChoice {
 
 impl AuthChoice {
     /// The `<option>` value.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::None => "none",
             Self::Login => "login",
@@ -52,7 +52,7 @@ impl AuthChoice {
     }
 
     /// Parses an `<option>` value; anything unknown is `None`.
-    pub fn parse(value: &str) -> Self {
+    pub(crate) fn parse(value: &str) -> Self {
         match value {
             "login" => Self::Login,
             "plain" => Self::Plain,
@@ -62,7 +62,7 @@ impl AuthChoice {
 }
 
 /// The `<option>` value of a stage.
-pub fn stage_value(stage: Stage) -> &'static str {
+pub(crate) fn stage_value(stage: Stage) -> &'static str {
     match stage {
         Stage::Connect => "connect",
         Stage::Ehlo => "ehlo",
@@ -74,7 +74,7 @@ pub fn stage_value(stage: Stage) -> &'static str {
 }
 
 /// Parses a stage `<option>` value.
-pub fn parse_stage(value: &str) -> Option<Stage> {
+pub(crate) fn parse_stage(value: &str) -> Option<Stage> {
     STAGES.into_iter().find(|s| stage_value(*s) == value)
 }
 

@@ -12,7 +12,7 @@ use super::{AuthChoice, Form};
 
 /// Why the form cannot be run; every message is fit to show as is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FormError {
+pub(crate) enum FormError {
     /// The port is not a number from 1 to 65535.
     BadPort(String),
     /// The bridge's policy does not allow this port.
@@ -70,7 +70,10 @@ impl Form {
     ///
     /// # Errors
     /// An empty host, a bad port, or a port the policy refuses.
-    pub fn console_target(&self, policy: Option<&PolicyInfo>) -> Result<(String, u16), FormError> {
+    pub(crate) fn console_target(
+        &self,
+        policy: Option<&PolicyInfo>,
+    ) -> Result<(String, u16), FormError> {
         let host = self.host.trim();
         if host.is_empty() {
             return Err(FormError::Spec(SpecError::EmptyHost));
@@ -85,7 +88,11 @@ impl Form {
     ///
     /// # Errors
     /// [`FormError::BadPort`].
-    pub fn to_draft_spec(&self, date: &str, message_id: &str) -> Result<SessionSpec, FormError> {
+    pub(crate) fn to_draft_spec(
+        &self,
+        date: &str,
+        message_id: &str,
+    ) -> Result<SessionSpec, FormError> {
         let port = self.parse_port()?;
         let rcpt_to: Vec<String> = self
             .rcpt_to
@@ -134,7 +141,7 @@ impl Form {
     ///
     /// # Errors
     /// The first problem, as a [`FormError`]; nothing has been sent then.
-    pub fn to_spec(
+    pub(crate) fn to_spec(
         &self,
         policy: Option<&PolicyInfo>,
         date: &str,

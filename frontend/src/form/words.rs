@@ -9,7 +9,7 @@ use crate::i18n::{t, tf, Lang, Msg};
 
 impl FormError {
     /// The error in words, in `lang`.
-    pub fn describe(&self, lang: Lang) -> String {
+    pub(crate) fn describe(&self, lang: Lang) -> String {
         match self {
             Self::BadPort(p) => tf(lang, Msg::BadPort, &[p]),
             Self::PortNotAllowed { port, allowed } => tf(
@@ -32,7 +32,7 @@ impl FormError {
 
 /// A spec validation error in words, in `lang` (shared's `Display` is the
 /// English text).
-pub fn describe_spec_error(error: &SpecError, lang: Lang) -> String {
+pub(crate) fn describe_spec_error(error: &SpecError, lang: Lang) -> String {
     match error {
         SpecError::EmptyHost => t(lang, Msg::SpecEmptyHost).to_owned(),
         SpecError::ZeroPort => t(lang, Msg::SpecZeroPort).to_owned(),
@@ -68,7 +68,7 @@ pub fn describe_spec_error(error: &SpecError, lang: Lang) -> String {
 }
 
 /// The label of a stage in the "stop after" list.
-pub fn stage_label(stage: Stage, lang: Lang) -> &'static str {
+pub(crate) fn stage_label(stage: Stage, lang: Lang) -> &'static str {
     let msg = match stage {
         Stage::Connect => Msg::StageConnect,
         Stage::Ehlo => Msg::StageEhlo,

@@ -20,20 +20,20 @@ use crate::share::decode_fragment;
 use crate::state::{Action, Notice, SpecSource, State, ToolsAction};
 
 /// The `localStorage` key of the language choice.
-pub const LANG_KEY: &str = "smtplab.lang";
+const LANG_KEY: &str = "smtplab.lang";
 
 /// What components may ask of the browser's storage and files.
 #[derive(Clone, PartialEq)]
-pub struct PersistenceHandle {
+pub(crate) struct PersistenceHandle {
     /// The user picked a language: remember it and switch.
-    pub set_lang: Callback<Lang>,
+    pub(crate) set_lang: Callback<Lang>,
     /// The user picked a session file to import.
-    pub import: Callback<web_sys::File>,
+    pub(crate) import: Callback<web_sys::File>,
 }
 
 /// Loads and stores the state's persistent parts; see the module docs.
 #[hook]
-pub fn use_persistence(state: &UseReducerHandle<State>) -> PersistenceHandle {
+pub(crate) fn use_persistence(state: &UseReducerHandle<State>) -> PersistenceHandle {
     // The list last read or written; `None` until the mount read, so the
     // empty list of the first render never overwrites what is stored.
     let known: Rc<RefCell<Option<Vec<SavedSession>>>> = use_mut_ref(|| None);

@@ -13,14 +13,14 @@ use crate::state::{Action, SandboxAction, State};
 
 /// What components may ask of the sandbox.
 #[derive(Clone, PartialEq)]
-pub struct SandboxHandle {
+pub(crate) struct SandboxHandle {
     /// Read the inbox again.
-    pub refresh: Callback<()>,
+    pub(crate) refresh: Callback<()>,
 }
 
 /// Asks about the sandbox at mount and returns the [`SandboxHandle`].
 #[hook]
-pub fn use_sandbox(dispatch: UseReducerDispatcher<State>) -> SandboxHandle {
+pub(crate) fn use_sandbox(dispatch: UseReducerDispatcher<State>) -> SandboxHandle {
     {
         let dispatch = dispatch.clone();
         use_effect_with((), move |()| {

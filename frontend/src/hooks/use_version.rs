@@ -10,7 +10,7 @@ use crate::browser;
 
 /// The version text once `/status` answered, else `None`.
 #[hook]
-pub fn use_version() -> Option<String> {
+pub(crate) fn use_version() -> Option<String> {
     let version = use_state_eq(|| None);
     {
         let version = version.clone();

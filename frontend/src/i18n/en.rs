@@ -51,7 +51,6 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::NoteCannotOpen => "cannot open a WebSocket to the bridge: {0}",
         Msg::NoteNoLocation => "the page has no location",
         Msg::CancelledByUser => "cancelled by the user",
-        Msg::BridgeClosedWebSocket => "the bridge closed the WebSocket",
         Msg::UnknownCipher => "unknown cipher",
         Msg::NoEnhancedExplanation => "(no explanation for this enhanced code)",
         Msg::BareLfNote => "note: the server ended a line with a bare LF instead of CRLF (RFC 5321 §2.3.8)",

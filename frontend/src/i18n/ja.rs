@@ -51,7 +51,6 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::NoteCannotOpen => "ブリッジへの WebSocket を開けません: {0}",
         Msg::NoteNoLocation => "ページのアドレスがありません",
         Msg::CancelledByUser => "ユーザーが中止しました",
-        Msg::BridgeClosedWebSocket => "ブリッジが WebSocket を閉じました",
         Msg::UnknownCipher => "不明な暗号スイート",
         Msg::NoEnhancedExplanation => "（この拡張ステータスコードの説明はありません）",
         Msg::BareLfNote => "注意: サーバーが行末を CRLF ではなく LF だけで終えました（RFC 5321 §2.3.8）",

@@ -10,7 +10,7 @@ use crate::transcript::{console_display, Entry, EntryIds, EntryKind, Transcript}
 
 /// The raw console's connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConsoleStatus {
+pub(crate) enum ConsoleStatus {
     /// No connection.
     Disconnected,
     /// Connecting to this `host:port`.
@@ -21,17 +21,17 @@ pub enum ConsoleStatus {
 
 /// The raw console.
 #[derive(Clone, PartialEq)]
-pub struct ConsoleState {
+pub(crate) struct ConsoleState {
     /// The connection.
-    pub status: ConsoleStatus,
+    pub(crate) status: ConsoleStatus,
     /// What was typed and received (shared between state versions, not
     /// copied).
-    pub transcript: Transcript,
+    pub(crate) transcript: Transcript,
     /// The input line being edited (the AUTH helper writes here too), so
     /// it may hold a credential: `Debug` never prints it.
-    pub input: String,
+    pub(crate) input: String,
     /// True after a 334: the next typed line is a credential.
-    pub answering_challenge: bool,
+    pub(crate) answering_challenge: bool,
 }
 
 impl Default for ConsoleState {
@@ -58,7 +58,7 @@ impl std::fmt::Debug for ConsoleState {
 
 /// Everything that changes the console.
 #[derive(Clone, PartialEq)]
-pub enum ConsoleAction {
+pub(crate) enum ConsoleAction {
     /// The connection changed.
     Status(ConsoleStatus),
     /// The input line was edited.
@@ -115,7 +115,7 @@ impl std::fmt::Debug for ConsoleAction {
 
 impl ConsoleState {
     /// Applies one action; new transcript entries take their ids from `ids`.
-    pub fn apply(&mut self, action: ConsoleAction, ids: &mut EntryIds) {
+    pub(crate) fn apply(&mut self, action: ConsoleAction, ids: &mut EntryIds) {
         match action {
             ConsoleAction::Status(status) => {
                 if status == ConsoleStatus::Disconnected {

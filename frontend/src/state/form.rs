@@ -9,22 +9,22 @@ use crate::share::share_url;
 
 /// The form and what hangs on its contents.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct FormState {
+pub(crate) struct FormState {
     /// The fields, as typed.
-    pub fields: Form,
+    pub(crate) fields: Form,
     /// Why the last Run (or share, or export) was refused.
-    pub error: Option<FormError>,
+    pub(crate) error: Option<FormError>,
     /// The form was edited or filled from a saved session, link or file:
     /// the sandbox preset must not overwrite it.
-    pub touched: bool,
+    pub(crate) touched: bool,
     /// The last share link made of the fields; an edit makes it stale, so
     /// it goes.
-    pub share_link: Option<String>,
+    pub(crate) share_link: Option<String>,
 }
 
 /// Everything that changes the form.
 #[derive(Clone, PartialEq)]
-pub enum FormAction {
+pub(crate) enum FormAction {
     /// A field was edited.
     SetField(Field, String),
     /// Add a recipient field.
@@ -75,7 +75,7 @@ impl std::fmt::Debug for FormAction {
 
 impl FormState {
     /// Applies one action.
-    pub fn apply(&mut self, action: FormAction) {
+    pub(crate) fn apply(&mut self, action: FormAction) {
         match action {
             FormAction::SetField(field, value) => {
                 self.touched = true;
@@ -111,7 +111,7 @@ impl FormState {
 
     /// Puts `spec` in the form; the old form's errors and link go, its
     /// TLS verification choice and pasted CA (not in a spec) stay.
-    pub fn fill(&mut self, spec: &SessionSpec) {
+    pub(crate) fn fill(&mut self, spec: &SessionSpec) {
         let previous = std::mem::replace(&mut self.fields, Form::from_spec(spec));
         self.fields.tls_verify = previous.tls_verify;
         self.fields.ca_pem = previous.ca_pem;
@@ -124,7 +124,11 @@ impl FormState {
     ///
     /// # Errors
     /// The form's first problem.
-    pub fn export_spec(&self, date: &str, message_id: &str) -> Result<SessionSpec, FormError> {
+    pub(crate) fn export_spec(
+        &self,
+        date: &str,
+        message_id: &str,
+    ) -> Result<SessionSpec, FormError> {
         self.fields.to_spec(None, date, message_id)
     }
 }

@@ -12,24 +12,24 @@ use crate::transcript::{Entry, EntryIds, EntryKind, Transcript};
 
 /// One guided session, running or finished.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Run {
+pub(crate) struct Run {
     /// `host:port`, for headings and the export's file name.
-    pub target: String,
+    pub(crate) target: String,
     /// The step list (the engine's display plan and its progress).
-    pub steps: StepList,
+    pub(crate) steps: StepList,
     /// The transcript (shared between state versions, not copied).
-    pub transcript: Transcript,
+    pub(crate) transcript: Transcript,
     /// EHLO capabilities once known.
-    pub capabilities: Option<Capabilities>,
+    pub(crate) capabilities: Option<Capabilities>,
     /// Set when the engine finished; put in words when shown.
-    pub outcome: Option<Outcome>,
+    pub(crate) outcome: Option<Outcome>,
     /// True until the connection is gone.
-    pub running: bool,
+    pub(crate) running: bool,
     /// True once TLS is up: later lines travel encrypted.
-    pub encrypted: bool,
+    pub(crate) encrypted: bool,
     /// The TLS report: from `TlsEstablished`, then the outcome's (which
     /// also exists after a failed handshake).
-    pub tls: Option<TlsReport>,
+    pub(crate) tls: Option<TlsReport>,
 }
 
 /// Everything that changes the guided session.
@@ -37,7 +37,7 @@ pub struct Run {
 // allocation per event to spare the few others some bytes.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
-pub enum RunAction {
+pub(crate) enum RunAction {
     /// A guided session starts with this plan.
     Started {
         /// `host:port`.
@@ -68,7 +68,7 @@ pub enum RunAction {
 impl Run {
     /// Applies one action to the current or last run in `slot` (a start
     /// replaces it); new transcript entries take their ids from `ids`.
-    pub fn apply(slot: &mut Option<Self>, action: RunAction, ids: &mut EntryIds) {
+    pub(crate) fn apply(slot: &mut Option<Self>, action: RunAction, ids: &mut EntryIds) {
         match action {
             RunAction::Started { target, steps } => {
                 *slot = Some(Self {
@@ -169,7 +169,7 @@ mod tests {
             note: Note::NotConnected,
         });
         assert!(state.run().running);
-        assert_eq!(state.run().transcript.len(), 1);
+        assert_eq!(state.run().transcript.items().len(), 1);
         assert!(matches!(
             state.run().transcript.items()[0].kind,
             EntryKind::Error(Note::NotConnected)
@@ -180,6 +180,6 @@ mod tests {
             target: "127.0.0.1:2525".into(),
             steps: StepList::for_spec(&spec(Stage::Ehlo, 1)),
         });
-        assert!(state.run().running && state.run().transcript.is_empty());
+        assert!(state.run().running && state.run().transcript.items().is_empty());
     }
 }

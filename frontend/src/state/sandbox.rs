@@ -10,24 +10,24 @@ use crate::form::Form;
 
 /// The inbox panel's state.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Inbox {
+pub(crate) struct Inbox {
     /// What the bridge said about its sandbox; `None` until it answered
     /// (and for ever with an older bridge).
-    pub info: Option<SandboxInfo>,
+    pub(crate) info: Option<SandboxInfo>,
     /// The newest messages, newest first; `None` until first read.
-    pub messages: Option<Vec<InboxMessage>>,
+    pub(crate) messages: Option<Vec<InboxMessage>>,
     /// Messages the sandbox keeps in all (more than `messages` when the
     /// bridge served only the newest page).
-    pub total: usize,
+    pub(crate) total: usize,
     /// A read is under way.
-    pub loading: bool,
+    pub(crate) loading: bool,
     /// Why the last read failed.
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 /// Everything that changes the inbox (and, for a preset, the form).
 #[derive(Debug, Clone, PartialEq)]
-pub enum SandboxAction {
+pub(crate) enum SandboxAction {
     /// The bridge answered `GET /sandbox`.
     Info(SandboxInfo),
     /// Fill the form for the sandbox (the "use the sandbox" button).
@@ -41,7 +41,7 @@ pub enum SandboxAction {
 impl Inbox {
     /// Applies one action; the bridge's answer presets an untouched
     /// `form`, the button any form.
-    pub fn apply(&mut self, action: SandboxAction, form: &mut FormState) {
+    pub(crate) fn apply(&mut self, action: SandboxAction, form: &mut FormState) {
         match action {
             SandboxAction::Info(info) => {
                 if let Some(fields) = self.apply_info(info, &form.fields, form.touched) {
@@ -73,7 +73,7 @@ impl Inbox {
     }
 
     /// True when the sandbox runs.
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         self.info.as_ref().is_some_and(|i| i.enabled)
     }
 

@@ -12,7 +12,7 @@ use crate::session_file::ImportError;
 
 /// A message about the session tools, shown under them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Notice {
+pub(crate) enum Notice {
     /// A session was saved under this name.
     Saved(String),
     /// A saved session was loaded.
@@ -42,7 +42,7 @@ pub enum Notice {
 
 impl Notice {
     /// The notice in words, in `lang`.
-    pub fn describe(&self, lang: Lang) -> String {
+    pub(crate) fn describe(&self, lang: Lang) -> String {
         match self {
             Self::Saved(name) => tf(lang, Msg::NoticeSaved, &[name]),
             Self::Loaded(name) => tf(lang, Msg::NoticeLoaded, &[name]),
@@ -58,7 +58,7 @@ impl Notice {
     }
 
     /// True for notices that report a failure (shown as an alert).
-    pub fn is_error(&self) -> bool {
+    pub(crate) fn is_error(&self) -> bool {
         matches!(
             self,
             Self::NameEmpty | Self::Import { .. } | Self::Storage | Self::FileUnreadable
@@ -68,7 +68,7 @@ impl Notice {
 
 /// Where a session that fills the form came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SpecSource {
+pub(crate) enum SpecSource {
     /// A share link (the page's fragment).
     Link,
     /// A session file with this name.
@@ -77,22 +77,22 @@ pub enum SpecSource {
 
 /// The session tools.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ToolsState {
+pub(crate) struct ToolsState {
     /// Sessions saved in this browser.
-    pub saved: Vec<SavedSession>,
+    pub(crate) saved: Vec<SavedSession>,
     /// The name typed for the next save.
-    pub save_name: String,
+    pub(crate) save_name: String,
     /// Save the password with the session.
-    pub remember_password: bool,
+    pub(crate) remember_password: bool,
     /// Show the equivalent swaks command.
-    pub show_swaks: bool,
+    pub(crate) show_swaks: bool,
     /// What the session tools last did.
-    pub notice: Option<Notice>,
+    pub(crate) notice: Option<Notice>,
 }
 
 /// Everything that changes the session tools.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ToolsAction {
+pub(crate) enum ToolsAction {
     /// The saved sessions read from storage at start.
     SavedLoaded(Vec<SavedSession>),
     /// The save name was edited.
@@ -126,7 +126,7 @@ pub enum ToolsAction {
 
 impl ToolsState {
     /// Applies one action; saving reads `form`, loading fills it.
-    pub fn apply(&mut self, action: ToolsAction, form: &mut FormState) {
+    pub(crate) fn apply(&mut self, action: ToolsAction, form: &mut FormState) {
         match action {
             ToolsAction::SavedLoaded(saved) => self.saved = saved,
             ToolsAction::SetSaveName(name) => self.save_name = name,

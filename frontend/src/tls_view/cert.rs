@@ -7,7 +7,7 @@ use smtplab_shared::tls::CertInfo;
 use crate::i18n::{t, tf, Lang, Msg};
 
 /// How long a certificate stays valid, from the report's `days_left`.
-pub fn days_left_words(days: i64, lang: Lang) -> String {
+fn days_left_words(days: i64, lang: Lang) -> String {
     match days {
         d if d > 1 => tf(lang, Msg::DaysLeft, &[&d.to_string()]),
         1 => t(lang, Msg::DayLeft).to_owned(),
@@ -19,21 +19,26 @@ pub fn days_left_words(days: i64, lang: Lang) -> String {
 
 /// One certificate, ready to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertView {
+pub(crate) struct CertView {
     /// "Server certificate" or "Certificate #n".
-    pub title: String,
+    pub(crate) title: String,
     /// Label and value rows.
-    pub rows: Vec<(&'static str, String)>,
+    pub(crate) rows: Vec<(&'static str, String)>,
     /// `ok`, `soon` (under 30 days left), `expired`, `early` (not valid
     /// yet) or `unknown` (the `data-validity`).
-    pub validity: &'static str,
+    pub(crate) validity: &'static str,
 }
 
 /// Days left under which a certificate is flagged as expiring soon.
-pub const SOON_DAYS: i64 = 30;
+const SOON_DAYS: i64 = 30;
 
 /// The certificate at `index` of a chain checked at `checked_at`.
-pub fn cert_view(cert: &CertInfo, index: usize, checked_at: Option<u64>, lang: Lang) -> CertView {
+pub(crate) fn cert_view(
+    cert: &CertInfo,
+    index: usize,
+    checked_at: Option<u64>,
+    lang: Lang,
+) -> CertView {
     let title = if index == 0 {
         t(lang, Msg::CertServer).to_owned()
     } else {

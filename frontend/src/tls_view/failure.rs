@@ -7,7 +7,7 @@ use smtplab_shared::tls::{TlsFailure, TlsFailureKind, TlsSetupError};
 use crate::i18n::{t, tf, Lang, Msg};
 
 /// The short title of a failure kind, e.g. "certificate expired".
-pub fn kind_title(kind: TlsFailureKind, lang: Lang) -> &'static str {
+fn kind_title(kind: TlsFailureKind, lang: Lang) -> &'static str {
     use TlsFailureKind as K;
     #[allow(unreachable_patterns)] // shared may add kinds: they show as a handshake failure
     let msg = match kind {
@@ -27,7 +27,7 @@ pub fn kind_title(kind: TlsFailureKind, lang: Lang) -> &'static str {
 }
 
 /// What a failure kind means and what to do about it, one sentence.
-pub fn kind_advice(kind: TlsFailureKind, lang: Lang) -> &'static str {
+fn kind_advice(kind: TlsFailureKind, lang: Lang) -> &'static str {
     use TlsFailureKind as K;
     #[allow(unreachable_patterns)] // shared may add kinds: they show as a handshake failure
     let msg = match kind {
@@ -48,7 +48,7 @@ pub fn kind_advice(kind: TlsFailureKind, lang: Lang) -> &'static str {
 
 /// A failure in words: its title, the advice, then the engine's detail
 /// (rustls's own words, English).
-pub fn failure_words(failure: &TlsFailure, lang: Lang) -> String {
+pub(crate) fn failure_words(failure: &TlsFailure, lang: Lang) -> String {
     tf(
         lang,
         Msg::TlsFailureWords,
@@ -61,7 +61,7 @@ pub fn failure_words(failure: &TlsFailure, lang: Lang) -> String {
 }
 
 /// A [`TlsSetupError`] (pasted CA text, trust anchors) in words.
-pub fn setup_error_words(error: &TlsSetupError, lang: Lang) -> String {
+pub(crate) fn setup_error_words(error: &TlsSetupError, lang: Lang) -> String {
     #[allow(unreachable_patterns)] // shared may add variants: they show in English
     match error {
         TlsSetupError::BadPem(why) => tf(lang, Msg::TlsSetupBadPem, &[why]),

@@ -9,15 +9,15 @@ use crate::i18n::{t, tf, Lang, Msg};
 
 /// The verification result, ready to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerificationView {
+pub(crate) struct VerificationView {
     /// `trusted`, `failed`, `skipped` or `unchecked` (the `data-result`).
-    pub result: &'static str,
+    pub(crate) result: &'static str,
     /// One sentence.
-    pub words: String,
+    pub(crate) words: String,
 }
 
 /// The verification of a report whose server name is `server_name`.
-pub fn verification_view(
+pub(crate) fn verification_view(
     verification: Option<&Verification>,
     server_name: &str,
     lang: Lang,
@@ -45,7 +45,7 @@ pub fn verification_view(
 }
 
 /// "NOT verified (verification skipped)" and what the check would have said.
-pub fn skipped_words(problem: Option<&TlsFailure>, lang: Lang) -> String {
+pub(crate) fn skipped_words(problem: Option<&TlsFailure>, lang: Lang) -> String {
     match problem {
         None => t(lang, Msg::VerifSkippedOk).to_owned(),
         Some(p) => tf(lang, Msg::VerifSkippedFail, &[&failure_words(p, lang)]),
@@ -54,7 +54,10 @@ pub fn skipped_words(problem: Option<&TlsFailure>, lang: Lang) -> String {
 
 /// The negotiated parameters as label and value rows; what the handshake
 /// did not reach is "unknown".
-pub fn parameter_rows(report: &TlsReport, lang: Lang) -> Vec<(&'static str, &'static str, String)> {
+pub(crate) fn parameter_rows(
+    report: &TlsReport,
+    lang: Lang,
+) -> Vec<(&'static str, &'static str, String)> {
     let or_unknown = |v: &Option<String>| {
         v.clone()
             .unwrap_or_else(|| t(lang, Msg::TlsNotAgreed).to_owned())

@@ -6,7 +6,7 @@ use super::MASK;
 /// How a line typed in the raw console is shown: AUTH initial responses and
 /// answers to a 334 challenge are credentials. Returns the display form and
 /// whether the line is secret.
-pub fn console_display(line: &str, answering_challenge: bool) -> (String, bool) {
+pub(crate) fn console_display(line: &str, answering_challenge: bool) -> (String, bool) {
     if answering_challenge {
         return (MASK.to_owned(), true);
     }

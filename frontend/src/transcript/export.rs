@@ -17,7 +17,7 @@ use crate::i18n::Lang;
 ///
 /// Always in English, whatever the page's language: a report reads the
 /// same for whoever receives it, and its codes are what tools match on.
-pub fn to_json(entries: &[Entry], reveal: bool, outcome: Option<&Outcome>) -> Value {
+pub(crate) fn to_json(entries: &[Entry], reveal: bool, outcome: Option<&Outcome>) -> Value {
     let lang = Lang::En;
     let rows: Vec<Value> = entries
         .iter()
@@ -67,7 +67,7 @@ pub fn to_json(entries: &[Entry], reveal: bool, outcome: Option<&Outcome>) -> Va
 }
 
 /// The whole transcript as text, one line per [`Line`], timestamped.
-pub fn to_text(entries: &[Entry], reveal: bool, lang: Lang) -> String {
+pub(crate) fn to_text(entries: &[Entry], reveal: bool, lang: Lang) -> String {
     let blank = " ".repeat(timestamp(0).len());
     let mut out = String::new();
     for entry in entries {

@@ -9,7 +9,7 @@ use crate::i18n::{explain_code, explain_enhanced, t, Lang, Msg};
 
 /// The marker at the start of a transcript line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Marker {
+pub(crate) enum Marker {
     /// `->`: the client sent this.
     Client,
     /// `<-`: an expected server reply.
@@ -32,7 +32,7 @@ pub enum Marker {
 
 impl Marker {
     /// The marker as printed, three characters wide.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::Client => " ->",
             Self::Server => "<- ",
@@ -47,7 +47,7 @@ impl Marker {
     }
 
     /// A CSS class for the line.
-    pub fn class(self) -> &'static str {
+    pub(crate) fn class(self) -> &'static str {
         match self {
             Self::Client | Self::ClientTls => "t-client",
             Self::Server | Self::ServerTls => "t-server",
@@ -61,22 +61,22 @@ impl Marker {
 
 /// One printable line of an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Line {
+pub(crate) struct Line {
     /// The marker.
-    pub marker: Marker,
+    pub(crate) marker: Marker,
     /// The text after the marker.
-    pub text: String,
+    pub(crate) text: String,
     /// True when `text` is a masked credential (so the view can style it).
-    pub masked: bool,
+    pub(crate) masked: bool,
 }
 
 /// `[+   123 ms]`: the timestamp column.
-pub fn timestamp(at_ms: u64) -> String {
+pub(crate) fn timestamp(at_ms: u64) -> String {
     format!("[+{at_ms:>6} ms]")
 }
 
 /// The lines of one entry; `reveal` shows credentials instead of the mask.
-pub fn entry_lines(entry: &Entry, reveal: bool, lang: Lang) -> Vec<Line> {
+pub(crate) fn entry_lines(entry: &Entry, reveal: bool, lang: Lang) -> Vec<Line> {
     match &entry.kind {
         EntryKind::Sent {
             text,
@@ -119,7 +119,7 @@ fn plain(marker: Marker, text: String) -> Line {
 
 /// A reply's raw lines (334 challenges decoded alongside), then its
 /// explanation.
-pub fn reply_lines(reply: &Reply, expected: bool, encrypted: bool, lang: Lang) -> Vec<Line> {
+fn reply_lines(reply: &Reply, expected: bool, encrypted: bool, lang: Lang) -> Vec<Line> {
     let marker = match (expected, encrypted) {
         (true, false) => Marker::Server,
         (false, false) => Marker::Unexpected,
@@ -161,7 +161,7 @@ fn decode_printable(challenge: &str) -> Option<String> {
 }
 
 /// `250: The requested action was completed. 2.1.0: …` for one reply.
-pub fn explanation(reply: &Reply, lang: Lang) -> String {
+fn explanation(reply: &Reply, lang: Lang) -> String {
     let mut text = format!("{}: {}", reply.code, explain_code(lang, reply.code));
     if let Some(enhanced) = reply.enhanced {
         text.push(' ');
