@@ -9,7 +9,6 @@ use crate::i18n::{t, tf, Lang, Msg};
 /// The short title of a failure kind, e.g. "certificate expired".
 fn kind_title(kind: TlsFailureKind, lang: Lang) -> &'static str {
     use TlsFailureKind as K;
-    #[allow(unreachable_patterns)] // shared may add kinds: they show as a handshake failure
     let msg = match kind {
         K::NotOffered => Msg::TlsKindNotOffered,
         K::Expired => Msg::TlsKindExpired,
@@ -20,8 +19,8 @@ fn kind_title(kind: TlsFailureKind, lang: Lang) -> &'static str {
         K::Revoked => Msg::TlsKindRevoked,
         K::BadCertificate => Msg::TlsKindBadCertificate,
         K::NotTls => Msg::TlsKindNotTls,
+        K::Handshake => Msg::TlsKindHandshake,
         K::InvalidServerName => Msg::TlsKindInvalidServerName,
-        _ => Msg::TlsKindHandshake,
     };
     t(lang, msg)
 }
@@ -29,7 +28,6 @@ fn kind_title(kind: TlsFailureKind, lang: Lang) -> &'static str {
 /// What a failure kind means and what to do about it, one sentence.
 fn kind_advice(kind: TlsFailureKind, lang: Lang) -> &'static str {
     use TlsFailureKind as K;
-    #[allow(unreachable_patterns)] // shared may add kinds: they show as a handshake failure
     let msg = match kind {
         K::NotOffered => Msg::TlsAdviceNotOffered,
         K::Expired => Msg::TlsAdviceExpired,
@@ -40,8 +38,8 @@ fn kind_advice(kind: TlsFailureKind, lang: Lang) -> &'static str {
         K::Revoked => Msg::TlsAdviceRevoked,
         K::BadCertificate => Msg::TlsAdviceBadCertificate,
         K::NotTls => Msg::TlsAdviceNotTls,
+        K::Handshake => Msg::TlsAdviceHandshake,
         K::InvalidServerName => Msg::TlsAdviceInvalidServerName,
-        _ => Msg::TlsAdviceHandshake,
     };
     t(lang, msg)
 }
@@ -62,7 +60,6 @@ pub(crate) fn failure_words(failure: &TlsFailure, lang: Lang) -> String {
 
 /// A [`TlsSetupError`] (pasted CA text, trust anchors) in words.
 pub(crate) fn setup_error_words(error: &TlsSetupError, lang: Lang) -> String {
-    #[allow(unreachable_patterns)] // shared may add variants: they show in English
     match error {
         TlsSetupError::BadPem(why) => tf(lang, Msg::TlsSetupBadPem, &[why]),
         TlsSetupError::NoCertificateInPem => t(lang, Msg::TlsSetupNoCert).to_owned(),
@@ -75,7 +72,6 @@ pub(crate) fn setup_error_words(error: &TlsSetupError, lang: Lang) -> String {
         TlsSetupError::PublicRootsUnavailable(why) => {
             tf(lang, Msg::TlsSetupPublicRootsUnavailable, &[why])
         }
-        other => other.to_string(),
     }
 }
 
