@@ -67,6 +67,46 @@ enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff) of smtplab, or of one subcommand, to standard output.
+    #[command(
+        after_help = "Install: smtplab man > ~/.local/share/man/man1/smtplab.1 \
+        && smtplab man send > ~/.local/share/man/man1/smtplab-send.1"
+    )]
+    Man {
+        /// The subcommand (serve, send, completions); none: smtplab itself.
+        subcommand: Option<String>,
+    },
+}
+
+/// The man page of `smtplab` or of `smtplab SUBCOMMAND`.
+fn man_page(subcommand: Option<&str>) -> Result<Vec<u8>, String> {
+    let top = <Cli as clap::CommandFactory>::command();
+    let command = match subcommand {
+        None => top,
+        Some(name) => {
+            // `smtplab-send(1)`, as git and cargo name theirs.
+            let page = match name {
+                "serve" => "smtplab-serve",
+                "send" => "smtplab-send",
+                "completions" => "smtplab-completions",
+                _ => {
+                    return Err(format!(
+                        "no man page for {name:?}: serve, send or completions"
+                    ))
+                }
+            };
+            let sub = top
+                .find_subcommand(name)
+                .ok_or_else(|| format!("no subcommand {name:?}"))?
+                .clone();
+            sub.name(page)
+        }
+    };
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command)
+        .render(&mut page)
+        .map_err(|e| e.to_string())?;
+    Ok(page)
 }
 
 /// `smtplab completions --help`: where each script goes.
@@ -230,6 +270,18 @@ fn main() -> ExitCode {
             // A closed pipe (`| head`) is not an error worth a panic.
             let _ = std::io::stdout().write_all(&script);
             return ExitCode::SUCCESS;
+        }
+        Some(Command::Man { subcommand }) => {
+            return match man_page(subcommand.as_deref()) {
+                Ok(page) => {
+                    let _ = std::io::stdout().write_all(&page);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Exit::Usage.into()
+                }
+            };
         }
         None => cli.serve,
     };

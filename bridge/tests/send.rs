@@ -271,3 +271,25 @@ async fn completions_for_each_shell_know_send_and_its_options() {
     cmd.args(["completions", "tcsh"]);
     assert_eq!(output(cmd).await.status.code(), Some(2), "not a shell");
 }
+
+#[tokio::test]
+async fn man_pages_come_from_the_clap_definition() {
+    let home = tempfile::tempdir().expect("temp dir");
+    let mut cmd = smtplab(home.path());
+    cmd.arg("man");
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains(".TH smtplab 1"), "{page}");
+    let mut cmd = smtplab(home.path());
+    cmd.args(["man", "send"]);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let page = String::from_utf8_lossy(&out.stdout);
+    assert!(page.contains(".TH smtplab-send 1"), "{page}");
+    assert!(page.contains("auth\\-password\\-file"), "{page}");
+    assert!(page.contains("Exit codes"), "{page}");
+    let mut cmd = smtplab(home.path());
+    cmd.args(["man", "nope"]);
+    assert_eq!(output(cmd).await.status.code(), Some(2));
+}
