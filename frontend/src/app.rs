@@ -1,4 +1,7 @@
-//! The root component: the state, the bridge hook, and the page layout.
+//! The root component: the states, every hook that does IO (the bridge,
+//! the Diagnostics checks, persistence, the sandbox, the version), and the
+//! page layout. Components get what those hooks offer as `on<verb>`
+//! callbacks carrying domain values.
 //!
 //! # Test ids
 //! Every element below has the same `id` and `data-testid`, stable for
@@ -90,7 +93,8 @@ use crate::components::tls_panel::TlsPanel;
 use crate::components::transcript_view::TranscriptView;
 use crate::components::verdict_panel::VerdictPanel;
 use crate::components::StateHandle;
-use crate::hooks::{use_bridge, use_persistence, use_sandbox, use_version};
+use crate::diagnostics::DiagState;
+use crate::hooks::{use_bridge, use_checks, use_persistence, use_sandbox, use_version};
 use crate::i18n::{t, Msg};
 use crate::note::Note;
 use crate::session_file::file_name;
@@ -113,6 +117,8 @@ pub(crate) fn App() -> Html {
     let persistence = use_persistence(&state);
     let sandbox = use_sandbox(state.dispatcher());
     let version = use_version();
+    let diagnostics = use_reducer_eq(DiagState::default);
+    let checks = use_checks(diagnostics.dispatcher());
     // The console and the Diagnostics panel sit below the guided session and
     // are not needed for the first paint: they join in the render right
     // after the first one, so a first visit shows the form sooner (a cold
@@ -209,7 +215,8 @@ pub(crate) fn App() -> Html {
             <main class="layout">
                 <section class="pane" aria-labelledby="guided-title">
                     <h2 id="guided-title">{ t(lang, Msg::GuidedSession) }</h2>
-                    <SessionForm onrun={onrun} oncancel={bridge.cancel.clone()} />
+                    <SessionForm onrun={onrun} oncancel={bridge.cancel.clone()}
+                                 oncafile={persistence.load_ca.clone()} />
                     <section class="tools" aria-labelledby="tools-title">
                         <h2 id="tools-title">{ t(lang, Msg::ToolsHeading) }</h2>
                         <SavedSessions />
@@ -250,7 +257,8 @@ pub(crate) fn App() -> Html {
             if *below_ready {
                 <ConsolePanel onconnect={onconsoleconnect} onsend={bridge.console_send.clone()}
                               ondisconnect={bridge.console_disconnect.clone()} />
-                <DiagnosticsPanel />
+                <DiagnosticsPanel state={diagnostics} onrun={checks.run.clone()}
+                                  oncancel={checks.cancel.clone()} />
             }
             if let Some(version) = version {
                 <footer id="version" data-testid="version" class="hint">{ version }</footer>

@@ -1,8 +1,12 @@
 //! The page's components, one per file, each with its `<Name>Props`.
 //!
 //! Components read the state from the `UseReducerHandle<State>` context the
-//! app provides, dispatch plain [`Action`](crate::state::Action)s, and reach
-//! the bridge only through `on<verb>` callbacks handed down by the app.
+//! app provides and dispatch plain [`Action`](crate::state::Action)s (the
+//! Diagnostics panel gets its own state's handle as a prop). They call no
+//! hook that does IO: they reach the bridge, the checks and the files the
+//! user picks only through `on<verb>` callbacks handed down by the app,
+//! which carry domain values (a line, a `RunPlan`, the picked file); each
+//! component turns its own DOM events into those values.
 
 pub(crate) mod auth_helper;
 pub(crate) mod bridge_banner;

@@ -3,8 +3,10 @@
 //! when asked, 5, 7, 8), a progress list, each check's result, the MX
 //! table, and the report as text and JSON downloads.
 //!
-//! The panel keeps its own reducer ([`DiagState`]); the `use_checks` hook
-//! does the IO. The page's language comes from the app's state.
+//! The app owns the panel's reducer ([`DiagState`]) and the `use_checks`
+//! hook that does the IO; the panel gets the state's handle, and the
+//! hook's run and cancel as callbacks. The page's language comes from the
+//! app's state.
 
 use yew::prelude::*;
 
@@ -16,7 +18,6 @@ use crate::diagnostics::{
     kind_id, report_file_name, CheckStatus, DiagAction, DiagField, DiagFormError, DiagState,
     RunMode, RunPlan, SkipReason,
 };
-use crate::hooks::use_checks;
 use crate::i18n::{check_title, t, tf, Lang, Msg};
 
 /// One labelled input bound to a form field.
@@ -83,17 +84,27 @@ fn status_words(lang: Lang, status: &CheckStatus) -> String {
     }
 }
 
+/// Props of [`DiagnosticsPanel`].
+#[derive(Properties, PartialEq)]
+pub(crate) struct DiagnosticsPanelProps {
+    /// The panel's state (its form, progress and results).
+    pub(crate) state: UseReducerHandle<DiagState>,
+    /// Run these checks (the form was valid).
+    pub(crate) onrun: Callback<RunPlan>,
+    /// Stop the running checks.
+    pub(crate) oncancel: Callback<()>,
+}
+
 /// The panel.
 #[component]
-pub(crate) fn DiagnosticsPanel() -> Html {
+pub(crate) fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
     let lang = use_app_state().lang;
-    let state = use_reducer_eq(DiagState::default);
-    let checks = use_checks(state.dispatcher());
+    let state = &props.state;
     let running = state.running();
 
     let start = |mode: RunMode| {
         let state = state.clone();
-        let run = checks.run.clone();
+        let run = props.onrun.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let form = &state.form;
@@ -120,7 +131,7 @@ pub(crate) fn DiagnosticsPanel() -> Html {
     let on_domain = start(RunMode::Domain);
     let on_server = start(RunMode::Server);
     let on_cancel = {
-        let cancel = checks.cancel.clone();
+        let cancel = props.oncancel.clone();
         Callback::from(move |_: MouseEvent| cancel.emit(()))
     };
     let on_primary = {
@@ -158,7 +169,7 @@ pub(crate) fn DiagnosticsPanel() -> Html {
             <form id="diag-domain-form" data-testid="diag-domain-form" onsubmit={on_domain}>
                 <fieldset>
                     <legend>{ t(lang, Msg::DiagDomainLegend) }</legend>
-                    { field(&state, "diag-domain", t(lang, Msg::DiagLabelDomain), "text", DiagField::Domain) }
+                    { field(state, "diag-domain", t(lang, Msg::DiagLabelDomain), "text", DiagField::Domain) }
                     { toggle("diag-test-primary", t(lang, Msg::DiagTestPrimaryMx), state.form.test_primary_mx, on_primary) }
                     <button type="submit" id="diag-run-domain" data-testid="diag-run-domain" disabled={running}>
                         { t(lang, Msg::DiagRunDomain) }
@@ -168,7 +179,7 @@ pub(crate) fn DiagnosticsPanel() -> Html {
             <form id="diag-server-form" data-testid="diag-server-form" onsubmit={on_server}>
                 <fieldset>
                     <legend>{ t(lang, Msg::DiagServerLegend) }</legend>
-                    { field(&state, "diag-host", t(lang, Msg::LabelHost), "text", DiagField::Host) }
+                    { field(state, "diag-host", t(lang, Msg::LabelHost), "text", DiagField::Host) }
                     { toggle("diag-include-delivery", t(lang, Msg::DiagIncludeDelivery), state.form.include_delivery, on_delivery) }
                     <button type="submit" id="diag-run-server" data-testid="diag-run-server" disabled={running}>
                         { t(lang, Msg::DiagRunServer) }
@@ -177,14 +188,14 @@ pub(crate) fn DiagnosticsPanel() -> Html {
             </form>
             <fieldset class="diag-common">
                 <legend>{ t(lang, Msg::DiagInputsLegend) }</legend>
-                { field(&state, "diag-port", t(lang, Msg::DiagLabelPort), "text", DiagField::Port) }
-                { field(&state, "diag-user", t(lang, Msg::DiagLabelUser), "text", DiagField::User) }
-                { field(&state, "diag-from", t(lang, Msg::DiagLabelFrom), "text", DiagField::From) }
-                { field(&state, "diag-outside", t(lang, Msg::DiagLabelOutside), "text", DiagField::Outside) }
-                { field(&state, "diag-ehlo", t(lang, Msg::LabelEhloName), "text", DiagField::EhloName) }
-                { field(&state, "diag-auth-user", t(lang, Msg::DiagLabelAuthUser), "text", DiagField::AuthUser) }
-                { field(&state, "diag-auth-password", t(lang, Msg::LabelPassword), "password", DiagField::AuthPassword) }
-                { field(&state, "diag-timeout", t(lang, Msg::DiagLabelTimeout), "text", DiagField::TimeoutSecs) }
+                { field(state, "diag-port", t(lang, Msg::DiagLabelPort), "text", DiagField::Port) }
+                { field(state, "diag-user", t(lang, Msg::DiagLabelUser), "text", DiagField::User) }
+                { field(state, "diag-from", t(lang, Msg::DiagLabelFrom), "text", DiagField::From) }
+                { field(state, "diag-outside", t(lang, Msg::DiagLabelOutside), "text", DiagField::Outside) }
+                { field(state, "diag-ehlo", t(lang, Msg::LabelEhloName), "text", DiagField::EhloName) }
+                { field(state, "diag-auth-user", t(lang, Msg::DiagLabelAuthUser), "text", DiagField::AuthUser) }
+                { field(state, "diag-auth-password", t(lang, Msg::LabelPassword), "password", DiagField::AuthPassword) }
+                { field(state, "diag-timeout", t(lang, Msg::DiagLabelTimeout), "text", DiagField::TimeoutSecs) }
             </fieldset>
             if let Some(error) = state.form_error {
                 <p id="diag-form-error" data-testid="diag-form-error" class="form-error" role="alert">

@@ -16,6 +16,9 @@ pub(crate) struct SessionFormProps {
     pub(crate) onrun: Callback<()>,
     /// Cancel pressed while a run is in progress.
     pub(crate) oncancel: Callback<()>,
+    /// A private CA certificate file was picked (the app reads it into
+    /// the form).
+    pub(crate) oncafile: Callback<web_sys::File>,
 }
 
 /// A labelled text-like input bound to one form field.
@@ -110,7 +113,7 @@ pub(crate) fn SessionForm(props: &SessionFormProps) -> Html {
                 { input(&state, "ehlo-name", t(lang, Msg::LabelEhloName), "text", &form.ehlo_name, Field::EhloName) }
             </fieldset>
 
-            <TlsFields />
+            <TlsFields oncafile={props.oncafile.clone()} />
 
             <fieldset>
                 <legend>{ t(lang, Msg::LegendAuth) }</legend>

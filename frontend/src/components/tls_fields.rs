@@ -7,15 +7,22 @@ use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::{event_value, use_app_state};
-use crate::browser;
 use crate::form::Field;
 use crate::i18n::{t, Msg};
-use crate::state::{Action, FormAction, Notice, ToolsAction};
+use crate::state::{Action, FormAction};
 use crate::tls_view::{mode_label, mode_value, TLS_MODES};
+
+/// Props of [`TlsFields`].
+#[derive(Properties, PartialEq)]
+pub(crate) struct TlsFieldsProps {
+    /// A private CA certificate file was picked (the app reads it into
+    /// the form).
+    pub(crate) oncafile: Callback<web_sys::File>,
+}
 
 /// The TLS fieldset of the session form.
 #[component]
-pub(crate) fn TlsFields() -> Html {
+pub(crate) fn TlsFields(props: &TlsFieldsProps) -> Html {
     let state = use_app_state();
     let form = &state.form.fields;
     let lang = state.lang;
@@ -52,7 +59,7 @@ pub(crate) fn TlsFields() -> Html {
         })
     };
     let onfile = {
-        let state = state.clone();
+        let oncafile = props.oncafile.clone();
         Callback::from(move |e: Event| {
             let Some(input) = e
                 .target()
@@ -61,16 +68,7 @@ pub(crate) fn TlsFields() -> Html {
                 return;
             };
             if let Some(file) = input.files().and_then(|files| files.get(0)) {
-                let state = state.clone();
-                wasm_bindgen_futures::spawn_local(async move {
-                    match browser::read_file_text(file).await {
-                        Some(text) => {
-                            state.dispatch(Action::Form(FormAction::SetField(Field::CaPem, text)))
-                        }
-                        None => state
-                            .dispatch(Action::Tools(ToolsAction::Notice(Notice::FileUnreadable))),
-                    }
-                });
+                oncafile.emit(file);
             }
             input.set_value("");
         })

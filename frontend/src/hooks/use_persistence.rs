@@ -5,7 +5,8 @@
 //! from the page's `#s=` fragment (the bridge hook removes `?token=` from
 //! the address bar but keeps the fragment). Afterwards it writes the saved
 //! sessions whenever the state's list changes, keeps `<html lang>` in step,
-//! and offers callbacks for the language choice and file import.
+//! and offers callbacks for the language choice and the files the user
+//! picks (a session to import, a private CA certificate).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,11 +14,12 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 use crate::browser;
+use crate::form::Field;
 use crate::i18n::Lang;
 use crate::saved::{from_storage, to_storage, SavedSession, STORAGE_KEY};
 use crate::session_file::parse_spec;
 use crate::share::decode_fragment;
-use crate::state::{Action, Notice, SpecSource, State, ToolsAction};
+use crate::state::{Action, FormAction, Notice, SpecSource, State, ToolsAction};
 
 /// The `localStorage` key of the language choice.
 const LANG_KEY: &str = "smtplab.lang";
@@ -29,6 +31,8 @@ pub(crate) struct PersistenceHandle {
     pub(crate) set_lang: Callback<Lang>,
     /// The user picked a session file to import.
     pub(crate) import: Callback<web_sys::File>,
+    /// The user picked a private CA certificate (PEM) for the form.
+    pub(crate) load_ca: Callback<web_sys::File>,
 }
 
 /// Loads and stores the state's persistent parts; see the module docs.
@@ -89,6 +93,17 @@ pub(crate) fn use_persistence(state: &UseReducerHandle<State>) -> PersistenceHan
                 let _ = browser::storage_set(LANG_KEY, lang.code());
                 d.dispatch(Action::SetLang(lang));
             });
+            let d = dispatch.clone();
+            let load_ca = Callback::from(move |file: web_sys::File| {
+                let dispatch = d.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let action = match browser::read_file_text(file).await {
+                        Some(text) => Action::Form(FormAction::SetField(Field::CaPem, text)),
+                        None => Action::Tools(ToolsAction::Notice(Notice::FileUnreadable)),
+                    };
+                    dispatch.dispatch(action);
+                });
+            });
             let import = Callback::from(move |file: web_sys::File| {
                 let dispatch = dispatch.clone();
                 let name = file.name();
@@ -109,7 +124,11 @@ pub(crate) fn use_persistence(state: &UseReducerHandle<State>) -> PersistenceHan
                     dispatch.dispatch(action);
                 });
             });
-            PersistenceHandle { set_lang, import }
+            PersistenceHandle {
+                set_lang,
+                import,
+                load_ca,
+            }
         })
     };
     (*handle).clone()
