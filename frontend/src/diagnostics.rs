@@ -5,7 +5,7 @@
 //! `smtplab_shared::diagnose`; the `use_checks` hook drives them.
 //!
 //! # Layout
-//! - [`form`]: [`DiagForm`], its fields, and the [`CheckInput`] it makes.
+//! - [`form`]: [`DiagForm`], its fields, and the [`CheckInput`](smtplab_shared::diagnose::CheckInput) it makes.
 //! - [`plan`]: [`RunPlan`], which check comes next and on which host.
 
 pub(crate) mod form;

@@ -10,7 +10,7 @@
 //!
 //! # Layout
 //! - this file: [`Entry`], [`EntryKind`], [`EntryIds`], [`Transcript`].
-//! - [`lines`]: an entry's printable [`Line`]s, markers and explanations.
+//! - [`lines`]: an entry's printable [`Line`](lines::Line)s, markers and explanations.
 //! - [`export`]: the text and JSON exports.
 //! - [`console`]: how a line typed in the raw console is shown (masking).
 
