@@ -7,7 +7,9 @@
 //! - the Windows `.exe` under Debian's Wine serves the page, answers `/ws`
 //!   with `hello` and relays a session that Postfix delivers;
 //! - a second instance started while the first runs picks other ports (the
-//!   page's and the sandbox's) and both work.
+//!   page's and the sandbox's) and both work;
+//! - `smtplab send` in the Windows `.exe` under Wine delivers to Postfix
+//!   (exit 0) and exits 28 on a wrong password, as swaks.
 //!
 //! The only setting is a `smtplab.toml` beside the file allowing the test
 //! Postfix's high port (the default policy allows 25, 465, 587 and 2525):
@@ -16,7 +18,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use libtest_mimic::Failed;
@@ -64,6 +66,10 @@ fn main() {
                 second_instance_picks_other_ports,
             ),
             ("version_names_the_commit_and_build_date", version_line),
+            (
+                "windows_exe_send_under_wine_delivers_and_exits_28_on_a_wrong_password",
+                windows_send_under_wine,
+            ),
         ],
     );
 }
@@ -275,4 +281,77 @@ fn block_on<F: Future>(future: F) -> Result<F::Output, Failed> {
         .enable_all()
         .build()?;
     Ok(runtime.block_on(future))
+}
+
+/// `smtplab send` in the `.exe` under Wine, straight to Postfix (no
+/// bridge): AUTH PLAIN, delivered (exit 0, the message in the Maildir);
+/// then a wrong password, exit 28 as swaks.
+fn windows_send_under_wine(rig: &Rig) -> Result<(), Failed> {
+    let folder = Folder::with_copy_of(&rig.windows)?;
+    let wine = Wine::new()?;
+    wine.install_stub_beside(folder.exe())?;
+    let needle = format!("portable-send-wine-{}", rig.server.port());
+    let server = format!("127.0.0.1:{}", rig.server.port());
+    let send = |password: &str| -> Result<(Option<i32>, String), Failed> {
+        let mut command = wine.command(folder.exe());
+        command
+            .args(["send", "--server", &server, "--ehlo", "wine.smtplab.test"])
+            .args(["--auth", "PLAIN", "--auth-user", rig.server.user()])
+            .args(["--from", rig.server.user(), "--to", OTHER_USER])
+            .args(["--body", &needle, "--timeout", "15"])
+            .env("SMTPLAB_AUTH_PASSWORD", password);
+        run_bounded(command, WINE_START)
+    };
+    let (code, out) = send(rig.server.password())?;
+    if code != Some(0) || !out.contains("=== delivered") {
+        return Err(format!("smtplab send under Wine: exit {code:?}\n{out}").into());
+    }
+    rig.server
+        .wait_for_message(OTHER_USER, &needle, Duration::from_secs(15))?;
+    let (code, out) = send("not-the-password")?;
+    if code != Some(28) {
+        return Err(format!("wrong password under Wine: exit {code:?}, not 28\n{out}").into());
+    }
+    Ok(())
+}
+
+/// Runs `command` with no stdin, killed after `limit`; its exit code and
+/// its stdout and stderr together.
+fn run_bounded(mut command: Command, limit: Duration) -> Result<(Option<i32>, String), Failed> {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("spawn: {e}"))?;
+    let mut stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut stderr = child.stderr.take().ok_or("no stderr")?;
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut text);
+        text
+    });
+    let deadline = std::time::Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| format!("wait: {e}"))? {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(format!("still running after {limit:?}").into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let text = format!(
+        "{}{}",
+        out.join().unwrap_or_default(),
+        err.join().unwrap_or_default()
+    );
+    Ok((status.code(), text))
 }
