@@ -22,6 +22,7 @@ use std::rc::{Rc, Weak};
 use smtplab_shared::link::LinkEvent;
 use smtplab_shared::smtp::SessionSpec;
 use smtplab_shared::tls::TlsOptions;
+use smtplab_shared::wire::{PolicyInfo, PROTOCOL_VERSION};
 use yew::prelude::*;
 
 use super::batched_dispatch::BatchedDispatch;
@@ -167,6 +168,25 @@ impl Driver {
         self.probe = None;
         self.run = None;
         self.console = None;
+    }
+}
+
+/// A link's `hello`: the bridge status it means (ready, or a version
+/// this tab does not speak), dispatched, and the transcript note for it,
+/// with `true` for an error.
+fn on_hello(
+    dispatch: &BatchedDispatch,
+    version: u32,
+    policy: PolicyInfo,
+    target: String,
+) -> (bool, Note) {
+    if version == PROTOCOL_VERSION {
+        dispatch.dispatch(Action::Bridge(BridgeStatus::Ready(policy)));
+        (false, Note::ConnectingVia(target))
+    } else {
+        let problem = BridgeProblem::Version(version);
+        dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(problem.clone())));
+        (true, Note::Problem(problem))
     }
 }
 

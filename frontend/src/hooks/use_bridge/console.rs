@@ -7,15 +7,13 @@ use std::rc::Rc;
 
 use smtplab_shared::link::{Link, LinkEvent};
 use smtplab_shared::smtp::ReplyParser;
-use smtplab_shared::wire::PROTOCOL_VERSION;
 
-use super::{bridge_note, Driver};
+use super::{bridge_note, on_hello, Driver};
 use crate::hooks::batched_dispatch::BatchedDispatch;
 use crate::link_socket::LinkSocket;
 use crate::note::Note;
-use crate::problem::BridgeProblem;
 use crate::socket::SocketEvent;
-use crate::state::{Action, BridgeStatus, ConsoleAction, ConsoleStatus};
+use crate::state::{Action, ConsoleAction, ConsoleStatus};
 
 /// The raw console's connection.
 pub(super) struct ConsoleLink {
@@ -51,14 +49,8 @@ impl ConsoleLink {
         for event in events {
             match event {
                 LinkEvent::Hello { version, policy } => {
-                    if version == PROTOCOL_VERSION {
-                        dispatch.dispatch(Action::Bridge(BridgeStatus::Ready(policy)));
-                        self.note(dispatch, false, Note::ConnectingVia(self.target()));
-                    } else {
-                        let problem = BridgeProblem::Version(version);
-                        dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(problem.clone())));
-                        self.note(dispatch, true, Note::Problem(problem));
-                    }
+                    let (error, note) = on_hello(dispatch, version, policy, self.target());
+                    self.note(dispatch, error, note);
                 }
                 LinkEvent::Connected { .. } => {
                     dispatch.dispatch(Action::Console(ConsoleAction::Status(

@@ -10,16 +10,14 @@ use gloo_timers::callback::Interval;
 use smtplab_shared::link::{Link, LinkEvent};
 use smtplab_shared::smtp::{Event, Session, SessionSpec, StepList, TlsMode};
 use smtplab_shared::tls::{TlsOptions, TlsSetupError, TrustAnchor};
-use smtplab_shared::wire::PROTOCOL_VERSION;
 
-use super::{bridge_note, Driver, TICK_MS};
+use super::{bridge_note, on_hello, Driver, TICK_MS};
 use crate::form::FormError;
 use crate::hooks::batched_dispatch::BatchedDispatch;
 use crate::link_socket::LinkSocket;
 use crate::note::Note;
-use crate::problem::BridgeProblem;
 use crate::socket::SocketEvent;
-use crate::state::{Action, BridgeStatus, FormAction, RunAction};
+use crate::state::{Action, FormAction, RunAction};
 use crate::tls_setup;
 use crate::trust_anchors::{self, PublicRoots};
 
@@ -72,19 +70,11 @@ impl GuidedRun {
         for event in events {
             match event {
                 LinkEvent::Hello { version, policy } => {
-                    if version == PROTOCOL_VERSION {
-                        dispatch.dispatch(Action::Bridge(BridgeStatus::Ready(policy)));
-                        self.note(
-                            dispatch,
-                            false,
-                            Note::ConnectingVia(format!("{host}:{port}")),
-                        );
-                    } else {
-                        // The link gives up; its abort and the verdict follow.
-                        let problem = BridgeProblem::Version(version);
-                        dispatch.dispatch(Action::Bridge(BridgeStatus::Problem(problem.clone())));
-                        self.note(dispatch, true, Note::Problem(problem));
-                    }
+                    // On a version mismatch the link gives up; its abort
+                    // and the verdict follow.
+                    let target = format!("{host}:{port}");
+                    let (error, note) = on_hello(dispatch, version, policy, target);
+                    self.note(dispatch, error, note);
                 }
                 LinkEvent::Engine(event) => {
                     self.finished |= matches!(event, Event::Finished(_));
