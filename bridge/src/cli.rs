@@ -1,4 +1,4 @@
-//! `smtplab send`: the shared engine as a command-line tool, natively over
+//! `smtplab send` and `smtplab check`: the shared engine as a command-line tool, natively over
 //! TCP (no bridge, no browser), with swaks' option names and exit codes.
 //!
 //! # Layout
@@ -8,11 +8,13 @@
 //! - [`output`]: the transcript, the result and the `--json` report.
 //! - [`exit`]: swaks' exit codes and the verdict → code mapping.
 //! - [`send`]: the whole command.
+//! - [`check`]: `smtplab check`, the tab's Diagnostics checks natively.
 //!
 //! [`SessionSpec`]: smtplab_shared::smtp::SessionSpec
 //! [`Session`]: smtplab_shared::smtp::Session
 
 pub mod args;
+pub mod check;
 pub mod driver;
 pub mod exit;
 pub mod output;

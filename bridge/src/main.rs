@@ -61,6 +61,9 @@ enum Command {
         after_long_help = send_long_help(),
     )]
     Send(Box<SendArgs>),
+    /// Run the tab's Diagnostics checks from the terminal: a domain's MX hosts, or one server.
+    #[command(after_help = cli::check::HELP, after_long_help = check_long_help())]
+    Check(Box<cli::check::CheckArgs>),
     /// Print a shell completion script (bash, zsh, fish, powershell or elvish) to standard output.
     #[command(after_help = COMPLETIONS_HELP)]
     Completions {
@@ -89,9 +92,10 @@ fn man_page(subcommand: Option<&str>) -> Result<Vec<u8>, String> {
                 "serve" => "smtplab-serve",
                 "send" => "smtplab-send",
                 "completions" => "smtplab-completions",
+                "check" => "smtplab-check",
                 _ => {
                     return Err(format!(
-                        "no man page for {name:?}: serve, send or completions"
+                        "no man page for {name:?}: serve, send, check or completions"
                     ))
                 }
             };
@@ -125,6 +129,11 @@ fn send_help() -> String {
 /// `smtplab send --help` and `smtplab help send`: examples, then exit codes.
 fn send_long_help() -> String {
     format!("{}\n\n{}", cli::args::EXAMPLES, cli::exit::HELP)
+}
+
+/// `smtplab check --help` and `smtplab help check`: examples, then exit codes.
+fn check_long_help() -> String {
+    format!("{}\n\n{}", cli::check::EXAMPLES, cli::check::HELP)
 }
 
 /// The bridge's flags (`smtplab` and `smtplab serve`).
@@ -262,6 +271,7 @@ fn main() -> ExitCode {
     };
     let args = match cli.command {
         Some(Command::Send(send)) => return cli::send::main(&send).into(),
+        Some(Command::Check(check)) => return ExitCode::from(cli::check::main(&check)),
         Some(Command::Serve(args)) => *args,
         Some(Command::Completions { shell }) => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -311,11 +321,15 @@ fn parse_error(e: &clap::Error) -> ExitCode {
     if !e.use_stderr() {
         return ExitCode::SUCCESS;
     }
-    let send = std::env::args_os().nth(1).is_some_and(|a| a == "send");
-    if send {
-        cli::SendExit::Usage.into()
-    } else {
-        Exit::Usage.into()
+    match std::env::args_os()
+        .nth(1)
+        .and_then(|a| a.into_string().ok())
+        .as_deref()
+    {
+        Some("send") => cli::SendExit::Usage.into(),
+        // 1 and 2 are `check`'s warn and fail.
+        Some("check") => ExitCode::from(3),
+        _ => Exit::Usage.into(),
     }
 }
 

@@ -293,3 +293,27 @@ async fn man_pages_come_from_the_clap_definition() {
     cmd.args(["man", "nope"]);
     assert_eq!(output(cmd).await.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn check_bad_command_lines_are_3_and_help_lists_its_codes() {
+    let home = tempfile::tempdir().expect("temp dir");
+    for args in [
+        &["check"][..],
+        &["check", "127.0.0.1:25", "--check", "nope"],
+        &["check", "127.0.0.1:x"],
+        &["check", "127.0.0.1:25", "--auth-user", "u"],
+    ] {
+        let mut cmd = smtplab(home.path());
+        cmd.args(args);
+        let out = output(cmd).await;
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {}", text(&out));
+    }
+    let mut cmd = smtplab(home.path());
+    cmd.args(["help", "check"]);
+    let out = output(cmd).await;
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    for wanted in ["Examples:", "Exit codes (the worst verdict):", "open-relay"] {
+        assert!(help.contains(wanted), "{wanted:?} in {help}");
+    }
+}

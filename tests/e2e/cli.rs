@@ -1,16 +1,17 @@
-//! `smtplab send` end to end: the real `smtplab` binary (no bridge, no
-//! browser) against the real Postfix + Dovecot with its TLS listeners, each
-//! exit code compared with swaks' own for the same case, and the same
-//! sessions run by swaks and by `smtplab send` compared reply by reply.
+//! `smtplab send` and `smtplab check` end to end: the real `smtplab` binary
+//! (no bridge, no browser) against the real Postfix + Dovecot with its TLS
+//! listeners, each exit code compared with swaks' own for the same case, the
+//! same sessions run by swaks and by `smtplab send` compared reply by reply,
+//! and the Diagnostics checks with a dnsmasq for the MX records.
 //!
 //! One rig (the test CA, Postfix with plaintext, submission and smtps
-//! listeners) serves every trial; libtest-mimic runs them so Postfix is
-//! stopped before the process exits.
+//! listeners, dnsmasq) serves every trial; libtest-mimic runs them so
+//! Postfix and dnsmasq are stopped before the process exits.
 
 use std::fmt::Write as _;
-use std::net::TcpListener;
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use libtest_mimic::Failed;
@@ -66,6 +67,18 @@ fn main() {
             ),
             ("help_send_has_examples_and_exit_codes", help_send),
             (
+                "check_server_verdicts_as_the_tab_pass_and_warn_exit_1",
+                check_server_passes,
+            ),
+            (
+                "check_server_unknown_user_and_wrong_password_fail_exit_2",
+                check_server_fails,
+            ),
+            (
+                "check_domain_mx_via_dnsmasq_warns_dead_and_missing_fail",
+                check_domains,
+            ),
+            (
                 "timing_seed_session_send_vs_swaks_median_of_10",
                 timing_seed_session,
             ),
@@ -83,6 +96,8 @@ struct Rig {
     smtplab: PathBuf,
     /// Holds the test CA's PEM file.
     dir: TempDir,
+    /// Serves the `check` trials' MX records.
+    dns: Dnsmasq,
 }
 
 impl Rig {
@@ -101,11 +116,13 @@ impl Rig {
         let smtplab = binary().map_err(|e| e.to_string())?;
         let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
         std::fs::write(dir.path().join("ca.pem"), ca.pem()).map_err(|e| format!("ca.pem: {e}"))?;
+        let dns = Dnsmasq::start()?;
         Ok(Self {
             server,
             ports,
             smtplab,
             dir,
+            dns,
         })
     }
 
@@ -617,4 +634,270 @@ fn timing_seed_session(rig: &Rig) -> Result<(), Failed> {
         median(&mut b)
     );
     Ok(())
+}
+
+/// What `smtplab check` did: its exit code, each check's (kind, verdict)
+/// and the report's text.
+type Checked = (Option<i32>, Vec<(String, String)>, String);
+
+/// `smtplab check ARGS --json` with the password in the environment: the
+/// exit code and each check's verdict by its serde name.
+fn check(rig: &Rig, args: &[&str], password: Option<&str>) -> Result<Checked, Failed> {
+    let mut command = Command::new(&rig.smtplab);
+    command.arg("check").args(args).arg("--json");
+    command.env_remove("SMTPLAB_AUTH_PASSWORD");
+    if let Some(p) = password {
+        command.env("SMTPLAB_AUTH_PASSWORD", p);
+    }
+    let run = Run::of(command, "smtplab check")?;
+    let report: Value = serde_json::from_str(&run.stdout)
+        .map_err(|e| format!("not JSON ({e}):\n{}", run.stdout_and_err()))?;
+    let verdicts = report["results"]
+        .as_array()
+        .map(|results| {
+            results
+                .iter()
+                .map(|r| {
+                    (
+                        r["kind"].as_str().unwrap_or("").to_owned(),
+                        r["verdict"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((run.code, verdicts, run.stdout))
+}
+
+fn expect_verdicts(got: &Checked, code: i32, wanted: &[(&str, &str)]) -> Result<(), Failed> {
+    let (exit, verdicts, text) = got;
+    let wanted: Vec<(String, String)> = wanted
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    if *exit != Some(code) || *verdicts != wanted {
+        return Err(format!(
+            "expected exit {code} and {wanted:?}; got exit {exit:?} and {verdicts:?}\n{text}"
+        )
+        .into());
+    }
+    println!("exit {code}: {verdicts:?}");
+    Ok(())
+}
+
+/// The server checks against the plaintext listener, as the tab's
+/// Diagnostics run them (tests/e2e/diagnostics.rs expects the same of a
+/// Postfix without STARTTLS): reachability, user, AUTH, delivery and open
+/// relay pass, the service warns (no STARTTLS); exit 1, the worst verdict.
+fn check_server_passes(rig: &Rig) -> Result<(), Failed> {
+    let server = rig.plain_server();
+    let got = check(
+        rig,
+        &[
+            &server,
+            "--ehlo",
+            EHLO,
+            "--user",
+            OTHER_USER,
+            "--from",
+            rig.server.user(),
+            "--auth-user",
+            rig.server.user(),
+            "--check",
+            "reachability",
+            "--check",
+            "service",
+            "--check",
+            "delivery",
+            "--check",
+            "user-receives",
+            "--check",
+            "can-send",
+            "--check",
+            "open-relay",
+        ],
+        Some(rig.server.password()),
+    )?;
+    expect_verdicts(
+        &got,
+        1,
+        &[
+            ("reachability", "pass"),
+            ("service", "warn"),
+            ("delivery", "pass"),
+            ("user_receives", "pass"),
+            ("can_send", "pass"),
+            ("open_relay", "pass"),
+        ],
+    )?;
+    if got.2.contains(rig.server.password()) {
+        return Err("the password is in the report".into());
+    }
+    rig.server.wait_for_message(
+        OTHER_USER,
+        "Subject: smtplab delivery test",
+        Duration::from_secs(15),
+    )?;
+    Ok(())
+}
+
+/// An unknown mailbox and a wrong password fail, as in the tab; exit 2.
+fn check_server_fails(rig: &Rig) -> Result<(), Failed> {
+    let server = rig.plain_server();
+    let got = check(
+        rig,
+        &[
+            &server,
+            "--ehlo",
+            EHLO,
+            "--user",
+            "nobody@smtplab.test",
+            "--from",
+            rig.server.user(),
+            "--auth-user",
+            rig.server.user(),
+        ],
+        Some("not-the-password"),
+    )?;
+    expect_verdicts(
+        &got,
+        2,
+        &[
+            ("reachability", "pass"),
+            ("service", "warn"),
+            ("user_receives", "fail"),
+            ("can_send", "fail"),
+            ("open_relay", "pass"),
+        ],
+    )?;
+    if !got.2.contains("550 5.1.1") || !got.2.contains("535 5.7.8") {
+        return Err(format!("550 5.1.1 and 535 5.7.8 expected in:\n{}", got.2).into());
+    }
+    // A port nobody listens on: reachability fails.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_err(|e| format!("free port: {e}"))?
+        .port();
+    let closed = format!("127.0.0.1:{port}");
+    let got = check(rig, &[&closed, "--check", "reachability"], None)?;
+    expect_verdicts(&got, 2, &[("reachability", "fail")])
+}
+
+/// Domain checks with dnsmasq as `--dns`: `smtplab.test`'s MX is the
+/// Postfix (it answers EHLO, without STARTTLS: warn; no postmaster mailbox:
+/// fail), `dead.test`'s MX refuses (fail), `missing.test` does not exist
+/// (fail), as the tab's Diagnostics test expects of the same zones.
+fn check_domains(rig: &Rig) -> Result<(), Failed> {
+    let dns = rig.dns.addr.to_string();
+    let port = rig.server.port().to_string();
+    let common = [
+        "--dns",
+        &dns,
+        "--port",
+        &port,
+        "--ehlo",
+        EHLO,
+        "--timeout",
+        "10",
+    ];
+    // This fixture offers no STARTTLS on port P and has no postmaster
+    // mailbox: the tab words both the same way (warn, then 550 5.1.1).
+    let got = check(rig, &[&["smtplab.test"][..], &common].concat(), None)?;
+    expect_verdicts(
+        &got,
+        2,
+        &[("domain_servers", "warn"), ("domain_receives", "fail")],
+    )?;
+    for wanted in [
+        "DNS: smtplab.test MX 10 mx1.smtplab.test",
+        "no STARTTLS offered",
+        "550 5.1.1 <postmaster@smtplab.test>",
+    ] {
+        if !got.2.contains(wanted) {
+            return Err(format!("{wanted:?} missing in:\n{}", got.2).into());
+        }
+    }
+    for domain in ["dead.test", "missing.test"] {
+        let got = check(rig, &[&[domain][..], &common].concat(), None)?;
+        expect_verdicts(
+            &got,
+            2,
+            &[("domain_servers", "fail"), ("domain_receives", "fail")],
+        )?;
+    }
+    Ok(())
+}
+
+/// dnsmasq on a loopback port: `smtplab.test` MX → 127.0.0.1 (the
+/// Postfix), `dead.test` MX → 127.0.0.5 (nothing there), NXDOMAIN for the
+/// rest of `.test`. Killed on drop.
+struct Dnsmasq {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Dnsmasq {
+    fn start() -> Result<Self, String> {
+        const DNSMASQ: &str = "/usr/sbin/dnsmasq";
+        if !std::path::Path::new(DNSMASQ).exists() {
+            return Err(format!(
+                "{DNSMASQ} is missing: apt-get install -y dnsmasq-base (scripts/setup.sh does)"
+            ));
+        }
+        for _ in 0..10 {
+            let port = free_udp_and_tcp_port()?;
+            let mut child = Command::new(DNSMASQ)
+                .args([
+                    "--keep-in-foreground",
+                    "--conf-file=/dev/null",
+                    "--pid-file=",
+                    "--user=root",
+                    "--no-resolv",
+                    "--no-hosts",
+                    "--listen-address=127.0.0.1",
+                    "--bind-interfaces",
+                    "--local=/test/",
+                    "--mx-host=smtplab.test,mx1.smtplab.test,10",
+                    "--host-record=mx1.smtplab.test,127.0.0.1",
+                    "--mx-host=dead.test,mx.dead.test,10",
+                    "--host-record=mx.dead.test,127.0.0.5",
+                ])
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .map_err(|e| format!("spawn dnsmasq: {e}"))?;
+            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+            for _ in 0..100 {
+                if let Ok(Some(_)) = child.try_wait() {
+                    break; // lost the port race
+                }
+                if TcpStream::connect(addr).is_ok() {
+                    return Ok(Self { child, addr });
+                }
+                std::thread::sleep(Duration::from_millis(30));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        Err("dnsmasq did not start".to_owned())
+    }
+}
+
+impl Drop for Dnsmasq {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_udp_and_tcp_port() -> Result<u16, String> {
+    for _ in 0..50 {
+        let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| e.to_string())?;
+        let port = udp.local_addr().map_err(|e| e.to_string())?.port();
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err("no free UDP+TCP port".to_owned())
 }

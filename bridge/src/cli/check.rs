@@ -1,0 +1,467 @@
+//! `smtplab check DOMAIN | HOST[:PORT]`: the tab's Diagnostics checks
+//! natively. The checks themselves are `shared::diagnose` (the same code the
+//! tab runs, so the same verdicts, evidence and advice); this is their
+//! driver: DNS with the system resolver or `--dns` (the bridge's own
+//! hickory lookups), sessions over TCP with [`super::driver`], the report as
+//! text or `--json`, a progress line on a terminal, and the exit code from
+//! the worst verdict.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use clap::{Args, ValueEnum};
+use smtplab_shared::diagnose::{
+    Action, Check, CheckInput, CheckKind, CheckVerdict, PlannedSession, Report, SessionRecord,
+};
+use smtplab_shared::smtp::{AbortReason, AuthMechanism, AuthSpec, Secret, Timeouts, TlsMode};
+use smtplab_shared::tls::{TlsContext, TlsOptions};
+use tokio::time::Instant;
+
+use super::driver;
+use super::plan::{self, Family, UsageError, PASSWORD_ENV};
+use crate::dns::Dns;
+
+/// `smtplab check`'s exit codes.
+pub const HELP: &str = "\
+Exit codes (the worst verdict):
+   0  every check passed
+   1  a check warns (and none failed)
+   2  a check failed
+   3  bad command line, or the checks could not run";
+
+/// The examples at the end of `smtplab help check`.
+pub const EXAMPLES: &str = "\
+Examples:
+  # Every MX host of a domain takes connections and EHLO; postmaster@ receives:
+  smtplab check example.org
+
+  # One server: reachability, the SMTP service, open relay; a mailbox receives:
+  smtplab check mx.example.org:25 --user ted@example.org --from kim@example.com
+
+  # Only the open-relay check, as JSON:
+  smtplab check mx.example.org --server-checks --check open-relay --json";
+
+/// One of the eight checks, as named on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KindArg {
+    /// 1. A TCP connection and a 220 banner.
+    Reachability,
+    /// 2. Banner, EHLO, capabilities, HELP/NOOP/RSET/VRFY/EXPN.
+    Service,
+    /// 3. A full delivery to --user (sends a message).
+    Delivery,
+    /// 4. Every MX host of the domain accepts a connection and EHLO.
+    DomainServers,
+    /// 5. MAIL FROM + RCPT TO --user, then RSET (no DATA).
+    UserReceives,
+    /// 6. 4 and 5 for postmaster@ the domain.
+    DomainReceives,
+    /// 7. AUTH with --auth-user, then MAIL FROM accepted.
+    CanSend,
+    /// 8. An unauthenticated RCPT TO an outside address must be refused.
+    OpenRelay,
+}
+
+impl From<KindArg> for CheckKind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Reachability => Self::Reachability,
+            KindArg::Service => Self::Service,
+            KindArg::Delivery => Self::Delivery,
+            KindArg::DomainServers => Self::DomainServers,
+            KindArg::UserReceives => Self::UserReceives,
+            KindArg::DomainReceives => Self::DomainReceives,
+            KindArg::CanSend => Self::CanSend,
+            KindArg::OpenRelay => Self::OpenRelay,
+        }
+    }
+}
+
+/// Run the Diagnostics checks of the tab natively: a DOMAIN's MX hosts, or
+/// one HOST[:PORT]. Exit code from the worst verdict.
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// DOMAIN (its MX hosts) or HOST[:PORT] (one server; a port or an IP address makes it a server).
+    #[arg(value_name = "DOMAIN|HOST[:PORT]")]
+    pub target: String,
+    /// Treat a bare name as a server, not a mail domain.
+    #[arg(long)]
+    pub server_checks: bool,
+    /// Port of a server target (default 25).
+    #[arg(short = 'p', long)]
+    pub port: Option<u16>,
+    /// Which checks to run (repeatable); default: a domain's two domain checks, or a server's reachability, service and open relay, plus user-receives with --user and can-send with --auth-user.
+    #[arg(long = "check", value_enum, value_name = "CHECK")]
+    pub checks: Vec<KindArg>,
+    /// The mail domain of a server target (for postmaster@ and the open-relay check).
+    #[arg(long)]
+    pub domain: Option<String>,
+    /// A mailbox to test receiving for (and to deliver to with --check delivery).
+    #[arg(long, value_name = "ADDRESS")]
+    pub user: Option<String>,
+    /// Envelope sender (default postmaster@ the EHLO name).
+    #[arg(short = 'f', long, value_name = "ADDRESS")]
+    pub from: Option<String>,
+    /// The open-relay check's recipient, outside the server's domains.
+    #[arg(long, value_name = "ADDRESS")]
+    pub outside: Option<String>,
+    /// Name sent with EHLO (default: this computer's host name).
+    #[arg(long, value_name = "NAME")]
+    pub ehlo: Option<String>,
+    /// AUTH user for the can-send check (LOGIN; the password from SMTPLAB_AUTH_PASSWORD, --auth-password-file or a prompt).
+    #[arg(long, value_name = "USER")]
+    pub auth_user: Option<String>,
+    /// Read the AUTH password from the first line of this file.
+    #[arg(long, value_name = "FILE")]
+    pub auth_password_file: Option<std::path::PathBuf>,
+    /// STARTTLS (required) in the server checks' sessions.
+    #[arg(long, conflicts_with = "tls_on_connect")]
+    pub tls: bool,
+    /// Implicit TLS in the server checks' sessions.
+    #[arg(long)]
+    pub tls_on_connect: bool,
+    /// Also trust the CA certificates in this PEM file.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca_path: Option<std::path::PathBuf>,
+    /// DNS server for the MX and address lookups, IP:PORT (default: the system's).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub dns: Option<SocketAddr>,
+    /// Wait this long for each reply and lookup: seconds, or 30s, 2m (default 30s).
+    #[arg(long, value_name = "TIME")]
+    pub timeout: Option<String>,
+    /// Print the report as JSON (the tab's download) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What `check` runs.
+struct CheckPlan {
+    input: CheckInput,
+    kinds: Vec<CheckKind>,
+    timeout: Duration,
+    ca_pem: String,
+}
+
+fn usage(text: impl Into<String>) -> UsageError {
+    UsageError(text.into())
+}
+
+fn make_plan(args: &CheckArgs, env_password: Option<String>) -> Result<CheckPlan, UsageError> {
+    let (host, port) = plan::split_server(&args.target)?;
+    let is_ip = host.parse::<std::net::IpAddr>().is_ok();
+    let server = port.is_some() || is_ip || args.server_checks;
+    let ehlo = args.ehlo.clone().unwrap_or_else(plan::host_name);
+    let timeout = match &args.timeout {
+        Some(t) => plan::parse_timeout(t)?,
+        None => plan::DEFAULT_TIMEOUT,
+    };
+    let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+    let mut input = CheckInput::new(host.clone(), args.port.or(port).unwrap_or(25), &ehlo);
+    input.domain = match (&args.domain, server) {
+        (Some(d), _) => d.clone(),
+        (None, false) => host.clone(),
+        (None, true) => String::new(),
+    };
+    input.user_address = args.user.clone().unwrap_or_default();
+    input.from_address = args
+        .from
+        .clone()
+        .unwrap_or_else(|| format!("postmaster@{ehlo}"));
+    if let Some(outside) = &args.outside {
+        input.outside_address = outside.clone();
+    }
+    input.timeouts = Timeouts {
+        greeting_ms: ms,
+        reply_ms: ms,
+    };
+    input.tls = if args.tls {
+        TlsMode::StartTls
+    } else if args.tls_on_connect {
+        TlsMode::Implicit
+    } else {
+        TlsMode::None
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    input.date_rfc2822 = plan::rfc2822_date(now.as_secs());
+    input.message_id = format!("<{}.{}.check@{ehlo}>", now.as_secs(), std::process::id());
+    // Domain mode tests the MX hosts by the addresses DNS gave.
+    input.mx_connect_by_address = true;
+    if let Some(user) = &args.auth_user {
+        let password = match (
+            env_password.filter(|p| !p.is_empty()),
+            &args.auth_password_file,
+        ) {
+            (Some(p), _) => p,
+            (None, Some(path)) => {
+                plan::read_source(&path.to_string_lossy(), "--auth-password-file")?
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_owned()
+            }
+            (None, None) if std::io::stdin().is_terminal() => {
+                plan::prompt_password(&format!("Password for {user}: "))
+                    .map_err(|e| usage(format!("cannot read the password: {e}")))?
+            }
+            (None, None) => {
+                return Err(usage(format!(
+                    "--auth-user needs a password: {PASSWORD_ENV} or --auth-password-file"
+                )))
+            }
+        };
+        input.auth = Some(AuthSpec {
+            mechanism: AuthMechanism::Login,
+            username: user.clone(),
+            password: Secret::new(password),
+        });
+    }
+    let kinds: Vec<CheckKind> = if !args.checks.is_empty() {
+        args.checks.iter().map(|k| CheckKind::from(*k)).collect()
+    } else if server {
+        let mut k = vec![CheckKind::Reachability, CheckKind::Service];
+        if args.user.is_some() {
+            k.push(CheckKind::UserReceives);
+        }
+        if args.auth_user.is_some() {
+            k.push(CheckKind::CanSend);
+        }
+        k.push(CheckKind::OpenRelay);
+        k
+    } else {
+        vec![CheckKind::DomainServers, CheckKind::DomainReceives]
+    };
+    let ca_pem = match &args.tls_ca_path {
+        Some(path) => plan::read_source(&path.to_string_lossy(), "--tls-ca-path")?,
+        None => String::new(),
+    };
+    Ok(CheckPlan {
+        input,
+        kinds,
+        timeout,
+        ca_pem,
+    })
+}
+
+/// Runs `smtplab check`; returns the exit code.
+pub fn main(args: &CheckArgs) -> u8 {
+    let plan = match make_plan(args, std::env::var(PASSWORD_ENV).ok()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 3;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 3;
+        }
+    };
+    let progress = std::io::stderr().is_terminal() && !args.json;
+    match runtime.block_on(run(&plan, args.dns, progress)) {
+        Ok(report) => {
+            if args.json {
+                println!("{}", report.to_json());
+            } else {
+                print!("{}", report.to_text());
+            }
+            exit_code(report.overall())
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            3
+        }
+    }
+}
+
+/// 0 pass (or nothing run), 1 warn, 2 fail.
+pub fn exit_code(overall: Option<CheckVerdict>) -> u8 {
+    match overall {
+        None | Some(CheckVerdict::Pass) => 0,
+        Some(CheckVerdict::Warn) => 1,
+        Some(CheckVerdict::Fail) => 2,
+    }
+}
+
+async fn run(plan: &CheckPlan, dns: Option<SocketAddr>, progress: bool) -> Result<Report, String> {
+    let resolver = Dns::new(dns, plan.timeout).map_err(|e| format!("DNS: {e}"))?;
+    let tls = if plan.input.tls == TlsMode::None {
+        None
+    } else {
+        let options = TlsOptions {
+            verify: true,
+            mozilla_roots: true,
+            extra_ca_pem: plan.ca_pem.clone(),
+        };
+        Some(
+            TlsContext::new(
+                Arc::new(rustls::crypto::ring::default_provider()),
+                Arc::new(rustls::time_provider::DefaultTimeProvider),
+                &options,
+                webpki_roots::TLS_SERVER_ROOTS,
+            )
+            .map_err(|e| format!("--tls-ca-path: {e}"))?,
+        )
+    };
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let mut report = Report::new(&plan.input, plan::rfc2822_date(now.as_secs()));
+    let total = plan.kinds.len();
+    for (i, kind) in plan.kinds.iter().enumerate() {
+        let mut check = Check::new(*kind, &plan.input).map_err(|e| format!("{kind}: {e}"))?;
+        let mut step = 0;
+        while !check.is_done() {
+            let Some(action) = check.poll_action() else {
+                return Err(format!("{kind}: the check stopped without a result"));
+            };
+            step += 1;
+            if progress {
+                let what = match &action {
+                    Action::Resolve { name, rtype } => format!("{rtype} {name}"),
+                    Action::RunSession(p) => format!("{}:{}", p.spec.host, p.spec.port),
+                };
+                eprint!("\r\x1b[2K[{}/{total}] {} … {what}", i + 1, kind.title());
+                let _ = std::io::stderr().flush();
+            }
+            match action {
+                Action::Resolve { name, rtype } => {
+                    let handled = match resolver.lookup(&name, rtype).await {
+                        Ok(records) => check.handle_resolved(&name, rtype, &records),
+                        Err(e) => {
+                            check.handle_resolve_error(&name, rtype, e.code(), &e.to_string())
+                        }
+                    };
+                    handled.map_err(|e| format!("{kind}: {e}"))?;
+                }
+                Action::RunSession(planned) => {
+                    let record = run_session(&planned, tls.as_ref(), plan.timeout).await;
+                    check
+                        .handle_session(&planned.label, &record)
+                        .map_err(|e| format!("{kind}: {e}"))?;
+                }
+            }
+            if step > 1000 {
+                return Err(format!("{kind}: too many steps"));
+            }
+        }
+        if let Some(result) = check.result() {
+            report.push(result.clone());
+        }
+    }
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    Ok(report)
+}
+
+/// Connects and runs one planned session, recording what a check judges.
+async fn run_session(
+    planned: &PlannedSession,
+    tls: Option<&TlsContext>,
+    timeout: Duration,
+) -> SessionRecord {
+    let spec = &planned.spec;
+    let start = Instant::now();
+    let mut session = match (spec.tls, tls) {
+        (TlsMode::None, _) | (_, None) => planned.session(),
+        (_, Some(ctx)) => planned.session_with_tls(ctx.clone()),
+    };
+    match driver::connect(&spec.host, spec.port, Family::Any, timeout).await {
+        Ok((stream, peer)) => {
+            let connect_ms = start.elapsed().as_secs_f64() * 1000.0;
+            let mut record = SessionRecord::connected(peer.to_string(), connect_ms);
+            let clock = Instant::now();
+            driver::run(&mut session, stream, clock, |_, event| record.push(event)).await;
+            record.greeting_first_byte_at = session.greeting_first_byte_at();
+            record
+        }
+        Err(e) => {
+            let mut record = SessionRecord::failed(e.code(), e.to_string());
+            session.abort(
+                start.elapsed(),
+                AbortReason::Bridge {
+                    host: spec.host.clone(),
+                    port: spec.port,
+                    error: e.code(),
+                    message: e.to_string(),
+                },
+            );
+            while let Some(event) = session.poll_event() {
+                record.push(event);
+            }
+            record
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(target: &str) -> CheckArgs {
+        CheckArgs {
+            target: target.into(),
+            server_checks: false,
+            port: None,
+            checks: Vec::new(),
+            domain: None,
+            user: None,
+            from: None,
+            outside: None,
+            ehlo: Some("check.test".into()),
+            auth_user: None,
+            auth_password_file: None,
+            tls: false,
+            tls_on_connect: false,
+            tls_ca_path: None,
+            dns: None,
+            timeout: None,
+            json: false,
+        }
+    }
+
+    #[test]
+    fn a_bare_name_is_a_domain_and_a_port_or_ip_a_server() {
+        let domain = make_plan(&args("example.org"), None).expect("valid");
+        assert_eq!(
+            domain.kinds,
+            [CheckKind::DomainServers, CheckKind::DomainReceives]
+        );
+        assert_eq!(domain.input.domain, "example.org");
+        let server = make_plan(&args("127.0.0.1:2525"), None).expect("valid");
+        assert_eq!(
+            server.kinds,
+            [
+                CheckKind::Reachability,
+                CheckKind::Service,
+                CheckKind::OpenRelay
+            ]
+        );
+        assert_eq!(server.input.port, 2525);
+        let user = CheckArgs {
+            user: Some("ted@example.org".into()),
+            ..args("mx.example.org:25")
+        };
+        assert!(make_plan(&user, None)
+            .expect("valid")
+            .kinds
+            .contains(&CheckKind::UserReceives));
+        let no_password = CheckArgs {
+            auth_user: Some("kim".into()),
+            ..args("mx.example.org:25")
+        };
+        assert!(make_plan(&no_password, None).is_err());
+        assert_eq!(exit_code(Some(CheckVerdict::Warn)), 1);
+        assert_eq!(exit_code(Some(CheckVerdict::Fail)), 2);
+        assert_eq!(exit_code(None), 0);
+    }
+}
