@@ -146,32 +146,39 @@ impl Reducible for State {
     }
 }
 
+/// A small spec for the state's unit tests: 127.0.0.1:2525, EHLO `me`,
+/// `rcpts` recipients `r0@b`…, no AUTH, no TLS.
+#[cfg(test)]
+pub(crate) fn test_spec(
+    stop_after: smtplab_shared::smtp::Stage,
+    rcpts: usize,
+) -> smtplab_shared::smtp::SessionSpec {
+    use smtplab_shared::smtp::{SessionSpec, Timeouts, TlsMode};
+    SessionSpec {
+        host: "127.0.0.1".into(),
+        port: 2525,
+        ehlo_name: "me".into(),
+        auth: None,
+        mail_from: "a@b".into(),
+        rcpt_to: (0..rcpts).map(|i| format!("r{i}@b")).collect(),
+        message: String::new(),
+        stop_after,
+        timeouts: Timeouts::default(),
+        tls: TlsMode::None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::form::{Field, FormError};
     use crate::note::Note;
-    use smtplab_shared::smtp::{SessionSpec, Stage, StepList, Timeouts, TlsMode};
-
-    fn spec() -> SessionSpec {
-        SessionSpec {
-            host: "127.0.0.1".into(),
-            port: 2525,
-            ehlo_name: "me".into(),
-            auth: None,
-            mail_from: "a@b".into(),
-            rcpt_to: vec!["r0@b".into()],
-            message: String::new(),
-            stop_after: Stage::Ehlo,
-            timeouts: Timeouts::default(),
-            tls: TlsMode::None,
-        }
-    }
+    use smtplab_shared::smtp::{Stage, StepList};
 
     fn started() -> Action {
         Action::Run(RunAction::Started {
             target: "127.0.0.1:2525".into(),
-            steps: StepList::for_spec(&spec()),
+            steps: StepList::for_spec(&test_spec(Stage::Ehlo, 1)),
         })
     }
 

@@ -136,21 +136,10 @@ impl FormState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtplab_shared::smtp::{Stage, Timeouts, TlsMode};
+    use smtplab_shared::smtp::Stage;
 
     fn spec(stop_after: Stage) -> SessionSpec {
-        SessionSpec {
-            host: "127.0.0.1".into(),
-            port: 2525,
-            ehlo_name: "me".into(),
-            auth: None,
-            mail_from: "a@b".into(),
-            rcpt_to: vec!["r0@b".into()],
-            message: String::new(),
-            stop_after,
-            timeouts: Timeouts::default(),
-            tls: TlsMode::None,
-        }
+        crate::state::test_spec(stop_after, 1)
     }
 
     #[test]

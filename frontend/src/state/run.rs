@@ -111,22 +111,9 @@ fn push_entry(slot: &mut Option<Run>, ids: &mut EntryIds, at_ms: u64, kind: Entr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtplab_shared::smtp::{SessionSpec, Stage, Timeouts, TlsMode};
 
-    pub(super) fn spec(stop_after: Stage, rcpts: usize) -> SessionSpec {
-        SessionSpec {
-            host: "127.0.0.1".into(),
-            port: 2525,
-            ehlo_name: "me".into(),
-            auth: None,
-            mail_from: "a@b".into(),
-            rcpt_to: (0..rcpts).map(|i| format!("r{i}@b")).collect(),
-            message: String::new(),
-            stop_after,
-            timeouts: Timeouts::default(),
-            tls: TlsMode::None,
-        }
-    }
+    pub(super) use crate::state::test_spec as spec;
+    use smtplab_shared::smtp::{SessionSpec, Stage};
 
     /// A run and its id source, driven like the state drives them.
     pub(super) struct Driven {

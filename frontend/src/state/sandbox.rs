@@ -99,7 +99,7 @@ mod tests {
     use crate::sandbox::{parse_info, parse_messages, DEMO_FROM, DEMO_TO};
     use crate::state::form::FormAction;
     use crate::state::tools::{SpecSource, ToolsAction, ToolsState};
-    use smtplab_shared::smtp::{SessionSpec, Stage, Timeouts, TlsMode};
+    use smtplab_shared::smtp::{Stage, TlsMode};
 
     const INFO: &str = r#"{"enabled":true,"addr":"127.0.0.1:2525","host":"127.0.0.1","port":2525,
         "user":"demo@sandbox.smtplab","password":"smtplab-demo"}"#;
@@ -179,18 +179,7 @@ mod tests {
         let mut linked = (Inbox::default(), FormState::default());
         ToolsState::default().apply(
             ToolsAction::LoadSpec {
-                spec: SessionSpec {
-                    host: "127.0.0.1".into(),
-                    port: 2525,
-                    ehlo_name: "me".into(),
-                    auth: None,
-                    mail_from: "a@b".into(),
-                    rcpt_to: vec!["r0@b".into()],
-                    message: String::new(),
-                    stop_after: Stage::Rcpt,
-                    timeouts: Timeouts::default(),
-                    tls: TlsMode::None,
-                },
+                spec: crate::state::test_spec(Stage::Rcpt, 1),
                 source: SpecSource::Link,
             },
             &mut linked.1,
