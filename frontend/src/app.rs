@@ -94,7 +94,9 @@ use crate::components::transcript_view::TranscriptView;
 use crate::components::verdict_panel::VerdictPanel;
 use crate::components::StateHandle;
 use crate::diagnostics::DiagState;
-use crate::hooks::{use_bridge, use_checks, use_persistence, use_sandbox, use_version};
+use crate::hooks::{
+    use_bridge, use_checks, use_persistence, use_sandbox, use_version, ConsoleTarget,
+};
 use crate::i18n::{t, Msg};
 use crate::note::Note;
 use crate::session_file::file_name;
@@ -186,7 +188,12 @@ pub(crate) fn App() -> Html {
                 _ => None,
             };
             match state.form.fields.console_target(policy) {
-                Ok(target) => connect.emit(target),
+                Ok((host, port)) => connect.emit(ConsoleTarget {
+                    host,
+                    port,
+                    implicit_tls: state.console.implicit_tls,
+                    tls: state.form.fields.tls_options(),
+                }),
                 Err(e) => state.dispatch(Action::Console(ConsoleAction::Note {
                     at_ms: 0,
                     error: true,

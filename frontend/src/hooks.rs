@@ -20,7 +20,7 @@ mod use_persistence;
 mod use_sandbox;
 mod use_version;
 
-pub(crate) use use_bridge::use_bridge;
+pub(crate) use use_bridge::{use_bridge, ConsoleTarget};
 pub(crate) use use_checks::use_checks;
 pub(crate) use use_persistence::use_persistence;
 pub(crate) use use_sandbox::use_sandbox;

@@ -97,7 +97,7 @@ catalogue! {
     ErrInternal, ErrNxdomain, ErrNoRecords, ErrServfail, ErrWithBridgeWords, ClosedByServer, ClosedByBridge, ClosedByClient,
     // transcript notes
     NoteOpeningWebSocket, NoteConnectingVia, NoteConnectedIn, NoteWebSocketClosed, NoteMalformed,
-    NoteNotAReply, NoteNotConnected, NoteTlsEstablished, NoteTlsSkipped, NotePlaintextDiscarded,
+    NoteNotAReply, NoteNotConnected, NoteTlsEstablished, NoteTlsFailed, NoteTlsSkipped, NotePlaintextDiscarded,
     NoteCannotOpen, NoteNoLocation, CancelledByUser, UnknownCipher,
     NoEnhancedExplanation, BareLfNote,
     // form
@@ -145,7 +145,7 @@ catalogue! {
     // transcripts
     Copy, DownloadTxt, DownloadJson,
     // console and AUTH helper
-    ConsoleHeading, ConsoleHint, Connect, Disconnect, ConsoleNotConnected, ConsoleConnecting,
+    ConsoleHeading, ConsoleHint, ConsoleImplicitTls, Connect, Disconnect, ConsoleNotConnected, ConsoleConnecting,
     ConsoleConnected, LineToSend, Send, ShortcutsAria, AuthHelpers, B64Value, PutInConsole,
     HelperUser, HelperPassword, BuildPlain,
     // saved sessions, share, export, import

@@ -115,6 +115,13 @@ impl LinkSocket {
         sent
     }
 
+    /// Raw mode: starts the TLS handshake (after the server's 220 to a
+    /// typed STARTTLS).
+    pub(crate) fn start_tls(&mut self) -> Vec<LinkEvent> {
+        self.link.start_tls();
+        self.flush()
+    }
+
     /// Raw mode: asks the bridge to close the connection.
     pub(crate) fn close(&mut self) -> Vec<LinkEvent> {
         self.link.close();

@@ -2,12 +2,14 @@
 //! shown, so a transcript follows the language the user picks.
 
 use smtplab_shared::smtp::TlsSkipReason;
+use smtplab_shared::tls::TlsFailure;
 use smtplab_shared::wire::{ClosedBy, ErrorCode};
 
 use crate::form::FormError;
 use crate::i18n::{t, tf, Lang, Msg};
 use crate::problem::{describe_closed, describe_error, BridgeProblem};
 use crate::reason::tls_skip_words;
+use crate::tls_view::failure_words;
 
 /// Something about a connection worth a transcript line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +62,8 @@ pub(crate) enum Note {
     },
     /// STARTTLS was optional and is not used.
     TlsSkipped(TlsSkipReason),
+    /// The console's TLS failed (the handshake or the certificate).
+    TlsFailed(TlsFailure),
     /// Plaintext after STARTTLS was dropped.
     PlaintextDiscarded {
         /// How many bytes.
@@ -104,6 +108,9 @@ impl Note {
                     cipher.as_deref().unwrap_or(t(lang, Msg::UnknownCipher)),
                 ],
             ),
+            Self::TlsFailed(failure) => {
+                tf(lang, Msg::NoteTlsFailed, &[&failure_words(failure, lang)])
+            }
             Self::TlsSkipped(reason) => {
                 tf(lang, Msg::NoteTlsSkipped, &[&tls_skip_words(reason, lang)])
             }

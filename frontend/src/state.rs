@@ -230,6 +230,7 @@ mod tests {
             state.apply(Action::Console(ConsoleAction::Sent {
                 at_ms,
                 text: "NOOP".into(),
+                encrypted: false,
             }));
         }
         let run = |state: &State| state.run.as_ref().expect("a run").transcript.clone();
@@ -251,6 +252,7 @@ mod tests {
         let sent = Rc::clone(&noted).reduce(Action::Console(ConsoleAction::Sent {
             at_ms: 1000,
             text: "QUIT".into(),
+            encrypted: false,
         }));
         let (before, after) = (run(&typed), run(&sent));
         assert_eq!((before.items().len(), after.items().len()), (1000, 1001));

@@ -17,7 +17,11 @@
 //!   link asks the bridge to `close`.
 //! - **raw** ([`Link::raw`]): the raw console. Server bytes come out as
 //!   [`LinkEvent::Received`], the user's bytes go in with
-//!   [`send`](Link::send).
+//!   [`send`](Link::send). Made with [`Link::raw_with_tls`], it can run TLS
+//!   itself: at connect (implicit TLS) or when the driver calls
+//!   [`start_tls`](Link::start_tls) (after the server's 220 to a typed
+//!   STARTTLS); bytes in and out are then plaintext for the driver and
+//!   ciphertext on the wire.
 //!
 //! # The rules, the same for every driver
 //! - `hello` must come first and once; its `version` must be
@@ -35,10 +39,15 @@
 //!   known message, a `resolved` nobody asked for) ends the session with
 //!   [`AbortReason::BridgeProtocol`].
 
+mod raw_tls;
+
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use raw_tls::RawTls;
+
 use crate::smtp::{AbortReason, Event, Session};
+use crate::tls::{TlsContext, TlsFailure, TlsReport};
 use crate::wire::{
     ClientMessage, ClosedBy, ErrorCode, PolicyInfo, ServerMessage, PROTOCOL_VERSION,
 };
@@ -87,8 +96,14 @@ pub enum LinkEvent {
         /// The close code, when the driver knows it.
         code: Option<u16>,
     },
-    /// Raw mode: bytes from the server.
+    /// Raw mode: bytes from the server (decrypted once TLS runs).
     Received(Vec<u8>),
+    /// Raw mode: the TLS handshake finished; everything from here on is
+    /// encrypted on the wire.
+    TlsEstablished(TlsReport),
+    /// Raw mode: TLS failed (the handshake, the certificate check, a bad
+    /// record); the link ends.
+    TlsFailed(TlsFailure),
     /// Engine mode: an engine event, in order; the last is `Finished`.
     Engine(Event),
 }
@@ -118,6 +133,8 @@ enum Mode {
         host: String,
         /// Target port.
         port: u16,
+        /// TLS, when the driver gave a context.
+        tls: Option<Box<RawTls>>,
     },
 }
 
@@ -177,7 +194,56 @@ impl Link {
         Self::with_mode(Mode::Raw {
             host: host.into(),
             port,
+            tls: None,
         })
+    }
+
+    /// A raw link that can run TLS with `context`: from the first byte
+    /// when `implicit`, else when the driver calls
+    /// [`start_tls`](Self::start_tls).
+    pub fn raw_with_tls(
+        host: impl Into<String>,
+        port: u16,
+        context: TlsContext,
+        implicit: bool,
+    ) -> Self {
+        let host = host.into();
+        let tls = RawTls::new(context, &host, implicit);
+        Self::with_mode(Mode::Raw {
+            host,
+            port,
+            tls: Some(Box::new(tls)),
+        })
+    }
+
+    /// Raw mode: starts the TLS handshake now (the server said 220 to a
+    /// typed STARTTLS). False, and nothing happens, unless connected in raw
+    /// mode with a TLS context and TLS not started yet.
+    pub fn start_tls(&mut self) -> bool {
+        if self.state != LinkState::Connected {
+            return false;
+        }
+        let Mode::Raw { tls: Some(tls), .. } = &mut self.mode else {
+            return false;
+        };
+        if tls.is_started() {
+            return false;
+        }
+        if let Err(failure) = tls.start() {
+            self.events.push_back(LinkEvent::TlsFailed(failure));
+            self.finish();
+        }
+        self.pump();
+        true
+    }
+
+    /// True once TLS is up (engine or raw mode): bytes cross the wire
+    /// encrypted.
+    pub fn is_encrypted(&self) -> bool {
+        match &self.mode {
+            Mode::Engine(session) => session.is_encrypted(),
+            Mode::Raw { tls, .. } => tls.as_ref().is_some_and(|t| t.is_established()),
+        }
     }
 
     fn with_mode(mode: Mode) -> Self {
@@ -270,8 +336,12 @@ impl Link {
                 self.state = LinkState::Connected;
                 self.events
                     .push_back(LinkEvent::Connected { peer, connect_ms });
-                if let Mode::Engine(session) = &mut self.mode {
-                    session.handle_connected(now);
+                match &mut self.mode {
+                    Mode::Engine(session) => session.handle_connected(now),
+                    Mode::Raw { tls: Some(tls), .. } if tls.implicit => {
+                        self.start_tls();
+                    }
+                    Mode::Raw { .. } => {}
                 }
             }
             ServerMessage::Error { code, message } => {
@@ -313,6 +383,19 @@ impl Link {
         }
         match &mut self.mode {
             Mode::Engine(session) => session.handle_input(now, bytes),
+            Mode::Raw { tls: Some(tls), .. } if tls.is_started() => {
+                let out = tls.handle_ciphertext(bytes);
+                if let Some(report) = out.established {
+                    self.events.push_back(LinkEvent::TlsEstablished(report));
+                }
+                if !out.plaintext.is_empty() {
+                    self.events.push_back(LinkEvent::Received(out.plaintext));
+                }
+                if let Some(failure) = out.failure {
+                    self.events.push_back(LinkEvent::TlsFailed(failure));
+                    self.finish();
+                }
+            }
             Mode::Raw { .. } => self.events.push_back(LinkEvent::Received(bytes.to_vec())),
         }
         self.pump();
@@ -348,11 +431,22 @@ impl Link {
     /// Raw mode: bytes typed by the user. Returns false (and sends
     /// nothing) unless connected in raw mode.
     pub fn send(&mut self, bytes: &[u8]) -> bool {
-        let ok = matches!(self.mode, Mode::Raw { .. }) && self.state == LinkState::Connected;
-        if ok && !bytes.is_empty() {
-            self.transmits.push_back(bytes.to_vec());
+        if self.state != LinkState::Connected {
+            return false;
         }
-        ok
+        match &mut self.mode {
+            Mode::Engine(_) => return false,
+            _ if bytes.is_empty() => {}
+            Mode::Raw { tls: Some(tls), .. } if tls.is_started() => {
+                if let Err(failure) = tls.send(bytes) {
+                    self.events.push_back(LinkEvent::TlsFailed(failure));
+                    self.finish();
+                }
+                self.pump();
+            }
+            Mode::Raw { .. } => self.transmits.push_back(bytes.to_vec()),
+        }
+        true
     }
 
     /// Raw mode: asks the bridge to close the connection.
@@ -394,7 +488,7 @@ impl Link {
     fn target(&self) -> (String, u16) {
         match &self.mode {
             Mode::Engine(session) => (session.spec().host.clone(), session.spec().port),
-            Mode::Raw { host, port } => (host.clone(), *port),
+            Mode::Raw { host, port, .. } => (host.clone(), *port),
         }
     }
 
@@ -441,8 +535,17 @@ impl Link {
     /// Moves the engine's output into the link's queues, in order; at the
     /// engine's `Finished` the link is done and asks the bridge to close.
     fn pump(&mut self) {
-        let Mode::Engine(session) = &mut self.mode else {
-            return;
+        let session = match &mut self.mode {
+            Mode::Engine(session) => session,
+            Mode::Raw { tls: Some(tls), .. } => {
+                while let Some(bytes) = tls.take_outgoing() {
+                    if !self.ws_closed {
+                        self.transmits.push_back(bytes);
+                    }
+                }
+                return;
+            }
+            Mode::Raw { tls: None, .. } => return,
         };
         while let Some(bytes) = session.poll_transmit() {
             if !self.ws_closed {

@@ -688,3 +688,142 @@ fn tls_without_a_context_aborts_and_bad_options_are_refused() {
         Some(TlsSetupError::BadCa { index: 1, .. })
     ));
 }
+
+/// Pumps a raw link (the console) and the scripted server: every typed
+/// line, every server byte and every event, until the server is quiet.
+fn pump_raw(
+    link: &mut smtplab_shared::link::Link,
+    server: &mut SmtpServer,
+    events: &mut Vec<smtplab_shared::link::LinkEvent>,
+) {
+    let mut now = Duration::ZERO;
+    loop {
+        let mut to_server = Vec::new();
+        while let Some(bytes) = link.poll_transmit() {
+            to_server.extend(bytes);
+        }
+        while link.poll_control().is_some() {}
+        events.extend(std::iter::from_fn(|| link.poll_event()));
+        if !to_server.is_empty() {
+            server.receive(&to_server);
+        }
+        let from_server = server.take_output();
+        if from_server.is_empty() && to_server.is_empty() {
+            return;
+        }
+        now += Duration::from_millis(5);
+        if !from_server.is_empty() {
+            link.handle_bytes(now, &from_server);
+        }
+    }
+}
+
+/// A raw link connected through a pretend bridge.
+fn raw_connected(tls: TlsContext, implicit: bool) -> smtplab_shared::link::Link {
+    use smtplab_shared::wire::{PolicyInfo, ServerMessage, PROTOCOL_VERSION};
+    let mut link = smtplab_shared::link::Link::raw_with_tls(HOST, 587, tls, implicit);
+    link.handle_server_message(
+        Duration::ZERO,
+        ServerMessage::Hello {
+            version: PROTOCOL_VERSION,
+            policy: PolicyInfo {
+                allowed_ports: vec![587],
+                connect_timeout_ms: 1000,
+                idle_timeout_ms: 1000,
+                max_frame_bytes: 65536,
+                max_sessions: 1,
+            },
+        },
+    );
+    link.handle_server_message(
+        Duration::ZERO,
+        ServerMessage::Connected {
+            peer: "127.0.0.1:587".into(),
+            connect_ms: 1.0,
+        },
+    );
+    link
+}
+
+fn received_text(events: &[smtplab_shared::link::LinkEvent]) -> String {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            smtplab_shared::link::LinkEvent::Received(bytes) => {
+                Some(String::from_utf8_lossy(bytes).into_owned())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn the_console_runs_starttls_itself_and_goes_on_encrypted() {
+    use smtplab_shared::link::LinkEvent;
+    let ca = TestCa::new();
+    let identity = ca.server(&[HOST], VALID_FROM, VALID_UNTIL);
+    let mut server = SmtpServer::new(Script::default(), &identity);
+    let mut link = raw_connected(trusting(&ca), false);
+    let mut events = Vec::new();
+    pump_raw(&mut link, &mut server, &mut events);
+    assert!(link.send(b"EHLO console.test\r\n"));
+    pump_raw(&mut link, &mut server, &mut events);
+    assert!(link.send(b"STARTTLS\r\n"));
+    pump_raw(&mut link, &mut server, &mut events);
+    assert!(received_text(&events).contains("220 2.0.0 Ready to start TLS"));
+    assert!(!link.is_encrypted());
+    assert!(link.start_tls(), "the driver starts TLS after the 220");
+    pump_raw(&mut link, &mut server, &mut events);
+    assert!(link.is_encrypted() && server.is_encrypted());
+    let report = events.iter().find_map(|e| match e {
+        LinkEvent::TlsEstablished(report) => Some(report),
+        _ => None,
+    });
+    assert!(
+        report.is_some_and(|r| r.verification.as_ref().is_some_and(|v| v.problem.is_none())),
+        "{report:?}"
+    );
+    events.clear();
+    assert!(link.send(b"EHLO console.test\r\n"));
+    pump_raw(&mut link, &mut server, &mut events);
+    let text = received_text(&events);
+    assert!(text.contains("AUTH"), "AUTH is offered under TLS: {text}");
+    assert_eq!(
+        server.lines.last(),
+        Some(&(true, "EHLO console.test".to_owned())),
+        "the second EHLO crossed the wire encrypted"
+    );
+    assert!(!link.start_tls(), "TLS runs once");
+}
+
+#[test]
+fn the_console_speaks_implicit_tls_and_reports_a_refused_certificate() {
+    use smtplab_shared::link::{LinkEvent, LinkState};
+    use smtplab_shared::smtp::TlsFailureKind;
+    let ca = TestCa::new();
+    let identity = ca.server(&[HOST], VALID_FROM, VALID_UNTIL);
+    let script = Script {
+        implicit: true,
+        ..Script::default()
+    };
+    let mut server = SmtpServer::new(script.clone(), &identity);
+    let mut link = raw_connected(trusting(&ca), true);
+    let mut events = Vec::new();
+    pump_raw(&mut link, &mut server, &mut events);
+    assert!(link.is_encrypted());
+    assert!(
+        received_text(&events).starts_with("220 "),
+        "the greeting, decrypted"
+    );
+
+    let mut server = SmtpServer::new(script, &identity);
+    let mut untrusted = raw_connected(context(&TlsOptions::default()), true);
+    let mut events = Vec::new();
+    pump_raw(&mut untrusted, &mut server, &mut events);
+    let failure = events.iter().find_map(|e| match e {
+        LinkEvent::TlsFailed(failure) => Some(failure.kind),
+        _ => None,
+    });
+    assert_eq!(failure, Some(TlsFailureKind::UnknownIssuer));
+    assert_eq!(untrusted.state(), LinkState::Done);
+}

@@ -62,6 +62,14 @@ fn main() {
                 "verify_off_delivers_and_says_not_verified",
                 unverified_delivers,
             ),
+            (
+                "console_starttls_handshakes_in_the_tab_and_goes_on_encrypted",
+                console_starttls,
+            ),
+            (
+                "console_implicit_tls_reads_the_greeting_encrypted",
+                console_implicit_tls,
+            ),
         ],
     );
 }
@@ -264,12 +272,17 @@ async fn expect_trusted_delivery(
 type Line = (u64, String, String);
 
 async fn transcript_lines(page: &Page) -> Result<Vec<Line>, String> {
+    lines_of(page, "#transcript").await
+}
+
+/// The `(ms, marker, text)` lines of the transcript at `css`.
+async fn lines_of(page: &Page, css: &str) -> Result<Vec<Line>, String> {
     let rows = page
         .eval(
-            "return [...document.querySelectorAll('#transcript .line')].map(l => \
+            "return [...document.querySelectorAll(arguments[0] + ' .line')].map(l => \
              [l.querySelector('.ts')?.textContent ?? '', l.querySelector('.marker')?.textContent ?? '', \
               l.querySelector('.text')?.textContent ?? '']);",
-            vec![],
+            vec![Value::from(css)],
         )
         .await
         .map_err(err)?;
@@ -532,6 +545,120 @@ fn unverified_delivers(rig: &Rig) -> Result<(), Failed> {
             format!("tls-verify is {checked}")
         })?;
         println!("    {warning}");
+        Ok(())
+    })
+}
+
+/// Types `line` into the console and sends it.
+async fn console_type(page: &Page, line: &str) -> Result<(), String> {
+    page.fill("#console-input", line).await.map_err(err)?;
+    page.type_keys("#console-input", "\u{E007}")
+        .await
+        .map_err(err)
+}
+
+/// Connects the console to `port` with the test CA pasted in the form.
+async fn console_connect(page: &Page, rig: &Rig, port: u16, implicit: bool) -> Result<(), String> {
+    page.fill("#server-host", HOST).await.map_err(err)?;
+    page.fill("#server-port", &port.to_string())
+        .await
+        .map_err(err)?;
+    page.fill("#tls-ca-pem", rig.mail.ca.pem())
+        .await
+        .map_err(err)?;
+    if implicit {
+        page.click("#console-implicit-tls").await.map_err(err)?;
+    }
+    page.click("#console-connect").await.map_err(err)?;
+    page.wait_for_attr(
+        "#console-status",
+        "data-status",
+        &["connected"],
+        Duration::from_secs(10),
+    )
+    .await
+    .map_err(err)?;
+    Ok(())
+}
+
+/// A typed STARTTLS: after its 220 the tab does the handshake itself, and
+/// the EHLO typed next crosses the wire encrypted (`~>`, answered `<~`),
+/// offering AUTH, which Postfix only offers under TLS.
+fn console_starttls(rig: &Rig) -> Result<(), Failed> {
+    on_page(rig, "console-starttls", |page| async move {
+        console_connect(&page, rig, rig.mail.ports.submission, false).await?;
+        page.wait_for_text("#console-transcript", "220 ", Duration::from_secs(10))
+            .await
+            .map_err(err)?;
+        console_type(&page, "EHLO console.smtplab.test").await?;
+        page.wait_for_text("#console-transcript", "STARTTLS", Duration::from_secs(10))
+            .await
+            .map_err(err)?;
+        console_type(&page, "STARTTLS").await?;
+        page.wait_for_text(
+            "#console-transcript",
+            "TLS established",
+            Duration::from_secs(15),
+        )
+        .await
+        .map_err(err)?;
+        console_type(&page, "EHLO console.smtplab.test").await?;
+        page.wait_for_text("#console-transcript", "AUTH", Duration::from_secs(10))
+            .await
+            .map_err(err)?;
+        let lines = lines_of(&page, "#console-transcript").await?;
+        let tls_at = lines
+            .iter()
+            .position(|(_, m, t)| m == "===" && t.starts_with("TLS established"))
+            .ok_or_else(|| format!("no `TLS established` line:\n{}", show(&lines)))?;
+        let (before, after) = lines.split_at(tls_at);
+        let has = |lines: &[Line], marker: &str, prefix: &str| {
+            lines
+                .iter()
+                .any(|(_, m, t)| m == marker && t.starts_with(prefix))
+        };
+        expect(
+            has(before, "->", "STARTTLS")
+                && has(before, "<-", "220")
+                && has(after, "~>", "EHLO")
+                && has(after, "<~", "250")
+                && after.iter().all(|(_, m, _)| m != "->" && m != "<-")
+                && after.iter().any(|(_, _, t)| t.contains("AUTH")),
+            || {
+                format!(
+                    "want STARTTLS and 220 in clear, then EHLO ~> and 250 <~ with AUTH:\n{}",
+                    show(&lines)
+                )
+            },
+        )?;
+        page.click("#console-quit").await.map_err(err)?;
+        Ok(())
+    })
+}
+
+/// The implicit-TLS choice: the handshake runs before the greeting, which
+/// arrives decrypted and marked `<~`.
+fn console_implicit_tls(rig: &Rig) -> Result<(), Failed> {
+    on_page(rig, "console-implicit", |page| async move {
+        console_connect(&page, rig, rig.mail.ports.smtps, true).await?;
+        page.wait_for_text("#console-transcript", "220 ", Duration::from_secs(15))
+            .await
+            .map_err(err)?;
+        let lines = lines_of(&page, "#console-transcript").await?;
+        expect(
+            lines
+                .iter()
+                .any(|(_, m, t)| m == "===" && t.starts_with("TLS established"))
+                && lines
+                    .iter()
+                    .any(|(_, m, t)| m == "<~" && t.starts_with("220")),
+            || {
+                format!(
+                    "want TLS established, then the 220 marked <~:\n{}",
+                    show(&lines)
+                )
+            },
+        )?;
         Ok(())
     })
 }

@@ -79,6 +79,15 @@ pub(crate) fn ConsolePanel(props: &ConsolePanelProps) -> Html {
             state.dispatch(Action::Console(ConsoleAction::Input(line)))
         })
     };
+    let onimplicit = {
+        let state = state.clone();
+        Callback::from(move |e: Event| {
+            let on = e
+                .target_dyn_into::<web_sys::HtmlInputElement>()
+                .is_some_and(|input| input.checked());
+            state.dispatch(Action::Console(ConsoleAction::ImplicitTls(on)));
+        })
+    };
     let ehlo = format!("EHLO {}", state.form.fields.ehlo_name.trim());
 
     html! {
@@ -91,6 +100,12 @@ pub(crate) fn ConsolePanel(props: &ConsolePanelProps) -> Html {
                 <button type="button" id="console-disconnect" data-testid="console-disconnect" onclick={ondisconnect}
                         disabled={console.status == ConsoleStatus::Disconnected}>{ t(lang, Msg::Disconnect) }</button>
                 <span id="console-status" data-testid="console-status" data-status={status_kind} role="status">{ status }</span>
+            </div>
+            <div class="console-tls">
+                <input type="checkbox" id="console-implicit-tls" data-testid="console-implicit-tls"
+                       checked={console.implicit_tls} onchange={onimplicit}
+                       disabled={console.status != ConsoleStatus::Disconnected} />
+                <label for="console-implicit-tls">{ t(lang, Msg::ConsoleImplicitTls) }</label>
             </div>
             <form class="console-line" onsubmit={send_input}>
                 <label for="console-input">{ t(lang, Msg::LineToSend) }</label>

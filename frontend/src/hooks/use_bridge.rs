@@ -16,6 +16,8 @@ mod console;
 mod guided;
 mod probe;
 
+pub(crate) use console::ConsoleTarget;
+
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
@@ -43,8 +45,8 @@ pub(crate) struct BridgeHandle {
     pub(crate) run: Callback<(SessionSpec, TlsOptions)>,
     /// Cancel the running guided session.
     pub(crate) cancel: Callback<()>,
-    /// Open the raw console to `host:port`.
-    pub(crate) console_connect: Callback<(String, u16)>,
+    /// Open the raw console (host, port, implicit TLS, the TLS choices).
+    pub(crate) console_connect: Callback<ConsoleTarget>,
     /// Send one typed line (or several, one per line) on the console.
     pub(crate) console_send: Callback<String>,
     /// Close the console connection.
@@ -72,8 +74,7 @@ pub(crate) fn use_bridge(dispatch: UseReducerDispatcher<State>) -> BridgeHandle 
         let d = Rc::clone(&driver);
         let cancel = Callback::from(move |()| d.borrow_mut().cancel_run());
         let d = Rc::clone(&driver);
-        let console_connect =
-            Callback::from(move |(host, port)| Driver::console_connect(&d, host, port));
+        let console_connect = Callback::from(move |target| Driver::console_connect(&d, target));
         let d = Rc::clone(&driver);
         let console_send = Callback::from(move |line: String| d.borrow_mut().console_send(&line));
         let d = driver;
@@ -229,6 +230,8 @@ fn bridge_note(event: LinkEvent, host: &str, port: u16) -> Option<(bool, Note)> 
         | LinkEvent::Aborted(_)
         | LinkEvent::WebSocketClosed { .. }
         | LinkEvent::Received(_)
+        | LinkEvent::TlsEstablished(_)
+        | LinkEvent::TlsFailed(_)
         | LinkEvent::Engine(_) => None,
     }
 }

@@ -46,6 +46,8 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::NoteNotAReply => "not a valid reply: {0}",
         Msg::NoteNotConnected => "not connected: press Connect first",
         Msg::NoteTlsEstablished => "TLS established: {0}, {1}",
+        Msg::NoteTlsFailed => "TLS failed: {0}",
+        Msg::ConsoleImplicitTls => "Implicit TLS (TLS from the first byte, as on port 465)",
         Msg::NoteTlsSkipped => "TLS skipped: {0}",
         Msg::NotePlaintextDiscarded => "{0} plaintext bytes after STARTTLS were discarded: {1}",
         Msg::NoteCannotOpen => "cannot open a WebSocket to the bridge: {0}",

@@ -46,6 +46,8 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::NoteNotAReply => "正しい応答ではありません: {0}",
         Msg::NoteNotConnected => "接続していません。先に「接続」を押してください",
         Msg::NoteTlsEstablished => "TLS を確立しました: {0}、{1}",
+        Msg::NoteTlsFailed => "TLS に失敗しました: {0}",
+        Msg::ConsoleImplicitTls => "暗黙の TLS（465 番ポートのように最初のバイトから TLS）",
         Msg::NoteTlsSkipped => "TLS を使いませんでした: {0}",
         Msg::NotePlaintextDiscarded => "STARTTLS の後に届いた平文 {0} バイトを破棄しました: {1}",
         Msg::NoteCannotOpen => "ブリッジへの WebSocket を開けません: {0}",

@@ -32,6 +32,8 @@ pub(crate) struct ConsoleState {
     pub(crate) input: String,
     /// True after a 334: the next typed line is a credential.
     pub(crate) answering_challenge: bool,
+    /// Connect with implicit TLS (the handshake before the greeting).
+    pub(crate) implicit_tls: bool,
 }
 
 impl Default for ConsoleState {
@@ -41,6 +43,7 @@ impl Default for ConsoleState {
             transcript: Transcript::new(),
             input: String::new(),
             answering_challenge: false,
+            implicit_tls: false,
         }
     }
 }
@@ -52,6 +55,7 @@ impl std::fmt::Debug for ConsoleState {
             .field("status", &self.status)
             .field("transcript", &self.transcript)
             .field("answering_challenge", &self.answering_challenge)
+            .field("implicit_tls", &self.implicit_tls)
             .finish_non_exhaustive()
     }
 }
@@ -63,12 +67,16 @@ pub(crate) enum ConsoleAction {
     Status(ConsoleStatus),
     /// The input line was edited.
     Input(String),
+    /// The "implicit TLS" choice for the next connection.
+    ImplicitTls(bool),
     /// A line was sent (local echo).
     Sent {
         /// Time since the console connected.
         at_ms: u64,
         /// The line as sent, without CRLF.
         text: String,
+        /// It crossed the wire encrypted (TLS was up).
+        encrypted: bool,
     },
     /// A reply was received.
     Reply {
@@ -76,6 +84,8 @@ pub(crate) enum ConsoleAction {
         at_ms: u64,
         /// The parsed reply.
         reply: Reply,
+        /// It crossed the wire encrypted.
+        encrypted: bool,
     },
     /// A connection note for the console transcript.
     Note {
@@ -94,14 +104,20 @@ impl std::fmt::Debug for ConsoleAction {
         match self {
             Self::Status(status) => f.debug_tuple("Status").field(status).finish(),
             Self::Input(_) => f.debug_tuple("Input").finish_non_exhaustive(),
+            Self::ImplicitTls(on) => f.debug_tuple("ImplicitTls").field(on).finish(),
             Self::Sent { at_ms, .. } => f
                 .debug_struct("Sent")
                 .field("at_ms", at_ms)
                 .finish_non_exhaustive(),
-            Self::Reply { at_ms, reply } => f
+            Self::Reply {
+                at_ms,
+                reply,
+                encrypted,
+            } => f
                 .debug_struct("Reply")
                 .field("at_ms", at_ms)
                 .field("reply", reply)
+                .field("encrypted", encrypted)
                 .finish(),
             Self::Note { at_ms, error, note } => f
                 .debug_struct("Note")
@@ -127,7 +143,12 @@ impl ConsoleState {
                 self.status = status;
             }
             ConsoleAction::Input(text) => self.input = text,
-            ConsoleAction::Sent { at_ms, text } => {
+            ConsoleAction::ImplicitTls(on) => self.implicit_tls = on,
+            ConsoleAction::Sent {
+                at_ms,
+                text,
+                encrypted,
+            } => {
                 let (display, secret) = console_display(&text, self.answering_challenge);
                 self.push(
                     ids,
@@ -136,11 +157,15 @@ impl ConsoleState {
                         text,
                         display,
                         secret,
-                        encrypted: false,
+                        encrypted,
                     },
                 );
             }
-            ConsoleAction::Reply { at_ms, reply } => {
+            ConsoleAction::Reply {
+                at_ms,
+                reply,
+                encrypted,
+            } => {
                 self.answering_challenge = reply.code.as_u16() == 334;
                 self.push(
                     ids,
@@ -148,7 +173,7 @@ impl ConsoleState {
                     EntryKind::Reply {
                         reply,
                         expected: true,
-                        encrypted: false,
+                        encrypted,
                     },
                 );
             }
@@ -191,6 +216,7 @@ mod tests {
             ConsoleAction::Sent {
                 at_ms: 1,
                 text: "AUTH LOGIN".into(),
+                encrypted: false,
             },
         );
         apply(
@@ -198,6 +224,7 @@ mod tests {
             ConsoleAction::Reply {
                 at_ms: 2,
                 reply: reply(&["334 VXNlcm5hbWU6"]),
+                encrypted: false,
             },
         );
         apply(
@@ -205,6 +232,7 @@ mod tests {
             ConsoleAction::Sent {
                 at_ms: 3,
                 text: "a2lt".into(),
+                encrypted: false,
             },
         );
         let last = console.transcript.items().last().cloned().expect("entry");
@@ -216,6 +244,7 @@ mod tests {
             ConsoleAction::Reply {
                 at_ms: 4,
                 reply: reply(&["235 2.7.0 ok"]),
+                encrypted: false,
             },
         );
         apply(
@@ -223,6 +252,7 @@ mod tests {
             ConsoleAction::Sent {
                 at_ms: 5,
                 text: "NOOP".into(),
+                encrypted: false,
             },
         );
         let last = console.transcript.items().last().cloned().expect("entry");
@@ -243,7 +273,8 @@ mod tests {
                 "{:?}",
                 ConsoleAction::Sent {
                     at_ms: 1,
-                    text: typed.into()
+                    text: typed.into(),
+                    encrypted: false,
                 }
             ),
         ] {

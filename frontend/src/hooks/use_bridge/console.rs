@@ -1,19 +1,43 @@
 //! The raw console: a WebSocket carrying a raw [`Link`] to `host:port`.
 //! Typed lines go out as they are (CRLF added); server bytes are parsed
 //! into replies for the console transcript.
+//!
+//! TLS runs in the tab as for a guided run (the form's TLS choices: the
+//! pasted CA, the public roots, verification): from the first byte with
+//! implicit TLS, or after the server's 220 to a typed `STARTTLS`, when
+//! this driver tells the link to start the handshake. Lines and replies
+//! from then on are marked encrypted (`~>` / `<~`).
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use smtplab_shared::link::{Link, LinkEvent};
 use smtplab_shared::smtp::ReplyParser;
+use smtplab_shared::tls::{TlsOptions, TrustAnchor};
 
 use super::{bridge_note, on_hello, Driver};
+use crate::form::FormError;
 use crate::hooks::batched_dispatch::BatchedDispatch;
 use crate::link_socket::LinkSocket;
 use crate::note::Note;
 use crate::socket::SocketEvent;
 use crate::state::{Action, ConsoleAction, ConsoleStatus};
+use crate::tls_setup;
+use crate::trust_anchors::{self, PublicRoots};
+
+/// What the console connects to, and with which TLS.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ConsoleTarget {
+    /// The server's host.
+    pub(crate) host: String,
+    /// Its port.
+    pub(crate) port: u16,
+    /// TLS from the first byte.
+    pub(crate) implicit_tls: bool,
+    /// The form's TLS choices (for implicit TLS and a typed STARTTLS).
+    pub(crate) tls: TlsOptions,
+}
 
 /// The raw console's connection.
 pub(super) struct ConsoleLink {
@@ -27,6 +51,8 @@ pub(super) struct ConsoleLink {
     host: String,
     /// Port to connect to.
     port: u16,
+    /// A `STARTTLS` was typed and its reply has not come yet.
+    starttls_sent: bool,
 }
 
 impl ConsoleLink {
@@ -46,7 +72,8 @@ impl ConsoleLink {
     /// WebSocket closed before `hello` (the bridge itself is the problem).
     fn forward(&mut self, dispatch: &BatchedDispatch, events: Vec<LinkEvent>) -> bool {
         let mut diagnose = false;
-        for event in events {
+        let mut queue = VecDeque::from(events);
+        while let Some(event) = queue.pop_front() {
             match event {
                 LinkEvent::Hello { version, policy } => {
                     let (error, note) = on_hello(dispatch, version, policy, self.target());
@@ -61,20 +88,42 @@ impl ConsoleLink {
                     }
                 }
                 LinkEvent::Received(bytes) => {
+                    let encrypted = self.link.link().is_encrypted();
                     self.parser.push(&bytes);
                     let at_ms = self.link.at_ms();
                     loop {
                         match self.parser.next_reply() {
                             Ok(Some(reply)) => {
+                                let go_tls = std::mem::take(&mut self.starttls_sent)
+                                    && reply.code.as_u16() == 220;
                                 dispatch.dispatch(Action::Console(ConsoleAction::Reply {
                                     at_ms,
                                     reply,
+                                    encrypted,
                                 }));
+                                if go_tls {
+                                    // RFC 3207: the handshake starts right
+                                    // after the 220; nothing else is read
+                                    // in plaintext.
+                                    self.parser.reset();
+                                    queue.extend(self.link.start_tls());
+                                    break;
+                                }
                             }
                             Ok(None) => break,
                             Err(e) => self.note(dispatch, true, Note::NotAReply(e.to_string())),
                         }
                     }
+                }
+                LinkEvent::TlsEstablished(report) => {
+                    let note = Note::TlsEstablished {
+                        protocol: report.protocol.clone(),
+                        cipher: report.cipher_suite.clone(),
+                    };
+                    self.note(dispatch, false, note);
+                }
+                LinkEvent::TlsFailed(failure) => {
+                    self.note(dispatch, true, Note::TlsFailed(failure));
                 }
                 LinkEvent::WebSocketClosed { .. } => {
                     dispatch.dispatch(Action::Console(ConsoleAction::Status(
@@ -94,7 +143,7 @@ impl ConsoleLink {
 }
 
 impl Driver {
-    pub(super) fn console_connect(this: &Rc<RefCell<Self>>, host: String, port: u16) {
+    pub(super) fn console_connect(this: &Rc<RefCell<Self>>, target: ConsoleTarget) {
         if this
             .borrow()
             .console
@@ -103,12 +152,57 @@ impl Driver {
         {
             return;
         }
+        if !target.tls.mozilla_roots {
+            Self::open_console(this, target, &[]);
+        } else if let Some(roots) = trust_anchors::cached() {
+            Self::open_console(this, target, &roots);
+        } else {
+            // The first use of the public roots on this page: fetch them.
+            let weak = Rc::downgrade(this);
+            wasm_bindgen_futures::spawn_local(async move {
+                let loaded: Result<PublicRoots, String> = trust_anchors::load().await;
+                let Some(driver) = weak.upgrade() else {
+                    return;
+                };
+                match loaded {
+                    Ok(roots) => Self::open_console(&driver, target, &roots),
+                    // Without them the console still connects: only a
+                    // STARTTLS would fail, and it then says why.
+                    Err(_) => Self::open_console(&driver, target, &[]),
+                }
+            });
+        }
+    }
+
+    /// Opens the console's WebSocket with a raw link that can run TLS.
+    fn open_console(
+        this: &Rc<RefCell<Self>>,
+        target: ConsoleTarget,
+        public_roots: &[TrustAnchor<'static>],
+    ) {
+        let ConsoleTarget {
+            host,
+            port,
+            implicit_tls,
+            tls,
+        } = target;
+        let dispatch = this.borrow().dispatch.clone();
+        let context = match tls_setup::context(&tls, public_roots) {
+            Ok(context) => context,
+            Err(e) => {
+                dispatch.dispatch(Action::Console(ConsoleAction::Note {
+                    at_ms: 0,
+                    error: true,
+                    note: Note::Form(FormError::TlsSetup(e)),
+                }));
+                return;
+            }
+        };
         let id = {
             let mut d = this.borrow_mut();
             d.console = None;
             d.take_id()
         };
-        let dispatch = this.borrow().dispatch.clone();
         dispatch.dispatch(Action::Console(ConsoleAction::Status(
             ConsoleStatus::Connecting(format!("{host}:{port}")),
         )));
@@ -116,10 +210,14 @@ impl Driver {
             Ok(socket) => {
                 let console = ConsoleLink {
                     id,
-                    link: LinkSocket::new(socket, Link::raw(host.clone(), port)),
+                    link: LinkSocket::new(
+                        socket,
+                        Link::raw_with_tls(host.clone(), port, context, implicit_tls),
+                    ),
                     parser: ReplyParser::new(),
                     host,
                     port,
+                    starttls_sent: false,
                 };
                 console.note(&dispatch, false, Note::OpeningWebSocket);
                 this.borrow_mut().console = Some(console);
@@ -150,13 +248,18 @@ impl Driver {
         for line in text.split('\n').map(|l| l.trim_end_matches('\r')) {
             let mut bytes = line.as_bytes().to_vec();
             bytes.extend_from_slice(b"\r\n");
+            let encrypted = console.link.link().is_encrypted();
             if !console.link.send(&bytes) {
                 console.note(&dispatch, true, Note::NotConnected);
                 return;
             }
+            if !encrypted && line.trim().eq_ignore_ascii_case("STARTTLS") {
+                console.starttls_sent = true;
+            }
             dispatch.dispatch(Action::Console(ConsoleAction::Sent {
                 at_ms: console.link.at_ms(),
                 text: line.to_owned(),
+                encrypted,
             }));
         }
         dispatch.dispatch(Action::Console(ConsoleAction::Input(String::new())));
