@@ -28,7 +28,8 @@
 //! - [`browser`]: opening the default browser at start, or why not.
 //! - [`exit`]: the binary's exit codes and the failures behind them.
 //! - [`version`]: `smtplab X.Y.Z (commit …, built …)`.
-//! - [`cli`]: `smtplab send`, the engine natively in a terminal.
+//! - [`cli`]: `smtplab send` and `smtplab check`, the engine and the
+//!   Diagnostics checks natively in a terminal.
 //! - `server`: the router, handshake checks and [`run`].
 //! - `session`: one WebSocket session from `hello` to `closed`.
 //! - `listener`: the accept loop, connection limits, header and write timeouts.

@@ -7,7 +7,9 @@
 //! line and how to stop on stdout, opens the default browser ([`browser`]),
 //! and runs the bridge until ctrl-c or SIGTERM, then stops the sandbox. The
 //! token appears only in that URL line, never in the log. The exit codes
-//! are [`exit`]'s.
+//! are [`exit`]'s. `smtplab send` and `smtplab check` run the engine and
+//! the Diagnostics checks in the terminal instead ([`cli`]); `smtplab
+//! completions SHELL` and `smtplab man` print what clap generates.
 
 use std::io::Write as _;
 use std::net::SocketAddr;
@@ -26,8 +28,9 @@ use smtplab_bridge::{browser, ports, sandbox, version};
 const STOP_LINE: &str = "Press Ctrl+C (or close this window) to stop smtplab.";
 
 /// smtplab: SMTP testing from a browser tab (the bridge, the default) or a
-/// terminal (`smtplab send`). With no subcommand, or `smtplab serve`, it
-/// serves the smtplab UI and relays its WebSocket sessions to mail servers.
+/// terminal (`smtplab send`, `smtplab check`). With no subcommand, or
+/// `smtplab serve`, it serves the smtplab UI and relays its WebSocket
+/// sessions to mail servers.
 /// Every bridge setting may also come from a TOML file: --config FILE, else
 /// smtplab.toml beside the program, else smtplab.toml in the user's config
 /// folder (~/.config/smtplab, %APPDATA%\smtplab, ~/Library/Application
@@ -36,7 +39,7 @@ const STOP_LINE: &str = "Press Ctrl+C (or close this window) to stop smtplab.";
 #[command(
     name = "smtplab",
     version = version::VERSION_DETAIL,
-    about = "smtplab: SMTP testing from a browser tab (the bridge, the default) or a terminal (smtplab send)",
+    about = "smtplab: SMTP testing from a browser tab (the bridge, the default) or a terminal (smtplab send, smtplab check)",
     after_help = exit::HELP,
     args_conflicts_with_subcommands = true
 )]

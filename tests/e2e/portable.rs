@@ -101,7 +101,14 @@ fn linux_file_with_no_environment(rig: &Rig) -> Result<(), Failed> {
     delivers_through(rig, &bridge, "linux").map(|_| ())
 }
 
+/// One Wine trial at a time: each `Wine` stops the shared prefix's
+/// wineserver when dropped, which would kill the other trial's program.
+static WINE_ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 fn windows_exe_under_wine(rig: &Rig) -> Result<(), Failed> {
+    let _one = WINE_ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let folder = folder(rig, &rig.windows)?;
     let wine = Wine::new()?;
     wine.install_stub_beside(folder.exe())?;
@@ -287,6 +294,9 @@ fn block_on<F: Future>(future: F) -> Result<F::Output, Failed> {
 /// bridge): AUTH PLAIN, delivered (exit 0, the message in the Maildir);
 /// then a wrong password, exit 28 as swaks.
 fn windows_send_under_wine(rig: &Rig) -> Result<(), Failed> {
+    let _one = WINE_ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     let folder = Folder::with_copy_of(&rig.windows)?;
     let wine = Wine::new()?;
     wine.install_stub_beside(folder.exe())?;
