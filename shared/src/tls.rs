@@ -18,7 +18,9 @@
 //!   the driver builds from them), [`TlsSetupError`].
 //! - [`report`]: [`TlsReport`], [`CertInfo`], [`Verification`].
 //! - [`failure`]: [`TlsFailure`], [`TlsFailureKind`] and how rustls's
-//!   errors map to them.
+//!   errors map to them (every webpki refusal in words).
+//! - [`pin`]: "trust exactly this certificate", SHA-256 pins read from the
+//!   CA field.
 //! - `verifier`: the recording wrapper around rustls's WebPKI verifier.
 //! - `certificate`, `der`: the certificate fields the report shows, read
 //!   with a small DER reader of our own (smaller in wasm than x509-parser).
@@ -30,12 +32,14 @@ pub(crate) mod channel;
 pub mod context;
 pub(crate) mod der;
 pub mod failure;
+pub mod pin;
 pub mod report;
 pub(crate) mod verifier;
 
 pub use anchors::AnchorsError;
 pub use context::{TlsContext, TlsOptions, TlsSetupError};
 pub use failure::{TlsFailure, TlsFailureKind};
+pub use pin::{fingerprint, pin_lines};
 pub use report::{CertInfo, TlsReport, Verification};
 /// Re-exported: the element type of [`TlsContext::new`]'s public roots.
 pub use rustls::pki_types::TrustAnchor;

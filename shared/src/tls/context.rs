@@ -19,6 +19,7 @@ use rustls::pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use rustls::time_provider::TimeProvider;
 use rustls::{ClientConfig, RootCertStore};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::verifier::{CheckSlot, RecordingVerifier};
 
@@ -38,7 +39,10 @@ pub struct TlsOptions {
     #[serde(default = "TlsOptions::yes")]
     pub mozilla_roots: bool,
     /// Extra trusted CA certificates, pasted as PEM (any number of
-    /// `-----BEGIN CERTIFICATE-----` blocks; other blocks are ignored).
+    /// `-----BEGIN CERTIFICATE-----` blocks; other blocks are ignored),
+    /// and SHA-256 pins ("trust exactly this certificate", one per line,
+    /// e.g. `sha256 AB:CD:…`; see [`super::pin`]). Each pasted certificate
+    /// is pinned as well.
     #[serde(default)]
     pub extra_ca_pem: String,
 }
@@ -77,7 +81,7 @@ pub enum TlsSetupError {
         /// What webpki said.
         why: String,
     },
-    /// Neither Mozilla's roots nor a pasted CA: nothing could verify.
+    /// Neither Mozilla's roots nor a pasted CA or pin: nothing could verify.
     #[error("no trusted CA: keep Mozilla's roots or paste a CA certificate")]
     NoTrustAnchors,
     /// Mozilla's roots were asked for but the driver passed an empty list.
@@ -105,8 +109,12 @@ pub struct TlsContext {
     provider: Arc<CryptoProvider>,
     /// Wall-clock time for certificate validity.
     time: Arc<dyn TimeProvider>,
-    /// rustls's WebPKI verifier over the chosen trust anchors.
-    webpki: Arc<WebPkiServerVerifier>,
+    /// rustls's WebPKI verifier over the chosen trust anchors; `None` when
+    /// only pins were given.
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    /// SHA-256 of every certificate trusted exactly (pins and pasted
+    /// certificates).
+    pins: Arc<Vec<[u8; 32]>>,
     /// Stop on a verification failure.
     verify: bool,
     /// How many pasted CA certificates were added.
@@ -145,23 +153,36 @@ impl TlsContext {
             }
             roots.extend(public_roots.iter().cloned());
         }
-        let extra = parse_pem_certificates(&options.extra_ca_pem)?;
+        let pin_text = super::pin::pin_lines(&options.extra_ca_pem)?;
+        let extra = parse_pem_certificates(&options.extra_ca_pem, !pin_text.is_empty())?;
         for (i, der) in extra.iter().enumerate() {
             roots.add(der.clone()).map_err(|e| TlsSetupError::BadCa {
                 index: i + 1,
                 why: e.to_string(),
             })?;
         }
-        if roots.is_empty() {
+        let pins: Vec<[u8; 32]> = extra
+            .iter()
+            .map(|der| Sha256::digest(der.as_ref()).into())
+            .chain(pin_text.iter().filter_map(|p| pin_bytes(p)))
+            .collect();
+        if roots.is_empty() && pins.is_empty() {
             return Err(TlsSetupError::NoTrustAnchors);
         }
-        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-            .build()
-            .map_err(|e| TlsSetupError::Provider(e.to_string()))?;
+        let webpki = if roots.is_empty() {
+            None
+        } else {
+            Some(
+                WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                    .build()
+                    .map_err(|e| TlsSetupError::Provider(e.to_string()))?,
+            )
+        };
         let context = Self {
             provider,
             time,
             webpki,
+            pins: Arc::new(pins),
             verify: options.verify,
             extra_cas: extra.len(),
         };
@@ -189,6 +210,8 @@ impl TlsContext {
         let record: CheckSlot = Arc::new(Mutex::new(None));
         let verifier: Arc<dyn ServerCertVerifier> = Arc::new(RecordingVerifier::new(
             self.webpki.clone(),
+            self.provider.signature_verification_algorithms,
+            self.pins.clone(),
             self.verify,
             record.clone(),
         ));
@@ -202,15 +225,29 @@ impl TlsContext {
     }
 }
 
-/// The certificates in pasted PEM text; empty text gives none.
-fn parse_pem_certificates(text: &str) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
+/// The 32 bytes of a pin as [`super::pin::pin_lines`] gives it (`AB:CD:…`).
+fn pin_bytes(pin: &str) -> Option<[u8; 32]> {
+    let bytes: Vec<u8> = pin
+        .split(':')
+        .map(|pair| u8::from_str_radix(pair, 16))
+        .collect::<Result<_, _>>()
+        .ok()?;
+    bytes.try_into().ok()
+}
+
+/// The certificates in pasted PEM text; empty text gives none, and so
+/// does text holding only pins (`has_pins`).
+fn parse_pem_certificates(
+    text: &str,
+    has_pins: bool,
+) -> Result<Vec<CertificateDer<'static>>, TlsSetupError> {
     if text.trim().is_empty() {
         return Ok(Vec::new());
     }
     let certs = CertificateDer::pem_slice_iter(text.as_bytes())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| TlsSetupError::BadPem(e.to_string()))?;
-    if certs.is_empty() {
+    if certs.is_empty() && !has_pins {
         return Err(TlsSetupError::NoCertificateInPem);
     }
     Ok(certs)
@@ -256,14 +293,15 @@ mod tests {
 
     #[test]
     fn pem_text_without_certificates_is_refused() {
-        assert_eq!(parse_pem_certificates("  \n"), Ok(Vec::new()));
+        assert_eq!(parse_pem_certificates("  \n", false), Ok(Vec::new()));
+        assert_eq!(parse_pem_certificates("sha256 …", true), Ok(Vec::new()));
         assert_eq!(
-            parse_pem_certificates("just some text"),
+            parse_pem_certificates("just some text", false),
             Err(TlsSetupError::NoCertificateInPem)
         );
         let truncated = "-----BEGIN CERTIFICATE-----\nMIIB\n";
         assert!(matches!(
-            parse_pem_certificates(truncated),
+            parse_pem_certificates(truncated, false),
             Err(TlsSetupError::BadPem(_))
         ));
     }

@@ -147,6 +147,12 @@ pub struct TlsReport {
     pub verification: Option<Verification>,
     /// The wall-clock time (UNIX seconds) validity was checked against.
     pub checked_at_unix: Option<u64>,
+    /// Set when the server's certificate was trusted exactly because its
+    /// SHA-256 (this, `AB:CD:…`) was pinned or the certificate itself was
+    /// pasted ("trust exactly this certificate"); issuer, CA flag, names
+    /// and dates were then not enforced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pinned_sha256: Option<String>,
 }
 
 /// The report for `channel`'s handshake so far.
@@ -167,11 +173,15 @@ pub(crate) fn build_report(
                 .collect(),
             Some(Verification {
                 enforced,
-                problem: record
-                    .result
-                    .as_ref()
-                    .err()
-                    .map(|e| classify(e, &record.chain, &[])),
+                problem: if record.pinned {
+                    None
+                } else {
+                    record
+                        .result
+                        .as_ref()
+                        .err()
+                        .map(|e| classify(e, &record.chain, &[]))
+                },
             }),
         ),
         None => (Vec::new(), None),
@@ -184,6 +194,11 @@ pub(crate) fn build_report(
         chain,
         verification,
         checked_at_unix,
+        pinned_sha256: record
+            .as_ref()
+            .filter(|r| r.pinned)
+            .and_then(|r| r.chain.first())
+            .map(|der| fingerprint(der)),
     }
 }
 
