@@ -201,15 +201,15 @@ impl PlannedSession {
 pub(crate) fn probes(list: Vec<Probe>) -> SessionExtras {
     SessionExtras {
         probes: list,
-        rset_before_quit: false,
+        ..SessionExtras::default()
     }
 }
 
 /// Extras with RSET before QUIT and no probes.
 pub(crate) fn rset() -> SessionExtras {
     SessionExtras {
-        probes: Vec::new(),
         rset_before_quit: true,
+        ..SessionExtras::default()
     }
 }
 

@@ -35,7 +35,11 @@ pub fn delivery_session(input: &CheckInput) -> Result<PlannedSession, InputError
         &input.date_rfc2822,
         &input.message_id,
     );
-    PlannedSession::new("delivery", spec, SessionExtras::default())
+    PlannedSession::new(
+        "delivery",
+        spec,
+        no_unoffered_auth(SessionExtras::default()),
+    )
 }
 
 /// The session for check 5: MAIL FROM (the sender, or `<>`), RCPT TO the
@@ -72,7 +76,7 @@ pub fn can_send_session(input: &CheckInput) -> Result<PlannedSession, InputError
     spec.mail_from = from;
     // Never sent (the session stops after MAIL); a spec needs a recipient.
     spec.rcpt_to = vec![input.outside_address.trim().to_owned()];
-    PlannedSession::new("can_send", spec, rset())
+    PlannedSession::new("can_send", spec, no_unoffered_auth(rset()))
 }
 
 /// The session for check 8: without AUTH, MAIL FROM the sender (or the
@@ -94,6 +98,53 @@ pub fn open_relay_session(input: &CheckInput) -> Result<PlannedSession, InputErr
     }
     spec.rcpt_to = vec![outside];
     PlannedSession::new("open_relay", spec, rset())
+}
+
+/// `extras` that never send AUTH the EHLO reply does not advertise (a
+/// server answers such an AUTH with 503, which says nothing about the
+/// credentials).
+fn no_unoffered_auth(extras: SessionExtras) -> SessionExtras {
+    SessionExtras {
+        auth_only_if_offered: true,
+        ..extras
+    }
+}
+
+/// With credentials given, the session ended after EHLO because the server
+/// did not advertise AUTH: (verdict, summary, advice), saying whether AUTH
+/// is offered only after STARTTLS.
+fn auth_not_offered(
+    input: &CheckInput,
+    record: &SessionRecord,
+) -> Option<(CheckVerdict, String, String)> {
+    input.auth.as_ref()?;
+    if !matches!(
+        record.verdict(),
+        Some(Verdict::Completed { stage: Stage::Ehlo })
+    ) {
+        return None;
+    }
+    let capabilities = record.capabilities();
+    if capabilities.is_some_and(|c| c.has("AUTH")) {
+        return None;
+    }
+    let starttls = capabilities.is_some_and(|c| c.has("STARTTLS"));
+    Some(if !record.encrypted() && starttls {
+        (
+            CheckVerdict::Fail,
+            "AUTH is offered only after STARTTLS: the server's EHLO reply in plaintext lists STARTTLS but no AUTH, so no AUTH was sent".to_owned(),
+            "The server lets clients authenticate only over TLS, as it should. Run the checks with TLS (STARTTLS when offered, or STARTTLS required) to test the credentials; sending AUTH in plaintext would only get 503 (AUTH not advertised).".to_owned(),
+        )
+    } else {
+        (
+            CheckVerdict::Fail,
+            format!(
+                "the server does not offer AUTH{}: its EHLO reply lists no AUTH, so no AUTH was sent",
+                if record.encrypted() { " even over TLS" } else { "" }
+            ),
+            "This port does not take logins: submission is usually on port 587 (STARTTLS) or 465 (implicit TLS); on port 25 servers accept mail for their own domains without AUTH.".to_owned(),
+        )
+    })
 }
 
 fn required(value: &str, missing: InputError) -> Result<String, InputError> {
@@ -175,7 +226,8 @@ pub fn evaluate_delivery(input: &CheckInput, record: &SessionRecord) -> CheckRes
         result.details.push(Fact::new("queue id", queued));
         return result;
     }
-    let (verdict, summary, advice) = transaction_failure(record);
+    let (verdict, summary, advice) =
+        auth_not_offered(input, record).unwrap_or_else(|| transaction_failure(record));
     CheckResult::new(kind, verdict, summary, evidence, advice)
 }
 
@@ -219,6 +271,9 @@ pub fn evaluate_can_send(input: &CheckInput, record: &SessionRecord) -> CheckRes
     }
     let evidence = record.transcript();
     let from = input.from_address.trim();
+    if let Some((verdict, summary, advice)) = auth_not_offered(input, record) {
+        return CheckResult::new(kind, verdict, summary, evidence, advice);
+    }
     if let Some(Verdict::Completed { .. }) = record.verdict() {
         let (summary, advice) = match &input.auth {
             Some(auth) => (
@@ -299,7 +354,11 @@ fn transaction_failure(record: &SessionRecord) -> (CheckVerdict, String, String)
     let (what, advice) = match step {
         Step::Auth if matches!(code, 530 | 534 | 538) => ("AUTH", "The server wants TLS (or a stronger mechanism) before AUTH: use STARTTLS (port 587) or implicit TLS (port 465)."),
         Step::Auth if code == 504 => ("AUTH", "The server does not offer this mechanism: check the EHLO AUTH list."),
-        Step::Auth => ("AUTH", "The credentials were refused (535): check the user name and password, and whether the account may send."),
+        Step::Auth if code == 503 => ("AUTH", "AUTH was out of sequence or not advertised (503): the server takes AUTH only when its EHLO reply lists it, often only after STARTTLS, and only once per session. This says nothing about the credentials."),
+        Step::Auth if code == 535 => ("AUTH", "The credentials were refused (535): check the user name and password, and whether the account may send."),
+        Step::Auth if code / 100 == 4 => ("AUTH", "AUTH failed temporarily (4xx): the server's authentication backend is unavailable or rate-limits logins; try again later."),
+        Step::Auth if code == 500 || code == 502 => ("AUTH", "The server does not know the AUTH command here: it offers no authentication on this port."),
+        Step::Auth => ("AUTH", "AUTH was refused: see the reply and its explanation."),
         Step::Mail => ("MAIL FROM", "The sender was refused: it may be a domain the account may not use (553 5.7.1), need AUTH (530), or fail a sender check (SPF, domain that does not resolve)."),
         Step::Rcpt(_) if matches!(code, 550 | 551 | 553) => ("RCPT TO", "The server does not accept this recipient (unknown user, or not a domain it handles)."),
         Step::Rcpt(_) if code == 554 => ("RCPT TO", "The server refuses this recipient by policy (relay access denied, blocked sender or client)."),

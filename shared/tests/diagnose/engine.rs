@@ -38,6 +38,7 @@ fn probes_run_after_ehlo_and_their_refusals_are_data() {
             Probe::Expn("staff".into()),
         ],
         rset_before_quit: false,
+        ..SessionExtras::default()
     };
     let plan = plan(Stage::Mail, extras);
     let record = Run::connected(&plan, 1.0)
@@ -110,6 +111,7 @@ fn probes_run_with_stop_after_ehlo_and_a_421_still_ends_the_session() {
     let extras = SessionExtras {
         probes: vec![Probe::Noop, Probe::Help],
         rset_before_quit: false,
+        ..SessionExtras::default()
     };
     let plan = plan(Stage::Ehlo, extras);
     let record = Run::connected(&plan, 1.0)
@@ -135,6 +137,7 @@ fn rset_goes_between_the_last_stage_and_quit_without_data() {
     let extras = SessionExtras {
         probes: Vec::new(),
         rset_before_quit: true,
+        ..SessionExtras::default()
     };
     let plan = plan(Stage::Rcpt, extras);
     let record = Run::connected(&plan, 1.0)
@@ -167,6 +170,7 @@ fn plan_rset_refused() -> smtplab_shared::diagnose::SessionRecord {
     let extras = SessionExtras {
         probes: Vec::new(),
         rset_before_quit: true,
+        ..SessionExtras::default()
     };
     let plan = plan(Stage::Mail, extras);
     Run::connected(&plan, 1.0)

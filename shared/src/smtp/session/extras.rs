@@ -1,5 +1,6 @@
 //! What a diagnostic session does beyond a plain [`SessionSpec`]: commands
-//! probed after EHLO and an RSET before QUIT.
+//! probed after EHLO, an RSET before QUIT, and no AUTH the server does not
+//! advertise.
 //!
 //! These live beside the spec rather than in it so that every existing
 //! `SessionSpec { .. }` literal stays valid; attach them with
@@ -103,4 +104,11 @@ pub struct SessionExtras {
     /// gets; a non-250 only marks the step as not ok.
     #[serde(default)]
     pub rset_before_quit: bool,
+    /// With credentials in the spec, send AUTH only when the (last) EHLO
+    /// reply advertises it: otherwise the session ends after EHLO with
+    /// `Completed { stage: Ehlo }` and QUIT, and the caller reads from the
+    /// capabilities why (e.g. AUTH offered only after STARTTLS). The
+    /// diagnostics set it; the guided session sends what the user asked.
+    #[serde(default)]
+    pub auth_only_if_offered: bool,
 }

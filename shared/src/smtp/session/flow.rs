@@ -148,6 +148,13 @@ impl Session {
                 self.start_step(now, Step::Ehlo);
                 self.send(now, State::Ehlo, Command::Ehlo(self.spec.ehlo_name.clone()));
             }
+            Stage::Ehlo
+                if self.extras.auth_only_if_offered
+                    && self.spec.auth.is_some()
+                    && !self.capabilities.as_ref().is_some_and(|c| c.has("AUTH")) =>
+            {
+                self.start_quit(now, Verdict::Completed { stage: Stage::Ehlo });
+            }
             Stage::Ehlo => match self.spec.auth.as_ref().map(|a| a.mechanism) {
                 Some(AuthMechanism::Login) => {
                     self.start_step(now, Step::Auth);
