@@ -14,6 +14,11 @@
 //! - [`test_ca`]: [`TestCa`], a CA and Postfix's server certificate made
 //!   at set-up for the TLS trials.
 //! - `dovecot`: the auth-only Dovecot behind it.
+//! - [`exim`]: [`exim::Exim`], the second MTA: Debian's Exim unpacked under
+//!   `target/`, STARTTLS with a `CA:TRUE` self-signed certificate, AUTH
+//!   only after STARTTLS.
+//! - [`tcp_driver`]: the engine (a session, or a diagnostic check) driven
+//!   straight over TCP, without the bridge.
 //! - [`trials`]: [`run_with_rig`], one rig shared by a table of trials.
 //! - [`guided_form`]: filling the app's guided form as a person does.
 //! - [`first_render`]: navigation-to-first-render timings from the page.
@@ -26,6 +31,7 @@
 pub mod bridge_process;
 pub mod browser;
 mod dovecot;
+pub mod exim;
 pub mod first_render;
 pub mod fixture_error;
 pub mod guided_form;
@@ -34,6 +40,7 @@ pub mod portable;
 pub mod postfix;
 mod program;
 pub mod tab_bench;
+pub mod tcp_driver;
 pub mod test_ca;
 mod token;
 pub mod trials;
