@@ -563,6 +563,9 @@ async fn console_connect(page: &Page, rig: &Rig, port: u16, implicit: bool) -> R
     page.fill("#server-port", &port.to_string())
         .await
         .map_err(err)?;
+    // The CA field shows once a TLS mode is chosen; the console uses the
+    // form's TLS choices (its CA, verification) whatever the mode says.
+    page.select("#tls-mode", "start_tls").await.map_err(err)?;
     page.fill("#tls-ca-pem", rig.mail.ca.pem())
         .await
         .map_err(err)?;
