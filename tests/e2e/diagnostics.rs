@@ -16,6 +16,10 @@
 //!
 //! dnsmasq serves `smtplab.test` (MX → .1), `backup.test` (MX 10 → .1,
 //! MX 20 → .3), `dead.test` (MX → .5), and NXDOMAIN for the rest of `.test`.
+//!
+//! The `cli_check_*` trials run `smtplab check` (the binary, no bridge, no
+//! browser) with the same inputs against the same listeners and zones, and
+//! expect the verdicts the tab's trials expect.
 
 use std::future::Future;
 use std::io::{BufRead, BufReader, Write};
@@ -82,6 +86,19 @@ fn main() {
                 "closed_port_fails_as_refused_and_panel_speaks_japanese",
                 server_closed,
             ),
+            (
+                "cli_check_strict_server_same_verdicts_as_the_tab",
+                cli_server_strict,
+            ),
+            (
+                "cli_check_open_relay_server_same_verdicts_as_the_tab",
+                cli_server_open_relay,
+            ),
+            (
+                "cli_check_silent_server_same_verdicts_as_the_tab",
+                cli_server_silent,
+            ),
+            ("cli_check_domains_same_verdicts_as_the_tab", cli_domains),
         ],
     );
 }
@@ -1018,4 +1035,221 @@ fn server_closed(rig: &Rig) -> Result<(), Failed> {
         .map_err(err)?;
         Ok(())
     })
+}
+
+// ---- `smtplab check`: the same inputs, the same verdicts ----
+
+/// What `smtplab check` did: its exit code, each check's (kind, verdict)
+/// and the report's text.
+type CliChecked = (Option<i32>, Vec<(String, String)>, String);
+
+/// `smtplab check ARGS --json --port P --ehlo (the tab's) --dns (dnsmasq)`:
+/// its exit code, each check's `(kind, verdict)` and the report.
+fn cli_check(rig: &Rig, args: &[&str], password: Option<&str>) -> Result<CliChecked, Failed> {
+    let binary = smtplab_e2e::bridge_process::binary().map_err(|e| e.to_string())?;
+    let mut command = Command::new(binary);
+    command
+        .arg("check")
+        .args(args)
+        .args(["--json", "--port", &rig.port.to_string()])
+        .args(["--ehlo", "diag-e2e.smtplab.test"])
+        .args(["--dns", &rig._dns.addr.to_string()])
+        .stdin(Stdio::null())
+        .env_remove("SMTPLAB_AUTH_PASSWORD");
+    if let Some(p) = password {
+        command.env("SMTPLAB_AUTH_PASSWORD", p);
+    }
+    let out = command
+        .output()
+        .map_err(|e| format!("run smtplab check: {e}"))?;
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let report: Value = serde_json::from_str(&stdout).map_err(|e| {
+        format!(
+            "not JSON ({e}):\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let verdicts = report["results"]
+        .as_array()
+        .map(|results| {
+            results
+                .iter()
+                .map(|r| {
+                    (
+                        r["kind"].as_str().unwrap_or("").to_owned(),
+                        r["verdict"].as_str().unwrap_or("").to_owned(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((out.status.code(), verdicts, stdout))
+}
+
+/// The exit code and verdicts `smtplab check` must give: those the tab's
+/// trial expects for the same inputs.
+fn expect_cli(got: &CliChecked, code: i32, wanted: &[(&str, &str)]) -> Result<(), Failed> {
+    let wanted: Vec<(String, String)> = wanted
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    if got.0 != Some(code) || got.1 != wanted {
+        return Err(format!(
+            "expected exit {code} and {wanted:?}; got exit {:?} and {:?}\n{}",
+            got.0, got.1, got.2
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// As `server_strict`: every server check passes; exit 0.
+fn cli_server_strict(rig: &Rig) -> Result<(), Failed> {
+    let password = rig.server.password();
+    let got = cli_check(
+        rig,
+        &[
+            "127.0.0.1",
+            "--server-checks",
+            "--user",
+            OTHER_USER,
+            "--from",
+            USER,
+            "--auth-user",
+            USER,
+            "--check",
+            "reachability",
+            "--check",
+            "service",
+            "--check",
+            "delivery",
+            "--check",
+            "user-receives",
+            "--check",
+            "can-send",
+            "--check",
+            "open-relay",
+        ],
+        Some(password),
+    )?;
+    expect_cli(
+        &got,
+        0,
+        &[
+            ("reachability", "pass"),
+            ("service", "pass"),
+            ("delivery", "pass"),
+            ("user_receives", "pass"),
+            ("can_send", "pass"),
+            ("open_relay", "pass"),
+        ],
+    )?;
+    if got.2.contains(password) {
+        return Err("the password is in the report".into());
+    }
+    Ok(())
+}
+
+/// As `server_open_relay`: service warns, the unknown user, the wrong
+/// password and the open relay fail; exit 2.
+fn cli_server_open_relay(rig: &Rig) -> Result<(), Failed> {
+    let got = cli_check(
+        rig,
+        &[
+            "127.0.0.2",
+            "--user",
+            "nobody@smtplab.test",
+            "--from",
+            USER,
+            "--auth-user",
+            USER,
+            "--check",
+            "reachability",
+            "--check",
+            "service",
+            "--check",
+            "user-receives",
+            "--check",
+            "can-send",
+            "--check",
+            "open-relay",
+        ],
+        Some("not-the-password"),
+    )?;
+    expect_cli(
+        &got,
+        2,
+        &[
+            ("reachability", "pass"),
+            ("service", "warn"),
+            ("user_receives", "fail"),
+            ("can_send", "fail"),
+            ("open_relay", "fail"),
+        ],
+    )
+}
+
+/// As `server_silent`: no banner within 2 s; exit 2.
+fn cli_server_silent(rig: &Rig) -> Result<(), Failed> {
+    let got = cli_check(
+        rig,
+        &[
+            "127.0.0.3",
+            "--user",
+            USER,
+            "--from",
+            USER,
+            "--timeout",
+            "2",
+            "--check",
+            "reachability",
+            "--check",
+            "service",
+            "--check",
+            "user-receives",
+            "--check",
+            "can-send",
+            "--check",
+            "open-relay",
+        ],
+        None,
+    )?;
+    expect_cli(
+        &got,
+        2,
+        &[
+            ("reachability", "fail"),
+            ("service", "fail"),
+            ("user_receives", "fail"),
+            ("can_send", "fail"),
+            ("open_relay", "warn"),
+        ],
+    )
+}
+
+/// As the domain trials: `smtplab.test` passes, `backup.test` (a silent
+/// backup MX) warns and its postmaster fails, `dead.test` and
+/// `no-such-domain.test` fail.
+fn cli_domains(rig: &Rig) -> Result<(), Failed> {
+    let got = cli_check(rig, &["smtplab.test"], None)?;
+    expect_cli(
+        &got,
+        0,
+        &[("domain_servers", "pass"), ("domain_receives", "pass")],
+    )?;
+    let got = cli_check(rig, &["backup.test", "--timeout", "2"], None)?;
+    expect_cli(
+        &got,
+        2,
+        &[("domain_servers", "warn"), ("domain_receives", "fail")],
+    )?;
+    for domain in ["dead.test", "no-such-domain.test"] {
+        let got = cli_check(rig, &[domain], None)?;
+        expect_cli(
+            &got,
+            2,
+            &[("domain_servers", "fail"), ("domain_receives", "fail")],
+        )?;
+    }
+    Ok(())
 }

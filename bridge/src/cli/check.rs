@@ -101,7 +101,7 @@ pub struct CheckArgs {
     /// A mailbox to test receiving for (and to deliver to with --check delivery).
     #[arg(long, value_name = "ADDRESS")]
     pub user: Option<String>,
-    /// Envelope sender (default postmaster@ the EHLO name).
+    /// Envelope sender (default: the --auth-user, else the null sender <> where a check allows it, as in the tab).
     #[arg(short = 'f', long, value_name = "ADDRESS")]
     pub from: Option<String>,
     /// The open-relay check's recipient, outside the server's domains.
@@ -165,10 +165,13 @@ fn make_plan(args: &CheckArgs, env_password: Option<String>) -> Result<CheckPlan
         (None, true) => String::new(),
     };
     input.user_address = args.user.clone().unwrap_or_default();
-    input.from_address = args
-        .from
-        .clone()
-        .unwrap_or_else(|| format!("postmaster@{ehlo}"));
+    // As the tab: no sender is the null sender `<>` where a check allows
+    // it; the AUTH user when there is one (delivery and can-send need one).
+    input.from_address = match args.from.as_deref() {
+        Some("<>") => String::new(),
+        Some(from) => from.to_owned(),
+        None => args.auth_user.clone().unwrap_or_default(),
+    };
     if let Some(outside) = &args.outside {
         input.outside_address = outside.clone();
     }
