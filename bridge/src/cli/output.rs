@@ -521,7 +521,10 @@ pub fn verdict_text(outcome: &Outcome, lang: Lang) -> String {
         (Verdict::Completed { stage }, Lang::Ja) => {
             format!("指定どおり {stage:?} の後で終了しました")
         }
-        (verdict @ Verdict::Failed { .. }, _) => verdict.to_string(),
+        (verdict @ Verdict::Failed { .. }, Lang::En) => verdict.to_string(),
+        // The step and the engine's typed reason: the reason's English
+        // words stay (they are the export's, and carry the server's text).
+        (Verdict::Failed { step, reason }, Lang::Ja) => format!("{step} で失敗しました: {reason}"),
     }
 }
 
@@ -579,6 +582,140 @@ mod tests {
         assert!(lines[4].contains(" 5.1.1: "), "{out}");
         assert!(!out.contains("AGtpbQ"), "{out}");
         assert!(!out.contains("\x1b["), "no colour unless asked");
+    }
+
+    fn sample(t: &mut Transcript<Vec<u8>>) {
+        t.info(Duration::ZERO, "Trying x...");
+        t.event(
+            Duration::from_millis(1),
+            &Event::Reply {
+                step: Step::Connect,
+                reply: reply(&["220 mx"]),
+                expected: true,
+                at: Duration::from_millis(1),
+            },
+        );
+        t.event(
+            Duration::from_millis(2),
+            &Event::Sent {
+                step: Step::Ehlo,
+                line: SentLine {
+                    text: "EHLO me".into(),
+                    secret: false,
+                    display: "EHLO me".into(),
+                },
+            },
+        );
+        t.event(
+            Duration::from_millis(3),
+            &Event::Reply {
+                step: Step::Ehlo,
+                reply: reply(&["554 no"]),
+                expected: false,
+                at: Duration::from_millis(3),
+            },
+        );
+    }
+
+    fn outcome(verdict: Verdict) -> Outcome {
+        Outcome {
+            verdict,
+            queue_id: None,
+            capabilities: None,
+            steps: Vec::new(),
+            tls: None,
+        }
+    }
+
+    #[test]
+    fn silent_and_hide_options_print_what_swaks_would() {
+        let failed = outcome(Verdict::Failed {
+            step: Step::Ehlo,
+            reason: smtplab_shared::smtp::FailReason::Timeout,
+        });
+        let run = |style: Style, exit: SendExit| {
+            let mut t = Transcript::new(style, Vec::new());
+            sample(&mut t);
+            let o = if exit == SendExit::Ok {
+                outcome(Verdict::Delivered)
+            } else {
+                failed.clone()
+            };
+            t.finish(&o, exit, "words");
+            String::from_utf8(t.into_inner()).expect("utf-8")
+        };
+        // --silent 1: nothing on success; everything after a failure.
+        let quiet = Style {
+            silent: 1,
+            ..style()
+        };
+        assert_eq!(run(quiet, SendExit::Ok), "");
+        let all = run(quiet, SendExit::Ehlo);
+        assert!(
+            all.contains("<-  220 mx") && all.contains("*** words (exit 22)"),
+            "{all}"
+        );
+        // --silent 2: only errors; --silent 3: nothing.
+        let errors = run(
+            Style {
+                silent: 2,
+                ..style()
+            },
+            SendExit::Ehlo,
+        );
+        assert!(
+            errors.contains("<** 554 no") && !errors.contains("220 mx"),
+            "{errors}"
+        );
+        assert_eq!(
+            run(
+                Style {
+                    silent: 3,
+                    ..style()
+                },
+                SendExit::Ehlo
+            ),
+            ""
+        );
+        // --hide-send / --hide-receive / --hide-informational.
+        let hidden = run(
+            Style {
+                hide_send: true,
+                hide_info: true,
+                ..style()
+            },
+            SendExit::Ehlo,
+        );
+        assert!(
+            !hidden.contains("EHLO me") && !hidden.contains("Trying"),
+            "{hidden}"
+        );
+        assert!(hidden.contains("<-  220 mx"), "{hidden}");
+        let no_receive = run(
+            Style {
+                hide_receive: true,
+                ..style()
+            },
+            SendExit::Ehlo,
+        );
+        assert!(!no_receive.contains("220 mx"), "{no_receive}");
+        assert!(
+            no_receive.contains("<** 554 no"),
+            "errors stay: {no_receive}"
+        );
+        // Colour only when asked (a terminal).
+        let colour = run(
+            Style {
+                color: true,
+                ..style()
+            },
+            SendExit::Ok,
+        );
+        assert!(colour.contains("\x1b[32m"), "{colour}");
+        assert_eq!(
+            verdict_text(&failed, Lang::Ja),
+            "EHLO で失敗しました: timed out waiting for the server"
+        );
     }
 
     #[test]
