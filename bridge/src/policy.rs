@@ -71,7 +71,7 @@ pub enum PolicyError {
         addr: IpAddr,
     },
     /// A `deny_targets` rule matched the name or the resolved address.
-    #[error("{addr} is denied by the bridge's rule {rule}")]
+    #[error("{addr} is denied by the bridge's rule {rule} (--deny-target); start the bridge with --allow-target {addr} to make an exception")]
     Denied {
         /// The resolved address.
         addr: IpAddr,
@@ -79,7 +79,7 @@ pub enum PolicyError {
         rule: String,
     },
     /// The address is internal and the bridge refuses internal addresses.
-    #[error("{addr} is an internal address (loopback, private or link-local); this bridge refuses those (allow_targets makes an exception)")]
+    #[error("{addr} is an internal address (loopback, private or link-local) and this bridge refuses those (--deny-internal true); start the bridge with --allow-target {addr} to allow this address, or --deny-internal false to allow every internal address")]
     Internal {
         /// The resolved address.
         addr: IpAddr,
@@ -288,6 +288,29 @@ mod tests {
             closed.check_addr("h", "192.0.2.1".parse().expect("ip")),
             Ok(())
         );
+    }
+
+    #[test]
+    fn an_internal_refusal_names_its_rule_and_the_flags_that_change_it() {
+        let closed = Policy::new([3525]).with_targets(vec![], vec![], true);
+        let err = closed
+            .check_endpoint("127.0.0.1", "127.0.0.1:3525".parse().expect("addr"))
+            .expect_err("internal");
+        let text = err.to_string();
+        assert!(text.contains("internal address"), "{text}");
+        assert!(text.contains("--deny-internal"), "{text}");
+        assert!(text.contains("--allow-target 127.0.0.1"), "{text}");
+        assert!(!text.contains("--allow-port"), "{text}");
+        let denied = Policy::new([25]).with_targets(vec![], rules(&["192.0.2.0/24"]), false);
+        let text = denied
+            .check_addr("h", "192.0.2.7".parse().expect("ip"))
+            .expect_err("denied")
+            .to_string();
+        assert!(
+            text.contains("192.0.2.0/24") && text.contains("--allow-target 192.0.2.7"),
+            "{text}"
+        );
+        assert!(!text.contains("--allow-port"), "{text}");
     }
 
     #[test]

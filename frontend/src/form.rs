@@ -18,7 +18,8 @@ use smtplab_shared::smtp::{message_parts, AuthMechanism, Secret, SessionSpec, St
 use smtplab_shared::tls::TlsOptions;
 
 pub(crate) use choices::{
-    parse_stage, stage_value, tls_for_port, AuthChoice, PORT_PRESETS, STAGES,
+    parse_stage, port_tls_mismatch, stage_value, tls_for_port, AuthChoice, PortTlsMismatch,
+    PORT_PRESETS, STAGES,
 };
 pub(crate) use validate::FormError;
 pub(crate) use words::{describe_spec_error, stage_label};
@@ -82,8 +83,12 @@ pub(crate) struct Form {
     pub(crate) body: String,
     /// Last stage to run.
     pub(crate) stop_after: Stage,
-    /// TLS mode (port 465 preselects implicit TLS, 587 STARTTLS).
+    /// TLS mode (port 465 preselects implicit TLS, 587 STARTTLS, until
+    /// the user chooses a mode).
     pub(crate) tls: TlsMode,
+    /// The user chose the TLS mode (or it came with a loaded session): a
+    /// port no longer changes it.
+    pub(crate) tls_chosen: bool,
     /// Stop the session when the certificate does not verify (off:
     /// "continue without verification", said in the verdict).
     pub(crate) tls_verify: bool,
@@ -107,6 +112,7 @@ impl Default for Form {
             body: "This is a test message sent with smtplab.".to_owned(),
             stop_after: Stage::Data,
             tls: TlsMode::None,
+            tls_chosen: false,
             tls_verify: true,
             ca_pem: String::new(),
         }
@@ -151,9 +157,16 @@ impl Form {
             body: parts.body,
             stop_after: spec.stop_after,
             tls: spec.tls,
+            tls_chosen: true,
             tls_verify: true,
             ca_pem: String::new(),
         }
+    }
+
+    /// The port and the TLS mode do not go together (a 465-looking port
+    /// without implicit TLS, 587 without STARTTLS).
+    pub(crate) fn port_tls_mismatch(&self) -> Option<PortTlsMismatch> {
+        port_tls_mismatch(&self.port, self.tls)
     }
 
     /// Stores a new value for `field`.
@@ -161,7 +174,9 @@ impl Form {
         match field {
             Field::Host => self.host = value,
             Field::Port => {
-                self.tls = tls_for_port(value.trim(), self.tls);
+                if !self.tls_chosen {
+                    self.tls = tls_for_port(value.trim(), self.tls);
+                }
                 self.port = value;
             }
             Field::EhloName => self.ehlo_name = value,
@@ -184,6 +199,7 @@ impl Form {
             Field::Tls => {
                 if let Some(mode) = crate::tls_view::parse_mode(&value) {
                     self.tls = mode;
+                    self.tls_chosen = true;
                 }
             }
             Field::TlsVerify => self.tls_verify = value == "true",
@@ -270,6 +286,7 @@ pub(crate) mod tests {
             Form::from_spec(&spec),
             Form {
                 host: "127.0.0.1".into(),
+                tls_chosen: true,
                 ..form
             }
         );
@@ -293,6 +310,57 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn a_chosen_tls_mode_survives_any_port_and_a_mismatch_is_pointed_out() {
+        let mut form = filled();
+        form.set(Field::Tls, "implicit".into());
+        for port in ["2", "24", "246", "2465"] {
+            form.set(Field::Port, port.into());
+        }
+        assert_eq!(
+            form.tls,
+            TlsMode::Implicit,
+            "typing 2465 keeps implicit TLS"
+        );
+        assert_eq!(form.port_tls_mismatch(), None);
+        form.set(Field::Port, "587".into());
+        assert_eq!(
+            form.tls,
+            TlsMode::Implicit,
+            "587 does not override a choice"
+        );
+        assert_eq!(
+            form.port_tls_mismatch(),
+            Some(PortTlsMismatch::ExpectsStartTls(587))
+        );
+        form.set(Field::Tls, "none".into());
+        form.set(Field::Port, "465".into());
+        assert_eq!(form.tls, TlsMode::None, "465 does not override a choice");
+        assert_eq!(
+            form.port_tls_mismatch(),
+            Some(PortTlsMismatch::ExpectsImplicit(465))
+        );
+        form.set(Field::Port, "2465".into());
+        assert_eq!(
+            form.port_tls_mismatch(),
+            Some(PortTlsMismatch::ExpectsImplicit(2465))
+        );
+        form.set(Field::Port, "587".into());
+        assert_eq!(
+            form.port_tls_mismatch(),
+            Some(PortTlsMismatch::ExpectsStartTls(587))
+        );
+        form.set(Field::Tls, "start_tls_if_offered".into());
+        assert_eq!(form.port_tls_mismatch(), None);
+        form.set(Field::Port, "25".into());
+        form.set(Field::Tls, "none".into());
+        assert_eq!(form.port_tls_mismatch(), None);
+        for lang in [crate::i18n::Lang::En, crate::i18n::Lang::Ja] {
+            let words = PortTlsMismatch::ExpectsImplicit(2465).describe(lang);
+            assert!(words.contains("2465"), "{words}");
+        }
+    }
+
+    #[test]
     fn ports_preselect_the_tls_mode_and_the_choices_reach_the_spec() {
         let mut form = filled();
         form.set(Field::Port, "465".into());
@@ -303,7 +371,11 @@ pub(crate) mod tests {
         assert_eq!(form.tls, TlsMode::StartTls, "another port keeps STARTTLS");
         form.set(Field::Port, "465".into());
         form.set(Field::Port, "2525".into());
-        assert_eq!(form.tls, TlsMode::None, "implicit TLS is only for 465");
+        assert_eq!(
+            form.tls,
+            TlsMode::Implicit,
+            "another port keeps implicit TLS"
+        );
         form.set(Field::Tls, "start_tls_if_offered".into());
         form.set(Field::Tls, "bogus".into());
         assert_eq!(

@@ -1,7 +1,7 @@
 //! The UI's languages and its message catalogue: every string the page
 //! shows is a [`Msg`] key, looked up with [`t`] in [`en`] or [`ja`], with
 //! `{0}`, `{1}`… placeholders filled by [`tf`]. Reply explanations come from
-//! `smtplab_shared`'s English and Japanese tables through [`explain_code`],
+//! `smtplab_shared`'s English and Japanese tables through [`explain_reply`],
 //! [`explain_enhanced`] and [`explain_extension`].
 //!
 //! The language follows the browser (`navigator.language` starting with
@@ -93,7 +93,7 @@ catalogue! {
     BridgeChecking, BridgeReady, ProblemUnreachable, ProblemTokenRejected, ProblemForbidden,
     ProblemWebSocketFailed, ProblemBusy, ProblemVersion,
     // wire errors and closes
-    ErrDns, ErrRefused, ErrTimeout, ErrUnreachable, ErrReset, ErrForbidden, ErrLimit, ErrBadRequest,
+    ErrDns, ErrRefused, ErrTimeout, ErrUnreachable, ErrReset, ErrForbidden, ErrForbiddenInternal, ErrForbiddenRule, ErrForbiddenAddress, ErrLimit, ErrBadRequest,
     ErrInternal, ErrNxdomain, ErrNoRecords, ErrServfail, ErrWithBridgeWords, ClosedByServer, ClosedByBridge, ClosedByClient,
     // transcript notes
     NoteOpeningWebSocket, NoteConnectingVia, NoteConnectedIn, NoteWebSocketClosed, NoteMalformed,
@@ -134,7 +134,7 @@ catalogue! {
     TlsAdviceBadCertificate, TlsAdviceNotTls, TlsAdviceHandshake, TlsAdviceInvalidServerName,
     CertServer, CertNumber, CertSubject, CertIssuer, CertSans, CertNoSans, CertValidity, CertPeriod,
     CertKey, KeyWithBits, CertFingerprint, CertSelfIssued, CertUnreadable, NotValidBefore, DaysLeft,
-    DayLeft, ExpiresToday, ExpiredOneDay, ExpiredDaysAgo, HintStartTls, HintNotTls,
+    DayLeft, ExpiresToday, ExpiredOneDay, ExpiredDaysAgo, HintStartTls, HintNotTls, HintImplicitTls, PortExpectsImplicit, PortExpectsStartTls, UnparsedMoreLines,
     // sandbox inbox
     SandboxHeading, SandboxIntro, SandboxAccount, SandboxPreset, SandboxUse, SandboxRefresh,
     SandboxEmpty, SandboxLoadingText, SandboxError, SandboxEnvelopeFrom, SandboxEnvelopeTo,
@@ -223,11 +223,27 @@ pub(crate) fn check_title(lang: Lang, kind: CheckKind) -> &'static str {
     )
 }
 
-/// What a reply code means, in `lang`.
+/// What a reply code means, in `lang` (the tab explains replies with
+/// [`explain_reply`], by the command that got them).
+#[cfg(test)]
 pub(crate) fn explain_code(lang: Lang, code: ReplyCode) -> &'static str {
     match lang {
         Lang::En => smtp::explain_code(code),
         Lang::Ja => smtp::explain_code_ja(code),
+    }
+}
+
+/// What a reply means as the answer to `to` (the command that got it, and
+/// its enhanced code), in `lang`.
+pub(crate) fn explain_reply(
+    lang: Lang,
+    to: smtp::ReplyTo,
+    code: ReplyCode,
+    enhanced: Option<EnhancedCode>,
+) -> &'static str {
+    match lang {
+        Lang::En => smtp::explain_reply(to, code, enhanced),
+        Lang::Ja => smtp::explain_reply_ja(to, code, enhanced),
     }
 }
 

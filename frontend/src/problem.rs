@@ -53,7 +53,7 @@ pub(crate) fn describe_error(
         ErrorCode::Timeout => tf(lang, Msg::ErrTimeout, &target),
         ErrorCode::Unreachable => tf(lang, Msg::ErrUnreachable, &[host]),
         ErrorCode::Reset => tf(lang, Msg::ErrReset, &target),
-        ErrorCode::Forbidden => tf(lang, Msg::ErrForbidden, &target),
+        ErrorCode::Forbidden => forbidden_words(lang, message, host, &target),
         ErrorCode::Limit => t(lang, Msg::ErrLimit).to_owned(),
         ErrorCode::BadRequest => t(lang, Msg::ErrBadRequest).to_owned(),
         ErrorCode::Internal => t(lang, Msg::ErrInternal).to_owned(),
@@ -65,6 +65,21 @@ pub(crate) fn describe_error(
         words
     } else {
         tf(lang, Msg::ErrWithBridgeWords, &[&words, message])
+    }
+}
+
+/// A policy refusal in words: the bridge's sentence says which rule refused
+/// the target (the port list, a `--deny-target` rule or the internal ranges),
+/// so the advice names the flag that changes that rule, not always the port.
+fn forbidden_words(lang: Lang, message: &str, host: &str, target: &[&str; 2]) -> String {
+    if message.contains("internal address") {
+        tf(lang, Msg::ErrForbiddenInternal, target)
+    } else if message.contains("denied by the bridge's rule") {
+        tf(lang, Msg::ErrForbiddenRule, target)
+    } else if message.contains("cannot be connected to") {
+        tf(lang, Msg::ErrForbiddenAddress, &[host])
+    } else {
+        tf(lang, Msg::ErrForbidden, target)
     }
 }
 
@@ -117,6 +132,35 @@ mod tests {
             policy.contains("policy") && policy.contains("--allow-port 26"),
             "{policy}"
         );
+    }
+
+    #[test]
+    fn a_refused_internal_address_is_not_blamed_on_the_port() {
+        let bridge = "127.0.0.1 is an internal address (loopback, private or link-local) and this bridge refuses those (--deny-internal true); start the bridge with --allow-target 127.0.0.1 to allow this address, or --deny-internal false to allow every internal address";
+        for lang in [Lang::En, Lang::Ja] {
+            let words = describe_error(lang, ErrorCode::Forbidden, bridge, "127.0.0.1", 3525);
+            let ours = words.split(bridge).next().unwrap_or_default();
+            assert!(!words.contains("--allow-port"), "{words}");
+            assert!(
+                ours.contains("--deny-internal") && ours.contains("--allow-target 127.0.0.1"),
+                "{words}"
+            );
+        }
+        let en = describe_error(Lang::En, ErrorCode::Forbidden, bridge, "127.0.0.1", 3525);
+        assert!(en.contains("internal address"), "{en}");
+        let rule = "192.0.2.7 is denied by the bridge's rule 192.0.2.0/24 (--deny-target); start the bridge with --allow-target 192.0.2.7 to make an exception";
+        let words = describe_error(Lang::En, ErrorCode::Forbidden, rule, "mx.example", 25);
+        assert!(!words.contains("--allow-port"), "{words}");
+        assert!(words.contains("deny-target"), "{words}");
+        // A refused port keeps its own advice.
+        let port = describe_error(
+            Lang::En,
+            ErrorCode::Forbidden,
+            "port 26 is not allowed (allowed: [25]; the bridge's --allow-port adds one)",
+            "h",
+            26,
+        );
+        assert!(port.contains("--allow-port 26"), "{port}");
     }
 
     #[test]

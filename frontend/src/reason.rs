@@ -35,7 +35,7 @@ pub(crate) fn abort_words(reason: &AbortReason, lang: Lang) -> String {
 /// How the server broke SMTP, in words.
 pub(crate) fn protocol_words(error: &ProtocolError, lang: Lang) -> String {
     match error {
-        ProtocolError::Parse { error } => match error {
+        ProtocolError::Parse { error, .. } => match error {
             ParseError::LineTooLong { limit } => {
                 tf(lang, Msg::ParseLineTooLong, &[&limit.to_string()])
             }

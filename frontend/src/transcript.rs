@@ -20,9 +20,9 @@ mod lines;
 
 pub(crate) use console::console_display;
 pub(crate) use export::{to_json, to_text};
-pub(crate) use lines::{entry_lines, timestamp, Marker};
+pub(crate) use lines::{entry_lines_to, reply_targets, timestamp, Marker};
 
-use smtplab_shared::smtp::Reply;
+use smtplab_shared::smtp::{ProtocolError, Reply, Unparsed};
 
 use crate::append_log::AppendLog;
 use crate::note::Note;
@@ -91,6 +91,15 @@ pub(crate) enum EntryKind {
         /// Received over TLS (shown with `<~`).
         encrypted: bool,
     },
+    /// What arrived of a reply the engine refused (garbage, an over-long
+    /// reply), shown escaped and folded, then why it was refused.
+    Unparsed {
+        /// The lines as received (the engine keeps the first 200) and how
+        /// many more arrived.
+        received: Unparsed,
+        /// Why they are no reply.
+        error: ProtocolError,
+    },
     /// Something about the connection.
     Info(Note),
     /// A failure.
@@ -121,6 +130,11 @@ impl std::fmt::Debug for EntryKind {
                 .field("reply", reply)
                 .field("expected", expected)
                 .field("encrypted", encrypted)
+                .finish(),
+            Self::Unparsed { received, error } => f
+                .debug_struct("Unparsed")
+                .field("received", received)
+                .field("error", error)
                 .finish(),
             Self::Info(note) => f.debug_tuple("Info").field(note).finish(),
             Self::Error(note) => f.debug_tuple("Error").field(note).finish(),

@@ -1,12 +1,14 @@
 //! The end-of-session verdict in words: delivered with the queue id, stopped
 //! where asked, or failed at a step with the reason, in the page's language.
 
-use smtplab_shared::smtp::{FailReason, Outcome, Verdict};
+use smtplab_shared::smtp::{
+    FailReason, Outcome, ParseError, ProtocolError, ReplyTo, Step, Verdict,
+};
 
 use crate::form::stage_label;
 use smtplab_shared::tls::TlsFailureKind;
 
-use crate::i18n::{explain_code, t, tf, Lang, Msg};
+use crate::i18n::{explain_reply, t, tf, Lang, Msg};
 use crate::reason::{abort_words, protocol_words};
 use crate::tls_view::{failure_words, needs_starttls, skipped_words};
 
@@ -50,6 +52,12 @@ impl VerdictView {
             } if failure.kind == TlsFailureKind::NotTls => {
                 Some(t(lang, Msg::HintNotTls).to_owned())
             }
+            Verdict::Failed {
+                step: Step::Connect,
+                reason,
+            } if outcome.tls.is_none() && may_expect_implicit_tls(reason) => {
+                Some(t(lang, Msg::HintImplicitTls).to_owned())
+            }
             _ => None,
         };
         view
@@ -86,7 +94,7 @@ impl VerdictView {
                     FailReason::UnexpectedReply(reply) => Some(format!(
                         "{} — {}",
                         reply.lines.join(" / "),
-                        explain_code(lang, reply.code)
+                        explain_reply(lang, ReplyTo::from_step(*step), reply.code, reply.enhanced)
                     )),
                     _ => None,
                 },
@@ -94,6 +102,23 @@ impl VerdictView {
                 hint,
             },
         }
+    }
+}
+
+/// A plaintext session that got nothing at all after the connect, or a TLS
+/// record (content type 20–23, version 3.x) instead of a greeting: the
+/// port may speak implicit TLS.
+fn may_expect_implicit_tls(reason: &FailReason) -> bool {
+    match reason {
+        FailReason::Timeout => true,
+        FailReason::Protocol(ProtocolError::Parse {
+            error: ParseError::BadCode { line },
+            ..
+        }) => {
+            let mut chars = line.chars();
+            matches!(chars.next(), Some('\u{14}'..='\u{17}')) && chars.next() == Some('\u{3}')
+        }
+        _ => false,
     }
 }
 
@@ -123,7 +148,7 @@ pub(crate) fn reason_words(reason: &FailReason, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use smtplab_shared::smtp::{AbortReason, Reply, Stage, Step};
+    use smtplab_shared::smtp::{AbortReason, Reply, Stage};
     use smtplab_shared::wire::ErrorCode;
 
     fn outcome(verdict: Verdict, queue_id: Option<&str>) -> Outcome {
@@ -248,6 +273,58 @@ mod tests {
         );
         let ja = VerdictView::from_outcome(&outcome(Verdict::Delivered, None), Lang::Ja);
         assert_eq!((ja.hint, ja.unverified), (None, None));
+    }
+
+    #[test]
+    fn the_detail_explains_the_reply_for_the_failed_step() {
+        let failed = |step, line: &str| {
+            let reply = Reply::from_lines(&[line]).expect("reply");
+            let reason = FailReason::UnexpectedReply(reply);
+            outcome(Verdict::Failed { step, reason }, None)
+        };
+        let relay = VerdictView::from_outcome(
+            &failed(
+                Step::Rcpt(0),
+                "554 5.7.1 <x@elsewhere.example>: Relay access denied",
+            ),
+            Lang::En,
+        );
+        let detail = relay.detail.expect("detail");
+        assert!(!detail.contains("greeting"), "{detail}");
+        assert!(detail.contains("authenticate (AUTH)"), "{detail}");
+        let auth = VerdictView::from_outcome(
+            &failed(Step::Auth, "503 AUTH command used when not advertised"),
+            Lang::Ja,
+        );
+        let detail = auth.detail.expect("detail");
+        assert!(detail.contains("STARTTLS の後"), "{detail}");
+    }
+
+    #[test]
+    fn silence_or_a_tls_record_at_connect_suggests_implicit_tls() {
+        let failed = |step, reason| outcome(Verdict::Failed { step, reason }, None);
+        let silent =
+            VerdictView::from_outcome(&failed(Step::Connect, FailReason::Timeout), Lang::En);
+        let hint = silent.hint.expect("a hint after a silent connect");
+        assert!(hint.contains("this port may expect implicit TLS"), "{hint}");
+        let record = FailReason::Protocol(ProtocolError::Parse {
+            error: ParseError::BadCode {
+                line: "\u{15}\u{3}\u{3}\0\u{2}\u{2}F".into(),
+            },
+            received: None,
+        });
+        let ja = VerdictView::from_outcome(&failed(Step::Connect, record), Lang::Ja);
+        assert!(ja.hint.expect("hint").contains("暗黙の TLS"));
+        let later = VerdictView::from_outcome(&failed(Step::Mail, FailReason::Timeout), Lang::En);
+        assert_eq!(later.hint, None, "only silence after connect");
+        let garbage = FailReason::Protocol(ProtocolError::Parse {
+            error: ParseError::BadCode {
+                line: "hello".into(),
+            },
+            received: None,
+        });
+        let view = VerdictView::from_outcome(&failed(Step::Connect, garbage), Lang::En);
+        assert_eq!(view.hint, None, "text that is no reply is not TLS");
     }
 
     #[test]

@@ -37,10 +37,12 @@ pub use capability::{Capabilities, Extension, Mechanism};
 pub use command::{Command, CommandError};
 pub use explain::{
     explain_code, explain_code_ja, explain_enhanced, explain_enhanced_ja, explain_extension,
-    explain_extension_ja,
+    explain_extension_ja, explain_reply, explain_reply_ja, ReplyTo,
 };
 pub use message::{encode_data, EncodedMessage};
-pub use reply::{EnhancedCode, ParseError, Reply, ReplyCode, ReplyParser, Severity};
+pub use reply::{
+    EnhancedCode, ParseError, Reply, ReplyCode, ReplyParser, Severity, Unparsed, UNPARSED_LINES,
+};
 pub use session::{
     AbortReason, Event, FailReason, Outcome, ProtocolError, SentLine, Session, Step, StepList,
     StepRow, StepStatus, StepTiming, TlsSkipReason, Verdict, MAX_TRANSMIT_BYTES,

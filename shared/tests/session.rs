@@ -626,3 +626,59 @@ fn abort_and_invalid_spec_finish_with_aborted() {
         "{reason:?}"
     );
 }
+
+/// The received lines a protocol failure carries.
+fn received(reason: &FailReason) -> &smtplab_shared::smtp::Unparsed {
+    match reason {
+        FailReason::Protocol(smtplab_shared::smtp::ProtocolError::Parse {
+            received: Some(received),
+            ..
+        }) => received,
+        other => panic!("expected a parse failure with what arrived, got {other:?}"),
+    }
+}
+
+#[test]
+fn garbage_instead_of_a_greeting_is_handed_out_with_the_failure() {
+    for chunk in CHUNKINGS {
+        let mut driver = Driver::connect(seed_spec());
+        let banner = "SSH-2.0-OpenSSH_9.2\r\n\u{1}\u{2}binary\r\nmore\r\n";
+        let bytes = banner.as_bytes();
+        for piece in bytes.chunks(chunk.min(bytes.len())) {
+            driver.now += TICK;
+            driver.session.handle_input(driver.now, piece);
+            driver.drain();
+        }
+        let (step, reason) = driver.failed();
+        assert_eq!(step, Step::Connect);
+        let got = received(reason);
+        assert_eq!(got.lines[0], "SSH-2.0-OpenSSH_9.2", "chunk {chunk}");
+        if chunk == usize::MAX {
+            assert_eq!(got.lines[1..], ["\u{1}\u{2}binary", "more"]);
+        }
+    }
+}
+
+#[test]
+fn an_over_long_reply_keeps_its_first_200_lines_and_counts_the_rest() {
+    let mut driver = run_prefix(&seed_spec(), &script(&[("", "220 mx.example ESMTP")]), 64);
+    let mut ehlo = String::from("250-mx.example\r\n");
+    for i in 1..4999 {
+        ehlo.push_str(&format!("250-X-LINE-{i}\r\n"));
+    }
+    ehlo.push_str("250 HELP\r\n");
+    driver.now += TICK;
+    driver.session.handle_input(driver.now, ehlo.as_bytes());
+    driver.drain();
+    let (step, reason) = driver.failed();
+    assert_eq!(step, Step::Ehlo);
+    let got = received(reason);
+    assert_eq!(got.lines.len(), smtplab_shared::smtp::UNPARSED_LINES);
+    assert_eq!(got.lines[0], "250-mx.example");
+    assert_eq!(got.lines[199], "250-X-LINE-199");
+    assert_eq!(
+        got.lines.len() + got.more_lines,
+        5000,
+        "every line that arrived is counted"
+    );
+}

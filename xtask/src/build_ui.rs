@@ -8,7 +8,9 @@
 //! `manifest.json`, `{"js": "smtplab-<hash>.js", "wasm": "smtplab_bg-<hash>.wasm"}`,
 //! for tools that need the current names (tests, benchmarks). The hashed
 //! names let the bridge serve them `immutable`: a new build is a new URL.
-//! The page's CSS is inline in `index.html`, so there is nothing else to copy.
+//! The page's CSS is inline in `index.html`; the only other file copied is
+//! the icon, `favicon.ico` (linked from the page, and what browsers ask for
+//! anyway).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -25,6 +27,9 @@ const PACKAGE: &str = "smtplab-frontend";
 /// File stem of the bindgen output: `smtplab.js` and `smtplab_bg.wasm`
 /// before they are renamed to their content-hashed names.
 const STEM: &str = "smtplab";
+
+/// The page's icon, at the workspace root, copied as is into `dist/`.
+const FAVICON: &str = "favicon.ico";
 
 /// The list of the current hashed names in `dist/`.
 pub(crate) const MANIFEST: &str = "manifest.json";
@@ -98,6 +103,8 @@ pub(crate) fn run(options: &Options) -> anyhow::Result<()> {
         std::fs::read_to_string(&index).with_context(|| format!("reading {}", index.display()))?;
     let html = page::for_dist(&html, &names)?;
     std::fs::write(dist.join("index.html"), html).context("writing dist/index.html")?;
+    std::fs::copy(root.join(FAVICON), dist.join(FAVICON))
+        .with_context(|| format!("copying {FAVICON} into dist/"))?;
 
     report(&dist)
 }

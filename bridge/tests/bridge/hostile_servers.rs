@@ -144,7 +144,8 @@ async fn garbage_from_the_server_is_a_protocol_failure() {
         matches!(
             reason,
             FailReason::Protocol(ProtocolError::Parse {
-                error: ParseError::BadCode { .. }
+                error: ParseError::BadCode { .. },
+                ..
             })
         ),
         "{reason:?}"
@@ -174,7 +175,8 @@ async fn a_five_thousand_line_ehlo_reply_is_cut_at_the_line_bound() {
         matches!(
             reason,
             FailReason::Protocol(ProtocolError::Parse {
-                error: ParseError::TooManyLines { limit: 1000 }
+                error: ParseError::TooManyLines { limit: 1000 },
+                ..
             })
         ),
         "{reason:?}"
@@ -211,7 +213,8 @@ async fn an_endless_line_is_cut_at_the_line_bound() {
         matches!(
             reason,
             FailReason::Protocol(ProtocolError::Parse {
-                error: ParseError::LineTooLong { .. }
+                error: ParseError::LineTooLong { .. },
+                ..
             })
         ),
         "{reason:?}"

@@ -52,7 +52,9 @@ pub(crate) fn AuthHelper(props: &AuthHelperProps) -> Html {
                 <output id="b64-output" data-testid="b64-output" for="b64-input">{ encoded }</output>
                 <button type="button" id="b64-use" data-testid="b64-use" onclick={use_encoded}>{ t(lang, Msg::PutInConsole) }</button>
             </div>
-            <div class="field">
+            // A form that never submits, so the password field is inside
+            // one (Chromium warns otherwise); the button only builds a line.
+            <form class="field" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
                 <label for="auth-helper-username">{ t(lang, Msg::HelperUser) }</label>
                 <input id="auth-helper-username" data-testid="auth-helper-username" type="text" value={(*user).clone()}
                        oninput={bind(&user)} autocomplete="off" />
@@ -62,7 +64,7 @@ pub(crate) fn AuthHelper(props: &AuthHelperProps) -> Html {
                 <button type="button" id="auth-helper-build" data-testid="auth-helper-build" onclick={build_plain}>
                     { t(lang, Msg::BuildPlain) }
                 </button>
-            </div>
+            </form>
         </details>
     }
 }

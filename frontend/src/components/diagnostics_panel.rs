@@ -186,6 +186,9 @@ pub(crate) fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
                     </button>
                 </fieldset>
             </form>
+            // A form that never submits: Chromium wants every password
+            // field inside one ("Password field is not contained in a form").
+            <form class="diag-common-form" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
             <fieldset class="diag-common">
                 <legend>{ t(lang, Msg::DiagInputsLegend) }</legend>
                 { field(state, "diag-port", t(lang, Msg::DiagLabelPort), "text", DiagField::Port) }
@@ -197,6 +200,7 @@ pub(crate) fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
                 { field(state, "diag-auth-password", t(lang, Msg::LabelPassword), "password", DiagField::AuthPassword) }
                 { field(state, "diag-timeout", t(lang, Msg::DiagLabelTimeout), "text", DiagField::TimeoutSecs) }
             </fieldset>
+            </form>
             if let Some(error) = state.form_error {
                 <p id="diag-form-error" data-testid="diag-form-error" class="form-error" role="alert">
                     { form_error_words(lang, error) }

@@ -110,6 +110,11 @@ pub(crate) fn SessionForm(props: &SessionFormProps) -> Html {
                         }) }
                     </span>
                 </div>
+                if let Some(mismatch) = form.port_tls_mismatch() {
+                    <p id="port-tls-mismatch" data-testid="port-tls-mismatch" class="warn" role="note">
+                        { mismatch.describe(lang) }
+                    </p>
+                }
                 { input(&state, "ehlo-name", t(lang, Msg::LabelEhloName), "text", &form.ehlo_name, Field::EhloName) }
             </fieldset>
 

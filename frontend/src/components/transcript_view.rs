@@ -11,7 +11,9 @@ use yew::prelude::*;
 use super::use_app_state;
 use crate::browser;
 use crate::i18n::{t, Msg};
-use crate::transcript::{entry_lines, timestamp, to_json, to_text, Marker, Transcript};
+use crate::transcript::{
+    entry_lines_to, reply_targets, timestamp, to_json, to_text, Marker, Transcript,
+};
 
 /// Props of [`TranscriptView`].
 #[derive(Properties, PartialEq)]
@@ -76,9 +78,9 @@ pub(crate) fn TranscriptView(props: &TranscriptViewProps) -> Html {
             </div>
             <div id={props.id.clone()} data-testid={props.id.clone()} class="transcript" role="log"
                  aria-label={props.label.clone()} tabindex="0">
-                { for entries.iter().map(|entry| html! {
+                { for entries.iter().zip(reply_targets(entries.iter())).map(|(entry, to)| html! {
                     <div key={entry.id} class="entry">
-                        { for entry_lines(entry, props.reveal, lang).into_iter().map(|line| {
+                        { for entry_lines_to(entry, to, props.reveal, lang).into_iter().map(|line| {
                             let stamp = if line.marker == Marker::Explain { String::new() } else { timestamp(entry.at_ms) };
                             html! {
                                 <div class={classes!("line", line.marker.class(), line.masked.then_some("masked"))}>

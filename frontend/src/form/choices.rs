@@ -4,15 +4,39 @@
 
 use smtplab_shared::smtp::{Stage, TlsMode};
 
-/// The TLS mode a port suggests: implicit TLS on 465 (RFC 8314), STARTTLS
-/// on 587; another port keeps `current`, except that implicit TLS, which
-/// only 465 speaks, falls back to none.
+/// The TLS mode a port suggests while the user has not chosen one:
+/// implicit TLS on 465 (RFC 8314), STARTTLS on 587; another port keeps
+/// `current` (a mode is never dropped because a port was typed).
 pub(crate) fn tls_for_port(port: &str, current: TlsMode) -> TlsMode {
     match port {
         "465" => TlsMode::Implicit,
         "587" => TlsMode::StartTls,
-        _ if current == TlsMode::Implicit => TlsMode::None,
         _ => current,
+    }
+}
+
+/// A port and a TLS mode that do not go together, pointed out next to the
+/// port (the mode itself is left as chosen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PortTlsMismatch {
+    /// A 465-looking port (465, 2465, …) without implicit TLS: such a
+    /// server waits for a TLS handshake and sends no greeting.
+    ExpectsImplicit(u16),
+    /// Port 587 (submission) without STARTTLS: it greets in plaintext
+    /// and usually offers AUTH only after STARTTLS.
+    ExpectsStartTls(u16),
+}
+
+/// The mismatch between `port` (as typed) and `tls`, if any.
+pub(crate) fn port_tls_mismatch(port: &str, tls: TlsMode) -> Option<PortTlsMismatch> {
+    let number: u16 = port.trim().parse().ok()?;
+    let starttls = matches!(tls, TlsMode::StartTls | TlsMode::StartTlsIfOffered);
+    if number.to_string().ends_with("465") && tls != TlsMode::Implicit {
+        Some(PortTlsMismatch::ExpectsImplicit(number))
+    } else if number == 587 && !starttls {
+        Some(PortTlsMismatch::ExpectsStartTls(number))
+    } else {
+        None
     }
 }
 

@@ -4,7 +4,7 @@
 
 use smtplab_shared::smtp::{AddressField, AddressProblem, SpecError, Stage};
 
-use super::FormError;
+use super::{FormError, PortTlsMismatch};
 use crate::i18n::{t, tf, Lang, Msg};
 
 impl FormError {
@@ -26,6 +26,16 @@ impl FormError {
             ),
             Self::Spec(e) => describe_spec_error(e, lang),
             Self::TlsSetup(e) => crate::tls_view::setup_error_words(e, lang),
+        }
+    }
+}
+
+impl PortTlsMismatch {
+    /// The mismatch in words, in `lang`.
+    pub(crate) fn describe(self, lang: Lang) -> String {
+        match self {
+            Self::ExpectsImplicit(port) => tf(lang, Msg::PortExpectsImplicit, &[&port.to_string()]),
+            Self::ExpectsStartTls(port) => tf(lang, Msg::PortExpectsStartTls, &[&port.to_string()]),
         }
     }
 }

@@ -4,7 +4,9 @@
 use serde_json::{json, Value};
 use smtplab_shared::smtp::Outcome;
 
-use super::lines::{entry_lines, timestamp, Line, Marker};
+#[cfg(test)]
+use super::lines::entry_lines;
+use super::lines::{entry_lines_to, reply_targets, timestamp, Line, Marker};
 use super::{Entry, EntryKind};
 use crate::i18n::Lang;
 
@@ -19,10 +21,12 @@ use crate::i18n::Lang;
 /// same for whoever receives it, and its codes are what tools match on.
 pub(crate) fn to_json(entries: &[Entry], reveal: bool, outcome: Option<&Outcome>) -> Value {
     let lang = Lang::En;
+    let targets = reply_targets(entries);
     let rows: Vec<Value> = entries
         .iter()
-        .map(|entry| {
-            let lines = entry_lines(entry, reveal, lang);
+        .zip(targets)
+        .map(|(entry, to)| {
+            let lines = entry_lines_to(entry, to, reveal, lang);
             let (texts, explains): (Vec<&Line>, Vec<&Line>) =
                 lines.iter().partition(|l| l.marker != Marker::Explain);
             let texts: Vec<&str> = texts.iter().map(|l| l.text.as_str()).collect();
@@ -52,6 +56,10 @@ pub(crate) fn to_json(entries: &[Entry], reveal: bool, outcome: Option<&Outcome>
                     row["enhanced"] = json!(reply.enhanced.map(|e| e.to_string()));
                     row["explanation"] = json!(explains);
                 }
+                EntryKind::Unparsed { received, .. } => {
+                    row["kind"] = json!("unparsed");
+                    row["more_lines"] = json!(received.more_lines);
+                }
                 EntryKind::Info(_) => row["kind"] = json!("info"),
                 EntryKind::Error(_) => row["kind"] = json!("error"),
             }
@@ -70,8 +78,8 @@ pub(crate) fn to_json(entries: &[Entry], reveal: bool, outcome: Option<&Outcome>
 pub(crate) fn to_text(entries: &[Entry], reveal: bool, lang: Lang) -> String {
     let blank = " ".repeat(timestamp(0).len());
     let mut out = String::new();
-    for entry in entries {
-        for line in entry_lines(entry, reveal, lang) {
+    for (entry, to) in entries.iter().zip(reply_targets(entries)) {
+        for line in entry_lines_to(entry, to, reveal, lang) {
             let stamp = if line.marker == Marker::Explain {
                 blank.clone()
             } else {

@@ -7,9 +7,11 @@
 use super::capability::{Extension, Mechanism};
 use super::reply::{EnhancedCode, ReplyCode, Severity};
 
+mod context;
 mod ja;
 
-pub use ja::{explain_code_ja, explain_enhanced_ja, explain_extension_ja};
+pub use context::{explain_reply, ReplyTo};
+pub use ja::{explain_code_ja, explain_enhanced_ja, explain_extension_ja, explain_reply_ja};
 
 /// One sentence saying what a reply code means. Codes outside the table get
 /// the meaning of their first digit.

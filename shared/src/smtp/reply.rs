@@ -17,7 +17,10 @@ use serde::{Deserialize, Serialize};
 
 mod parser;
 
-pub use parser::{ParseError, ReplyParser, MAX_LINE_BYTES, MAX_REPLY_BYTES, MAX_REPLY_LINES};
+pub use parser::{
+    ParseError, ReplyParser, Unparsed, MAX_LINE_BYTES, MAX_REPLY_BYTES, MAX_REPLY_LINES,
+    UNPARSED_LINES,
+};
 
 /// The first digit of a reply code.
 /// <https://www.rfc-editor.org/rfc/rfc5321#section-4.2.1>

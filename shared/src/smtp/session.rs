@@ -307,7 +307,12 @@ impl Session {
             match self.parser.next_reply() {
                 Ok(Some(reply)) => self.on_reply(now, reply),
                 Ok(None) => break,
-                Err(e) => self.fail_now(now, FailReason::Protocol(e.into())),
+                Err(error) => {
+                    // What arrived goes with the failure, for the transcript.
+                    let received = Some(self.parser.take_unparsed());
+                    let error = ProtocolError::Parse { error, received };
+                    self.fail_now(now, FailReason::Protocol(error));
+                }
             }
         }
     }

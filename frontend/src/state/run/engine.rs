@@ -2,7 +2,7 @@
 //! transcript lines (marked encrypted once TLS is up), capabilities, the
 //! TLS report and the outcome.
 
-use smtplab_shared::smtp::Event;
+use smtplab_shared::smtp::{Event, FailReason, ProtocolError, Verdict};
 
 use super::{push_entry, Run};
 use crate::note::Note;
@@ -73,6 +73,24 @@ pub(super) fn apply_event(slot: &mut Option<Run>, ids: &mut EntryIds, at_ms: u64
             EntryKind::Error(Note::PlaintextDiscarded { bytes, text }),
         ),
         Event::Finished(outcome) => {
+            // What arrived of a refused reply, before the verdict.
+            if let Verdict::Failed {
+                reason:
+                    FailReason::Protocol(
+                        error @ ProtocolError::Parse {
+                            received: Some(received),
+                            ..
+                        },
+                    ),
+                ..
+            } = &outcome.verdict
+            {
+                let kind = EntryKind::Unparsed {
+                    received: received.clone(),
+                    error: error.clone(),
+                };
+                push_entry(slot, ids, at_ms, kind);
+            }
             if let Some(run) = slot {
                 if outcome.capabilities.is_some() {
                     run.capabilities.clone_from(&outcome.capabilities);

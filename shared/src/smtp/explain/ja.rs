@@ -195,6 +195,54 @@ fn describe_mechanism_ja(mechanism: &Mechanism) -> String {
     }
 }
 
+/// [`explain_reply`](super::explain_reply) in Japanese: the sentence for
+/// this reply as the answer to `to`, else the code's general one.
+pub fn explain_reply_ja(
+    to: super::ReplyTo,
+    code: ReplyCode,
+    enhanced: Option<EnhancedCode>,
+) -> &'static str {
+    match super::context::case(to, code, enhanced) {
+        Some(case) => case_ja(case),
+        None => explain_code_ja(code),
+    }
+}
+
+fn case_ja(case: super::context::Case) -> &'static str {
+    use super::context::Case;
+    match case {
+        Case::GreetingRefused => "サーバーはこのクライアントと SMTP を話すことを拒否しています（このクライアントにはメールサービスを提供しません。クライアントのアドレスやブロックリストが理由のことが多い）。",
+        Case::GreetingBusy => "サーバーは今はこの接続に応じません（混雑、またはこのクライアントが制限されている）。後で再試行してください。",
+        Case::EhloUnknown => "サーバーは EHLO を知りません（古い、または最小限のサーバー）。クライアントは拡張なしの HELO に切り替えます。",
+        Case::HeloNameRefused => "サーバーはこの EHLO/HELO の名前を受け付けません（構文の誤り、または完全修飾ドメイン名でない）。EHLO 名を変えてください。",
+        Case::HeloRefused => "サーバーはこのクライアントまたはこの EHLO/HELO の名前を拒否しています（ポリシー、または名前が受け付けられない）。",
+        Case::StartTlsUnavailable => "TLS は今は使えません（サーバーの TLS 設定が失敗しているか無効）。後で再試行するか、TLS なしで続けてください。",
+        Case::StartTlsUnknown => "サーバーは STARTTLS に対応していません（EHLO の応答で提示されていません）。",
+        Case::StartTlsTwice => "ここでは STARTTLS は使えません（TLS がすでに有効、または EHLO の前に STARTTLS を送った）。",
+        Case::AuthNotOffered => "ここでは AUTH は受け付けられません。サーバーはこの時点で AUTH を提示していません（STARTTLS の後にだけ提示するサーバーが多い）。または、このセッションはすでに認証済みです。",
+        Case::AuthUnknown => "この接続ではサーバーは AUTH に対応していません（提示されていません。STARTTLS の後、またはサブミッションポートでだけ提示されることがあります）。",
+        Case::AuthMechanism => "サーバーはこの AUTH 方式に対応していません。EHLO の応答に並ぶ方式を選んでください。",
+        Case::AuthNeedsTls => "サーバーは暗号化された接続でだけ AUTH を許します。先に STARTTLS（または暗黙の TLS）を使ってください。",
+        Case::AuthTooWeak => "サーバーはこの AUTH 方式またはパスワードを弱すぎるとして拒否しています（アプリ固有のパスワードや OAuth を求めるプロバイダーがあります）。",
+        Case::AuthTemporary => "認証が一時的に使えません（例: サーバーのパスワード照合先が応答しない）。後で再試行してください。",
+        Case::NeedsAuth => "サーバーはこのコマンドを受け付ける前にクライアントの認証（AUTH、多くは STARTTLS の後）を求めています。",
+        Case::MailNested => "ここでは MAIL FROM は使えません。すでにトランザクションが始まっている（先に RSET を送る）か、サーバーが先に AUTH を求めています。",
+        Case::SenderRefused => "送信者アドレスが拒否されました。構文の誤り、または送信者のドメインが存在しないか受け付けられません。",
+        Case::SenderNotAllowed => "このクライアントはこの送信者アドレスとして送ることを許されていません（例: 認証したユーザーのアドレスではない、またはポリシーで拒否）。",
+        Case::SizeTooBig => "申告したメッセージのサイズがサーバーの上限を超えています。",
+        Case::RcptWithoutMail => "ここでは RCPT TO は使えません。その前に受け付けられた MAIL FROM がありません。",
+        Case::UnknownUser => "宛先は存在しません。サーバーはそのメールボックスを知りません。",
+        Case::RelayDenied => "中継が拒否されました。サーバーは認証していないクライアントからこの宛先のドメインへメールを渡しません。先に認証（AUTH）するか、このサーバーが受け取るドメイン宛てに送ってください。",
+        Case::RecipientRefused => "宛先が拒否されました。このサーバーにそのメールボックスがないか、このクライアントのためにはそのドメインへ中継しません（その場合は AUTH で認証すると通ります）。",
+        Case::TooManyRecipients => "このメッセージの宛先が多すぎます。残りは別のトランザクションで送ってください。",
+        Case::RecipientLater => "宛先を今は受け付けられません（グレーリスト、または検索の失敗）。後で再試行してください。",
+        Case::DataWithoutRcpt => "ここでは DATA は使えません。受け付けられた宛先が 1 つもないため、メッセージの送り先がありません。",
+        Case::MessageRefused => "サーバーはメッセージを受け取ったうえで拒否しました（内容、スパム、または SPF・DKIM・DMARC などのポリシーの検査）。",
+        Case::MessageTooBig => "メッセージがサーバーにとって大きすぎるか、メールボックスがいっぱいです。",
+        Case::MessageLater => "サーバーは今はメッセージを受け取れませんでした（一時的なローカルの問題または送信数の制限）。後で再試行してください。",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{explain_code, explain_enhanced, explain_extension};

@@ -62,6 +62,32 @@ pub enum ParseError {
     Incomplete,
 }
 
+/// How many lines of a refused reply [`ReplyParser::take_unparsed`] keeps;
+/// the rest are only counted.
+pub const UNPARSED_LINES: usize = 200;
+
+/// What arrived of a reply the parser refused (bytes that are no reply, or
+/// a reply over a bound): its lines as received, lossily decoded, without
+/// line ends, the first [`UNPARSED_LINES`] of them, and how many more
+/// arrived (up to the refusal, plus what was buffered after it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Unparsed {
+    /// The first lines, as received (control characters included).
+    pub lines: Vec<String>,
+    /// How many more lines arrived after those.
+    pub more_lines: usize,
+}
+
+impl Unparsed {
+    fn push(&mut self, line: String) {
+        if self.lines.len() < UNPARSED_LINES {
+            self.lines.push(line);
+        } else {
+            self.more_lines += 1;
+        }
+    }
+}
+
 /// A reply being assembled from its lines.
 #[derive(Debug)]
 struct Partial {
@@ -96,6 +122,8 @@ pub struct ReplyParser {
     partial: Option<Partial>,
     /// Skipping the rest of an over-long line up to its LF.
     discarding: bool,
+    /// What arrived of the reply refused last (see [`Unparsed`]).
+    refused: Unparsed,
 }
 
 impl ReplyParser {
@@ -128,6 +156,38 @@ impl ReplyParser {
         buf
     }
 
+    /// What arrived of the reply behind the last error of
+    /// [`next_reply`](Self::next_reply): its lines so far, the offending
+    /// line, and every line still buffered after it (a final fragment
+    /// without line end included). Consumes the buffer.
+    pub fn take_unparsed(&mut self) -> Unparsed {
+        let mut unparsed = std::mem::take(&mut self.refused);
+        let rest = std::mem::take(&mut self.buf);
+        if !self.discarding {
+            let rest = rest.strip_suffix(b"\n").unwrap_or(&rest);
+            if !rest.is_empty() {
+                for line in rest.split(|&b| b == b'\n') {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    unparsed.push(String::from_utf8_lossy(line).into_owned());
+                }
+            }
+        }
+        unparsed
+    }
+
+    /// Starts the record of a refused reply with the lines of the reply in
+    /// progress (dropped) and, if given, the offending line.
+    fn refuse(&mut self, line: Option<String>) {
+        let mut refused = Unparsed::default();
+        for kept in self.partial.take().into_iter().flat_map(|p| p.lines) {
+            refused.push(kept);
+        }
+        if let Some(line) = line {
+            refused.push(line);
+        }
+        self.refused = refused;
+    }
+
     /// The next complete reply, or `Ok(None)` if more bytes are needed.
     ///
     /// # Errors
@@ -156,7 +216,7 @@ impl ReplyParser {
             let line = String::from_utf8_lossy(&self.buf[..content_end]).into_owned();
             let Some((code, last)) = parse_code(&line) else {
                 self.buf.drain(..=lf);
-                self.partial = None;
+                self.refuse(Some(line.clone()));
                 return Err(ParseError::BadCode {
                     line: line.chars().take(QUOTE_CHARS).collect(),
                 });
@@ -165,7 +225,7 @@ impl ReplyParser {
                 if partial.code != code {
                     let expected = partial.code.as_u16();
                     // The offending line stays buffered: it starts the next reply.
-                    self.partial = None;
+                    self.refuse(None);
                     return Err(ParseError::MismatchedContinuation {
                         expected,
                         found: code.as_u16(),
@@ -183,13 +243,13 @@ impl ReplyParser {
             partial.bare_lf |= bare_lf;
             partial.lines.push(line);
             if partial.bytes > MAX_REPLY_BYTES {
-                self.partial = None;
+                self.refuse(None);
                 return Err(ParseError::ReplyTooLong {
                     limit: MAX_REPLY_BYTES,
                 });
             }
             if partial.lines.len() > MAX_REPLY_LINES {
-                self.partial = None;
+                self.refuse(None);
                 return Err(ParseError::TooManyLines {
                     limit: MAX_REPLY_LINES,
                 });
@@ -218,7 +278,9 @@ impl ReplyParser {
     /// Drops the reply in progress and the over-long line (up to `lf`, or up
     /// to the LF still to come).
     fn fail_line_too_long(&mut self, lf: Option<usize>) -> ParseError {
-        self.partial = None;
+        let end = lf.unwrap_or(self.buf.len()).min(MAX_LINE_BYTES);
+        let head = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+        self.refuse(Some(head));
         match lf {
             Some(lf) => {
                 self.buf.drain(..=lf);

@@ -8,7 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::smtp::reply::{ParseError, Reply};
+use crate::smtp::reply::{ParseError, Reply, Unparsed};
 use crate::smtp::spec::SpecError;
 use crate::wire::ErrorCode;
 
@@ -82,6 +82,11 @@ pub enum ProtocolError {
     Parse {
         /// What the parser found.
         error: ParseError,
+        /// What arrived of the refused reply, for the transcript: the
+        /// lines as received (the first [`UNPARSED_LINES`](crate::smtp::UNPARSED_LINES))
+        /// and how many more. `None` when not recorded.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        received: Option<Unparsed>,
     },
     /// A reply arrived before the command it could answer was sent.
     #[error("reply received before the command it answers was sent")]
@@ -90,7 +95,10 @@ pub enum ProtocolError {
 
 impl From<ParseError> for ProtocolError {
     fn from(error: ParseError) -> Self {
-        Self::Parse { error }
+        Self::Parse {
+            error,
+            received: None,
+        }
     }
 }
 
