@@ -212,6 +212,43 @@ mod tests {
     }
 
     #[test]
+    fn what_arrived_of_a_refused_reply_goes_into_the_transcript() {
+        use smtplab_shared::smtp::{ParseError, Unparsed};
+        let mut state = started(&spec(Stage::Data, 1));
+        let received = Unparsed {
+            lines: vec!["SSH-2.0-OpenSSH_9.2".into()],
+            more_lines: 0,
+        };
+        let error = ProtocolError::Parse {
+            error: ParseError::BadCode {
+                line: "SSH-2.0-OpenSSH_9.2".into(),
+            },
+            received: Some(received.clone()),
+        };
+        state.engine(
+            3,
+            Event::Finished(Outcome {
+                verdict: Verdict::Failed {
+                    step: Step::Connect,
+                    reason: FailReason::Protocol(error.clone()),
+                },
+                queue_id: None,
+                capabilities: None,
+                steps: Vec::new(),
+                tls: None,
+            }),
+        );
+        let transcript = state.run().transcript.items();
+        assert!(
+            matches!(
+                &transcript.last().expect("an entry").kind,
+                EntryKind::Unparsed { received: r, error: e } if *r == received && *e == error
+            ),
+            "{transcript:?}"
+        );
+    }
+
+    #[test]
     fn a_failure_marks_the_step_and_skips_the_rest() {
         let mut state = started(&spec(Stage::Data, 1));
         let failure = reply(&["554 5.7.1 Relay access denied"]);
