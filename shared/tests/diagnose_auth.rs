@@ -143,3 +143,44 @@ fn advice_matches_the_code_the_server_gave() {
         );
     }
 }
+
+#[test]
+fn a_certificate_that_does_not_verify_gets_certificate_advice() {
+    use smtplab_shared::diagnose::SessionRecord;
+    use smtplab_shared::smtp::{
+        Event, FailReason, Outcome, Step, TlsFailure, TlsFailureKind, Verdict,
+    };
+    let input = input();
+    // A real greeting and EHLO, then the end a failed STARTTLS handshake
+    // gives (the scripted server here speaks no TLS).
+    let plan = can_send_session(&input).expect("valid");
+    let mut run = Run::connected(&plan, 1.0);
+    run.server(5, "220 mx ESMTP Postfix")
+        .expect("EHLO client.example.org")
+        .server(5, EXIM_EHLO)
+        .expect("QUIT")
+        .server(5, "221 Bye");
+    let mut record: SessionRecord = run.finish();
+    record.events.retain(|e| !matches!(e, Event::Finished(_)));
+    let failure = TlsFailure {
+        kind: TlsFailureKind::UnknownIssuer,
+        detail: "invalid peer certificate: UnknownIssuer".into(),
+    };
+    record.push(Event::Finished(Outcome {
+        verdict: Verdict::Failed {
+            step: Step::StartTls,
+            reason: FailReason::Tls(failure),
+        },
+        queue_id: None,
+        capabilities: None,
+        steps: Vec::new(),
+        tls: None,
+    }));
+    let result = evaluate_can_send(&input, &record);
+    assert_eq!(result.verdict, CheckVerdict::Fail, "{result:?}");
+    assert!(
+        result.advice.contains("CA field") && !result.advice.contains("broke the protocol"),
+        "{}",
+        result.advice
+    );
+}

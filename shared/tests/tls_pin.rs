@@ -194,3 +194,27 @@ fn a_pin_line_with_a_wrong_length_is_refused_before_the_session() {
     assert!(pin_lines("sha256 AB:CD").is_err());
     assert_eq!(pin_lines("no pins here\n"), Ok(Vec::new()));
 }
+
+#[test]
+fn starttls_if_offered_goes_on_in_plaintext_when_the_server_answers_250() {
+    // A broken server (the diagnostics' test peers): STARTTLS offered, then
+    // answered `250`. "If offered" means: no TLS here, go on without it.
+    let (identity, _) = openssl_style_self_signed(&[HOST]);
+    let script = Script {
+        starttls_reply: "250 2.0.0 Ok",
+        auth_only_under_tls: false,
+        ..Script::default()
+    };
+    let run = run_with(
+        TlsMode::StartTlsIfOffered,
+        context(&TlsOptions::default()),
+        script,
+        &identity,
+        usize::MAX,
+    );
+    assert_eq!(run.outcome().verdict, Verdict::Delivered, "{:#?}", run.events);
+    assert!(run.events.iter().any(|e| matches!(
+        e,
+        smtplab_shared::smtp::Event::TlsSkipped { .. }
+    )));
+}

@@ -341,6 +341,20 @@ fn transaction_failure(record: &SessionRecord) -> (CheckVerdict, String, String)
     };
     let reply = match reason {
         FailReason::UnexpectedReply(reply) => reply,
+        FailReason::Tls(failure) if failure.kind.is_certificate() => {
+            return (
+                CheckVerdict::Fail,
+                format!("failed at {step}: TLS: {failure}"),
+                "The server's certificate did not verify with the guided session's TLS choices, so nothing was sent over TLS: paste its CA certificate, or its SHA-256 pin (`sha256 AB:CD:…`, shown in the failure), in the guided session's CA field, or turn verification off there to test without it.".to_owned(),
+            );
+        }
+        FailReason::Tls(failure) => {
+            return (
+                CheckVerdict::Fail,
+                format!("failed at {step}: TLS: {failure}"),
+                "The TLS handshake failed: the server may only speak old TLS versions (1.0/1.1), or not TLS on this port; try the guided session to see the handshake.".to_owned(),
+            );
+        }
         other => {
             return (
                 CheckVerdict::Fail,

@@ -70,7 +70,8 @@ impl Session {
     }
 
     /// The reply to STARTTLS: 220 starts the handshake; a refusal is a
-    /// failure, or plaintext from here on with `StartTlsIfOffered`.
+    /// failure, or plaintext from here on with `StartTlsIfOffered` (which
+    /// also goes on after another 2xx: such a server did not start TLS).
     pub(super) fn on_starttls_reply(&mut self, now: Duration, reply: Reply) {
         let code = reply.code.as_u16();
         if code == 220 {
@@ -90,7 +91,7 @@ impl Session {
         }
         self.push_reply(now, Step::StartTls, reply.clone(), false);
         self.finish_step(now, false);
-        if self.spec.tls == TlsMode::StartTlsIfOffered && matches!(code / 100, 4 | 5) {
+        if self.spec.tls == TlsMode::StartTlsIfOffered && matches!(code / 100, 2 | 4 | 5) {
             self.events.push_back(Event::TlsSkipped {
                 reason: TlsSkipReason::Refused { reply },
             });
