@@ -202,6 +202,12 @@ pub(crate) fn App() -> Html {
             }
         })
     };
+    // The checks use the guided session's TLS choices (verify, CA, pins);
+    // memoised on them, so the panel does not re-render on every event.
+    let onchecks = use_callback(
+        (state.form.fields.tls_options(), checks.run.clone()),
+        |plan, (tls, run)| run.emit((plan, tls.clone())),
+    );
     let ontogglereveal = {
         let state = state.clone();
         Callback::from(move |_: Event| state.dispatch(Action::ToggleReveal))
@@ -264,7 +270,7 @@ pub(crate) fn App() -> Html {
             if *below_ready {
                 <ConsolePanel onconnect={onconsoleconnect} onsend={bridge.console_send.clone()}
                               ondisconnect={bridge.console_disconnect.clone()} />
-                <DiagnosticsPanel state={diagnostics} onrun={checks.run.clone()}
+                <DiagnosticsPanel state={diagnostics} onrun={onchecks}
                                   oncancel={checks.cancel.clone()} />
             }
             if let Some(version) = version {

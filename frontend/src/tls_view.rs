@@ -23,7 +23,7 @@ use crate::i18n::{t, Lang, Msg};
 
 pub(crate) use cert::cert_view;
 pub(crate) use failure::{failure_words, setup_error_words};
-pub(crate) use report::{parameter_rows, skipped_words, verification_view};
+pub(crate) use report::{parameter_rows, pinned_words, skipped_words, verification_view};
 
 /// Every TLS mode, in the form's order.
 pub(crate) const TLS_MODES: [TlsMode; 4] = [

@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use super::use_app_state;
 use crate::i18n::{t, Msg};
-use crate::tls_view::{cert_view, parameter_rows, verification_view};
+use crate::tls_view::{cert_view, parameter_rows, pinned_words, verification_view};
 
 /// Props of [`TlsPanel`].
 #[derive(Properties, PartialEq)]
@@ -20,7 +20,11 @@ pub(crate) struct TlsPanelProps {
 pub(crate) fn TlsPanel(props: &TlsPanelProps) -> Html {
     let lang = use_app_state().lang;
     let report = &props.report;
-    let verification = verification_view(report.verification.as_ref(), &report.server_name, lang);
+    let mut verification =
+        verification_view(report.verification.as_ref(), &report.server_name, lang);
+    if let (Some(sha), "trusted") = (&report.pinned_sha256, verification.result) {
+        verification.words = pinned_words(sha, lang);
+    }
     html! {
         <section id="tls-panel" data-testid="tls-panel" class="tls-panel" aria-labelledby="tls-title">
             <h3 id="tls-title">{ t(lang, Msg::TlsHeading) }</h3>

@@ -2,7 +2,7 @@
 //! shared crate's [`CheckInput`] and the list of checks to run.
 
 use smtplab_shared::diagnose::{CheckInput, CheckKind, DEFAULT_OUTSIDE_ADDRESS};
-use smtplab_shared::smtp::{AuthMechanism, AuthSpec, Secret, Timeouts};
+use smtplab_shared::smtp::{AuthMechanism, AuthSpec, Secret, Timeouts, TlsMode};
 
 /// Which button started a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,6 +217,15 @@ impl DiagForm {
                 password: self.auth_password.clone(),
             });
         }
+        // STARTTLS when offered (implicit TLS on 465), with the guided
+        // session's TLS choices: credentials are then tested as a mail
+        // client sends them, and a server that offers AUTH only after
+        // STARTTLS is tested for real. The MX table stays plaintext.
+        input.tls = if port == 465 {
+            TlsMode::Implicit
+        } else {
+            TlsMode::StartTlsIfOffered
+        };
         // The MX sessions go to the addresses the bridge's `resolve` found,
         // so the table tests what DNS answered.
         input.mx_connect_by_address = true;

@@ -8,6 +8,13 @@
 //! collected into a `SessionRecord` for `handle_session` ([`action_link`]).
 //! It only moves bytes, time, DNS answers and events: every SMTP step and
 //! every judgement is the shared crate's.
+//!
+//! Sessions whose plan asks for TLS (the tab's checks use STARTTLS when
+//! offered by default) get the guided session's TLS choices: its verify
+//! switch and its CA field (pasted CAs and SHA-256 pins), with the public
+//! roots fetched from the bridge once per page ([`crate::trust_anchors`]).
+//! Sessions without credentials are opportunistic (the certificate is
+//! reported, not enforced); see `action_link::planned_session`.
 
 mod action_link;
 
@@ -16,10 +23,12 @@ use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
 use smtplab_shared::diagnose::{Check, CheckResult, Report};
+use smtplab_shared::tls::TlsOptions;
 use yew::prelude::*;
 
 use crate::browser;
 use crate::diagnostics::{DiagAction, DiagState, Next, RunPlan, SkipReason};
+use crate::trust_anchors::{self, PublicRoots};
 use action_link::{ActionLink, Answer};
 
 /// How often a session's deadline is checked.
@@ -28,8 +37,9 @@ const TICK_MS: u32 = 200;
 /// What the panel may ask. Stable for the page's lifetime.
 #[derive(Clone, PartialEq)]
 pub(crate) struct ChecksHandle {
-    /// Start a run (ignored while one runs).
-    pub(crate) run: Callback<RunPlan>,
+    /// Start a run with the guided session's TLS choices (ignored while
+    /// one runs).
+    pub(crate) run: Callback<(RunPlan, TlsOptions)>,
     /// Stop the running run; finished results stay.
     pub(crate) cancel: Callback<()>,
 }
@@ -41,6 +51,7 @@ pub(crate) fn use_checks(dispatch: UseReducerDispatcher<DiagState>) -> ChecksHan
         dispatch,
         next_id: 1,
         run: None,
+        loading_roots: false,
     });
     {
         let driver = driver.clone();
@@ -48,7 +59,7 @@ pub(crate) fn use_checks(dispatch: UseReducerDispatcher<DiagState>) -> ChecksHan
     }
     let handle = use_memo((), move |()| {
         let d = Rc::clone(&driver);
-        let run = Callback::from(move |plan| Driver::start(&d, plan));
+        let run = Callback::from(move |(plan, tls)| Driver::start(&d, plan, tls));
         let d = driver;
         let cancel = Callback::from(move |()| Driver::cancel(&d));
         ChecksHandle { run, cancel }
@@ -65,6 +76,8 @@ struct Driver {
     next_id: u64,
     /// The run in progress.
     run: Option<ActiveRun>,
+    /// The public roots are being fetched for a run about to start.
+    loading_roots: bool,
 }
 
 /// A run in progress.
@@ -77,6 +90,11 @@ struct ActiveRun {
     check: Option<Check>,
     /// The WebSocket of the check's pending action.
     link: Option<ActionLink>,
+    /// The guided session's TLS choices, for sessions that use TLS.
+    tls: TlsOptions,
+    /// The public roots when `tls` trusts them (or why they could not be
+    /// loaded; a TLS session then fails to set up).
+    roots: Result<PublicRoots, String>,
     /// Checks session deadlines.
     _timer: Interval,
 }
@@ -88,7 +106,38 @@ impl Driver {
         id
     }
 
-    fn start(this: &Rc<RefCell<Self>>, plan: RunPlan) {
+    fn start(this: &Rc<RefCell<Self>>, plan: RunPlan, tls: TlsOptions) {
+        {
+            let d = this.borrow();
+            if d.run.is_some() || d.loading_roots {
+                return;
+            }
+        }
+        if !tls.mozilla_roots {
+            Self::begin(this, plan, tls, Ok(Rc::from(Vec::new())));
+            return;
+        }
+        if let Some(roots) = trust_anchors::cached() {
+            Self::begin(this, plan, tls, Ok(roots));
+            return;
+        }
+        this.borrow_mut().loading_roots = true;
+        let weak = Rc::downgrade(this);
+        wasm_bindgen_futures::spawn_local(async move {
+            let loaded = trust_anchors::load().await;
+            if let Some(driver) = weak.upgrade() {
+                driver.borrow_mut().loading_roots = false;
+                Self::begin(&driver, plan, tls, loaded);
+            }
+        });
+    }
+
+    fn begin(
+        this: &Rc<RefCell<Self>>,
+        plan: RunPlan,
+        tls: TlsOptions,
+        roots: Result<PublicRoots, String>,
+    ) {
         if this.borrow().run.is_some() {
             return;
         }
@@ -103,6 +152,8 @@ impl Driver {
             results: Vec::new(),
             check: None,
             link: None,
+            tls,
+            roots,
             _timer: timer,
         });
         Self::advance(this);

@@ -44,6 +44,19 @@ pub(crate) fn verification_view(
     }
 }
 
+/// A certificate trusted exactly because its SHA-256 was pinned (or the
+/// certificate itself was pasted): what that means, with the fingerprint.
+pub(crate) fn pinned_words(sha256: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!(
+            "trusted exactly: the server's certificate is the pinned one (SHA-256 {sha256}); its issuer, CA flag, names and dates are not checked"
+        ),
+        Lang::Ja => format!(
+            "固定した証明書と完全に一致するため信頼 (SHA-256 {sha256})。発行者・CA フラグ・名前・有効期間は検査していません"
+        ),
+    }
+}
+
 /// "NOT verified (verification skipped)" and what the check would have said.
 pub(crate) fn skipped_words(problem: Option<&TlsFailure>, lang: Lang) -> String {
     match problem {
@@ -84,6 +97,20 @@ pub(crate) fn parameter_rows(
             or_unknown(&report.key_exchange),
         ),
     ]
+}
+
+#[cfg(test)]
+mod pin_tests {
+    use super::*;
+
+    #[test]
+    fn a_pinned_certificate_is_said_to_be_trusted_exactly() {
+        for lang in Lang::ALL {
+            let words = pinned_words("AB:CD", lang);
+            assert!(words.contains("SHA-256 AB:CD"), "{words}");
+        }
+        assert!(pinned_words("AB:CD", Lang::En).contains("trusted exactly"));
+    }
 }
 
 #[cfg(test)]

@@ -7,13 +7,16 @@ use std::rc::{Rc, Weak};
 
 use smtplab_shared::diagnose::{Action, Check, PlannedSession, SessionRecord};
 use smtplab_shared::link::{Link, LinkEvent};
-use smtplab_shared::smtp::{AbortReason, Event};
+use smtplab_shared::smtp::{AbortReason, Event, Session, TlsMode};
+use smtplab_shared::tls::{TlsOptions, TlsSetupError, TrustAnchor};
 use smtplab_shared::wire::{ClientMessage, ErrorCode, RecordType, ServerMessage};
 
 use super::Driver;
 use crate::browser;
 use crate::link_socket::LinkSocket;
 use crate::socket::{Socket, SocketEvent};
+use crate::tls_setup;
+use crate::trust_anchors::PublicRoots;
 
 /// The WebSocket of one pending action.
 pub(super) struct ActionLink {
@@ -117,9 +120,17 @@ impl Driver {
         id: u64,
         plan: &PlannedSession,
     ) -> Result<ActionLink, Answer> {
+        let session = {
+            let d = this.borrow();
+            let Some(run) = d.run.as_ref() else {
+                return Err(aborted(plan, "the run was cancelled".to_owned()));
+            };
+            planned_session(plan, &run.tls, &run.roots)
+        };
+        let session = session.map_err(|why| aborted(plan, why))?;
         match Self::open(this, id) {
             Ok(socket) => {
-                let link = Box::new(LinkSocket::new(socket, Link::engine(plan.session())));
+                let link = Box::new(LinkSocket::new(socket, Link::engine(session)));
                 Ok(ActionLink {
                     id,
                     kind: LinkKind::Session {
@@ -198,6 +209,58 @@ impl Driver {
             Self::answer(this, answer);
         }
     }
+}
+
+/// The engine for `plan`: with a TLS context from the guided session's
+/// choices when the plan asks for TLS.
+///
+/// A session that sends credentials (AUTH) uses those choices as they are:
+/// a certificate that does not verify stops it before any password goes
+/// out. A session without credentials on "STARTTLS when offered" is
+/// opportunistic, as mail servers are with each other (RFC 7435): the
+/// certificate is checked and reported but does not stop it, so an MX
+/// reached by its address, or with a private certificate, is still tested.
+fn planned_session(
+    plan: &PlannedSession,
+    tls: &TlsOptions,
+    roots: &Result<PublicRoots, String>,
+) -> Result<Session, String> {
+    if plan.spec.tls == TlsMode::None {
+        return Ok(plan.session());
+    }
+    let opportunistic = TlsOptions {
+        verify: false,
+        ..tls.clone()
+    };
+    let tls = if plan.spec.auth.is_none() && plan.spec.tls == TlsMode::StartTlsIfOffered {
+        &opportunistic
+    } else {
+        tls
+    };
+    let public: &[TrustAnchor<'static>] = match (tls.mozilla_roots, roots) {
+        (false, _) => &[],
+        (true, Ok(roots)) => roots,
+        (true, Err(why)) => {
+            return Err(TlsSetupError::PublicRootsUnavailable(why.clone()).to_string())
+        }
+    };
+    tls_setup::context(tls, public)
+        .map(|ctx| plan.session_with_tls(ctx))
+        .map_err(|e| e.to_string())
+}
+
+/// The answer for a session that could not start: `why` (TLS setup).
+fn aborted(plan: &PlannedSession, why: String) -> Answer {
+    let mut record = SessionRecord::failed(ErrorCode::Internal, why.clone());
+    let mut session = plan.session();
+    session.abort(
+        std::time::Duration::ZERO,
+        AbortReason::TlsSetup { detail: why },
+    );
+    while let Some(event) = session.poll_event() {
+        record.push(event);
+    }
+    Answer::Session(plan.label.clone(), Box::new(record))
 }
 
 /// The answer a resolve socket's event gives, if any.
