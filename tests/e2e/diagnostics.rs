@@ -50,6 +50,11 @@ struct Rig {
     browser: Browser,
     /// The one port of every MX-test listener.
     port: u16,
+    /// Postfix's certificate, pasted in the guided form ("trust exactly
+    /// this certificate"): the checks that send credentials use STARTTLS
+    /// with the guided session's TLS choices, and connect by 127.0.0.1,
+    /// which the certificate does not name.
+    cert_pem: String,
     _dns: Dnsmasq,
     _peers: Peers,
 }
@@ -114,6 +119,7 @@ fn start_rig() -> Result<Rig, String> {
     let browser = Browser::start_in_background();
     let ca = TestCa::new("smtplab diagnostics test CA").map_err(|e| e.to_string())?;
     let identity = ca.server_identity().map_err(|e| e.to_string())?;
+    let cert_pem = identity.cert_pem.clone();
     let server = MailServer::start_with(&MailOptions {
         tls: Some(identity),
     })
@@ -131,6 +137,7 @@ fn start_rig() -> Result<Rig, String> {
         bridge,
         browser,
         port,
+        cert_pem,
         _dns: dns,
         _peers: peers,
     })
@@ -401,6 +408,9 @@ where
         || format!("--- bridge stderr ---\n{}", rig.bridge.stderr()),
         |page| async move {
             open_app(&page, rig.bridge.url(), APP_READY).await?;
+            // The checks' STARTTLS trusts what the guided session trusts.
+            page.select("#tls-mode", "start_tls").await?;
+            page.fill("#tls-ca-pem", &rig.cert_pem).await?;
             page.wait_for("#diagnostics", APP_READY).await?;
             body(page).await.map_err(Problem::Check)
         },
