@@ -212,9 +212,14 @@ fn starttls_if_offered_goes_on_in_plaintext_when_the_server_answers_250() {
         &identity,
         usize::MAX,
     );
-    assert_eq!(run.outcome().verdict, Verdict::Delivered, "{:#?}", run.events);
-    assert!(run.events.iter().any(|e| matches!(
-        e,
-        smtplab_shared::smtp::Event::TlsSkipped { .. }
-    )));
+    assert_eq!(
+        run.outcome().verdict,
+        Verdict::Delivered,
+        "{:#?}",
+        run.events
+    );
+    assert!(run
+        .events
+        .iter()
+        .any(|e| matches!(e, smtplab_shared::smtp::Event::TlsSkipped { .. })));
 }
