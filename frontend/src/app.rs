@@ -29,15 +29,16 @@
 //! | `reveal-secrets` | checkbox: show credentials in transcripts and exports |
 //! | `transcript` | the guided transcript (`role="log"`); `transcript-copy`, `transcript-download` |
 //! | `console-connect`, `console-disconnect`, `console-status` | raw console connection (`data-status` = `disconnected` / `connecting` / `connected`) |
+//! | `console-implicit-tls` | checkbox: the console connects with implicit TLS (a typed `STARTTLS` always runs TLS after its 220) |
 //! | `console-input`, `console-send` | console line input and Send (Enter also sends) |
 //! | `console-ehlo`, `console-noop`, `console-rset`, `console-quit` | console shortcuts |
 //! | `b64-input`, `b64-output`, `b64-use` | base64 helper |
 //! | `auth-helper-username`, `auth-helper-password`, `auth-helper-build` | AUTH PLAIN line builder |
 //! | `console-transcript` | console transcript; `console-transcript-copy`, `console-transcript-download`, `console-transcript-download-json` |
 //! | `lang-select` | language selector: `en` / `ja` (follows `navigator.language`, remembered in `localStorage["smtplab.lang"]`); `<html lang>` follows |
-//! | `tls-mode` | TLS mode select: `none` / `start_tls` / `start_tls_if_offered` / `implicit` (port 465 preselects `implicit`, 587 `start_tls`) |
+//! | `tls-mode` | TLS mode select: `none` / `start_tls` / `start_tls_if_offered` / `implicit` (on an untouched form port 465 preselects `implicit`, 587 `start_tls`; a chosen mode is never changed); `port-tls-mismatch` says when the port usually expects another mode |
 //! | `tls-verify` | checkbox: verify the certificate (on by default; present when the mode is not `none`); `tls-verify-off` warns when it is off |
-//! | `tls-ca-pem`, `tls-ca-file` | private CA certificate: PEM textarea and file input (a bad PEM refuses Run with `form-error`) |
+//! | `tls-ca-pem`, `tls-ca-file` | private CA certificates and SHA-256 pins: PEM textarea and file input (a bad PEM refuses Run with `form-error`) |
 //! | `tls-panel` | the TLS report (after `TlsEstablished`, or a failed handshake) |
 //! | `tls-server-name`, `tls-protocol`, `tls-cipher`, `tls-key-exchange` | negotiated parameters |
 //! | `tls-verification` | verification result; `data-result` = `trusted` / `failed` / `skipped` / `unchecked` |

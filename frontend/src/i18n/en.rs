@@ -156,7 +156,7 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::TlsVerifyOff => "Verification is off: the session goes on whatever certificate the server shows, and the verdict says it was NOT verified.",
         Msg::LabelCaPem => "Private CA certificate (PEM, optional)",
         Msg::LabelCaFile => "Load a PEM file",
-        Msg::TlsCaHint => "Trusted in addition to Mozilla's root CAs.",
+        Msg::TlsCaHint => "Trusted in addition to Mozilla's root CAs. A pasted server certificate, or a line `sha256 <fingerprint>`, is trusted exactly (a pin: also a self-signed or CA:TRUE one).",
         Msg::TlsSetupBadPem => "The CA certificate text is not valid PEM: {0}",
         Msg::TlsSetupNoCert => "The CA certificate text holds no -----BEGIN CERTIFICATE----- block.",
         Msg::TlsSetupBadCa => "CA certificate #{0} cannot be trusted: {1}",

@@ -156,7 +156,7 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::TlsVerifyOff => "検証はオフです。サーバーがどんな証明書を提示してもセッションは続き、判定に「検証していません」と表示されます。",
         Msg::LabelCaPem => "プライベート CA 証明書（PEM、任意）",
         Msg::LabelCaFile => "PEM ファイルを読み込む",
-        Msg::TlsCaHint => "Mozilla のルート CA に加えて信頼します。",
+        Msg::TlsCaHint => "Mozilla のルート CA に加えて信頼します。サーバー証明書そのもの、または `sha256 <フィンガープリント>` の行を貼り付けると、その証明書だけをそのまま信頼します（ピン留め: 自己署名や CA:TRUE の証明書も）。",
         Msg::TlsSetupBadPem => "CA 証明書のテキストが正しい PEM ではありません: {0}",
         Msg::TlsSetupNoCert => "CA 証明書のテキストに -----BEGIN CERTIFICATE----- ブロックがありません。",
         Msg::TlsSetupBadCa => "CA 証明書 #{0} は信頼できません: {1}",
