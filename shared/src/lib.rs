@@ -11,11 +11,13 @@
 //!   one every driver (tab, console, tests, bench) runs.
 //! - [`smtp`]: SMTP replies, capabilities, commands, credentials,
 //!   explanations, the session spec and the session engine.
+//! - [`calendar`]: dates from UNIX seconds (certificate times, `Date:`).
 //! - [`diagnose`]: the Diagnostics checks (pass/warn/fail with evidence
 //!   and advice) and the DNS-driven domain orchestrator.
 //! - [`tls`]: sans-IO TLS under the engine (STARTTLS and implicit TLS):
 //!   the driver's provider and clock, verification, the TLS report.
 
+pub mod calendar;
 pub mod diagnose;
 pub mod link;
 pub mod smtp;

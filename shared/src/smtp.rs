@@ -31,7 +31,8 @@ pub use crate::tls::{
     Verification,
 };
 pub use auth::{
-    base64_encode, decode_challenge, plain_initial_response, AuthError, Credentials, Secret,
+    base64_encode, decode_challenge, decode_printable_challenge, plain_initial_response, AuthError,
+    Credentials, Secret,
 };
 pub use capability::{Capabilities, Extension, Mechanism};
 pub use command::{Command, CommandError};

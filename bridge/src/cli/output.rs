@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use smtplab_shared::smtp::{
-    decode_challenge, explain_code, explain_code_ja, explain_enhanced, explain_enhanced_ja, Event,
-    Outcome, Reply, Step, StepTiming, TlsReport, Verdict,
+    decode_printable_challenge, explain_code, explain_code_ja, explain_enhanced,
+    explain_enhanced_ja, Event, Outcome, Reply, Step, StepTiming, TlsReport, Verdict,
 };
 
 use super::exit::SendExit;
@@ -410,7 +410,9 @@ fn lines(entry: &Entry, reveal: bool, lang: Lang) -> Vec<Line> {
                 .map(|raw| {
                     let mut text = raw.clone();
                     if reply.code.as_u16() == 334 {
-                        if let Some(decoded) = decode_printable(raw.get(4..).unwrap_or("").trim()) {
+                        if let Some(decoded) =
+                            decode_printable_challenge(raw.get(4..).unwrap_or("").trim())
+                        {
                             text.push_str(&format!("  ({decoded})"));
                         }
                     }
@@ -428,16 +430,6 @@ fn lines(entry: &Entry, reveal: bool, lang: Lang) -> Vec<Line> {
         Kind::Info(text) => vec![plain("===", text.clone(), "33")],
         Kind::Error(text) => vec![plain("***", text.clone(), "31")],
     }
-}
-
-fn decode_printable(challenge: &str) -> Option<String> {
-    if challenge.is_empty() {
-        return None;
-    }
-    let decoded = decode_challenge(challenge).ok()?;
-    let printable =
-        !decoded.is_empty() && decoded.chars().all(|c| !c.is_control() && c != '\u{fffd}');
-    printable.then_some(decoded)
 }
 
 /// `250: The requested action was completed. 2.0.0: …`, as the tab.

@@ -2,7 +2,7 @@
 //! `~>`, `<~`, `<~*`, `===`, `***`), the timestamp column, 334 challenges
 //! decoded, and the one-line explanation under every reply.
 
-use smtplab_shared::smtp::{decode_challenge, ProtocolError, Reply, ReplyTo, Unparsed};
+use smtplab_shared::smtp::{decode_printable_challenge, ProtocolError, Reply, ReplyTo, Unparsed};
 
 use super::{Entry, EntryKind};
 use crate::i18n::{explain_enhanced, explain_reply, t, tf, Lang, Msg};
@@ -246,7 +246,7 @@ fn reply_lines(
             let mut text = raw.clone();
             if reply.code.as_u16() == 334 {
                 let challenge = raw.get(4..).unwrap_or("").trim();
-                if let Some(decoded) = decode_printable(challenge) {
+                if let Some(decoded) = decode_printable_challenge(challenge) {
                     text.push_str("  (");
                     text.push_str(&decoded);
                     text.push(')');
@@ -260,17 +260,6 @@ fn reply_lines(
         lines.push(plain(Marker::Explain, t(lang, Msg::BareLfNote).to_owned()));
     }
     lines
-}
-
-/// A 334 challenge decoded, when it is base64 of printable text.
-fn decode_printable(challenge: &str) -> Option<String> {
-    if challenge.is_empty() {
-        return None;
-    }
-    let decoded = decode_challenge(challenge).ok()?;
-    let printable =
-        !decoded.is_empty() && decoded.chars().all(|c| !c.is_control() && c != '\u{fffd}');
-    printable.then_some(decoded)
 }
 
 /// `250: The requested action was completed. 2.1.0: …` for one reply.

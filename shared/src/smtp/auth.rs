@@ -127,6 +127,19 @@ pub fn decode_challenge(text: &str) -> Result<String, AuthError> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// A 334 challenge decoded for a transcript (`334 VXNlcm5hbWU6` shows
+/// `(Username:)`): `None` unless it is base64 of printable text, so a
+/// binary challenge (CRAM-MD5's is text, others are not) is left alone.
+pub fn decode_printable_challenge(challenge: &str) -> Option<String> {
+    if challenge.is_empty() {
+        return None;
+    }
+    let decoded = decode_challenge(challenge).ok()?;
+    let printable =
+        !decoded.is_empty() && decoded.chars().all(|c| !c.is_control() && c != '\u{fffd}');
+    printable.then_some(decoded)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,6 +151,18 @@ mod tests {
         assert_eq!(decode_challenge("VXNlcm5hbWU6").as_deref(), Ok("Username:"));
         assert_eq!(decode_challenge("UGFzc3dvcmQ6").as_deref(), Ok("Password:"));
         assert_eq!(decode_challenge("not base64!"), Err(AuthError::NotBase64));
+    }
+
+    #[test]
+    fn only_printable_challenges_are_shown_decoded() {
+        assert_eq!(
+            decode_printable_challenge("VXNlcm5hbWU6").as_deref(),
+            Some("Username:")
+        );
+        assert_eq!(decode_printable_challenge(""), None);
+        assert_eq!(decode_printable_challenge("not base64!"), None);
+        // Base64 of bytes 0x00 0x01 0x02: binary, left alone.
+        assert_eq!(decode_printable_challenge("AAEC"), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use super::certificate::Certificate;
 use super::channel::TlsChannel;
 use super::failure::{classify, TlsFailure};
+use crate::calendar::utc_timestamp;
 
 /// What the certificate verification found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,8 +111,8 @@ impl CertInfo {
             subject: cert.subject.text,
             issuer: cert.issuer.text,
             sans: cert.alt_names.iter().map(ToString::to_string).collect(),
-            not_before: format_unix(cert.not_before),
-            not_after: format_unix(cert.not_after),
+            not_before: utc_timestamp(cert.not_before),
+            not_after: utc_timestamp(cert.not_after),
             not_before_unix: cert.not_before,
             not_after_unix: cert.not_after,
             days_left: now_unix
@@ -211,43 +212,12 @@ fn fingerprint(der: &[u8]) -> String {
         .join(":")
 }
 
-/// UNIX seconds as `YYYY-MM-DD HH:MM:SS UTC` (proleptic Gregorian; the
-/// days-to-date step is Howard Hinnant's `civil_from_days`).
-fn format_unix(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} UTC",
-        rem / 3_600,
-        rem % 3_600 / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::tls::failure::TlsFailureKind;
     #[cfg(all(target_family = "wasm", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
-
-    #[test]
-    fn unix_times_format_as_utc_dates() {
-        assert_eq!(format_unix(0), "1970-01-01 00:00:00 UTC");
-        assert_eq!(format_unix(951_782_400), "2000-02-29 00:00:00 UTC");
-        assert_eq!(format_unix(1_735_689_599), "2024-12-31 23:59:59 UTC");
-        assert_eq!(format_unix(-1), "1969-12-31 23:59:59 UTC");
-        assert_eq!(format_unix(32_503_680_000), "3000-01-01 00:00:00 UTC");
-    }
 
     #[test]
     fn unparsable_der_still_gets_a_fingerprint() {
