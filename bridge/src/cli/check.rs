@@ -15,7 +15,7 @@ use clap::{Args, ValueEnum};
 use smtplab_shared::diagnose::{
     Action, Check, CheckInput, CheckKind, CheckVerdict, PlannedSession, Report, SessionRecord,
 };
-use smtplab_shared::smtp::{AbortReason, AuthMechanism, AuthSpec, Secret, Timeouts, TlsMode};
+use smtplab_shared::smtp::{AuthMechanism, AuthSpec, Secret, Timeouts, TlsMode};
 use smtplab_shared::tls::{TlsContext, TlsOptions};
 use tokio::time::Instant;
 
@@ -389,15 +389,7 @@ async fn run_session(
         }
         Err(e) => {
             let mut record = SessionRecord::failed(e.code(), e.to_string());
-            session.abort(
-                start.elapsed(),
-                AbortReason::Bridge {
-                    host: spec.host.clone(),
-                    port: spec.port,
-                    error: e.code(),
-                    message: e.to_string(),
-                },
-            );
+            session.abort(start.elapsed(), e.abort_reason(&spec.host, spec.port));
             while let Some(event) = session.poll_event() {
                 record.push(event);
             }

@@ -8,7 +8,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use smtplab_shared::smtp::{Event, Session};
+use smtplab_shared::smtp::{AbortReason, Event, Session};
 use smtplab_shared::wire::ErrorCode;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -67,6 +67,18 @@ impl ConnectError {
             Self::Dns { .. } => ErrorCode::Dns,
             Self::Connect { code, .. } => *code,
             Self::Timeout { .. } => ErrorCode::Timeout,
+        }
+    }
+
+    /// The engine's reason for a session that never connected to
+    /// `host:port`: the same one the tab's link gives for a bridge that
+    /// could not connect, so both verdicts read alike.
+    pub fn abort_reason(&self, host: &str, port: u16) -> AbortReason {
+        AbortReason::Bridge {
+            host: host.to_owned(),
+            port,
+            error: self.code(),
+            message: self.to_string(),
         }
     }
 }

@@ -5,7 +5,7 @@ use std::io::IsTerminal as _;
 use std::sync::Arc;
 use std::time::Duration;
 
-use smtplab_shared::smtp::{AbortReason, Event, Outcome, Session, TlsMode};
+use smtplab_shared::smtp::{Event, Outcome, Session, TlsMode};
 use smtplab_shared::tls::{TlsContext, TlsOptions};
 use tokio::time::Instant;
 
@@ -139,15 +139,7 @@ pub async fn run<W: std::io::Write>(plan: Plan, style: Style, out: W) -> SendExi
         }
         Err(e) => {
             let now = start.elapsed();
-            session.abort(
-                now,
-                AbortReason::Bridge {
-                    host: spec.host.clone(),
-                    port: spec.port,
-                    error: e.code(),
-                    message: e.to_string(),
-                },
-            );
+            session.abort(now, e.abort_reason(&spec.host, spec.port));
             while let Some(event) = session.poll_event() {
                 if let Event::Finished(o) = event {
                     outcome = Some(o);
