@@ -39,7 +39,7 @@ pub(crate) mod verifier;
 pub use anchors::AnchorsError;
 pub use context::{TlsContext, TlsOptions, TlsSetupError};
 pub use failure::{TlsFailure, TlsFailureKind};
-pub use pin::{fingerprint, pin_lines};
+pub use pin::{fingerprint, pin_lines, BadPin};
 pub use report::{CertInfo, TlsReport, Verification};
 /// Re-exported: the element type of [`TlsContext::new`]'s public roots.
 pub use rustls::pki_types::TrustAnchor;

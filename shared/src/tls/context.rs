@@ -153,7 +153,8 @@ impl TlsContext {
             }
             roots.extend(public_roots.iter().cloned());
         }
-        let pin_text = super::pin::pin_lines(&options.extra_ca_pem)?;
+        let pin_text = super::pin::pin_lines(&options.extra_ca_pem)
+            .map_err(|e| TlsSetupError::BadPem(e.to_string()))?;
         let extra = parse_pem_certificates(&options.extra_ca_pem, !pin_text.is_empty())?;
         for (i, der) in extra.iter().enumerate() {
             roots.add(der.clone()).map_err(|e| TlsSetupError::BadCa {

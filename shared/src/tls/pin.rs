@@ -18,8 +18,6 @@
 
 use sha2::{Digest, Sha256};
 
-use super::context::TlsSetupError;
-
 /// SHA-256 of `der` as `AB:CD:…` (upper-case, colon-separated, as OpenSSL
 /// prints it and as the report shows it).
 pub fn fingerprint(der: &[u8]) -> String {
@@ -35,12 +33,22 @@ pub(crate) fn colon_hex(bytes: &[u8]) -> String {
         .join(":")
 }
 
+/// A line labelled `sha256` whose value is not 32 bytes of hex.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: a SHA-256 pin needs 32 bytes of hex (64 hex digits, colons allowed), found {value:?}")]
+pub struct BadPin {
+    /// The line number, from 1.
+    pub line: usize,
+    /// What followed the label.
+    pub value: String,
+}
+
 /// The SHA-256 pins in pasted CA-field text, each as `AB:CD:…`.
 ///
 /// # Errors
-/// [`TlsSetupError::BadPem`] naming the line, for a line labelled
-/// `sha256` whose value is not 32 bytes of hex.
-pub fn pin_lines(text: &str) -> Result<Vec<String>, TlsSetupError> {
+/// [`BadPin`] for a line labelled `sha256` whose value is not 32 bytes of
+/// hex (the TLS set-up reports it as a bad CA text).
+pub fn pin_lines(text: &str) -> Result<Vec<String>, BadPin> {
     let mut pins = Vec::new();
     let mut in_block = false;
     for (n, line) in text.lines().enumerate() {
@@ -71,10 +79,10 @@ pub fn pin_lines(text: &str) -> Result<Vec<String>, TlsSetupError> {
         match parse_hex(value) {
             Some(bytes) => pins.push(colon_hex(&bytes)),
             None if labelled.is_some() => {
-                return Err(TlsSetupError::BadPem(format!(
-                    "line {}: a SHA-256 pin needs 32 bytes of hex (64 hex digits, colons allowed), found {value:?}",
-                    n + 1
-                )))
+                return Err(BadPin {
+                    line: n + 1,
+                    value: value.to_owned(),
+                })
             }
             // Other text (a note, a label) is ignored, as around PEM blocks.
             None => {}
