@@ -17,6 +17,7 @@
 mod console;
 mod export;
 mod lines;
+mod unparsed;
 
 pub(crate) use console::console_display;
 pub(crate) use export::{to_json, to_text};

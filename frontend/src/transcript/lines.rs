@@ -2,12 +2,12 @@
 //! `~>`, `<~`, `<~*`, `===`, `***`), the timestamp column, 334 challenges
 //! decoded, and the one-line explanation under every reply.
 
-use smtplab_shared::smtp::{decode_printable_challenge, ProtocolError, Reply, ReplyTo, Unparsed};
+use smtplab_shared::smtp::{decode_printable_challenge, Reply, ReplyTo};
 
+use super::unparsed::unparsed_lines;
 use super::{Entry, EntryKind};
-use crate::i18n::{explain_enhanced, explain_reply, t, tf, Lang, Msg};
+use crate::i18n::{explain_enhanced, explain_reply, t, Lang, Msg};
 use crate::note::Note;
-use crate::reason::protocol_words;
 
 /// The marker at the start of a transcript line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,57 +166,7 @@ pub(crate) fn entry_lines_to(entry: &Entry, to: ReplyTo, reveal: bool, lang: Lan
     }
 }
 
-/// What arrived of a refused reply: each line escaped (control characters
-/// as `\u{…}`) with `<**`, "… N more lines" when the engine kept only the
-/// first ones, then the error with `***`.
-fn unparsed_lines(received: &Unparsed, error: &ProtocolError, lang: Lang) -> Vec<Line> {
-    let mut lines: Vec<Line> = received
-        .lines
-        .iter()
-        .map(|line| plain(Marker::Unexpected, escape(line)))
-        .collect();
-    if received.more_lines > 0 {
-        let count = thousands(received.more_lines);
-        lines.push(plain(
-            Marker::Explain,
-            tf(lang, Msg::UnparsedMoreLines, &[&count]),
-        ));
-    }
-    lines.push(plain(
-        Marker::Error,
-        tf(lang, Msg::NoteNotAReply, &[&protocol_words(error, lang)]),
-    ));
-    lines
-}
-
-/// `line` with control characters escaped as in Rust (`\u{1}`, `\t`),
-/// so binary bytes are visible and cannot disturb the view.
-pub(crate) fn escape(line: &str) -> String {
-    line.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_debug().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// `4800` → `4,800`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(d);
-    }
-    out
-}
-
-fn plain(marker: Marker, text: String) -> Line {
+pub(super) fn plain(marker: Marker, text: String) -> Line {
     Line {
         marker,
         text,
@@ -284,6 +234,7 @@ fn explanation(reply: &Reply, to: ReplyTo, lang: Lang) -> String {
 mod tests {
     use super::*;
     use crate::transcript::tests::reply;
+    use smtplab_shared::smtp::{ProtocolError, Unparsed};
 
     #[test]
     fn challenges_are_shown_decoded() {
@@ -418,9 +369,6 @@ mod tests {
         assert_eq!(lines.len(), 4);
         let ja = entry_lines(&unparsed, false, Lang::Ja);
         assert!(ja[2].text.contains("4,800"), "{}", ja[2].text);
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1_000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 
     #[test]
