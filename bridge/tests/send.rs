@@ -3,29 +3,20 @@
 //! delivers to that sandbox natively, and its exit codes for a refused
 //! banner (21), a close mid-session (6) and a bad command line (1).
 
+#[path = "common/command.rs"]
+mod command;
+
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
+use command::smtplab;
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpListener;
 use tokio::process::Command;
 
 const STEP: Duration = Duration::from_secs(30);
 const STOP_LINE: &str = "Press Ctrl+C (or close this window) to stop smtplab.";
-
-fn smtplab(home: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_smtplab"));
-    cmd.env_remove("SMTPLAB_AUTH_PASSWORD")
-        .env_remove("XDG_CONFIG_HOME")
-        .env("HOME", home)
-        .env("SMTPLAB_NO_BROWSER", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
-}
 
 async fn output(mut cmd: Command) -> Output {
     tokio::time::timeout(STEP, cmd.output())

@@ -4,6 +4,8 @@
 //! environment (`env -i`), and taken default ports that move while a taken
 //! chosen port is exit code 3.
 
+#[path = "common/command.rs"]
+mod command;
 #[path = "common/http.rs"]
 mod http;
 #[path = "common/process.rs"]
@@ -13,31 +15,13 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
+use command::{smtplab, smtplab_at};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, ChildStdout, Command};
 
 const STEP: Duration = Duration::from_secs(30);
 const TOKEN: &str = "startup-test-token";
 const STOP_LINE: &str = "Press Ctrl+C (or close this window) to stop smtplab.";
-
-/// The binary at `path` with no token from the environment, no browser,
-/// and a home folder of its own (so no user settings file is found).
-fn smtplab_at(path: &Path, home: &Path) -> Command {
-    let mut cmd = Command::new(path);
-    cmd.env_remove("SMTPLAB_TOKEN")
-        .env_remove("XDG_CONFIG_HOME")
-        .env("HOME", home)
-        .env("SMTPLAB_NO_BROWSER", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    cmd
-}
-
-fn smtplab(home: &Path) -> Command {
-    smtplab_at(Path::new(env!("CARGO_BIN_EXE_smtplab")), home)
-}
 
 async fn output(mut cmd: Command) -> Output {
     tokio::time::timeout(STEP, cmd.output())

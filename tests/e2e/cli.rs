@@ -9,14 +9,15 @@
 //! Postfix and dnsmasq are stopped before the process exits.
 
 use std::fmt::Write as _;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
+use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use libtest_mimic::Failed;
 use serde_json::Value;
 use smtplab_e2e::bridge_process::binary;
+use smtplab_e2e::dnsmasq::Dnsmasq;
 use smtplab_e2e::postfix::{MailOptions, TlsPorts, OTHER_USER};
 use smtplab_e2e::test_ca::TestCa;
 use smtplab_e2e::trials::run_with_rig;
@@ -116,7 +117,12 @@ impl Rig {
         let smtplab = binary().map_err(|e| e.to_string())?;
         let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
         std::fs::write(dir.path().join("ca.pem"), ca.pem()).map_err(|e| format!("ca.pem: {e}"))?;
-        let dns = Dnsmasq::start()?;
+        let dns = Dnsmasq::start(&[
+            "--mx-host=smtplab.test,mx1.smtplab.test,10",
+            "--host-record=mx1.smtplab.test,127.0.0.1",
+            "--mx-host=dead.test,mx.dead.test,10",
+            "--host-record=mx.dead.test,127.0.0.5",
+        ])?;
         Ok(Self {
             server,
             ports,
@@ -826,78 +832,4 @@ fn check_domains(rig: &Rig) -> Result<(), Failed> {
         )?;
     }
     Ok(())
-}
-
-/// dnsmasq on a loopback port: `smtplab.test` MX → 127.0.0.1 (the
-/// Postfix), `dead.test` MX → 127.0.0.5 (nothing there), NXDOMAIN for the
-/// rest of `.test`. Killed on drop.
-struct Dnsmasq {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Dnsmasq {
-    fn start() -> Result<Self, String> {
-        const DNSMASQ: &str = "/usr/sbin/dnsmasq";
-        if !std::path::Path::new(DNSMASQ).exists() {
-            return Err(format!(
-                "{DNSMASQ} is missing: apt-get install -y dnsmasq-base (scripts/setup.sh does)"
-            ));
-        }
-        for _ in 0..10 {
-            let port = free_udp_and_tcp_port()?;
-            let mut child = Command::new(DNSMASQ)
-                .args([
-                    "--keep-in-foreground",
-                    "--conf-file=/dev/null",
-                    "--pid-file=",
-                    "--user=root",
-                    "--no-resolv",
-                    "--no-hosts",
-                    "--listen-address=127.0.0.1",
-                    "--bind-interfaces",
-                    "--local=/test/",
-                    "--mx-host=smtplab.test,mx1.smtplab.test,10",
-                    "--host-record=mx1.smtplab.test,127.0.0.1",
-                    "--mx-host=dead.test,mx.dead.test,10",
-                    "--host-record=mx.dead.test,127.0.0.5",
-                ])
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(|e| format!("spawn dnsmasq: {e}"))?;
-            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-            for _ in 0..100 {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break; // lost the port race
-                }
-                if TcpStream::connect(addr).is_ok() {
-                    return Ok(Self { child, addr });
-                }
-                std::thread::sleep(Duration::from_millis(30));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        Err("dnsmasq did not start".to_owned())
-    }
-}
-
-impl Drop for Dnsmasq {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_udp_and_tcp_port() -> Result<u16, String> {
-    for _ in 0..50 {
-        let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| e.to_string())?;
-        let port = udp.local_addr().map_err(|e| e.to_string())?.port();
-        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
-            return Ok(port);
-        }
-    }
-    Err("no free UDP+TCP port".to_owned())
 }

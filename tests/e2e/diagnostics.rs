@@ -23,8 +23,8 @@
 
 use std::future::Future;
 use std::io::{BufRead, BufReader, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream, UdpSocket};
-use std::process::{Child, Command, Stdio};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 use libtest_mimic::Failed;
 use serde_json::{json, Value};
 use smtplab_e2e::browser::{open_app, Browser, BrowserError, Page, Problem};
+use smtplab_e2e::dnsmasq::Dnsmasq;
 use smtplab_e2e::postfix::{MailOptions, OTHER_USER, USER};
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::{Bridge, MailServer, TestCa};
@@ -40,8 +41,6 @@ use smtplab_e2e::{Bridge, MailServer, TestCa};
 const APP_READY: Duration = Duration::from_secs(15);
 /// How long a whole run of checks may take.
 const RUN_DONE: Duration = Duration::from_secs(40);
-/// The dnsmasq binary (Debian's `dnsmasq-base`).
-const DNSMASQ: &str = "/usr/sbin/dnsmasq";
 
 /// Shared by every trial.
 struct Rig {
@@ -127,7 +126,16 @@ fn start_rig() -> Result<Rig, String> {
     let port = shared_port()?;
     add_postfix_listeners(&server, port)?;
     let peers = Peers::start(port)?;
-    let dns = Dnsmasq::start()?;
+    let dns = Dnsmasq::start(&[
+        "--mx-host=smtplab.test,mx1.smtplab.test,10",
+        "--host-record=mx1.smtplab.test,127.0.0.1",
+        "--mx-host=backup.test,mx2.backup.test,20",
+        "--mx-host=backup.test,mx1.backup.test,10",
+        "--host-record=mx1.backup.test,127.0.0.1",
+        "--host-record=mx2.backup.test,127.0.0.3",
+        "--mx-host=dead.test,mx.dead.test,10",
+        "--host-record=mx.dead.test,127.0.0.5",
+    ])?;
     let dns_arg = dns.addr.to_string();
     let bridge =
         Bridge::spawn(port, &["--no-sandbox", "--dns", &dns_arg]).map_err(|e| e.to_string())?;
@@ -316,82 +324,6 @@ fn permissive_smtp(stream: TcpStream) {
             return;
         }
     }
-}
-
-/// dnsmasq on 127.0.0.1:<free port>, authoritative for `.test` with no
-/// upstream (no query leaves the machine); killed on drop.
-struct Dnsmasq {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Dnsmasq {
-    fn start() -> Result<Self, String> {
-        if !std::path::Path::new(DNSMASQ).exists() {
-            return Err(format!(
-                "{DNSMASQ} is missing: apt-get install -y dnsmasq-base (scripts/setup.sh does)"
-            ));
-        }
-        for _ in 0..10 {
-            let port = free_udp_and_tcp_port()?;
-            let mut child = Command::new(DNSMASQ)
-                .args([
-                    "--keep-in-foreground",
-                    "--conf-file=/dev/null",
-                    "--pid-file=",
-                    "--user=root",
-                    "--no-resolv",
-                    "--no-hosts",
-                    "--listen-address=127.0.0.1",
-                    "--bind-interfaces",
-                    "--local=/test/",
-                    "--mx-host=smtplab.test,mx1.smtplab.test,10",
-                    "--host-record=mx1.smtplab.test,127.0.0.1",
-                    "--mx-host=backup.test,mx2.backup.test,20",
-                    "--mx-host=backup.test,mx1.backup.test,10",
-                    "--host-record=mx1.backup.test,127.0.0.1",
-                    "--host-record=mx2.backup.test,127.0.0.3",
-                    "--mx-host=dead.test,mx.dead.test,10",
-                    "--host-record=mx.dead.test,127.0.0.5",
-                ])
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(|e| format!("spawn dnsmasq: {e}"))?;
-            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-            for _ in 0..100 {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break; // lost the port race
-                }
-                if TcpStream::connect(addr).is_ok() {
-                    return Ok(Self { child, addr });
-                }
-                thread::sleep(Duration::from_millis(30));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        Err("dnsmasq did not start".to_owned())
-    }
-}
-
-impl Drop for Dnsmasq {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_udp_and_tcp_port() -> Result<u16, String> {
-    for _ in 0..50 {
-        let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| e.to_string())?;
-        let port = udp.local_addr().map_err(|e| e.to_string())?.port();
-        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
-            return Ok(port);
-        }
-    }
-    Err("no free UDP+TCP port".to_owned())
 }
 
 // ---- the page ----

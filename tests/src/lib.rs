@@ -14,6 +14,7 @@
 //! - [`test_ca`]: [`TestCa`], a CA and Postfix's server certificate made
 //!   at set-up for the TLS trials.
 //! - `dovecot`: the auth-only Dovecot behind it.
+//! - [`dnsmasq`]: [`dnsmasq::Dnsmasq`], a throw-away DNS server for `.test`.
 //! - [`exim`]: [`exim::Exim`], the second MTA: Debian's Exim unpacked under
 //!   `target/`, STARTTLS with a `CA:TRUE` self-signed certificate, AUTH
 //!   only after STARTTLS.
@@ -30,6 +31,7 @@
 
 pub mod bridge_process;
 pub mod browser;
+pub mod dnsmasq;
 mod dovecot;
 pub mod exim;
 pub mod first_render;
