@@ -123,7 +123,7 @@ impl Form {
     /// The form showing `spec`: its subject and body are read back from
     /// the message (other headers are composed again at run time).
     pub(crate) fn from_spec(spec: &SessionSpec) -> Self {
-        let parts = message_parts(&spec.message);
+        let parts = message_parts(&String::from_utf8_lossy(&spec.message));
         let (auth, username, password) = match &spec.auth {
             None => (AuthChoice::None, String::new(), Secret::default()),
             Some(a) => (

@@ -111,7 +111,9 @@ catalogue! {
     BadPort, PortNotAllowed, SpecEmptyHost, SpecZeroPort, SpecEmptyEhloName, SpecBadEhloName,
     SpecNoRecipients, SpecBadAddress, FieldSender, FieldRecipient, AddrEmpty, AddrLineBreak,
     AddrSpaces, AddrBrackets, AddrNoAt, AddrNothingBeforeAt, AddrNoDomain, SpecEmptyUsername,
-    SpecNulInCredentials,
+    SpecNulInCredentials, SpecEmptyToken, SpecControlInCredentials, SpecZeroBdatChunk, SpecBadDsn,
+    ReasonNotOffered, ReqEightBitMime, ReqSmtpUtf8, ReqChunking, ReqDsn, ReqAuthMechanism,
+    NotePipelined, NotePipeliningNotOffered, RefusedRecipients,
     // steps and verdict
     StepsAria, StatusPending, StatusRunning, StatusOk, StatusFailed, StatusSkipped, DeliveredWithId,
     Delivered, Completed, FailedAt, AnsweredPermanent, AnsweredTemporary, AnsweredUnexpected,

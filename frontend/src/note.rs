@@ -77,6 +77,10 @@ pub(crate) enum Note {
     NoLocation,
     /// The console's host or port is not usable.
     Form(FormError),
+    /// Commands went in one PIPELINING flight.
+    Pipelined(usize),
+    /// PIPELINING was asked for and not offered.
+    PipeliningNotOffered,
 }
 
 impl Note {
@@ -122,6 +126,15 @@ impl Note {
             Self::CannotOpen(why) => tf(lang, Msg::NoteCannotOpen, &[why]),
             Self::NoLocation => t(lang, Msg::NoteNoLocation).to_owned(),
             Self::Form(error) => error.describe(lang),
+            Self::Pipelined(commands) => tf(
+                lang,
+                Msg::NotePipelined,
+                &[
+                    &commands.to_string(),
+                    &commands.saturating_sub(1).to_string(),
+                ],
+            ),
+            Self::PipeliningNotOffered => t(lang, Msg::NotePipeliningNotOffered).to_owned(),
         }
     }
 }

@@ -103,6 +103,7 @@ mod tests {
             stop_after: Stage::Auth,
             timeouts: Timeouts::default(),
             tls: TlsMode::None,
+            envelope: Default::default(),
         }
     }
 

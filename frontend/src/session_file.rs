@@ -117,6 +117,7 @@ mod tests {
             stop_after: Stage::Data,
             timeouts: Timeouts::default(),
             tls: TlsMode::None,
+            envelope: Default::default(),
         }
     }
 

@@ -91,6 +91,7 @@ mod tests {
             stop_after: Stage::Rcpt,
             timeouts: Timeouts::default(),
             tls: TlsMode::StartTls,
+            envelope: Default::default(),
         }
     }
 

@@ -161,10 +161,11 @@ pub(crate) fn test_spec(
         auth: None,
         mail_from: "a@b".into(),
         rcpt_to: (0..rcpts).map(|i| format!("r{i}@b")).collect(),
-        message: String::new(),
+        message: Vec::new(),
         stop_after,
         timeouts: Timeouts::default(),
         tls: TlsMode::None,
+        envelope: Default::default(),
     }
 }
 

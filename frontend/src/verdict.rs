@@ -2,7 +2,7 @@
 //! where asked, or failed at a step with the reason, in the page's language.
 
 use smtplab_shared::smtp::{
-    FailReason, Outcome, ParseError, ProtocolError, ReplyTo, Step, Verdict,
+    FailReason, Outcome, ParseError, ProtocolError, ReplyTo, Requirement, Step, Verdict,
 };
 
 use crate::form::stage_label;
@@ -72,14 +72,14 @@ impl VerdictView {
                     Some(text) => tf(lang, Msg::DeliveredWithId, &[text]),
                     None => t(lang, Msg::Delivered).to_owned(),
                 },
-                detail: None,
+                detail: refused_words(outcome, lang),
                 unverified,
                 hint,
             },
             Verdict::Completed { stage } => Self {
                 kind: "completed",
                 headline: tf(lang, Msg::Completed, &[stage_label(*stage, lang)]),
-                detail: None,
+                detail: refused_words(outcome, lang),
                 unverified,
                 hint,
             },
@@ -142,6 +142,39 @@ pub(crate) fn reason_words(reason: &FailReason, lang: Lang) -> String {
         }
         FailReason::Aborted(reason) => abort_words(reason, lang),
         FailReason::Tls(failure) => tf(lang, Msg::ReasonTls, &[&failure_words(failure, lang)]),
+        FailReason::NotOffered(requirement) => tf(
+            lang,
+            Msg::ReasonNotOffered,
+            &[t(lang, requirement_msg(*requirement))],
+        ),
+    }
+}
+
+/// The recipients the server refused while the session went on, each
+/// with its reply, or `None` when it took them all.
+fn refused_words(outcome: &Outcome, lang: Lang) -> Option<String> {
+    if outcome.refused_recipients.is_empty() {
+        return None;
+    }
+    let list: Vec<String> = outcome
+        .refused_recipients
+        .iter()
+        .map(|r| {
+            let first = r.reply.lines.first().map_or("", String::as_str);
+            format!("{} ({first})", r.address)
+        })
+        .collect();
+    Some(tf(lang, Msg::RefusedRecipients, &[&list.join("; ")]))
+}
+
+/// The sentence for an extension the session needed and did not get.
+fn requirement_msg(requirement: Requirement) -> Msg {
+    match requirement {
+        Requirement::EightBitMime => Msg::ReqEightBitMime,
+        Requirement::SmtpUtf8 => Msg::ReqSmtpUtf8,
+        Requirement::Chunking => Msg::ReqChunking,
+        Requirement::Dsn => Msg::ReqDsn,
+        Requirement::AuthMechanism => Msg::ReqAuthMechanism,
     }
 }
 
@@ -158,6 +191,8 @@ mod tests {
             capabilities: None,
             steps: Vec::new(),
             tls: None,
+            refused_recipients: Vec::new(),
+            pipelined_flights: Vec::new(),
         }
     }
 

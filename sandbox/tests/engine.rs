@@ -71,6 +71,7 @@ fn spec(port: u16, mechanism: AuthMechanism) -> SessionSpec {
         stop_after: Stage::Data,
         timeouts: Timeouts::default(),
         tls: TlsMode::None,
+        envelope: Default::default(),
     }
 }
 

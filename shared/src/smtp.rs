@@ -6,6 +6,7 @@
 //! - [`reply`]: [`Reply`], [`ReplyCode`], [`EnhancedCode`], the incremental [`ReplyParser`].
 //! - [`capability`]: [`Capabilities`] and [`Extension`] from an EHLO reply.
 //! - [`command`]: [`Command`] and its exact wire line.
+//! - [`envelope`]: [`EnvelopeOptions`] and the MAIL/RCPT parameters they give.
 //! - [`auth`]: AUTH LOGIN/PLAIN payloads, [`Secret`], [`Credentials`].
 //! - [`explain`]: one-sentence explanations of codes and extensions.
 //! - [`spec`]: [`SessionSpec`] (serde JSON), its validation, [`compose_message`].
@@ -19,6 +20,7 @@
 pub mod auth;
 pub mod capability;
 pub mod command;
+pub mod envelope;
 pub mod explain;
 pub mod message;
 pub mod reply;
@@ -36,11 +38,12 @@ pub use auth::{
 };
 pub use capability::{Capabilities, Extension, Mechanism};
 pub use command::{Command, CommandError};
+pub use envelope::{DsnNotify, DsnOptions, DsnRet, EnvelopeOptions, Requirement};
 pub use explain::{
     explain_code, explain_code_ja, explain_enhanced, explain_enhanced_ja, explain_extension,
     explain_extension_ja, explain_reply, explain_reply_ja, ReplyTo,
 };
-pub use message::{encode_data, EncodedMessage};
+pub use message::{encode_data, wire_size, EncodedMessage};
 pub use reply::{
     EnhancedCode, ParseError, Reply, ReplyCode, ReplyParser, Severity, Unparsed, UNPARSED_LINES,
 };

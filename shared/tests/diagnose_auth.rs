@@ -175,6 +175,8 @@ fn a_certificate_that_does_not_verify_gets_certificate_advice() {
         capabilities: None,
         steps: Vec::new(),
         tls: None,
+        refused_recipients: Vec::new(),
+        pipelined_flights: Vec::new(),
     }));
     let result = evaluate_can_send(&input, &record);
     assert_eq!(result.verdict, CheckVerdict::Fail, "{result:?}");

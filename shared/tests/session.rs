@@ -156,6 +156,7 @@ fn seed_spec() -> SessionSpec {
         stop_after: Stage::Data,
         timeouts: Timeouts::default(),
         tls: TlsMode::None,
+        envelope: Default::default(),
     }
 }
 
@@ -170,7 +171,7 @@ fn seed_script() -> Vec<(String, String)> {
         ("a2ltQGZvdXJ0aGNvZmZlZS5jb20=", "334 UGFzc3dvcmQ6"),
         ("UGE1NXcucmQ=", "235 2.7.0 Authentication successful."),
         (
-            "MAIL FROM:<kim@fourthcoffee.com>",
+            "MAIL FROM:<kim@fourthcoffee.com> SIZE=42",
             "250 2.1.0 kim@fourthcoffee.com....Sender OK",
         ),
         ("RCPT TO:<ted@contoso.com>", "250 2.1.5 ted@contoso.com"),
@@ -240,7 +241,7 @@ fn postfix_transcript_with_auth_plain_and_two_recipients_is_delivered() {
             "AUTH PLAIN AHRlc3RAZXhhbXBsZS50ZXN0AHNlY3JldA==",
             "235 2.7.0 Authentication successful",
         ),
-        ("MAIL FROM:<test@example.test>", "250 2.1.0 Ok"),
+        ("MAIL FROM:<test@example.test> SIZE=23", "250 2.1.0 Ok"),
         ("RCPT TO:<alice@example.test>", "250 2.1.5 Ok"),
         ("RCPT TO:<bob@example.test>", "250 2.1.5 Ok"),
         ("DATA", "354 End data with <CR><LF>.<CR><LF>"),
@@ -396,9 +397,10 @@ fn auth_plain_535_fails_auth() {
 }
 
 #[test]
-fn rcpt_550_on_the_second_recipient_fails_that_recipient() {
+fn strict_rcpt_550_on_the_second_recipient_fails_that_recipient() {
     let mut spec = seed_spec();
     spec.auth = None;
+    spec.envelope.strict_recipients = true;
     spec.rcpt_to.push("nobody@contoso.com".into());
     let steps = script(&[
         ("", "220 hi"),
@@ -505,7 +507,10 @@ fn reply_timeout_uses_the_spec_and_restarts_per_command() {
 #[test]
 fn server_close_mid_session_fails_the_open_step() {
     let mut driver = run_prefix(&seed_spec(), &seed_script()[..=AUTH_PASSWORD], 7);
-    assert_eq!(driver.take_sent(), crlf("MAIL FROM:<kim@fourthcoffee.com>"));
+    assert_eq!(
+        driver.take_sent(),
+        crlf("MAIL FROM:<kim@fourthcoffee.com> SIZE=42")
+    );
     driver.session.handle_closed(driver.now + TICK);
     driver.drain();
     assert_eq!(driver.failed(), (Step::Mail, &FailReason::ConnectionClosed));

@@ -397,6 +397,7 @@ fn session_file_delivers(rig: &Rig) -> Result<(), Failed> {
         stop_after: Stage::Data,
         timeouts: Timeouts::default(),
         tls: TlsMode::None,
+        envelope: Default::default(),
     };
     let path = rig.dir.path().join("session.json");
     let text = serde_json::to_string_pretty(&spec).map_err(|e| e.to_string())?;

@@ -98,6 +98,7 @@ fn spec(exim: &Exim, mechanism: AuthMechanism) -> SessionSpec {
         stop_after: Stage::Data,
         timeouts: Timeouts::default(),
         tls: TlsMode::StartTls,
+        envelope: Default::default(),
     }
 }
 

@@ -266,6 +266,7 @@ fn delivers_through(rig: &Rig, bridge: &Bridge, tag: &str) -> Result<Vec<ServerM
             reply_ms: 15_000,
         },
         tls: TlsMode::None,
+        envelope: Default::default(),
     };
     let report = block_on(run_session(bridge.url(), spec))?
         .map_err(|e| format!("{e}\nbridge stderr:\n{}", bridge.stderr()))?;

@@ -245,6 +245,7 @@ fn spec(rig: &Rig, mechanism: Option<AuthMechanism>, rcpt_to: Vec<String>) -> Se
             reply_ms: 15_000,
         },
         tls: TlsMode::None,
+        envelope: Default::default(),
     }
 }
 

@@ -104,7 +104,10 @@ pub fn for_verdict(verdict: &Verdict, after_tls: bool) -> SendExit {
         FailReason::Aborted(AbortReason::Bridge { .. }) => return SendExit::CannotConnect,
         FailReason::Aborted(AbortReason::InvalidSpec(_)) => return SendExit::Usage,
         FailReason::Aborted(_) => return SendExit::Internal,
-        FailReason::UnexpectedReply(_) | FailReason::Timeout | FailReason::Protocol(_) => {}
+        FailReason::UnexpectedReply(_)
+        | FailReason::Timeout
+        | FailReason::Protocol(_)
+        | FailReason::NotOffered(_) => {}
     }
     match step {
         Step::Connect => SendExit::Banner,

@@ -190,6 +190,30 @@ impl<W: Write> Transcript<W> {
                 };
                 self.error(now, text);
             }
+            Event::Pipelined { commands } => {
+                let saved = commands.saturating_sub(1);
+                let text = match lang {
+                    Lang::En => format!(
+                        "PIPELINING: {commands} commands in one flight, {saved} round trips saved"
+                    ),
+                    Lang::Ja => format!(
+                        "PIPELINING: {commands} 個のコマンドを一度に送信（往復 {saved} 回分を節約）"
+                    ),
+                };
+                self.info(now, text);
+            }
+            Event::PipeliningNotOffered => {
+                let text = match lang {
+                    Lang::En => {
+                        "the server does not offer PIPELINING; commands go one by one".to_owned()
+                    }
+                    Lang::Ja => {
+                        "サーバーは PIPELINING を提供していません。コマンドを一つずつ送ります"
+                            .to_owned()
+                    }
+                };
+                self.info(now, text);
+            }
             Event::StepStarted { .. }
             | Event::Capabilities(_)
             | Event::StepFinished { .. }
@@ -611,6 +635,8 @@ mod tests {
 
     fn outcome(verdict: Verdict) -> Outcome {
         Outcome {
+            refused_recipients: Vec::new(),
+            pipelined_flights: Vec::new(),
             verdict,
             queue_id: None,
             capabilities: None,
@@ -733,6 +759,8 @@ mod tests {
             },
         );
         let outcome = Outcome {
+            refused_recipients: Vec::new(),
+            pipelined_flights: Vec::new(),
             verdict: Verdict::Delivered,
             queue_id: Some("2.0.0 Ok: queued as X".into()),
             capabilities: None,

@@ -148,13 +148,14 @@ pub fn plan(
         auth,
         mail_from,
         rcpt_to,
-        message,
+        message: message.into_bytes(),
         stop_after,
         timeouts: Timeouts {
             greeting_ms: timeout_ms,
             reply_ms: timeout_ms,
         },
         tls,
+        envelope: Default::default(),
     };
     spec.validate()
         .map_err(|e| usage(format!("invalid session: {e}")))?;
@@ -371,9 +372,9 @@ fn message(
         None => None,
     };
     let mut message = match (file, body) {
-        (Some(f), None) => f.message.clone(),
+        (Some(f), None) => String::from_utf8_lossy(&f.message).into_owned(),
         (Some(f), Some(body)) => {
-            let text = f.message.replace("\r\n", "\n");
+            let text = String::from_utf8_lossy(&f.message).replace("\r\n", "\n");
             let head = text.split_once("\n\n").map_or("", |(h, _)| h);
             format!("{head}\n\n{body}")
         }
@@ -388,14 +389,15 @@ fn message(
                 std::process::id(),
                 ehlo
             );
-            compose_message(
+            let composed = compose_message(
                 from,
                 to,
                 &format!("test {date}"),
                 body.as_deref().unwrap_or(DEFAULT_BODY),
                 &date,
                 &id,
-            )
+            );
+            String::from_utf8_lossy(&composed).into_owned()
         }
     };
     for header in &args.headers {
@@ -567,8 +569,9 @@ mod tests {
         assert_eq!(plan.spec.stop_after, Stage::Data);
         assert_eq!(plan.spec.timeouts.reply_ms, 30_000);
         assert!(plan.spec.auth.is_none());
-        assert!(plan.spec.message.contains("Subject: test "));
-        assert!(plan.spec.message.ends_with(DEFAULT_BODY));
+        let message = String::from_utf8_lossy(&plan.spec.message);
+        assert!(message.contains("Subject: test "));
+        assert!(message.ends_with(DEFAULT_BODY));
         let implicit = SendArgs {
             tls_on_connect: true,
             ..args()
@@ -658,7 +661,7 @@ mod tests {
             ("127.0.0.1", 2525)
         );
         assert_eq!(plan1.spec.tls, TlsMode::StartTls);
-        assert_eq!(plan1.spec.message, "Subject: x\r\n\r\nbody");
+        assert_eq!(plan1.spec.message, b"Subject: x\r\n\r\nbody");
         assert_eq!(plan1.spec.auth.expect("auth").password.expose(), "pw");
         let over = SendArgs {
             to: vec!["e@f.test".into()],
@@ -677,7 +680,7 @@ mod tests {
         .expect("valid");
         assert_eq!(plan2.spec.port, 2526);
         assert_eq!(plan2.spec.rcpt_to, vec!["e@f.test".to_owned()]);
-        assert_eq!(plan2.spec.message, "Subject: y\r\n\r\nbody");
+        assert_eq!(plan2.spec.message, b"Subject: y\r\n\r\nbody");
         assert!(plan(&only, Some("{}"), no_password()).is_err());
     }
 

@@ -132,6 +132,7 @@ impl Form {
             stop_after: self.stop_after,
             timeouts: Timeouts::default(),
             tls: self.tls,
+            envelope: Default::default(),
         })
     }
 
@@ -179,18 +180,14 @@ mod tests {
         assert_eq!(spec.port, 2525);
         assert_eq!(spec.rcpt_to, vec!["b@example.test".to_owned()]);
         assert!(spec.auth.is_none());
+        let message = String::from_utf8(spec.message).expect("UTF-8");
         assert!(
-            spec.message.contains("Subject: smtplab test message\r\n"),
-            "{}",
-            spec.message
+            message.contains("Subject: smtplab test message\r\n"),
+            "{message}"
         );
-        assert!(spec
-            .message
-            .contains("Date: Sat, 1 Nov 2025 10:00:00 +0000\r\n"));
-        assert!(spec
-            .message
-            .contains("Message-ID: <1.abc@example.test>\r\n"));
-        assert!(spec.message.contains("To: <b@example.test>\r\n"));
+        assert!(message.contains("Date: Sat, 1 Nov 2025 10:00:00 +0000\r\n"));
+        assert!(message.contains("Message-ID: <1.abc@example.test>\r\n"));
+        assert!(message.contains("To: <b@example.test>\r\n"));
     }
 
     #[test]

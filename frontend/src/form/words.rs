@@ -74,6 +74,10 @@ pub(crate) fn describe_spec_error(error: &SpecError, lang: Lang) -> String {
         }
         SpecError::EmptyUsername => t(lang, Msg::SpecEmptyUsername).to_owned(),
         SpecError::NulInCredentials => t(lang, Msg::SpecNulInCredentials).to_owned(),
+        SpecError::EmptyToken => t(lang, Msg::SpecEmptyToken).to_owned(),
+        SpecError::ControlInCredentials => t(lang, Msg::SpecControlInCredentials).to_owned(),
+        SpecError::ZeroBdatChunk => t(lang, Msg::SpecZeroBdatChunk).to_owned(),
+        SpecError::BadDsn(why) => tf(lang, Msg::SpecBadDsn, &[why]),
     }
 }
 

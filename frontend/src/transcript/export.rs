@@ -293,6 +293,8 @@ mod tests {
             capabilities: None,
             steps: Vec::new(),
             tls: None,
+            refused_recipients: Vec::new(),
+            pipelined_flights: Vec::new(),
         };
         let entries = vec![entry(1, 0, EntryKind::Info(Note::OpeningWebSocket))];
         let value = to_json(&entries, false, Some(&outcome));

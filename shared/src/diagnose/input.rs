@@ -124,10 +124,11 @@ impl CheckInput {
             auth: None,
             mail_from,
             rcpt_to,
-            message: String::new(),
+            message: Vec::new(),
             stop_after,
             timeouts: self.timeouts,
             tls: self.tls,
+            envelope: crate::smtp::EnvelopeOptions::default(),
         }
     }
 }

@@ -210,6 +210,11 @@ pub(crate) fn unreachable(
                 format!("{connected}, but what came back is not an SMTP greeting ({why})"),
                 "Another service listens on this port, or it speaks TLS first (port 465: use TLS mode implicit).",
             ),
+            // Needs MAIL, so never at Connect; said plainly all the same.
+            FailReason::NotOffered(requirement) => say(
+                format!("{connected}, but smtplab did not send: {requirement}"),
+                "The session asked for an extension the server does not offer.",
+            ),
             FailReason::Tls(failure) => say(
                 format!("{connected}, but TLS failed before the greeting: {failure}"),
                 "See the TLS report for the certificate or handshake problem.",

@@ -114,6 +114,52 @@ pub fn plain_initial_response(username: &str, password: &str) -> String {
     STANDARD.encode(message)
 }
 
+/// The `AUTH CRAM-MD5` answer to a 334 challenge (RFC 2195 §2): base64 of
+/// `user SP hex(HMAC-MD5(password, challenge))`, where `challenge` is the
+/// 334's text, still base64.
+///
+/// # Errors
+/// [`AuthError::NotBase64`] if the challenge is not base64.
+pub fn cram_md5_response(
+    username: &str,
+    password: &str,
+    challenge: &str,
+) -> Result<String, AuthError> {
+    use hmac::{Hmac, Mac};
+    let challenge = STANDARD
+        .decode(challenge.trim())
+        .map_err(|_| AuthError::NotBase64)?;
+    let mut mac = Hmac::<md5::Md5>::new_from_slice(password.as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(&challenge);
+    let digest = mac.finalize().into_bytes();
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(base64_encode(&format!("{username} {hex}")))
+}
+
+/// The `AUTH XOAUTH2` initial response: base64 of
+/// `user=U ^A auth=Bearer T ^A ^A` (Google's and Microsoft's format).
+pub fn xoauth2_initial_response(username: &str, token: &str) -> String {
+    base64_encode(&format!("user={username}\x01auth=Bearer {token}\x01\x01"))
+}
+
+/// The `AUTH OAUTHBEARER` initial response (RFC 7628 §3.1): a GS2 header
+/// naming the user (`,` and `=` escaped as `=2C` and `=3D`), then
+/// `host`, `port` and `auth=Bearer T`, each ended by `^A`, then `^A`.
+pub fn oauthbearer_initial_response(username: &str, host: &str, port: u16, token: &str) -> String {
+    let user = username.replace('=', "=3D").replace(',', "=2C");
+    base64_encode(&format!(
+        "n,a={user},\x01host={host}\x01port={port}\x01auth=Bearer {token}\x01\x01"
+    ))
+}
+
+/// What a client sends after an OAuth mechanism's 334 error challenge, so
+/// the server can end the exchange with its 5xx: an empty line for
+/// XOAUTH2, base64 of `^A` (`AQ==`) for OAUTHBEARER (RFC 7628 §3.2.3).
+pub const XOAUTH2_ABORT: &str = "";
+/// See [`XOAUTH2_ABORT`].
+pub const OAUTHBEARER_ABORT: &str = "AQ==";
+
 /// Decodes a 334 challenge's text (e.g. `VXNlcm5hbWU6` → `Username:`).
 /// Bytes that are not UTF-8 are replaced by U+FFFD; surrounding spaces are
 /// ignored.
@@ -182,6 +228,35 @@ mod tests {
             creds.plain_initial_response(),
             "AHRpbQB0YW5zdGFhZnRhbnN0YWFm"
         );
+    }
+
+    #[test]
+    fn cram_md5_matches_rfc_2195() {
+        // RFC 2195 §2's example: user tim, secret tanstaaftanstaaf.
+        let challenge = base64_encode("<1896.697170952@postoffice.reston.mci.net>");
+        let response = cram_md5_response("tim", "tanstaaftanstaaf", &challenge).expect("base64");
+        assert_eq!(
+            decode_challenge(&response).as_deref(),
+            Ok("tim b913a602c7eda7a495b4e6e7334d3890")
+        );
+        assert_eq!(
+            cram_md5_response("tim", "x", "not base64!"),
+            Err(AuthError::NotBase64)
+        );
+    }
+
+    #[test]
+    fn oauth_initial_responses_follow_their_formats() {
+        assert_eq!(
+            decode_challenge(&xoauth2_initial_response("a@b.test", "tok")).as_deref(),
+            Ok("user=a@b.test\x01auth=Bearer tok\x01\x01")
+        );
+        // RFC 7628 §4.1's example shape, with a `,` escaped in the user.
+        assert_eq!(
+            decode_challenge(&oauthbearer_initial_response("u,1=2", "server.example.com", 143, "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==")).as_deref(),
+            Ok("n,a=u=2C1=3D2,\x01host=server.example.com\x01port=143\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01")
+        );
+        assert_eq!(decode_challenge(OAUTHBEARER_ABORT).as_deref(), Ok("\x01"));
     }
 
     #[test]

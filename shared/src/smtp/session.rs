@@ -2,6 +2,8 @@
 //! EHLO/HELO, STARTTLS, AUTH, MAIL, RCPT, DATA, QUIT) from bytes and times
 //! its driver passes in, and hands back bytes to send and events to show.
 
+mod auth;
+mod envelope;
 mod event;
 mod extras;
 mod flow;
@@ -17,10 +19,13 @@ use std::time::Duration;
 
 pub use event::{Event, SentLine};
 pub use extras::{Probe, ProbeVerb, SessionExtras};
-pub use outcome::{FailReason, Outcome, StepTiming, Verdict};
+pub use outcome::{FailReason, Outcome, RefusedRecipient, StepTiming, Verdict};
 pub use progress::{StepList, StepRow, StepStatus};
 pub use reason::{AbortReason, ProtocolError, TlsSkipReason};
 pub use step::Step;
+
+use auth::AuthRound;
+use envelope::Transaction;
 
 use super::capability::Capabilities;
 use super::command::Command;
@@ -44,16 +49,11 @@ enum State {
     Ehlo,
     /// HELO sent after EHLO was refused.
     Helo,
-    /// An AUTH LOGIN round is in flight.
-    AuthLogin(LoginRound),
-    /// `AUTH PLAIN <initial response>` sent.
-    AuthPlain,
-    /// MAIL FROM sent.
-    Mail,
-    /// RCPT TO sent for `rcpt_to[index]`.
-    Rcpt(usize),
-    /// DATA sent.
-    Data,
+    /// An AUTH line is waiting for its reply.
+    Auth(AuthRound),
+    /// MAIL, RCPT, DATA or BDAT commands wait for their replies (the
+    /// transaction's `pending`, oldest first).
+    Envelope,
     /// Message and `.` sent.
     Message,
     /// QUIT sent; the verdict is already known.
@@ -77,17 +77,6 @@ enum AfterHandshake {
     Greeting,
     /// STARTTLS: EHLO again (RFC 3207 §4.2).
     Ehlo,
-}
-
-/// Which AUTH LOGIN line is waiting for its reply.
-#[derive(Debug, Clone, Copy)]
-enum LoginRound {
-    /// `AUTH LOGIN`, expecting 334 (user name prompt).
-    Command,
-    /// The base64 user name, expecting 334 (password prompt).
-    Username,
-    /// The base64 password, expecting 235.
-    Password,
 }
 
 /// One SMTP test session, with no IO and no clock.
@@ -180,6 +169,8 @@ pub struct Session {
     /// When the first byte of the greeting arrived (plaintext, so after
     /// the handshake with implicit TLS).
     greeting_first_byte_at: Option<Duration>,
+    /// MAIL/RCPT/DATA/BDAT in progress: pending replies, refusals, flights.
+    transaction: Transaction,
 }
 
 impl Session {
@@ -204,6 +195,7 @@ impl Session {
             extras: SessionExtras::default(),
             next_probe: 0,
             greeting_first_byte_at: None,
+            transaction: Transaction::default(),
         }
     }
 
@@ -475,6 +467,8 @@ impl Session {
             capabilities: self.capabilities.take(),
             steps: mem::take(&mut self.steps),
             tls: self.tls_report.take(),
+            refused_recipients: mem::take(&mut self.transaction.refused),
+            pipelined_flights: mem::take(&mut self.transaction.flights),
         };
         self.events.push_back(Event::Finished(outcome));
     }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::auth::{base64_encode, Secret};
+use super::envelope::{check_dsn, EnvelopeOptions};
 
 /// Everything the engine needs to run one session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,8 +23,12 @@ pub struct SessionSpec {
     pub mail_from: String,
     /// Bare recipient addresses, one `RCPT TO` each.
     pub rcpt_to: Vec<String>,
-    /// Full RFC 5322 text (headers, blank line, body), any line endings.
-    pub message: String,
+    /// The whole RFC 5322 message (headers, blank line, body) as bytes, any
+    /// line endings: the engine sends it with CRLF endings, dot-stuffed
+    /// after DATA or as it is in BDAT chunks. JSON: a string when the bytes
+    /// are UTF-8, else `{"base64":"…"}`.
+    #[serde(with = "super::message::serde_bytes")]
+    pub message: Vec<u8>,
     /// The last stage to run before QUIT.
     #[serde(default = "Stage::data")]
     pub stop_after: Stage,
@@ -35,6 +40,10 @@ pub struct SessionSpec {
     /// [`Session::with_tls`](super::Session::with_tls).
     #[serde(default)]
     pub tls: TlsMode,
+    /// PIPELINING, BDAT, 8BITMIME, DSN and how refused recipients are
+    /// treated; the default asks for nothing.
+    #[serde(default)]
+    pub envelope: EnvelopeOptions,
 }
 
 /// Whether and how the session uses TLS.
@@ -59,22 +68,51 @@ pub enum TlsMode {
 /// How to authenticate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuthSpec {
-    /// LOGIN or PLAIN.
+    /// Which SASL mechanism.
     pub mechanism: AuthMechanism,
     /// The authentication identity.
     pub username: String,
-    /// The password; never printed.
+    /// The password, or the bearer token for XOAUTH2 and OAUTHBEARER;
+    /// never printed.
     pub password: Secret,
 }
 
 /// The SASL mechanisms the engine can run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuthMechanism {
     /// `AUTH LOGIN`: user name and password in two 334 rounds.
     Login,
     /// `AUTH PLAIN` with an initial response (RFC 4616).
     Plain,
+    /// `AUTH CRAM-MD5`: HMAC-MD5 of the server's challenge keyed with the
+    /// password (RFC 2195).
+    #[serde(rename = "cram_md5")]
+    CramMd5,
+    /// `AUTH XOAUTH2` with a bearer token (Google's and Microsoft's SASL).
+    #[serde(rename = "xoauth2")]
+    XOAuth2,
+    /// `AUTH OAUTHBEARER` with a bearer token (RFC 7628).
+    #[serde(rename = "oauthbearer")]
+    OAuthBearer,
+}
+
+impl AuthMechanism {
+    /// The name on the AUTH line and in EHLO's AUTH list.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Login => "LOGIN",
+            Self::Plain => "PLAIN",
+            Self::CramMd5 => "CRAM-MD5",
+            Self::XOAuth2 => "XOAUTH2",
+            Self::OAuthBearer => "OAUTHBEARER",
+        }
+    }
+
+    /// True when the secret is a bearer token rather than a password.
+    pub fn uses_token(self) -> bool {
+        matches!(self, Self::XOAuth2 | Self::OAuthBearer)
+    }
 }
 
 /// How far a session goes. Ordered: each stage includes the earlier ones.
@@ -176,6 +214,19 @@ pub enum SpecError {
     /// A user name containing NUL cannot be sent with AUTH PLAIN.
     #[error("the AUTH user name or password contains a NUL character")]
     NulInCredentials,
+    /// XOAUTH2/OAUTHBEARER without a token.
+    #[error("the bearer token is empty")]
+    EmptyToken,
+    /// A user name or token with a character its SASL message cannot carry
+    /// (`\x01` for XOAUTH2/OAUTHBEARER, `,` or `=` unescaped is fine).
+    #[error("the AUTH user name or token contains a control character")]
+    ControlInCredentials,
+    /// BDAT with a chunk size of 0.
+    #[error("the BDAT chunk size must be at least 1 byte")]
+    ZeroBdatChunk,
+    /// The DSN options are inconsistent.
+    #[error("DSN: {0}")]
+    BadDsn(String),
 }
 
 /// What is wrong with an address.
@@ -242,6 +293,22 @@ impl SessionSpec {
             if auth.username.contains('\0') || auth.password.expose().contains('\0') {
                 return Err(SpecError::NulInCredentials);
             }
+            if auth.mechanism.uses_token() {
+                if auth.password.is_empty() {
+                    return Err(SpecError::EmptyToken);
+                }
+                if auth.username.chars().any(char::is_control)
+                    || auth.password.expose().chars().any(char::is_control)
+                {
+                    return Err(SpecError::ControlInCredentials);
+                }
+            }
+        }
+        if self.envelope.bdat_chunk == Some(0) {
+            return Err(SpecError::ZeroBdatChunk);
+        }
+        if let Some(dsn) = &self.envelope.dsn {
+            check_dsn(dsn).map_err(|why| SpecError::BadDsn(why.to_owned()))?;
         }
         if !self.mail_from.is_empty() {
             check_address(AddressField::MailFrom, &self.mail_from)?;
@@ -294,7 +361,7 @@ pub fn compose_message(
     body: &str,
     date_rfc2822: &str,
     message_id: &str,
-) -> String {
+) -> Vec<u8> {
     let subject = if subject.is_ascii() {
         subject.to_owned()
     } else {
@@ -312,7 +379,7 @@ pub fn compose_message(
     let encoding = if body.is_ascii() { "7bit" } else { "8bit" };
     text.push_str(&format!("Content-Transfer-Encoding: {encoding}\r\n\r\n"));
     text.push_str(body);
-    text
+    text.into_bytes()
 }
 
 #[cfg(test)]
@@ -333,6 +400,7 @@ mod tests {
             stop_after: Stage::Data,
             timeouts: Timeouts::default(),
             tls: TlsMode::None,
+            envelope: Default::default(),
         }
     }
 
@@ -455,6 +523,7 @@ mod tests {
             "Mon, 1 Jan 2024 10:00:00 +0000",
             "abc@smtplab",
         );
+        let text = String::from_utf8(text).expect("UTF-8");
         assert!(text.starts_with(
             "From: <kim@fourthcoffee.com>\r\nTo: <ted@contoso.com>, <amy@contoso.com>\r\n"
         ));

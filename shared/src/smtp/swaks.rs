@@ -8,7 +8,7 @@
 //! writes its own Date, Message-Id, From and To headers.
 //! <https://jetmore.org/john/code/swaks/latest/doc/ref.txt>
 
-use super::spec::{AuthMechanism, SessionSpec, Stage, TlsMode};
+use super::spec::{SessionSpec, Stage, TlsMode};
 
 /// What a password shows as in a command line that hides secrets.
 pub const PASSWORD_MASK: &str = "****";
@@ -132,11 +132,7 @@ pub fn swaks_command(spec: &SessionSpec, reveal: bool) -> String {
         push("--to", &spec.rcpt_to.join(","));
     }
     if let Some(auth) = &spec.auth {
-        let mechanism = match auth.mechanism {
-            AuthMechanism::Login => "LOGIN",
-            AuthMechanism::Plain => "PLAIN",
-        };
-        push("--auth", mechanism);
+        push("--auth", auth.mechanism.as_str());
         push(
             "--auth-user",
             if auth.username.is_empty() {
@@ -152,7 +148,7 @@ pub fn swaks_command(spec: &SessionSpec, reveal: bool) -> String {
         };
         push("--auth-password", password);
     }
-    let parts = message_parts(&spec.message);
+    let parts = message_parts(&String::from_utf8_lossy(&spec.message));
     if let Some(subject) = &parts.subject {
         push("--header", &format!("Subject: {subject}"));
     }
@@ -179,7 +175,7 @@ pub fn swaks_command(spec: &SessionSpec, reveal: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smtp::{compose_message, AuthSpec, Secret, Timeouts};
+    use crate::smtp::{compose_message, AuthMechanism, AuthSpec, Secret, Timeouts};
     #[cfg(all(target_family = "wasm", target_os = "unknown"))]
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
@@ -203,6 +199,7 @@ mod tests {
             stop_after: Stage::Data,
             timeouts: Timeouts::default(),
             tls: TlsMode::None,
+            envelope: Default::default(),
         }
     }
 
@@ -348,7 +345,15 @@ mod tests {
             message_parts("From: <a@b>\r\nSubject: one\r\n two\r\nX: y\r\n\r\nbody\r\nmore\r\n");
         assert_eq!(parts.subject.as_deref(), Some("one two"));
         assert_eq!(parts.body, "body\nmore\n");
-        let encoded = compose_message("a@b", &["c@d".to_owned()], "件名", "本文", "d", "m");
+        let encoded = String::from_utf8(compose_message(
+            "a@b",
+            &["c@d".to_owned()],
+            "件名",
+            "本文",
+            "d",
+            "m",
+        ))
+        .expect("UTF-8");
         let parts = message_parts(&encoded);
         assert!(
             parts

@@ -195,10 +195,9 @@ fn delivery_needs_the_drivers_date_and_passes_with_a_queue_id() {
     input.date_rfc2822 = "Sun, 01 Jun 2025 12:00:00 +0000".into();
     input.message_id = "t1@client.example.org".into();
     let plan = delivery_session(&input).expect("valid");
-    assert!(plan
-        .spec
-        .message
-        .contains("Message-ID: <t1@client.example.org>"));
+    assert!(
+        String::from_utf8_lossy(&plan.spec.message).contains("Message-ID: <t1@client.example.org>")
+    );
     let mut run = Run::connected(&plan, 1.0);
     run.server(5, "220 mx ESMTP")
         .expect("EHLO client.example.org")

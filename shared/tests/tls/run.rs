@@ -37,6 +37,7 @@ pub(crate) fn spec(tls: TlsMode) -> SessionSpec {
         stop_after: Stage::Data,
         timeouts: Timeouts::default(),
         tls,
+        envelope: Default::default(),
     }
 }
 

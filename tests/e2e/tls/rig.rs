@@ -122,6 +122,7 @@ impl Rig {
                 reply_ms: 15_000,
             },
             tls,
+            envelope: Default::default(),
         }
     }
 

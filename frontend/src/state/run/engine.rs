@@ -63,6 +63,17 @@ pub(super) fn apply_event(slot: &mut Option<Run>, ids: &mut EntryIds, at_ms: u64
             }
             push_entry(slot, ids, at_ms, EntryKind::Info(note));
         }
+        Event::Pipelined { commands } => {
+            push_entry(slot, ids, at_ms, EntryKind::Info(Note::Pipelined(commands)));
+        }
+        Event::PipeliningNotOffered => {
+            push_entry(
+                slot,
+                ids,
+                at_ms,
+                EntryKind::Info(Note::PipeliningNotOffered),
+            );
+        }
         Event::TlsSkipped { reason } => {
             push_entry(slot, ids, at_ms, EntryKind::Info(Note::TlsSkipped(reason)));
         }
@@ -236,6 +247,8 @@ mod tests {
                 capabilities: None,
                 steps: Vec::new(),
                 tls: None,
+                refused_recipients: Vec::new(),
+                pipelined_flights: Vec::new(),
             }),
         );
         let transcript = state.run().transcript.items();
@@ -278,6 +291,8 @@ mod tests {
                 capabilities: None,
                 steps: Vec::new(),
                 tls: None,
+                refused_recipients: Vec::new(),
+                pipelined_flights: Vec::new(),
             }),
         );
         let got = statuses(&state);
@@ -362,6 +377,8 @@ mod tests {
                 capabilities: None,
                 steps: Vec::new(),
                 tls: Some(report("TLSv1.3")),
+                refused_recipients: Vec::new(),
+                pipelined_flights: Vec::new(),
             }),
         );
         assert_eq!(protocol(&state).as_deref(), Some("TLSv1.3"));

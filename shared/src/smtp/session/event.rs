@@ -106,6 +106,16 @@ pub enum Event {
         /// The start of them, lossily decoded, for the transcript.
         text: String,
     },
+    /// Commands went out in one flight (RFC 2920 PIPELINING): `commands`
+    /// lines sent before the first reply, saving `commands - 1` round
+    /// trips. Their replies come as usual, each with its step.
+    Pipelined {
+        /// How many commands the flight holds.
+        commands: usize,
+    },
+    /// PIPELINING was asked for but the EHLO reply does not offer it: the
+    /// commands go one by one.
+    PipeliningNotOffered,
     /// The session is over; always the last event, emitted once. The driver
     /// closes the connection now.
     Finished(Outcome),

@@ -4,15 +4,11 @@
 use std::mem;
 use std::time::Duration;
 
-use super::{
-    Event, FailReason, LoginRound, ProtocolError, Session, State, Step, Verdict, MAX_TRANSMIT_BYTES,
-};
-use crate::smtp::auth::{base64_encode, plain_initial_response, MASK};
+use super::{Event, FailReason, ProtocolError, Session, State, Step, Verdict};
 use crate::smtp::capability::Capabilities;
 use crate::smtp::command::Command;
-use crate::smtp::message::{EncodedMessage, END_OF_DATA};
 use crate::smtp::reply::Reply;
-use crate::smtp::spec::{AuthMechanism, Stage};
+use crate::smtp::spec::Stage;
 
 impl Session {
     /// Acts on one complete reply: the sequencing table of the session.
@@ -49,34 +45,8 @@ impl Session {
                 self.send(now, State::Helo, Command::Helo(self.spec.ehlo_name.clone()));
             }
             (State::Helo, 250) => self.step_done(now, reply, Stage::Ehlo),
-            (State::AuthLogin(LoginRound::Command), 334) => {
-                self.push_reply(now, step, reply, true);
-                let user = base64_encode(&self.auth_username());
-                self.send_secret(now, State::AuthLogin(LoginRound::Username), user, MASK);
-            }
-            (State::AuthLogin(LoginRound::Username), 334) => {
-                self.push_reply(now, step, reply, true);
-                let pass = base64_encode(&self.auth_password());
-                self.send_secret(now, State::AuthLogin(LoginRound::Password), pass, MASK);
-            }
-            (State::AuthLogin(LoginRound::Password) | State::AuthPlain, 235) => {
-                self.step_done(now, reply, Stage::Auth);
-            }
-            (State::Mail, 250) => self.step_done(now, reply, Stage::Mail),
-            (State::Rcpt(index), 250 | 251) => {
-                self.push_reply(now, step, reply, true);
-                self.finish_step(now, true);
-                if index + 1 < self.spec.rcpt_to.len() {
-                    self.send_rcpt(now, index + 1);
-                } else {
-                    self.advance(now, Stage::Rcpt);
-                }
-            }
-            (State::Data, 354) => {
-                self.push_reply(now, step, reply, true);
-                self.finish_step(now, true);
-                self.send_message(now);
-            }
+            (State::Auth(round), _) => self.on_auth_reply(now, round, reply),
+            (State::Envelope, _) => self.on_transaction_reply(now, reply),
             (State::Message, 250) => {
                 self.queue_id = Some(reply.text());
                 self.step_done(now, reply, Stage::Data);
@@ -98,19 +68,27 @@ impl Session {
                 self.finish(verdict);
             }
             (_, _) => {
-                self.push_reply(now, step, reply.clone(), false);
-                self.finish_step(now, false);
-                let verdict = Verdict::Failed {
-                    step,
-                    reason: FailReason::UnexpectedReply(reply),
-                };
-                self.start_quit(now, verdict);
+                self.state = State::Finished;
+                self.refuse_step(now, reply);
             }
         }
     }
 
+    /// `reply` is not what the open step needs: it ends the step and
+    /// becomes the verdict, then QUIT.
+    pub(super) fn refuse_step(&mut self, now: Duration, reply: Reply) {
+        let step = self.current_step();
+        self.push_reply(now, step, reply.clone(), false);
+        self.finish_step(now, false);
+        let verdict = Verdict::Failed {
+            step,
+            reason: FailReason::UnexpectedReply(reply),
+        };
+        self.start_quit(now, verdict);
+    }
+
     /// The expected reply of the last step of `stage` arrived.
-    fn step_done(&mut self, now: Duration, reply: Reply, stage: Stage) {
+    pub(super) fn step_done(&mut self, now: Duration, reply: Reply, stage: Stage) {
         let step = self.current_step();
         self.push_reply(now, step, reply, true);
         self.finish_step(now, true);
@@ -156,36 +134,12 @@ impl Session {
                 self.start_quit(now, Verdict::Completed { stage: Stage::Ehlo });
             }
             Stage::Ehlo => match self.spec.auth.as_ref().map(|a| a.mechanism) {
-                Some(AuthMechanism::Login) => {
-                    self.start_step(now, Step::Auth);
-                    self.send(
-                        now,
-                        State::AuthLogin(LoginRound::Command),
-                        Command::AuthLogin,
-                    );
-                }
-                Some(AuthMechanism::Plain) => {
-                    self.start_step(now, Step::Auth);
-                    let response =
-                        plain_initial_response(&self.auth_username(), &self.auth_password());
-                    let text = format!("AUTH PLAIN {response}");
-                    self.send_secret(now, State::AuthPlain, text, "AUTH PLAIN ********");
-                }
+                Some(mechanism) => self.start_auth(now, mechanism),
                 None => self.advance(now, Stage::Auth),
             },
-            Stage::Auth => {
-                self.start_step(now, Step::Mail);
-                self.send(
-                    now,
-                    State::Mail,
-                    Command::MailFrom(self.spec.mail_from.clone()),
-                );
-            }
-            Stage::Mail => self.send_rcpt(now, 0),
-            Stage::Rcpt => {
-                self.start_step(now, Step::Data);
-                self.send(now, State::Data, Command::Data);
-            }
+            Stage::Auth => self.start_transaction(now),
+            Stage::Mail => self.send_first_rcpt(now),
+            Stage::Rcpt => self.start_message(now),
             Stage::Data => unreachable!("Data is the last stage, handled above"),
         }
     }
@@ -201,25 +155,6 @@ impl Session {
         self.start_step(now, Step::Probe { index, verb });
         self.send(now, State::Probe, command);
         true
-    }
-
-    fn send_rcpt(&mut self, now: Duration, index: usize) {
-        self.start_step(now, Step::Rcpt(index));
-        let address = self.spec.rcpt_to[index].clone();
-        self.send(now, State::Rcpt(index), Command::RcptTo(address));
-    }
-
-    fn send_message(&mut self, now: Duration) {
-        self.start_step(now, Step::Message);
-        let message = EncodedMessage::new(&self.spec.message);
-        let summary = message.summary();
-        self.push_sent(Step::Message, summary.clone(), false, summary);
-        for chunk in message.bytes.chunks(MAX_TRANSMIT_BYTES) {
-            self.transmits.push_back(chunk.to_vec());
-        }
-        self.push_sent(Step::Message, ".".to_owned(), false, ".".to_owned());
-        self.transmits.push_back(END_OF_DATA.to_vec());
-        self.await_reply(now, State::Message);
     }
 
     pub(super) fn start_quit(&mut self, now: Duration, verdict: Verdict) {

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::reason::{AbortReason, ProtocolError};
 use super::step::Step;
 use crate::smtp::capability::Capabilities;
+use crate::smtp::envelope::Requirement;
 use crate::smtp::reply::Reply;
 use crate::smtp::spec::Stage;
 use crate::tls::{TlsFailure, TlsReport};
@@ -31,6 +32,26 @@ pub struct Outcome {
     /// known (the chain, what the check found). `None` in plaintext.
     #[serde(default)]
     pub tls: Option<TlsReport>,
+    /// Recipients the server refused while the session went on with the
+    /// others (the default; see
+    /// [`EnvelopeOptions::strict_recipients`](crate::smtp::EnvelopeOptions::strict_recipients)).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused_recipients: Vec<RefusedRecipient>,
+    /// Commands sent in one flight with PIPELINING, each flight counted by
+    /// its commands: a flight of `n` saved `n - 1` round trips.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pipelined_flights: Vec<usize>,
+}
+
+/// A recipient the server refused, with its reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RefusedRecipient {
+    /// Its index in the spec's `rcpt_to`.
+    pub index: usize,
+    /// The address as sent.
+    pub address: String,
+    /// The refusal.
+    pub reply: Reply,
 }
 
 impl Outcome {
@@ -125,6 +146,10 @@ pub enum FailReason {
     /// TLS failed: STARTTLS required but not offered, the certificate did
     /// not verify (with verification on), or the handshake broke.
     Tls(TlsFailure),
+    /// The session needs an extension the server does not offer (8-bit
+    /// message without 8BITMIME, UTF-8 address without SMTPUTF8, BDAT
+    /// without CHUNKING, DSN without DSN): refused before MAIL, then QUIT.
+    NotOffered(Requirement),
 }
 
 impl fmt::Display for FailReason {
@@ -142,6 +167,7 @@ impl fmt::Display for FailReason {
             Self::Protocol(why) => write!(f, "protocol error: {why}"),
             Self::Aborted(why) => write!(f, "aborted: {why}"),
             Self::Tls(failure) => write!(f, "TLS: {failure}"),
+            Self::NotOffered(requirement) => write!(f, "not sent: {requirement}"),
         }
     }
 }

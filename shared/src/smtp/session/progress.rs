@@ -87,7 +87,10 @@ impl StepList {
             steps.extend((0..spec.rcpt_to.len()).map(Step::Rcpt));
         }
         if stop >= Stage::Data {
-            steps.push(Step::Data);
+            // BDAT has no DATA command: its chunks are the message step.
+            if spec.envelope.bdat_chunk.is_none() {
+                steps.push(Step::Data);
+            }
             steps.push(Step::Message);
         }
         steps.push(Step::Quit);
@@ -138,7 +141,9 @@ impl StepList {
             | Event::Capabilities(_)
             | Event::TlsEstablished(_)
             | Event::TlsSkipped { .. }
-            | Event::PlaintextDiscarded { .. } => {}
+            | Event::PlaintextDiscarded { .. }
+            | Event::Pipelined { .. }
+            | Event::PipeliningNotOffered => {}
         }
     }
 
@@ -278,6 +283,8 @@ mod tests {
             capabilities: None,
             steps: Vec::new(),
             tls: None,
+            refused_recipients: Vec::new(),
+            pipelined_flights: Vec::new(),
         }));
         assert_eq!(
             steps(&list),
