@@ -48,8 +48,8 @@ pub use reply::{
     EnhancedCode, ParseError, Reply, ReplyCode, ReplyParser, Severity, Unparsed, UNPARSED_LINES,
 };
 pub use session::{
-    AbortReason, Event, FailReason, Outcome, ProtocolError, SentLine, Session, Step, StepList,
-    StepRow, StepStatus, StepTiming, TlsSkipReason, Verdict, MAX_TRANSMIT_BYTES,
+    AbortReason, Event, FailReason, Outcome, ProtocolError, RefusedRecipient, SentLine, Session,
+    Step, StepList, StepRow, StepStatus, StepTiming, TlsSkipReason, Verdict, MAX_TRANSMIT_BYTES,
 };
 pub use spec::{
     compose_message, AddressField, AddressProblem, AuthMechanism, AuthSpec, SessionSpec, SpecError,

@@ -687,3 +687,6 @@ fn an_over_long_reply_keeps_its_first_200_lines_and_counts_the_rest() {
         "every line that arrived is counted"
     );
 }
+
+#[path = "session/envelope.rs"]
+mod envelope;
