@@ -220,6 +220,9 @@ struct Args {
     /// Where the embedded SMTP sandbox listens (default 127.0.0.1:2525, or a free port if taken; loopback only; port 0 for any).
     #[arg(long, value_name = "ADDR")]
     sandbox_listen: Option<SocketAddr>,
+    /// Bearer token the sandbox's demo account accepts over AUTH XOAUTH2/OAUTHBEARER (default smtplab-demo-token).
+    #[arg(long, value_name = "TOKEN")]
+    sandbox_bearer_token: Option<String>,
     /// Do not start the embedded SMTP sandbox.
     #[arg(long, conflicts_with = "sandbox_listen")]
     no_sandbox: bool,
@@ -261,6 +264,7 @@ impl Args {
             insecure_listen: self.insecure_listen.then_some(true),
             sandbox: self.no_sandbox.then_some(false),
             sandbox_listen: self.sandbox_listen,
+            sandbox_bearer_token: self.sandbox_bearer_token.clone(),
             dns: self.dns,
             threads: self.threads,
         }

@@ -24,6 +24,7 @@
 //! idle_timeout_ms = 300000
 //! sandbox = true                       # the embedded SMTP sandbox (default on)
 //! sandbox_listen = "127.0.0.1:2525"    # loopback only
+//! sandbox_bearer_token = "…"           # XOAUTH2/OAUTHBEARER token of the demo account
 //! dns = "127.0.0.1:53"                 # for `resolve`; default /etc/resolv.conf
 //! threads = 1                          # runtime threads (1: one thread, the default)
 //! ```
@@ -99,6 +100,9 @@ pub struct Options {
     pub sandbox: Option<bool>,
     /// Where the sandbox listens (default 127.0.0.1:2525; loopback only).
     pub sandbox_listen: Option<SocketAddr>,
+    /// The bearer token the sandbox's demo account accepts over XOAUTH2
+    /// and OAUTHBEARER (default `smtplab-demo-token`; empty: none).
+    pub sandbox_bearer_token: Option<String>,
     /// The DNS server `resolve` asks, `ip:port`; default: the system's.
     pub dns: Option<SocketAddr>,
     /// Runtime worker threads; 1 (the default) runs everything on one
@@ -242,6 +246,7 @@ impl Options {
             insecure_listen: flags.insecure_listen.or(self.insecure_listen),
             sandbox: flags.sandbox.or(self.sandbox),
             sandbox_listen: flags.sandbox_listen.or(self.sandbox_listen),
+            sandbox_bearer_token: flags.sandbox_bearer_token.or(self.sandbox_bearer_token),
             dns: flags.dns.or(self.dns),
             threads: flags.threads.or(self.threads),
         }
@@ -356,6 +361,9 @@ impl Options {
                 self.sandbox_listen
                     .unwrap_or(smtplab_sandbox::DEFAULT_LISTEN),
             );
+            if let Some(token) = &self.sandbox_bearer_token {
+                sandbox.bearer_token.clone_from(token);
+            }
             sandbox.check()?;
             Some(sandbox)
         } else {
@@ -637,12 +645,17 @@ mod tests {
         let file: Options = toml::from_str(
             r#"
             sandbox_listen = "127.0.0.1:2600"
+            sandbox_bearer_token = "t0k"
             dns = "127.0.0.1:5353"
             "#,
         )
         .expect("valid file");
         let startup = file.clone().into_startup().expect("valid");
         assert!(!startup.sandbox_may_move, "chosen in the file");
+        assert_eq!(
+            startup.sandbox.as_ref().map(|s| s.bearer_token.as_str()),
+            Some("t0k")
+        );
         assert_eq!(
             startup.sandbox.map(|s| s.listen),
             Some("127.0.0.1:2600".parse().expect("addr"))

@@ -12,6 +12,47 @@ pub const DEMO_USER: &str = "demo@sandbox.smtplab";
 /// sandbox only listens on loopback and delivers nowhere.
 pub const DEMO_PASSWORD: &str = "smtplab-demo";
 
+/// The bearer token the sandbox accepts by default for the demo account
+/// over AUTH XOAUTH2 and OAUTHBEARER; public like [`DEMO_PASSWORD`], and
+/// replaced by [`SandboxConfig::bearer_token`](crate::SandboxConfig::bearer_token).
+pub const DEMO_BEARER_TOKEN: &str = "smtplab-demo-token";
+
+/// The user and token of an XOAUTH2 payload,
+/// `user=U ^A auth=Bearer T ^A ^A`.
+pub(crate) fn decode_xoauth2(line: &str) -> Result<(String, String), PayloadError> {
+    let text = decode_text(line)?;
+    let mut user = None;
+    let mut token = None;
+    for field in text.split('\x01') {
+        if let Some(u) = field.strip_prefix("user=") {
+            user = Some(u.to_owned());
+        } else if let Some(t) = field.strip_prefix("auth=Bearer ") {
+            token = Some(t.to_owned());
+        }
+    }
+    user.zip(token).ok_or(PayloadError::OAuthShape)
+}
+
+/// The user and token of an OAUTHBEARER payload (RFC 7628 §3.1):
+/// `n,a=U,` then `^A`-separated `key=value` fields with `auth=Bearer T`.
+pub(crate) fn decode_oauthbearer(line: &str) -> Result<(String, String), PayloadError> {
+    let text = decode_text(line)?;
+    let mut fields = text.split('\x01');
+    let gs2 = fields.next().unwrap_or_default();
+    let user = gs2
+        .split(',')
+        .find_map(|part| part.strip_prefix("a="))
+        .map(|u| u.replace("=2C", ",").replace("=3D", "="));
+    let token = fields.find_map(|f| f.strip_prefix("auth=Bearer ").map(str::to_owned));
+    user.zip(token).ok_or(PayloadError::OAuthShape)
+}
+
+/// Whether `user` and `token` are the demo account's with the configured
+/// bearer token.
+pub(crate) fn is_demo_token(user: &str, token: &str, expected: &str) -> bool {
+    user.eq_ignore_ascii_case(DEMO_USER) && !expected.is_empty() && token == expected
+}
+
 /// Whether `user` and `password` are the demo account's. The user name is
 /// compared case-insensitively (it is an address); the password exactly.
 pub(crate) fn is_demo_account(user: &str, password: &str) -> bool {
@@ -27,6 +68,9 @@ pub(crate) enum PayloadError {
     /// Decoded, but not UTF-8.
     #[error("not UTF-8")]
     Utf8,
+    /// An XOAUTH2/OAUTHBEARER payload without a user or a bearer token.
+    #[error("no user or bearer token")]
+    OAuthShape,
     /// A PLAIN payload without the two NUL separators.
     #[error("not authzid NUL authcid NUL passwd")]
     PlainShape,
@@ -90,6 +134,24 @@ mod tests {
             decode_text(&STANDARD.encode([0xff, 0xfe])),
             Err(PayloadError::Utf8)
         );
+    }
+
+    #[test]
+    fn oauth_payloads_yield_user_and_token() {
+        let xoauth2 = STANDARD.encode("user=demo@sandbox.smtplab\x01auth=Bearer tok\x01\x01");
+        assert_eq!(
+            decode_xoauth2(&xoauth2),
+            Ok(("demo@sandbox.smtplab".into(), "tok".into()))
+        );
+        let bearer = STANDARD.encode("n,a=a=2Cb,\x01host=h\x01port=25\x01auth=Bearer t2\x01\x01");
+        assert_eq!(decode_oauthbearer(&bearer), Ok(("a,b".into(), "t2".into())));
+        assert_eq!(
+            decode_xoauth2(&STANDARD.encode("user=x")),
+            Err(PayloadError::OAuthShape)
+        );
+        assert!(is_demo_token(DEMO_USER, "t", "t"));
+        assert!(!is_demo_token(DEMO_USER, "", ""));
+        assert!(!is_demo_token(DEMO_USER, "u", "t"));
     }
 
     #[test]

@@ -53,6 +53,10 @@ pub struct SandboxConfig {
     /// credentials; each stored message records whether it was sent
     /// authenticated.
     pub require_auth: bool,
+    /// The bearer token AUTH XOAUTH2 and OAUTHBEARER accept for the demo
+    /// account ([`DEMO_BEARER_TOKEN`](crate::DEMO_BEARER_TOKEN) by
+    /// default); empty turns both mechanisms' logins off.
+    pub bearer_token: String,
 }
 
 impl SandboxConfig {
@@ -71,6 +75,7 @@ impl SandboxConfig {
             max_connection_duration: Duration::from_secs(10 * 60),
             max_auth_failures: 3,
             require_auth: false,
+            bearer_token: crate::DEMO_BEARER_TOKEN.to_owned(),
         }
     }
 

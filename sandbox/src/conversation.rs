@@ -35,6 +35,7 @@ pub(crate) struct Rules {
     pub(crate) max_recipients: usize,
     pub(crate) max_auth_failures: u32,
     pub(crate) require_auth: bool,
+    pub(crate) bearer_token: String,
 }
 
 /// What the conversation is reading next.
@@ -52,6 +53,8 @@ enum Mode {
         user: String,
         line: LineReceiver<()>,
     },
+    /// The client's answer to an OAuth error challenge; `535` follows.
+    AuthOAuthError(LineReceiver<()>),
     /// DATA content, until the lone `.`.
     Data(DataReceiver),
     /// DATA content past the size limit, thrown away until the lone `.`.
@@ -191,6 +194,12 @@ impl Conversation {
                         self.login_password(user, &line);
                     }
                 }
+                Mode::AuthOAuthError(line) => {
+                    if line.ingest(&mut bytes) {
+                        self.mode = Mode::Command;
+                        self.oauth_refused();
+                    }
+                }
                 Mode::Data(receiver) => {
                     let content = &mut self
                         .transaction
@@ -251,7 +260,10 @@ impl Conversation {
                     | smtp_proto::EXT_PIPELINING
                     | smtp_proto::EXT_SIZE
                     | smtp_proto::EXT_SMTP_UTF8;
-                ehlo.auth_mechanisms = smtp_proto::AUTH_LOGIN | smtp_proto::AUTH_PLAIN;
+                ehlo.auth_mechanisms = smtp_proto::AUTH_LOGIN
+                    | smtp_proto::AUTH_PLAIN
+                    | smtp_proto::AUTH_XOAUTH2
+                    | smtp_proto::AUTH_OAUTHBEARER;
                 ehlo.size = self.rules.max_message_bytes;
                 // Writing to a Vec cannot fail.
                 let _ = ehlo.write(&mut self.out);
@@ -339,6 +351,7 @@ mod tests {
             max_recipients: 2,
             max_auth_failures: 3,
             require_auth: false,
+            bearer_token: "tok".into(),
         };
         Conversation::new(Arc::new(rules), inbox.clone())
     }

@@ -41,7 +41,7 @@ pub mod message;
 mod reply;
 mod server;
 
-pub use account::{DEMO_PASSWORD, DEMO_USER};
+pub use account::{DEMO_BEARER_TOKEN, DEMO_PASSWORD, DEMO_USER};
 pub use config::{ConfigError, SandboxConfig, DEFAULT_LISTEN};
 pub use inbox::{Inbox, Page, DEFAULT_PAGE_MESSAGES, MAX_PAGE_BYTES, MAX_PAGE_MESSAGES};
 pub use message::StoredMessage;

@@ -97,7 +97,7 @@ pub(crate) const MIXED_DATA_BDAT: Reply =
 pub(crate) const MECHANISM_UNSUPPORTED: Reply = Reply::new(
     504,
     [5, 5, 4],
-    "Unsupported authentication mechanism; use LOGIN or PLAIN",
+    "Unsupported authentication mechanism; use LOGIN, PLAIN, XOAUTH2 or OAUTHBEARER",
 );
 pub(crate) const AUTH_REQUIRED: Reply = Reply::new(530, [5, 7, 0], "Authentication required");
 pub(crate) const AUTH_FAILED: Reply =
@@ -117,6 +117,10 @@ pub(crate) const LOGIN_USERNAME: &[u8] = b"334 VXNlcm5hbWU6\r\n";
 pub(crate) const LOGIN_PASSWORD: &[u8] = b"334 UGFzc3dvcmQ6\r\n";
 /// The empty `334` challenge for AUTH PLAIN without an initial response.
 pub(crate) const PLAIN_CHALLENGE: &[u8] = b"334 \r\n";
+/// The error challenge of a refused XOAUTH2/OAUTHBEARER token: base64 of
+/// `{"status":"401","schemes":"bearer","scope":"smtp"}`.
+pub(crate) const OAUTH_ERROR_CHALLENGE: &[u8] =
+    b"334 eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIiwic2NvcGUiOiJzbXRwIn0=\r\n";
 
 #[cfg(test)]
 mod tests {

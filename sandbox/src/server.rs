@@ -110,6 +110,7 @@ pub async fn start(
             max_recipients: config.max_recipients,
             max_auth_failures: config.max_auth_failures.max(1),
             require_auth: config.require_auth,
+            bearer_token: config.bearer_token.clone(),
         }),
         inbox: inbox.clone(),
         connections: Arc::new(Semaphore::new(config.max_connections)),

@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use smtplab_sandbox::{start, SandboxConfig, DEMO_PASSWORD, DEMO_USER};
 use smtplab_shared::smtp::{
-    compose_message, AuthMechanism, AuthSpec, Event, Outcome, Secret, Session, SessionSpec, Stage,
-    Timeouts, TlsMode, Verdict,
+    compose_message, AuthMechanism, AuthSpec, Event, FailReason, Outcome, Secret, Session,
+    SessionSpec, Stage, Step, Timeouts, TlsMode, Verdict,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -102,4 +102,38 @@ async fn shared_engine_delivers_to_the_sandbox() {
         let caps = outcome.capabilities.expect("EHLO capabilities");
         assert!(format!("{caps:?}").contains("Pipelining"), "{caps:?}");
     }
+}
+
+#[tokio::test]
+async fn xoauth2_and_oauthbearer_take_the_configured_token_and_refuse_another() {
+    let mut config = SandboxConfig::new("127.0.0.1:0".parse().expect("addr"));
+    config.bearer_token = "configured-token-42".into();
+    let sandbox = start(config, std::future::pending())
+        .await
+        .expect("sandbox starts");
+    let port = sandbox.addr().port();
+    for mechanism in [AuthMechanism::XOAuth2, AuthMechanism::OAuthBearer] {
+        for (token, accepted) in [("configured-token-42", true), ("wrong-token", false)] {
+            let mut spec = spec(port, mechanism);
+            spec.auth.as_mut().expect("auth").password = Secret::new(token);
+            spec.envelope.pipelining = true;
+            let stream = TcpStream::connect(sandbox.addr()).await.expect("connect");
+            let outcome = drive(Session::new(spec), stream).await;
+            if accepted {
+                assert_eq!(outcome.verdict, Verdict::Delivered, "{mechanism:?}");
+                assert_eq!(outcome.pipelined_flights, [3], "MAIL, RCPT and DATA");
+                let last = sandbox.inbox().list().pop().expect("a message");
+                assert_eq!(last.authenticated_as.as_deref(), Some(DEMO_USER));
+            } else {
+                match &outcome.verdict {
+                    Verdict::Failed {
+                        step: Step::Auth,
+                        reason: FailReason::UnexpectedReply(reply),
+                    } => assert_eq!(reply.code.as_u16(), 535, "{mechanism:?}"),
+                    other => panic!("{mechanism:?} with a wrong token: {other:?}"),
+                }
+            }
+        }
+    }
+    assert_eq!(sandbox.inbox().list().len(), 2);
 }

@@ -109,6 +109,7 @@ impl Rig {
             .map_err(|e| format!("server certificate: {e}"))?;
         let server = MailServer::start_with(&MailOptions {
             tls: Some(identity),
+            ..MailOptions::default()
         })
         .map_err(|e| e.to_string())?;
         let ports = server

@@ -121,6 +121,7 @@ fn start_rig() -> Result<Rig, String> {
     let cert_pem = identity.cert_pem.clone();
     let server = MailServer::start_with(&MailOptions {
         tls: Some(identity),
+        ..MailOptions::default()
     })
     .map_err(|e| e.to_string())?;
     let port = shared_port()?;

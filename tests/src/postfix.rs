@@ -39,6 +39,11 @@ pub const DOMAIN: &str = "smtplab.test";
 pub const USER: &str = "alice@smtplab.test";
 /// A second mailbox, the usual recipient in tests.
 pub const OTHER_USER: &str = "bob@smtplab.test";
+/// A mailbox with a UTF-8 local part, for SMTPUTF8 (RFC 6531); its
+/// Maildir is named after the local part, as the others are.
+pub const UTF8_USER: &str = "ユーザー@smtplab.test";
+/// Postfix's own default `message_size_limit` (10 240 000 bytes).
+pub const DEFAULT_SIZE_LIMIT: u64 = 10_240_000;
 
 /// Debian's `nobody`/`nogroup`: the owner of delivered mail. The virtual
 /// delivery agent refuses root, and `nobody` owns nothing else.
@@ -60,6 +65,9 @@ pub struct MailOptions {
     /// With a certificate and key: the STARTTLS submission and implicit-TLS
     /// listeners, presenting them.
     pub tls: Option<ServerIdentity>,
+    /// `message_size_limit` in bytes (advertised as SIZE); `None` keeps
+    /// Postfix's default, [`DEFAULT_SIZE_LIMIT`].
+    pub message_size_limit: Option<u64>,
 }
 
 /// A running Postfix + Dovecot pair; stopped and deleted on drop.
@@ -137,7 +145,8 @@ impl MailServer {
         let password =
             token::random_hex(12).map_err(|e| FixtureError::io("read /dev/urandom", e))?;
         let tls = tls_ports.zip(options.tls.as_ref());
-        write_config(base.path(), port, &password, tls)?;
+        let size_limit = options.message_size_limit.unwrap_or(DEFAULT_SIZE_LIMIT);
+        write_config(base.path(), port, &password, tls, size_limit)?;
         let mut server = Self {
             port,
             tls_ports,
@@ -277,6 +286,47 @@ impl MailServer {
         }
     }
 
+    /// The bytes of the first message in `mailbox` that contain `needle`,
+    /// as delivered (for messages that need not be UTF-8). Waits up to
+    /// `timeout`.
+    ///
+    /// # Errors
+    /// [`FixtureError::MessageTimeout`] when none arrives within `timeout`.
+    pub fn wait_for_message_bytes(
+        &self,
+        mailbox: &str,
+        needle: &[u8],
+        timeout: Duration,
+    ) -> Result<Vec<u8>, FixtureError> {
+        let local = mailbox.split('@').next().unwrap_or(mailbox);
+        let dir = self
+            .base
+            .path()
+            .join("mail")
+            .join(DOMAIN)
+            .join(local)
+            .join("new");
+        let start = Instant::now();
+        loop {
+            for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+                if let Ok(bytes) = fs::read(entry.path()) {
+                    if bytes.windows(needle.len().max(1)).any(|w| w == needle) {
+                        return Ok(bytes);
+                    }
+                }
+            }
+            if start.elapsed() >= timeout {
+                return Err(FixtureError::MessageTimeout {
+                    mailbox: mailbox.to_owned(),
+                    needle: String::from_utf8_lossy(needle).into_owned(),
+                    waited: start.elapsed(),
+                    log: self.log_tail(20),
+                });
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Connects until smtpd sends a complete 220 reply.
     fn wait_for_greeting(&self) -> Result<(), FixtureError> {
         let addr = self.addr();
@@ -343,6 +393,7 @@ fn write_config(
     port: u16,
     password: &str,
     tls: Option<(TlsPorts, &ServerIdentity)>,
+    size_limit: u64,
 ) -> Result<(), FixtureError> {
     let io = |what: &str| {
         let what = format!("{what} under {}", base.display());
@@ -367,6 +418,7 @@ fn write_config(
             .replace("@NAME@", &name)
             .replace("@VUID@", &MAIL_ID.to_string())
             .replace("@VGID@", &MAIL_ID.to_string())
+            .replace("@SIZE_LIMIT@", &size_limit.to_string())
     };
     let (mut main_cf, mut master_cf) = (render(MAIN_CF), render(MASTER_CF));
     if let Some((_, identity)) = tls {
@@ -380,7 +432,10 @@ fn write_config(
         ("etc/master.cf", master_cf),
         (
             "etc/vmailbox",
-            format!("{USER} {DOMAIN}/alice/\n{OTHER_USER} {DOMAIN}/bob/\n"),
+            format!(
+                "{USER} {DOMAIN}/alice/\n{OTHER_USER} {DOMAIN}/bob/\n{UTF8_USER} {DOMAIN}/{}/\n",
+                UTF8_USER.split('@').next().unwrap_or_default()
+            ),
         ),
         ("dovecot/dovecot.conf", render(DOVECOT_CONF)),
         ("dovecot/users", format!("{USER}:{{PLAIN}}{password}\n")),

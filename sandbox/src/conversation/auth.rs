@@ -6,7 +6,9 @@
 use smtp_proto::request::receiver::LineReceiver;
 
 use super::{Conversation, Mode};
-use crate::account::{decode_plain, decode_text, is_demo_account};
+use crate::account::{
+    decode_oauthbearer, decode_plain, decode_text, decode_xoauth2, is_demo_account, is_demo_token,
+};
 use crate::reply;
 
 impl Conversation {
@@ -35,6 +37,9 @@ impl Conversation {
                 self.mode = Mode::AuthLoginUser(LineReceiver::new(()));
             }
             smtp_proto::AUTH_LOGIN => self.login_user(initial_response),
+            smtp_proto::AUTH_XOAUTH2 | smtp_proto::AUTH_OAUTHBEARER => {
+                self.oauth(mechanism, initial_response);
+            }
             _ => reply::MECHANISM_UNSUPPORTED.write_to(&mut self.out),
         }
     }
@@ -75,6 +80,35 @@ impl Conversation {
         }
     }
 
+    /// XOAUTH2 or OAUTHBEARER with an initial response: the demo account
+    /// and the configured token succeed; anything else gets the error
+    /// challenge (base64 JSON, as Gmail sends), and `535` after the
+    /// client's answer (RFC 7628 §3.2.2).
+    fn oauth(&mut self, mechanism: u64, initial_response: &str) {
+        let decoded = if mechanism == smtp_proto::AUTH_XOAUTH2 {
+            decode_xoauth2(initial_response)
+        } else {
+            decode_oauthbearer(initial_response)
+        };
+        match decoded {
+            Ok((user, token)) if is_demo_token(&user, &token, &self.rules.bearer_token) => {
+                tracing::debug!("sandbox AUTH succeeded");
+                self.authenticated_as = Some(user);
+                reply::AUTH_OK.write_to(&mut self.out);
+            }
+            Ok(_) => {
+                self.out.extend_from_slice(reply::OAUTH_ERROR_CHALLENGE);
+                self.mode = Mode::AuthOAuthError(LineReceiver::new(()));
+            }
+            Err(_) => reply::AUTH_UNREADABLE.write_to(&mut self.out),
+        }
+    }
+
+    /// The client answered the error challenge: the refusal.
+    pub(super) fn oauth_refused(&mut self) {
+        self.refuse_auth();
+    }
+
     fn check_credentials(&mut self, user: String, password: &str) {
         if is_demo_account(&user, password) {
             tracing::debug!("sandbox AUTH succeeded");
@@ -82,6 +116,11 @@ impl Conversation {
             reply::AUTH_OK.write_to(&mut self.out);
             return;
         }
+        self.refuse_auth();
+    }
+
+    /// `535`, counted; too many end the connection.
+    fn refuse_auth(&mut self) {
         self.auth_failures += 1;
         tracing::debug!(failures = self.auth_failures, "sandbox AUTH failed");
         reply::AUTH_FAILED.write_to(&mut self.out);
