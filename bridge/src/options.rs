@@ -357,7 +357,7 @@ impl Options {
         config.tls = tls;
         config.dns_server = self.dns;
         let sandbox = if self.sandbox.unwrap_or(true) {
-            let sandbox = SandboxConfig::new(
+            let mut sandbox = SandboxConfig::new(
                 self.sandbox_listen
                     .unwrap_or(smtplab_sandbox::DEFAULT_LISTEN),
             );
