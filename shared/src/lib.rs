@@ -20,6 +20,7 @@
 pub mod calendar;
 pub mod diagnose;
 pub mod link;
+pub mod mime;
 pub mod smtp;
 pub mod tls;
 pub mod wire;

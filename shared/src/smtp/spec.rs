@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::auth::{base64_encode, Secret};
+use super::auth::Secret;
 use super::envelope::{check_dsn, EnvelopeOptions};
 
 /// Everything the engine needs to run one session.
@@ -350,10 +350,14 @@ fn check_address(field: AddressField, address: &str) -> Result<(), SpecError> {
     }
 }
 
-/// Composes a minimal plain-text RFC 5322 message with CRLF line endings:
-/// `From`, `To`, `Subject`, `Date`, `Message-ID`, MIME headers, a blank line
-/// and `body`. A non-ASCII subject is RFC 2047-encoded; `message_id` is
-/// wrapped in `<>` unless it already is.
+/// Composes a plain-text RFC 5322 message with CRLF line endings through
+/// [`Composition::build`](crate::mime::Composition::build): `From`, `To`,
+/// `Subject`, `Date`, `Message-ID`, the MIME headers, a blank line and
+/// `body` (7bit, or quoted-printable/base64 when not short-lined ASCII). A
+/// non-ASCII subject becomes RFC 2047 encoded words; `message_id` is
+/// wrapped in `<>` unless it already is. Line breaks in the one-line
+/// fields are written as spaces, and non-ASCII addresses, date or ID as
+/// UTF-8 (RFC 6532, for SMTPUTF8 tests), so it cannot fail.
 pub fn compose_message(
     from: &str,
     to: &[String],
@@ -362,24 +366,19 @@ pub fn compose_message(
     date_rfc2822: &str,
     message_id: &str,
 ) -> Vec<u8> {
-    let subject = if subject.is_ascii() {
-        subject.to_owned()
-    } else {
-        format!("=?UTF-8?B?{}?=", base64_encode(subject))
+    let one_line = |text: &str| text.replace("\r\n", " ").replace(['\r', '\n'], " ");
+    let composition = crate::mime::Composition {
+        from: one_line(from),
+        to: to.iter().map(|to| one_line(to)).collect(),
+        subject: one_line(subject),
+        text: body.to_owned(),
+        date: one_line(date_rfc2822),
+        message_id: one_line(message_id),
+        ..Default::default()
     };
-    let message_id = if message_id.starts_with('<') && message_id.ends_with('>') {
-        message_id.to_owned()
-    } else {
-        format!("<{message_id}>")
-    };
-    let mut text = format!(
-        "From: <{from}>\r\nTo: {}\r\nSubject: {subject}\r\nDate: {date_rfc2822}\r\nMessage-ID: {message_id}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n",
-        to.iter().map(|a| format!("<{a}>")).collect::<Vec<_>>().join(", "),
-    );
-    let encoding = if body.is_ascii() { "7bit" } else { "8bit" };
-    text.push_str(&format!("Content-Transfer-Encoding: {encoding}\r\n\r\n"));
-    text.push_str(body);
-    text.into_bytes()
+    composition.build_with(true).expect(
+        "no custom headers or attachments, no line breaks and UTF-8 allowed: nothing to refuse",
+    )
 }
 
 #[cfg(test)]
@@ -519,17 +518,49 @@ mod tests {
             "kim@fourthcoffee.com",
             &["ted@contoso.com".into(), "amy@contoso.com".into()],
             "Café",
-            "Hello\r\n",
+            "Hello\n",
             "Mon, 1 Jan 2024 10:00:00 +0000",
             "abc@smtplab",
         );
         let text = String::from_utf8(text).expect("UTF-8");
-        assert!(text.starts_with(
-            "From: <kim@fourthcoffee.com>\r\nTo: <ted@contoso.com>, <amy@contoso.com>\r\n"
-        ));
-        assert!(text.contains("\r\nSubject: =?UTF-8?B?Q2Fmw6k=?=\r\n"));
-        assert!(text.contains("\r\nDate: Mon, 1 Jan 2024 10:00:00 +0000\r\n"));
-        assert!(text.contains("\r\nMessage-ID: <abc@smtplab>\r\n"));
-        assert!(text.ends_with("Content-Transfer-Encoding: 7bit\r\n\r\nHello\r\n"));
+        assert_eq!(
+            text,
+            "From: <kim@fourthcoffee.com>\r\n\
+             To: <ted@contoso.com>, <amy@contoso.com>\r\n\
+             Subject: =?utf-8?B?Q2Fmw6k=?=\r\n\
+             Date: Mon, 1 Jan 2024 10:00:00 +0000\r\n\
+             Message-ID: <abc@smtplab>\r\n\
+             MIME-Version: 1.0\r\n\
+             Content-Type: text/plain; charset=utf-8\r\n\
+             Content-Transfer-Encoding: 7bit\r\n\
+             \r\n\
+             Hello\r\n"
+        );
+        assert_eq!(
+            crate::mime::decode_encoded_words("=?utf-8?B?Q2Fmw6k=?="),
+            "Café"
+        );
+    }
+
+    #[test]
+    fn composed_message_is_7bit_and_takes_what_the_form_gives() {
+        // A non-ASCII body is quoted-printable, not 8bit.
+        let text = compose_message("a@b", &["c@d".into()], "s", "naïve\n", "d", "<i@d>");
+        assert!(text.is_ascii());
+        let text = String::from_utf8(text).expect("ASCII");
+        assert!(
+            text.contains("Content-Transfer-Encoding: quoted-printable\r\n\r\nna=C3=AFve\r\n"),
+            "{text}"
+        );
+        assert!(text.contains("\r\nMessage-ID: <i@d>\r\n"), "{text}");
+        // Line breaks in one-line fields cannot inject headers.
+        let text = compose_message("a@b", &["c@d".into()], "x\r\nBcc: e@f", "", "d", "i@d");
+        let text = String::from_utf8(text).expect("ASCII");
+        assert!(text.contains("\r\nSubject: x Bcc: e@f\r\n"), "{text}");
+        // SMTPUTF8 tests: a non-ASCII address is written as UTF-8 (RFC 6532).
+        let text = compose_message("用户@例子.广告", &["c@d".into()], "s", "", "d", "i@d");
+        assert!(String::from_utf8(text)
+            .expect("UTF-8")
+            .starts_with("From: <用户@例子.广告>\r\n"));
     }
 }
