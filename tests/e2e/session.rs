@@ -58,9 +58,36 @@ fn main() {
                 "port_outside_the_bridge_policy_fails_at_connect",
                 forbidden_port_fails_at_connect,
             ),
+            (
+                "pipelining_cuts_the_round_trips",
+                extensions::pipelining_cuts_the_round_trips,
+            ),
+            (
+                "bdat_delivers_in_chunks",
+                extensions::bdat_delivers_in_chunks,
+            ),
+            (
+                "smtputf8_delivers_to_a_utf8_mailbox",
+                extensions::smtputf8_delivers_to_a_utf8_mailbox,
+            ),
+            (
+                "a_latin1_whole_message_arrives_byte_identical",
+                extensions::a_latin1_whole_message_arrives_byte_identical,
+            ),
+            (
+                "cram_md5_authenticates_against_dovecot",
+                extensions::cram_md5_authenticates_against_dovecot,
+            ),
+            (
+                "one_unknown_among_three_recipients_delivers_to_two",
+                extensions::one_unknown_among_three_recipients_delivers_to_two,
+            ),
         ],
     );
 }
+
+#[path = "session/extensions.rs"]
+mod extensions;
 
 fn start_rig() -> Result<Rig, String> {
     let server = MailServer::start().map_err(|e| e.to_string())?;
