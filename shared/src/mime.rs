@@ -172,16 +172,14 @@ impl Composition {
         for header in &self.headers {
             check_header_name(&header.name)?;
             check_one_line(&header.name, &header.value)?;
+            let value = custom_value(&header.name, &header.value, utf8)?;
             if let Some(i) = GENERATED
                 .iter()
                 .position(|g| g.eq_ignore_ascii_case(&header.name))
             {
-                generated[i] = Some(text_value(&header.value));
+                generated[i] = Some(value);
             } else {
-                extra.push((
-                    Cow::Borrowed(header.name.as_str()),
-                    text_value(&header.value),
-                ));
+                extra.push((Cow::Borrowed(header.name.as_str()), value));
             }
         }
 
@@ -304,6 +302,90 @@ fn check_one_line(name: &str, value: &str) -> Result<(), ComposeError> {
         });
     }
     Ok(())
+}
+
+/// Headers whose value is a list of mailboxes.
+const ADDRESS_HEADERS: [&str; 6] = ["From", "To", "Cc", "Bcc", "Reply-To", "Sender"];
+
+/// A custom header's value. ASCII is written as folded text; non-ASCII
+/// text as encoded words, except in an address header, where only the
+/// display names are encoded (`Kim Müller <kim@example.com>`), and in
+/// `Date` and `Message-ID`, which must be ASCII.
+fn custom_value<'a>(
+    name: &str,
+    value: &'a str,
+    utf8: bool,
+) -> Result<HeaderType<'a>, ComposeError> {
+    if value.is_ascii() {
+        return Ok(text_value(value));
+    }
+    if utf8 {
+        return Ok(Raw::new(value).into());
+    }
+    if ["Date", "Message-ID"]
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(name))
+    {
+        return Err(ComposeError::NonAsciiValue {
+            name: name.to_owned(),
+        });
+    }
+    if !ADDRESS_HEADERS.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+        return Ok(text_value(value));
+    }
+    let mut list = Vec::new();
+    for mailbox in split_mailboxes(value) {
+        let mailbox = mailbox.trim();
+        if mailbox.is_empty() {
+            continue;
+        }
+        let (display, address) = match mailbox.rsplit_once('<') {
+            Some((display, rest)) => (
+                display.trim(),
+                rest.trim_end().strip_suffix('>').unwrap_or(rest).trim(),
+            ),
+            None => ("", mailbox),
+        };
+        if !address.is_ascii() {
+            return Err(ComposeError::NonAsciiAddress {
+                name: name.to_owned(),
+                address: address.to_owned(),
+            });
+        }
+        let display = display
+            .strip_prefix('"')
+            .and_then(|d| d.strip_suffix('"'))
+            .unwrap_or(display);
+        let display = (!display.is_empty()).then_some(display);
+        list.push(Address::new_address(display, address));
+    }
+    Ok(match list.len() {
+        1 => list.remove(0),
+        _ => Address::new_list(list),
+    }
+    .into())
+}
+
+/// `value` cut at the commas outside quotes and angle brackets.
+fn split_mailboxes(value: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut quoted, mut angle, mut escaped, mut start) = (false, false, false, 0);
+    for (i, c) in value.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' if !angle => quoted = !quoted,
+            '<' if !quoted => angle = true,
+            '>' if !quoted => angle = false,
+            ',' if !quoted && !angle => {
+                parts.push(&value[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&value[start..]);
+    parts
 }
 
 /// Unstructured text: ASCII as folded text (keeps structured custom

@@ -429,3 +429,84 @@ fn whole_message_check_counts_bare_lf_long_lines_and_8bit() {
     let headers_only = check_whole_message(b"Subject: x\r\nFrom: <a@b>\r\n");
     assert!(!headers_only.has_body_separator);
 }
+
+#[test]
+fn custom_address_header_encodes_only_the_display_names() {
+    let mut c = composition();
+    c.headers = vec![
+        Header {
+            name: "From".into(),
+            value: "Kim Müller <kim@fourthcoffee.com>".into(),
+        },
+        Header {
+            name: "Cc".into(),
+            value: "\"Ted, 営業部\" <ted@contoso.com>, amy@contoso.com".into(),
+        },
+    ];
+    let out = build(&c);
+    let parsed = MessageParser::new().parse(&out).expect("parses");
+    let from = parsed.from().and_then(|a| a.first()).expect("From");
+    assert_eq!(from.name(), Some("Kim Müller"));
+    assert_eq!(from.address(), Some("kim@fourthcoffee.com"));
+    let cc: Vec<(Option<&str>, Option<&str>)> = parsed
+        .cc()
+        .expect("Cc")
+        .iter()
+        .map(|a| (a.name(), a.address()))
+        .collect();
+    assert_eq!(
+        cc,
+        [
+            (Some("Ted, 営業部"), Some("ted@contoso.com")),
+            (None, Some("amy@contoso.com"))
+        ]
+    );
+
+    let mut c = composition();
+    c.headers = vec![Header {
+        name: "Date".into(),
+        value: "月曜日".into(),
+    }];
+    assert_eq!(
+        c.build(),
+        Err(ComposeError::NonAsciiValue {
+            name: "Date".into()
+        })
+    );
+    c.headers = vec![Header {
+        name: "Reply-To".into(),
+        value: "Kim <kim@bücher.example>".into(),
+    }];
+    assert!(matches!(
+        c.build(),
+        Err(ComposeError::NonAsciiAddress { .. })
+    ));
+}
+
+#[test]
+fn mixed_subjects_keep_words_short_and_lines_folded() {
+    let pieces = ["a", "é", "日", "🚀", " ", "word", "Ü", "x̃", "?", "=", "_"];
+    let mut state = 7u32;
+    for length in 1..160 {
+        let subject: String = (0..length)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                pieces[(state >> 16) as usize % pieces.len()]
+            })
+            .collect();
+        let mut c = composition();
+        c.subject = subject.clone();
+        let out = build(&c);
+        for line in header_lines(&out) {
+            let unbreakable = line.trim_start().split(' ').count() == 1
+                || line.starts_with("Subject: ") && !line[9..].contains(' ');
+            assert!(line.len() <= 78 || unbreakable, "{line:?} for {subject:?}");
+            for word in encoded_words(&line) {
+                assert!(word.len() <= 75, "{word} for {subject:?}");
+                assert!(!decode_encoded_words(word).contains('\u{FFFD}'), "{word}");
+            }
+        }
+        let parsed = MessageParser::new().parse(&out).expect("parses");
+        assert_eq!(parsed.subject(), Some(subject.as_str()), "{subject:?}");
+    }
+}
