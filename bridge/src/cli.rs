@@ -4,6 +4,7 @@
 //! # Layout
 //! - [`args`]: the options ([`SendArgs`]) and the help's examples.
 //! - [`plan`]: options and a session file → the [`SessionSpec`] and the rest.
+//! - [`compose`]: attachments, HTML and headers through the shared MIME composer.
 //! - [`driver`]: the tokio `TcpStream` ↔ [`Session`] loop and the connect.
 //! - [`output`]: the transcript, the result and the `--json` report.
 //! - [`exit`]: swaks' exit codes and the verdict → code mapping.
@@ -15,6 +16,7 @@
 
 pub mod args;
 pub mod check;
+pub mod compose;
 pub mod driver;
 pub mod exit;
 pub mod output;

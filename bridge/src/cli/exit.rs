@@ -19,6 +19,19 @@
 //! | 41 | smtplab's own: the session could not run (TLS setup, an internal error) |
 //!
 //! <https://jetmore.org/john/code/swaks/latest/doc/ref.txt> ("EXIT CODES")
+//!
+//! # Some recipients refused
+//! A delivery to the accepted recipients while others were refused exits
+//! **0**, as swaks: its `smtp_rcpt_callback` counts the refusals and quits
+//! with 24 only when every recipient was refused; otherwise the message
+//! goes to the rest and the exit is that of the delivery. smtplab lists
+//! each refused recipient with its reply after the verdict (and in the
+//! `--json` report's `refused_recipients`), so a script that must know
+//! reads those. `--strict-rcpt` ends the session at the first refusal
+//! instead, with 24. A missing extension a session option needs
+//! (`FailReason::NotOffered`: CHUNKING for `--bdat`, DSN, 8BITMIME,
+//! SMTPUTF8) is refused by smtplab before MAIL, so it maps by its step:
+//! 23, where swaks would get the server's refusal of MAIL FROM.
 
 use smtplab_shared::smtp::{AbortReason, FailReason, Step, Verdict};
 
@@ -40,7 +53,7 @@ pub enum SendExit {
     Ehlo = 22,
     /// MAIL FROM failed.
     Mail = 23,
-    /// No recipient accepted.
+    /// No recipient accepted (or, with `--strict-rcpt`, one refused).
     Rcpt = 24,
     /// DATA refused.
     Data = 25,
@@ -72,7 +85,7 @@ impl From<SendExit> for std::process::ExitCode {
 /// The exit-code table for `smtplab send --help`.
 pub const HELP: &str = "\
 Exit codes (swaks' own):
-   0  ok: delivered, or stopped where --quit-after said
+   0  ok: delivered (some recipients may have been refused: listed after the verdict, as swaks goes on), or stopped where --quit-after said
    1  bad command line (an option, a file it names, an invalid session)
    2  cannot connect (DNS, refused, timeout, unreachable: the message says which)
    6  connection closed unexpectedly

@@ -308,6 +308,15 @@ impl<W: Write> Transcript<W> {
             text.push_str(&result);
             text.push('\n');
         }
+        for line in after_verdict(outcome, lang) {
+            if self.style.color {
+                let color = if line.starts_with("***") { "31" } else { "33" };
+                text.push_str(&format!("\x1b[{color}m{line}\x1b[0m\n"));
+            } else {
+                text.push_str(&line);
+                text.push('\n');
+            }
+        }
         let _ = self.out.write_all(text.as_bytes());
         let _ = self.out.flush();
     }
@@ -373,16 +382,69 @@ impl<W: Write> Transcript<W> {
                 })
             })
             .collect();
+        let refused: Vec<Value> = outcome
+            .refused_recipients
+            .iter()
+            .map(|r| {
+                json!({
+                    "index": r.index,
+                    "address": r.address,
+                    "code": r.reply.code.as_u16(),
+                    "enhanced": r.reply.enhanced.map(|e| e.to_string()),
+                    "lines": r.reply.lines,
+                })
+            })
+            .collect();
         json!({
             "smtplab_transcript": 1,
             "exit_code": exit.code(),
             "success": exit == SendExit::Ok,
             "verdict": verdict_text,
             "outcome": serde_json::to_value(outcome).unwrap_or(Value::Null),
+            "refused_recipients": refused,
+            "pipelined_flights": outcome.pipelined_flights,
+            "round_trips_saved": round_trips_saved(&outcome.pipelined_flights),
             "steps": steps,
             "entries": rows,
         })
     }
+}
+
+/// Round trips PIPELINING saved: a flight of `n` commands saves `n - 1`.
+pub fn round_trips_saved(flights: &[usize]) -> usize {
+    flights.iter().map(|n| n.saturating_sub(1)).sum()
+}
+
+/// The lines after the verdict: each refused recipient with its reply
+/// (the message went to the others), and what PIPELINING saved.
+pub fn after_verdict(outcome: &Outcome, lang: Lang) -> Vec<String> {
+    let mut lines = Vec::new();
+    for refused in &outcome.refused_recipients {
+        let reply = refused.reply.lines.join(" / ");
+        lines.push(match lang {
+            Lang::En => format!("*** refused recipient {}: {reply}", refused.address),
+            Lang::Ja => format!("*** 拒否された宛先 {}: {reply}", refused.address),
+        });
+    }
+    if !outcome.pipelined_flights.is_empty() {
+        let saved = round_trips_saved(&outcome.pipelined_flights);
+        let flights: Vec<String> = outcome
+            .pipelined_flights
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        lines.push(match lang {
+            Lang::En => format!(
+                "=== PIPELINING: {saved} round trips saved (flights of {} commands)",
+                flights.join(", ")
+            ),
+            Lang::Ja => format!(
+                "=== PIPELINING: 往復 {saved} 回分を節約（{} 個のコマンドを一度に送信）",
+                flights.join(", ")
+            ),
+        });
+    }
+    lines
 }
 
 fn is_error(entry: &Entry) -> bool {
@@ -734,6 +796,46 @@ mod tests {
             verdict_text(&failed, Lang::Ja),
             "EHLO で失敗しました: timed out waiting for the server"
         );
+    }
+
+    #[test]
+    fn refused_recipients_and_saved_round_trips_follow_the_verdict() {
+        let mut o = outcome(Verdict::Delivered);
+        o.refused_recipients = vec![smtplab_shared::smtp::session::RefusedRecipient {
+            index: 1,
+            address: "nobody@example.test".into(),
+            reply: reply(&["550 5.1.1 <nobody@example.test>: Recipient address rejected"]),
+        }];
+        o.pipelined_flights = vec![4];
+        let mut t = Transcript::new(style(), Vec::new());
+        t.finish(&o, SendExit::Ok, "delivered");
+        let out = String::from_utf8(t.into_inner()).expect("utf-8");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], "=== delivered", "{out}");
+        assert_eq!(
+            lines[1],
+            "*** refused recipient nobody@example.test: 550 5.1.1 <nobody@example.test>: Recipient address rejected"
+        );
+        assert_eq!(
+            lines[2],
+            "=== PIPELINING: 3 round trips saved (flights of 4 commands)"
+        );
+        let mut j = Transcript::new(
+            Style {
+                json: true,
+                ..style()
+            },
+            Vec::new(),
+        );
+        j.finish(&o, SendExit::Ok, "delivered");
+        let v: Value = serde_json::from_slice(&j.into_inner()).expect("json");
+        assert_eq!(v["refused_recipients"][0]["address"], "nobody@example.test");
+        assert_eq!(v["refused_recipients"][0]["code"], 550);
+        assert_eq!(v["refused_recipients"][0]["enhanced"], "5.1.1");
+        assert_eq!(v["pipelined_flights"], json!([4]));
+        assert_eq!(v["round_trips_saved"], 3);
+        let plain = outcome(Verdict::Delivered);
+        assert!(after_verdict(&plain, Lang::En).is_empty());
     }
 
     #[test]

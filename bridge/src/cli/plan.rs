@@ -4,11 +4,14 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use smtplab_shared::smtp::envelope::check_dsn;
 use smtplab_shared::smtp::{
-    compose_message, AuthMechanism, AuthSpec, Secret, SessionSpec, Stage, Timeouts, TlsMode,
+    compose_message, message_parts, AuthMechanism, AuthSpec, DsnNotify, DsnOptions, DsnRet,
+    EnvelopeOptions, Secret, SessionSpec, Stage, Timeouts, TlsMode,
 };
 
-use super::args::SendArgs;
+use super::args::{AttachName, SendArgs};
+use super::compose::{self, Composed, FileAttachment};
 use super::output::Lang;
 
 /// swaks' default timeout for each reply.
@@ -17,6 +20,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_BODY: &str = "This is a test mailing\n";
 /// The environment variable the password may come from.
 pub const PASSWORD_ENV: &str = "SMTPLAB_AUTH_PASSWORD";
+/// The environment variable the XOAUTH2/OAUTHBEARER token may come from.
+pub const TOKEN_ENV: &str = "SMTPLAB_AUTH_TOKEN";
 
 /// A bad command line, in words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -54,6 +59,11 @@ pub struct Plan {
     pub family: Family,
     /// Where the password came from the command line itself (warned about).
     pub password_on_command_line: bool,
+    /// Where the bearer token came from the command line itself (warned about).
+    pub token_on_command_line: bool,
+    /// What the user should know before the session (printed on stderr):
+    /// a `--data` file's bare LFs and over-long lines.
+    pub warnings: Vec<String>,
 }
 
 /// Asks for a password on the terminal, given the question.
@@ -64,6 +74,8 @@ pub type Prompt<'a> = &'a mut dyn FnMut(&str) -> std::io::Result<String>;
 pub struct PasswordSources<'a> {
     /// The value of [`PASSWORD_ENV`], if set.
     pub env: Option<String>,
+    /// The value of [`TOKEN_ENV`], if set.
+    pub token_env: Option<String>,
     /// Asks on the terminal (`None` when there is no terminal).
     pub prompt: Option<Prompt<'a>>,
 }
@@ -77,6 +89,53 @@ pub fn read_source(path: &str, what: &str) -> Result<String, UsageError> {
         return Ok(text);
     }
     std::fs::read_to_string(path).map_err(|e| usage(format!("{what}: cannot read {path}: {e}")))
+}
+
+/// Reads a file named by an option as bytes (any encoding); `-` is
+/// standard input.
+pub fn read_bytes(path: &str, what: &str) -> Result<Vec<u8>, UsageError> {
+    if path == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| usage(format!("{what}: cannot read standard input: {e}")))?;
+        return Ok(bytes);
+    }
+    std::fs::read(path).map_err(|e| usage(format!("{what}: cannot read {path}: {e}")))
+}
+
+/// A host name (`--server`, `--ehlo`) with an internationalised domain
+/// name as A-labels (`bücher.example` → `xn--bcher-kva.example`), so DNS
+/// and EHLO see ASCII; ASCII names and IP literals stay as they are.
+pub fn ascii_host(host: &str, what: &str) -> Result<String, UsageError> {
+    if host.is_ascii() {
+        return Ok(host.to_owned());
+    }
+    idna::domain_to_ascii(host).map_err(|e| {
+        usage(format!(
+            "{what} {host}: not a valid internationalised domain name ({e})"
+        ))
+    })
+}
+
+/// An address with an internationalised domain as A-labels when its local
+/// part is ASCII (`kim@bücher.example` → `kim@xn--bcher-kva.example`), so
+/// no SMTPUTF8 is needed. A UTF-8 local part has no ASCII form: such an
+/// address is kept as it is (the engine then requires SMTPUTF8).
+pub fn ascii_domain_address(address: &str, what: &str) -> Result<String, UsageError> {
+    if address.is_ascii() {
+        return Ok(address.to_owned());
+    }
+    match address.rsplit_once('@') {
+        Some((local, domain)) if local.is_ascii() && !domain.is_empty() => {
+            let ascii = idna::domain_to_ascii(domain).map_err(|e| {
+                usage(format!(
+                    "{what} {address}: {domain:?} is not a valid internationalised domain name ({e})"
+                ))
+            })?;
+            Ok(format!("{local}@{ascii}"))
+        }
+        _ => Ok(address.to_owned()),
+    }
 }
 
 /// Builds the plan. `session_text` is the `--session` file's content.
@@ -98,14 +157,15 @@ pub fn plan(
     };
     let tls = tls_mode(args, file.as_ref().map(|f| f.tls))?;
     let (host, port) = server(args, file.as_ref(), tls)?;
+    let host = ascii_host(&host, "--server")?;
     let ehlo_name = match (&args.ehlo, &file) {
-        (Some(name), _) => name.clone(),
+        (Some(name), _) => ascii_host(name, "--ehlo")?,
         (None, Some(f)) => f.ehlo_name.clone(),
         (None, None) => host_name(),
     };
     let mail_from = match (&args.from, &file) {
         (Some(from), _) if from == "<>" => String::new(),
-        (Some(from), _) => from.clone(),
+        (Some(from), _) => ascii_domain_address(from, "--from")?,
         (None, Some(f)) => f.mail_from.clone(),
         (None, None) => format!("{}@{}", user_name(), host_name()),
     };
@@ -114,9 +174,10 @@ pub fn plan(
     } else {
         args.to
             .iter()
-            .map(|a| a.trim().to_owned())
+            .map(|a| a.trim())
             .filter(|a| !a.is_empty())
-            .collect()
+            .map(|a| ascii_domain_address(a, "--to"))
+            .collect::<Result<_, _>>()?
     };
     if rcpt_to.is_empty() {
         return Err(usage("--to is required (one or more recipients)"));
@@ -134,13 +195,24 @@ pub fn plan(
         None => file.as_ref().map_or(Stage::Data, |f| f.stop_after),
     };
     let mut password_on_command_line = false;
+    let mut token_on_command_line = false;
     let auth = auth(
         args,
         file.as_ref().and_then(|f| f.auth.as_ref()),
         passwords,
         &mut password_on_command_line,
+        &mut token_on_command_line,
     )?;
-    let message = message(args, file.as_ref(), &mail_from, &rcpt_to, &ehlo_name)?;
+    let envelope = envelope(args, file.as_ref().map(|f| &f.envelope))?;
+    let mut warnings = Vec::new();
+    let message = message(
+        args,
+        file.as_ref(),
+        &mail_from,
+        &rcpt_to,
+        &ehlo_name,
+        &mut warnings,
+    )?;
     let spec = SessionSpec {
         host,
         port,
@@ -148,14 +220,14 @@ pub fn plan(
         auth,
         mail_from,
         rcpt_to,
-        message: message.into_bytes(),
+        message,
         stop_after,
         timeouts: Timeouts {
             greeting_ms: timeout_ms,
             reply_ms: timeout_ms,
         },
         tls,
-        envelope: Default::default(),
+        envelope,
     };
     spec.validate()
         .map_err(|e| usage(format!("invalid session: {e}")))?;
@@ -175,7 +247,87 @@ pub fn plan(
         timeout,
         family,
         password_on_command_line,
+        token_on_command_line,
+        warnings,
     })
+}
+
+/// The envelope options: the session file's, with the options' on top.
+fn envelope(
+    args: &SendArgs,
+    file: Option<&EnvelopeOptions>,
+) -> Result<EnvelopeOptions, UsageError> {
+    let mut envelope = file.cloned().unwrap_or_default();
+    envelope.pipelining |= args.pipeline;
+    envelope.eight_bit_mime |= args.eight_bit_mime;
+    envelope.strict_recipients |= args.strict_rcpt;
+    if let Some(chunk) = args.bdat {
+        if chunk == 0 {
+            return Err(usage("--bdat 0: the chunk size must be at least 1 byte"));
+        }
+        envelope.bdat_chunk = Some(chunk);
+    }
+    let dsn_asked = args.dsn_ret.is_some()
+        || args.dsn_envid.is_some()
+        || args.dsn_notify.is_some()
+        || args.dsn_orcpt;
+    if dsn_asked {
+        let mut dsn: DsnOptions = envelope.dsn.take().unwrap_or_default();
+        if let Some(ret) = &args.dsn_ret {
+            dsn.ret = Some(parse_dsn_ret(ret)?);
+        }
+        if let Some(envid) = &args.dsn_envid {
+            dsn.envid = Some(envid.clone());
+            check_dsn(&DsnOptions {
+                envid: Some(envid.clone()),
+                ..DsnOptions::default()
+            })
+            .map_err(|why| usage(format!("--dsn-envid {envid:?}: {why}")))?;
+        }
+        if let Some(notify) = &args.dsn_notify {
+            dsn.notify = parse_dsn_notify(notify)?;
+        }
+        dsn.orcpt |= args.dsn_orcpt;
+        envelope.dsn = Some(dsn);
+    }
+    Ok(envelope)
+}
+
+/// `--dsn-ret full|hdrs`, any case.
+pub fn parse_dsn_ret(text: &str) -> Result<DsnRet, UsageError> {
+    match text.trim().to_ascii_uppercase().as_str() {
+        "FULL" => Ok(DsnRet::Full),
+        "HDRS" => Ok(DsnRet::Hdrs),
+        _ => Err(usage(format!("--dsn-ret {text}: expected full or hdrs"))),
+    }
+}
+
+/// `--dsn-notify never` or a comma-separated list of success, failure and
+/// delay, any case (RFC 3461 §4.1: NEVER stands alone).
+pub fn parse_dsn_notify(text: &str) -> Result<Vec<DsnNotify>, UsageError> {
+    let mut list = Vec::new();
+    for word in text.split(',').map(str::trim) {
+        let notify = match word.to_ascii_uppercase().as_str() {
+            "NEVER" => DsnNotify::Never,
+            "SUCCESS" => DsnNotify::Success,
+            "FAILURE" => DsnNotify::Failure,
+            "DELAY" => DsnNotify::Delay,
+            _ => {
+                return Err(usage(format!(
+                    "--dsn-notify {text}: {word:?} is not one of never, success, failure, delay"
+                )))
+            }
+        };
+        if !list.contains(&notify) {
+            list.push(notify);
+        }
+    }
+    if list.contains(&DsnNotify::Never) && list.len() > 1 {
+        return Err(usage(format!(
+            "--dsn-notify {text}: never cannot be combined with success, failure or delay"
+        )));
+    }
+    Ok(list)
 }
 
 fn tls_mode(args: &SendArgs, file: Option<TlsMode>) -> Result<TlsMode, UsageError> {
@@ -290,12 +442,16 @@ pub fn parse_stage(text: &str) -> Result<Stage, UsageError> {
     }
 }
 
-fn mechanism(text: &str) -> Result<AuthMechanism, UsageError> {
-    match text.to_ascii_uppercase().as_str() {
+/// `--auth`'s mechanism, any case.
+pub fn mechanism(text: &str) -> Result<AuthMechanism, UsageError> {
+    match text.trim().to_ascii_uppercase().as_str() {
         "LOGIN" | "" => Ok(AuthMechanism::Login),
         "PLAIN" => Ok(AuthMechanism::Plain),
+        "CRAM-MD5" => Ok(AuthMechanism::CramMd5),
+        "XOAUTH2" => Ok(AuthMechanism::XOAuth2),
+        "OAUTHBEARER" => Ok(AuthMechanism::OAuthBearer),
         other => Err(usage(format!(
-            "--auth {other}: smtplab speaks LOGIN and PLAIN"
+            "--auth {other}: smtplab speaks LOGIN, PLAIN, CRAM-MD5, XOAUTH2 and OAUTHBEARER"
         ))),
     }
 }
@@ -305,28 +461,73 @@ fn auth(
     file: Option<&AuthSpec>,
     passwords: PasswordSources<'_>,
     on_command_line: &mut bool,
+    token_on_command_line: &mut bool,
 ) -> Result<Option<AuthSpec>, UsageError> {
+    let token_given = args.auth_token.is_some() || args.auth_token_file.is_some();
+    let password_given = args.auth_password.is_some() || args.auth_password_file.is_some();
     let wanted = args.auth.is_some()
         || args.auth_user.is_some()
-        || args.auth_password.is_some()
-        || args.auth_password_file.is_some()
+        || password_given
+        || token_given
         || file.is_some();
     if !wanted {
         return Ok(None);
     }
     let mechanism = match (&args.auth, file) {
         (Some(m), _) => mechanism(m)?,
-        (None, Some(f)) => f.mechanism,
-        (None, None) => AuthMechanism::Login,
+        (None, Some(f)) if !token_given => f.mechanism,
+        // A token alone says which kind of AUTH is meant.
+        (None, _) if token_given => AuthMechanism::XOAuth2,
+        (None, _) => AuthMechanism::Login,
     };
     let username = match (&args.auth_user, file) {
         (Some(u), _) => u.clone(),
         (None, Some(f)) => f.username.clone(),
-        (None, None) => return Err(usage("--auth needs --auth-user")),
+        (None, None) => {
+            return Err(usage(format!(
+                "--auth {} needs --auth-user",
+                mechanism.as_str()
+            )))
+        }
     };
     let file_password = file
         .map(|f| f.password.expose().to_owned())
         .filter(|p| !p.is_empty());
+    if mechanism.uses_token() {
+        let name = mechanism.as_str();
+        if password_given {
+            return Err(usage(format!(
+                "--auth {name} takes a bearer token, not a password: give {TOKEN_ENV}, --auth-token-file or --auth-token"
+            )));
+        }
+        let token = if let Some(t) = &args.auth_token {
+            *token_on_command_line = true;
+            t.clone()
+        } else if let Some(t) = passwords.token_env.filter(|t| !t.is_empty()) {
+            t
+        } else if let Some(path) = &args.auth_token_file {
+            let text = read_source(&path.to_string_lossy(), "--auth-token-file")?;
+            text.lines().next().unwrap_or("").trim().to_owned()
+        } else {
+            file_password.unwrap_or_default()
+        };
+        if token.is_empty() {
+            return Err(usage(format!(
+                "--auth {name} needs a bearer token: give {TOKEN_ENV}, --auth-token-file or --auth-token"
+            )));
+        }
+        return Ok(Some(AuthSpec {
+            mechanism,
+            username,
+            password: Secret::new(token),
+        }));
+    }
+    if token_given {
+        return Err(usage(format!(
+            "--auth-token and --auth-token-file are for XOAUTH2 and OAUTHBEARER; --auth {} takes a password",
+            mechanism.as_str()
+        )));
+    }
     let password = if let Some(p) = &args.auth_password {
         *on_command_line = true;
         p.clone()
@@ -352,18 +553,24 @@ fn auth(
     }))
 }
 
-/// The message: `--data` as is; else the session file's message (with
-/// `--header`/`--body` applied); else composed as swaks does.
+/// The message: `--data` as is (bytes, any encoding); else, with an
+/// attachment or `--html`, a MIME message from the shared composer (the
+/// session file's Subject and body, or swaks' defaults, as its text);
+/// else the session file's message with `--header`/`--body` applied; else
+/// composed as swaks does (with `--header`s through the composer).
 fn message(
     args: &SendArgs,
     file: Option<&SessionSpec>,
     from: &str,
     to: &[String],
     ehlo: &str,
-) -> Result<String, UsageError> {
+    warnings: &mut Vec<String>,
+) -> Result<Vec<u8>, UsageError> {
     if let Some(data) = &args.data {
         let path = data.strip_prefix('@').unwrap_or(data);
-        return read_source(path, "--data");
+        let bytes = read_bytes(path, "--data")?;
+        warnings.extend(compose::whole_message_warnings(path, &bytes));
+        return Ok(bytes);
     }
     let body = match &args.body {
         Some(b) if b == "-" => Some(read_source("-", "--body")?),
@@ -371,39 +578,137 @@ fn message(
         Some(b) => Some(b.replace("\\n", "\n")),
         None => None,
     };
-    let mut message = match (file, body) {
-        (Some(f), None) => String::from_utf8_lossy(&f.message).into_owned(),
-        (Some(f), Some(body)) => {
+    let html = match &args.html {
+        Some(h) if h == "-" => Some(read_source("-", "--html")?),
+        Some(h) if h.starts_with('@') => Some(read_source(&h[1..], "--html")?),
+        Some(h) => Some(h.clone()),
+        None => None,
+    };
+    let attachments = attachments(args)?;
+    let mime = html.is_some() || !attachments.is_empty();
+    let headers = args
+        .headers
+        .iter()
+        .map(|h| split_header(h))
+        .collect::<Result<Vec<_>, _>>()?;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let date = rfc2822_date(now.as_secs());
+    let id = format!(
+        "<{}.{}.smtplab@{}>",
+        now.as_secs(),
+        std::process::id(),
+        ehlo
+    );
+    let composed = |subject: String, text: String| {
+        compose::build(Composed {
+            from,
+            to,
+            subject,
+            text,
+            html: html.clone(),
+            headers: headers.clone(),
+            attachments: attachments.clone(),
+            date: date.clone(),
+            message_id: id.clone(),
+        })
+        .map_err(|e| usage(format!("cannot build the message: {e}")))
+    };
+    let subject = format!("test {date}");
+    let ascii_addresses = from.is_ascii() && to.iter().all(|a| a.is_ascii());
+    match (file, body) {
+        (Some(f), body) if mime => {
+            let parts = message_parts(&String::from_utf8_lossy(&f.message));
+            composed(parts.subject.unwrap_or(subject), body.unwrap_or(parts.body))
+        }
+        (Some(f), None) if args.headers.is_empty() => Ok(f.message.clone()),
+        (Some(f), body) => {
             let text = String::from_utf8_lossy(&f.message).replace("\r\n", "\n");
-            let head = text.split_once("\n\n").map_or("", |(h, _)| h);
-            format!("{head}\n\n{body}")
+            let mut message = match body {
+                Some(body) => {
+                    let head = text.split_once("\n\n").map_or("", |(h, _)| h);
+                    format!("{head}\n\n{body}")
+                }
+                None => text,
+            };
+            for header in &args.headers {
+                message = set_header(&message, header)?;
+            }
+            Ok(message.into_bytes())
+        }
+        (None, body) if mime || (!headers.is_empty() && ascii_addresses) => {
+            composed(subject, body.unwrap_or_else(|| DEFAULT_BODY.to_owned()))
         }
         (None, body) => {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap_or_default();
-            let date = rfc2822_date(now.as_secs());
-            let id = format!(
-                "<{}.{}.smtplab@{}>",
-                now.as_secs(),
-                std::process::id(),
-                ehlo
-            );
-            let composed = compose_message(
+            // Plain, or headers with a UTF-8 address (RFC 6532: the MIME
+            // composer writes 7-bit messages only): as before.
+            let message = compose_message(
                 from,
                 to,
-                &format!("test {date}"),
+                &subject,
                 body.as_deref().unwrap_or(DEFAULT_BODY),
                 &date,
                 &id,
             );
-            String::from_utf8_lossy(&composed).into_owned()
+            if args.headers.is_empty() {
+                return Ok(message);
+            }
+            let mut text = String::from_utf8_lossy(&message).into_owned();
+            for header in &args.headers {
+                text = set_header(&text, header)?;
+            }
+            Ok(text.into_bytes())
         }
-    };
-    for header in &args.headers {
-        message = set_header(&message, header)?;
     }
-    Ok(message)
+}
+
+/// The `--attach` files, read, with their names and types.
+fn attachments(args: &SendArgs) -> Result<Vec<FileAttachment>, UsageError> {
+    args.attach
+        .0
+        .iter()
+        .map(|a| {
+            let bytes = read_bytes(&a.file, "--attach")?;
+            let filename = match &a.name {
+                AttachName::Given(name) => Some(name.clone()),
+                AttachName::Omitted => None,
+                AttachName::FromFile if a.file == "-" => None,
+                AttachName::FromFile => std::path::Path::new(&a.file)
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned()),
+            };
+            let content_type = match &a.content_type {
+                Some(t) if !t.contains('/') => {
+                    return Err(usage(format!(
+                        "--attach-type {t:?}: expected a MIME type such as application/pdf"
+                    )))
+                }
+                Some(t) => t.trim().to_owned(),
+                None => {
+                    compose::guess_content_type(filename.as_deref().unwrap_or(&a.file)).to_owned()
+                }
+            };
+            Ok(FileAttachment {
+                filename,
+                content_type,
+                bytes,
+            })
+        })
+        .collect()
+}
+
+/// `--header "Name: value"`: the name and the value (leading space
+/// dropped), checked as one header line.
+pub fn split_header(header: &str) -> Result<(String, String), UsageError> {
+    let (name, value) = header
+        .split_once(':')
+        .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| usage(format!("--header {header:?}: expected \"Name: value\"")))?;
+    if header.contains(['\r', '\n']) {
+        return Err(usage("--header: no line breaks"));
+    }
+    Ok((name.to_owned(), value.trim_start().to_owned()))
 }
 
 /// `message` with `header` ("Name: value") replacing every header of the
@@ -540,6 +845,7 @@ mod tests {
     fn no_password() -> PasswordSources<'static> {
         PasswordSources {
             env: None,
+            token_env: None,
             prompt: None,
         }
     }
@@ -571,7 +877,7 @@ mod tests {
         assert!(plan.spec.auth.is_none());
         let message = String::from_utf8_lossy(&plan.spec.message);
         assert!(message.contains("Subject: test "));
-        assert!(message.ends_with(DEFAULT_BODY));
+        assert!(message.trim_end().ends_with(DEFAULT_BODY.trim_end()));
         let implicit = SendArgs {
             tls_on_connect: true,
             ..args()
@@ -609,6 +915,7 @@ mod tests {
             None,
             PasswordSources {
                 env: Some("from-env".into()),
+                token_env: None,
                 prompt: None,
             },
         )
@@ -623,6 +930,7 @@ mod tests {
             None,
             PasswordSources {
                 env: None,
+                token_env: None,
                 prompt: Some(&mut asked),
             },
         )
@@ -652,6 +960,7 @@ mod tests {
             Some(file),
             PasswordSources {
                 env: Some("pw".into()),
+                token_env: None,
                 prompt: None,
             },
         )
@@ -674,6 +983,7 @@ mod tests {
             Some(file),
             PasswordSources {
                 env: Some("pw".into()),
+                token_env: None,
                 prompt: None,
             },
         )
@@ -701,5 +1011,266 @@ mod tests {
             rfc2822_date(1_796_534_007),
             "Sun, 06 Dec 2026 05:13:27 +0000"
         );
+    }
+
+    fn tokens(env: Option<&str>) -> PasswordSources<'static> {
+        PasswordSources {
+            env: None,
+            token_env: env.map(str::to_owned),
+            prompt: None,
+        }
+    }
+
+    #[test]
+    fn mechanisms_parse_in_any_case_and_tokens_come_from_their_own_options() {
+        for (text, m) in [
+            ("login", AuthMechanism::Login),
+            ("Plain", AuthMechanism::Plain),
+            ("cram-md5", AuthMechanism::CramMd5),
+            ("XOAUTH2", AuthMechanism::XOAuth2),
+            ("oauthbearer", AuthMechanism::OAuthBearer),
+        ] {
+            assert_eq!(mechanism(text), Ok(m), "{text}");
+        }
+        assert!(mechanism("DIGEST-MD5").is_err());
+        let xoauth = SendArgs {
+            auth: Some("xoauth2".into()),
+            auth_user: Some("kim@example.test".into()),
+            ..args()
+        };
+        let err = plan(&xoauth, None, tokens(None)).expect_err("no token");
+        assert!(err.0.contains("XOAUTH2 needs a bearer token"), "{err}");
+        assert!(err.0.contains(TOKEN_ENV), "{err}");
+        let env = plan(&xoauth, None, tokens(Some("ya29.env"))).expect("env token");
+        let auth = env.spec.auth.expect("auth");
+        assert_eq!(auth.mechanism, AuthMechanism::XOAuth2);
+        assert_eq!(auth.password.expose(), "ya29.env");
+        assert!(!env.token_on_command_line);
+        let line = SendArgs {
+            auth_token: Some("ya29.line".into()),
+            auth: Some("OAUTHBEARER".into()),
+            ..xoauth.clone()
+        };
+        let line = plan(&line, None, tokens(Some("ya29.env"))).expect("line token");
+        assert!(line.token_on_command_line);
+        assert_eq!(line.spec.auth.expect("auth").password.expose(), "ya29.line");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("token");
+        std::fs::write(&path, "ya29.file\n").expect("write");
+        let file = SendArgs {
+            auth: None,
+            auth_token_file: Some(path),
+            ..xoauth.clone()
+        };
+        let file = plan(&file, None, tokens(None)).expect("file token");
+        let auth = file.spec.auth.expect("a token implies AUTH");
+        assert_eq!(auth.mechanism, AuthMechanism::XOAuth2);
+        assert_eq!(auth.password.expose(), "ya29.file");
+        let password = SendArgs {
+            auth_password: Some("pw".into()),
+            ..xoauth.clone()
+        };
+        assert!(plan(&password, None, tokens(None))
+            .expect_err("a password for XOAUTH2")
+            .0
+            .contains("not a password"));
+        let login_token = SendArgs {
+            auth: Some("LOGIN".into()),
+            auth_token: Some("t".into()),
+            ..xoauth
+        };
+        assert!(plan(&login_token, None, tokens(None))
+            .expect_err("a token for LOGIN")
+            .0
+            .contains("XOAUTH2 and OAUTHBEARER"));
+    }
+
+    #[test]
+    fn envelope_options_reach_the_spec_and_bad_dsn_values_are_named() {
+        let all = SendArgs {
+            pipeline: true,
+            bdat: Some(65_536),
+            eight_bit_mime: true,
+            strict_rcpt: true,
+            dsn_ret: Some("HDRS".into()),
+            dsn_envid: Some("run-17".into()),
+            dsn_notify: Some("failure, delay".into()),
+            dsn_orcpt: true,
+            ..args()
+        };
+        let e = plan(&all, None, no_password())
+            .expect("valid")
+            .spec
+            .envelope;
+        assert!(e.pipelining && e.eight_bit_mime && e.strict_recipients);
+        assert_eq!(e.bdat_chunk, Some(65_536));
+        assert_eq!(
+            e.dsn,
+            Some(DsnOptions {
+                ret: Some(DsnRet::Hdrs),
+                envid: Some("run-17".into()),
+                notify: vec![DsnNotify::Failure, DsnNotify::Delay],
+                orcpt: true,
+            })
+        );
+        assert_eq!(
+            plan(&args(), None, no_password())
+                .expect("valid")
+                .spec
+                .envelope,
+            EnvelopeOptions::default()
+        );
+        assert_eq!(parse_dsn_notify("never"), Ok(vec![DsnNotify::Never]));
+        assert_eq!(
+            parse_dsn_notify("SUCCESS,success"),
+            Ok(vec![DsnNotify::Success])
+        );
+        for bad in ["never,success", "sometimes", "failure,", ""] {
+            let err = parse_dsn_notify(bad).expect_err(bad);
+            assert!(err.0.starts_with("--dsn-notify"), "{err}");
+        }
+        let bad = SendArgs {
+            dsn_notify: Some("always".into()),
+            ..args()
+        };
+        assert!(plan(&bad, None, no_password()).is_err());
+        assert!(parse_dsn_ret("headers").is_err());
+        assert_eq!(parse_dsn_ret("Full"), Ok(DsnRet::Full));
+        let envid = SendArgs {
+            dsn_envid: Some("has space\u{e9}".into()),
+            ..args()
+        };
+        let err = plan(&envid, None, no_password()).expect_err("bad envid");
+        assert!(err.0.starts_with("--dsn-envid"), "{err}");
+        let zero = SendArgs {
+            bdat: Some(0),
+            ..args()
+        };
+        let err = plan(&zero, None, no_password()).expect_err("--bdat 0");
+        assert!(err.0.contains("--bdat 0"), "{err}");
+    }
+
+    #[test]
+    fn idn_domains_become_a_labels_unless_the_local_part_is_utf8() {
+        let idn = SendArgs {
+            server: Some("mail.bücher.example:2525".into()),
+            ehlo: Some("client.bücher.example".into()),
+            from: Some("kim@bücher.example".into()),
+            to: vec!["ted@例え.jp".into(), "用户@例子.example".into()],
+            ..args()
+        };
+        let spec = plan(&idn, None, no_password()).expect("valid").spec;
+        assert_eq!(spec.host, "mail.xn--bcher-kva.example");
+        assert_eq!(spec.port, 2525);
+        assert_eq!(spec.ehlo_name, "client.xn--bcher-kva.example");
+        assert_eq!(spec.mail_from, "kim@xn--bcher-kva.example");
+        assert_eq!(spec.rcpt_to[0], "ted@xn--r8jz45g.jp");
+        assert_eq!(spec.rcpt_to[1], "用户@例子.example", "kept for SMTPUTF8");
+        assert_eq!(
+            ascii_domain_address("a@b.example", "--to"),
+            Ok("a@b.example".to_owned())
+        );
+        let bad = ascii_domain_address("a@xn--é.example", "--to").expect_err("bad IDN");
+        assert!(bad.0.starts_with("--to a@xn--é.example"), "{bad}");
+    }
+
+    #[test]
+    fn attachments_html_and_headers_go_through_the_composer() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let pdf = dir.path().join("report.pdf");
+        std::fs::write(&pdf, b"%PDF-1.7 \xff\x00").expect("write");
+        let bin = dir.path().join("blob");
+        std::fs::write(&bin, [0u8, 1, 2, 3]).expect("write");
+        let mut attach = crate::cli::args::Attachments::default();
+        attach.0.push(crate::cli::args::Attach {
+            file: pdf.to_string_lossy().into_owned(),
+            content_type: None,
+            name: AttachName::FromFile,
+        });
+        attach.0.push(crate::cli::args::Attach {
+            file: bin.to_string_lossy().into_owned(),
+            content_type: Some("image/png".into()),
+            name: AttachName::Given("picture.png".into()),
+        });
+        let with = SendArgs {
+            attach,
+            html: Some("<p>hello</p>".into()),
+            headers: vec!["X-Campaign: q3".into()],
+            body: Some("hello".into()),
+            ..args()
+        };
+        let message = plan(&with, None, no_password())
+            .expect("valid")
+            .spec
+            .message;
+        let text = String::from_utf8(message).expect("7-bit");
+        for wanted in [
+            "multipart/mixed",
+            "multipart/alternative",
+            "text/html",
+            "report.pdf",
+            "application/pdf",
+            "image/png",
+            "picture.png",
+            "X-Campaign: q3\r\n",
+        ] {
+            assert!(text.contains(wanted), "{wanted} in {text}");
+        }
+        let mut missing = crate::cli::args::Attachments::default();
+        let gone = dir.path().join("gone.bin");
+        missing.0.push(crate::cli::args::Attach {
+            file: gone.to_string_lossy().into_owned(),
+            content_type: None,
+            name: AttachName::FromFile,
+        });
+        let err = plan(
+            &SendArgs {
+                attach: missing,
+                ..args()
+            },
+            None,
+            no_password(),
+        )
+        .expect_err("unreadable");
+        assert!(err.0.starts_with("--attach: cannot read "), "{err}");
+        assert!(err.0.contains(&*gone.to_string_lossy()), "{err}");
+        let headers_only = SendArgs {
+            headers: vec!["Subject: 日本語の件名".into()],
+            ..args()
+        };
+        let message = plan(&headers_only, None, no_password())
+            .expect("valid")
+            .spec
+            .message;
+        let text = String::from_utf8(message).expect("7-bit");
+        assert!(text.contains("Subject: =?utf-8?"), "{text}");
+        assert!(text.contains("This is a test mailing"), "{text}");
+        let bad = SendArgs {
+            headers: vec!["Bad Name: x".into()],
+            ..args()
+        };
+        assert!(plan(&bad, None, no_password()).is_err());
+    }
+
+    #[test]
+    fn data_is_read_as_bytes_and_warned_about() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let eml = dir.path().join("m.eml");
+        let bytes = b"Subject: caf\xe9\n\nna\xefve body\n".to_vec();
+        std::fs::write(&eml, &bytes).expect("write");
+        let data = SendArgs {
+            data: Some(format!("@{}", eml.to_string_lossy())),
+            ..args()
+        };
+        let plan = plan(&data, None, no_password()).expect("valid");
+        assert_eq!(plan.spec.message, bytes, "byte for byte, not UTF-8");
+        assert_eq!(plan.warnings.len(), 1, "{:?}", plan.warnings);
+        assert!(plan.warnings[0].contains("bare LF"), "{:?}", plan.warnings);
+        let missing = SendArgs {
+            data: Some("/nonexistent/m.eml".into()),
+            ..args()
+        };
+        let err = super::plan(&missing, None, no_password()).expect_err("missing");
+        assert!(err.0.contains("/nonexistent/m.eml"), "{err}");
     }
 }

@@ -13,7 +13,7 @@ use super::args::SendArgs;
 use super::driver::{self, ConnectError};
 use super::exit::{self, SendExit};
 use super::output::{verdict_text, Lang, Style, Transcript};
-use super::plan::{self, PasswordSources, Plan, PASSWORD_ENV};
+use super::plan::{self, PasswordSources, Plan, PASSWORD_ENV, TOKEN_ENV};
 
 /// Runs `smtplab send` with `args`; returns the exit code.
 pub fn main(args: &SendArgs) -> SendExit {
@@ -53,6 +53,7 @@ fn prepare(args: &SendArgs) -> Result<(Plan, Style), plan::UsageError> {
         session_text.as_deref(),
         PasswordSources {
             env: std::env::var(PASSWORD_ENV).ok(),
+            token_env: std::env::var(TOKEN_ENV).ok(),
             prompt: if terminal { Some(&mut ask) } else { None },
         },
     )?;
@@ -60,6 +61,14 @@ fn prepare(args: &SendArgs) -> Result<(Plan, Style), plan::UsageError> {
         eprintln!(
             "warning: --auth-password on the command line is visible to other users of this computer (ps, shell history); prefer {PASSWORD_ENV}, --auth-password-file or the prompt"
         );
+    }
+    if plan.token_on_command_line {
+        eprintln!(
+            "warning: --auth-token on the command line is visible to other users of this computer (ps, shell history); prefer {TOKEN_ENV} or --auth-token-file"
+        );
+    }
+    for warning in &plan.warnings {
+        eprintln!("warning: {warning}");
     }
     let hide_all = args.hide_all;
     let style = Style {

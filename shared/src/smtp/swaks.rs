@@ -160,6 +160,9 @@ pub fn swaks_command(spec: &SessionSpec, reveal: bool) -> String {
         TlsMode::StartTlsIfOffered => args.push("--tls-optional-strict".to_owned()),
         TlsMode::Implicit => args.push("--tls-on-connect".to_owned()),
     }
+    if spec.envelope.pipelining {
+        args.push("--pipeline".to_owned());
+    }
     if let Some(point) = quit_after(spec.stop_after) {
         args.push("--quit-after".to_owned());
         args.push(point.to_owned());
@@ -321,6 +324,14 @@ mod tests {
             spec.tls = mode;
             assert!(swaks_command(&spec, false).ends_with(option), "{mode:?}");
         }
+        assert!(!swaks_command(&spec, false).contains("--pipeline"));
+        spec.envelope.pipelining = true;
+        spec.stop_after = Stage::Rcpt;
+        let command = swaks_command(&spec, false);
+        assert!(
+            command.ends_with(" --tls-on-connect --pipeline --quit-after RCPT"),
+            "{command}"
+        );
     }
 
     #[test]
