@@ -469,3 +469,38 @@ fn attachment_part(attachment: &Attachment) -> Result<MimePart<'_>, ComposeError
     )
     .attachment(filename))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[cfg(all(target_family = "wasm", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    #[test]
+    fn line_endings_become_crlf() {
+        assert!(matches!(crlf("a\r\nb\r\n"), Cow::Borrowed(_)));
+        assert_eq!(crlf("a\nb\rc\r\nd\n\n"), "a\r\nb\r\nc\r\nd\r\n\r\n");
+        assert_eq!(crlf("\n"), "\r\n");
+    }
+
+    #[test]
+    fn mailboxes_split_outside_quotes_and_brackets() {
+        assert_eq!(
+            split_mailboxes(r#""Doe, J\"r" <a@b>, c@d, <e,f@g>"#),
+            [r#""Doe, J\"r" <a@b>"#, " c@d", " <e,f@g>"]
+        );
+    }
+
+    #[test]
+    fn an_empty_composition_still_builds_a_message() {
+        let out = Composition::default().build().expect("builds");
+        let text = String::from_utf8(out).expect("ASCII");
+        assert!(text.starts_with("From: <>\r\n"), "{text}");
+        assert!(!text.contains("\r\nTo:"), "{text}");
+        assert!(text.contains("\r\nMessage-ID: <>\r\n"), "{text}");
+        assert!(
+            text.ends_with("Content-Transfer-Encoding: 7bit\r\n\r\n"),
+            "{text}"
+        );
+    }
+}
