@@ -24,11 +24,22 @@ pub(crate) struct LinkSocket {
     done_at: Option<Duration>,
     /// This side asked the WebSocket to close.
     closing: bool,
+    /// The last flush stopped with frames still to send.
+    backlog: bool,
 }
 
 /// How long a done link waits for the bridge's `closed` before it closes
 /// the WebSocket anyway.
 const CLOSED_WAIT: Duration = Duration::from_secs(2);
+
+/// The longest one flush may keep the main thread, in milliseconds: a big
+/// message (TLS-encrypted here, in the tab) goes out in slices so the page
+/// keeps answering; the caller pumps again when [`LinkSocket::has_backlog`].
+const FLUSH_BUDGET_MS: f64 = 12.0;
+
+/// Bytes the WebSocket may hold unsent before a flush stops early and lets
+/// the network catch up (the browser buffers without limit otherwise).
+const MAX_BUFFERED: u32 = 8 * 1024 * 1024;
 
 impl LinkSocket {
     /// Drives `link` over `socket` (just opened).
@@ -40,6 +51,7 @@ impl LinkSocket {
             ended: false,
             done_at: None,
             closing: false,
+            backlog: false,
         }
     }
 
@@ -73,6 +85,8 @@ impl LinkSocket {
         if self.ended {
             return Vec::new();
         }
+        // The engine reads a reply only once everything before it is sent.
+        self.drain_frames();
         let now = self.now();
         match event {
             SocketEvent::Control(message) => self.link.handle_server_message(now, message),
@@ -108,10 +122,21 @@ impl LinkSocket {
         self.flush()
     }
 
+    /// Frames the last flush left for later (a big message): true when
+    /// the caller should [`pump`](Self::pump) again soon.
+    pub(crate) fn has_backlog(&self) -> bool {
+        self.backlog && !self.ended
+    }
+
+    /// Sends the next slice of a backlog.
+    pub(crate) fn pump(&mut self) -> Vec<LinkEvent> {
+        self.flush()
+    }
+
     /// Raw mode: sends the user's bytes; false when not connected.
     pub(crate) fn send(&mut self, bytes: &[u8]) -> bool {
         let sent = self.link.send(bytes);
-        self.flush_frames();
+        self.drain_frames();
         sent
     }
 
@@ -148,12 +173,35 @@ impl LinkSocket {
         }
     }
 
+    /// Sends frames for at most [`FLUSH_BUDGET_MS`] (and while the
+    /// WebSocket holds under [`MAX_BUFFERED`]); the rest waits for the next
+    /// pump. Control messages always go at once.
     fn flush_frames(&mut self) {
+        let deadline = browser::now_ms() + FLUSH_BUDGET_MS;
+        self.backlog = false;
+        loop {
+            if browser::now_ms() >= deadline || self.socket.buffered_amount() > MAX_BUFFERED {
+                self.backlog = true;
+                break;
+            }
+            let Some(bytes) = self.link.poll_transmit() else {
+                break;
+            };
+            self.socket.send_bytes(&bytes);
+        }
+        while let Some(message) = self.link.poll_control() {
+            self.socket.send_control(&message);
+        }
+    }
+
+    /// Sends every frame now, whatever it takes.
+    fn drain_frames(&mut self) {
         while let Some(bytes) = self.link.poll_transmit() {
             self.socket.send_bytes(&bytes);
         }
         while let Some(message) = self.link.poll_control() {
             self.socket.send_control(&message);
         }
+        self.backlog = false;
     }
 }

@@ -96,6 +96,11 @@ impl Socket {
     pub(crate) fn send_bytes(&self, bytes: &[u8]) {
         let _ = self.ws.send_with_u8_array(bytes);
     }
+
+    /// Bytes queued by `send` and not yet handed to the network.
+    pub(crate) fn buffered_amount(&self) -> u32 {
+        self.ws.buffered_amount()
+    }
 }
 
 impl Drop for Socket {

@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo_timers::callback::Interval;
+use gloo_timers::callback::{Interval, Timeout};
 use smtplab_shared::link::{Link, LinkEvent};
 use smtplab_shared::smtp::{Event, Session, SessionSpec, StepList, TlsMode};
 use smtplab_shared::tls::{TlsOptions, TlsSetupError, TrustAnchor};
@@ -30,6 +30,9 @@ pub(super) struct GuidedRun {
     link: LinkSocket,
     /// Checks the engine's deadline.
     timer: Option<Interval>,
+    /// Sends the next slice of a big message (the link's backlog) on the
+    /// next task, so the page stays responsive while it goes out.
+    pump: Option<Timeout>,
     /// The engine's `Finished` was forwarded.
     finished: bool,
 }
@@ -183,18 +186,14 @@ impl Driver {
                 let weak = Rc::downgrade(this);
                 let timer = Interval::new(TICK_MS, move || {
                     if let Some(driver) = weak.upgrade() {
-                        let mut d = driver.borrow_mut();
-                        let dispatch = d.dispatch.clone();
-                        if let Some(run) = d.run.as_mut().filter(|r| r.id == id) {
-                            let events = run.link.tick();
-                            run.forward(&dispatch, events);
-                        }
+                        Self::drive(&driver, id, LinkSocket::tick);
                     }
                 });
                 let run = GuidedRun {
                     id,
                     link: LinkSocket::new(socket, Link::engine(session)),
                     timer: Some(timer),
+                    pump: None,
                     finished: false,
                 };
                 run.note(&dispatch, false, Note::OpeningWebSocket);
@@ -222,19 +221,56 @@ impl Driver {
     }
 
     fn on_run_event(this: &Rc<RefCell<Self>>, id: u64, event: SocketEvent) {
+        Self::drive(this, id, |link| link.handle(event));
+    }
+
+    /// Sends the next slice of the run's backlog on a later task, unless
+    /// one is already due.
+    fn schedule_pump(this: &Rc<RefCell<Self>>, id: u64) {
+        let mut d = this.borrow_mut();
+        let Some(run) = d.run.as_mut().filter(|r| r.id == id) else {
+            return;
+        };
+        if run.pump.is_some() || !run.link.has_backlog() {
+            return;
+        }
+        let weak = Rc::downgrade(this);
+        run.pump = Some(Timeout::new(0, move || {
+            if let Some(driver) = weak.upgrade() {
+                if let Some(run) = driver.borrow_mut().run.as_mut().filter(|r| r.id == id) {
+                    run.pump = None;
+                }
+                Self::drive(&driver, id, LinkSocket::pump);
+            }
+        }));
+    }
+
+    /// Runs one input of the run's link (`input`), forwards what it
+    /// reported, and keeps a backlog moving.
+    fn drive(
+        this: &Rc<RefCell<Self>>,
+        id: u64,
+        input: impl FnOnce(&mut LinkSocket) -> Vec<LinkEvent>,
+    ) {
         let mut d = this.borrow_mut();
         let dispatch = d.dispatch.clone();
         let Some(run) = d.run.as_mut().filter(|r| r.id == id) else {
             return;
         };
-        let events = run.link.handle(event);
+        let events = input(&mut run.link);
         let flow = run.forward(&dispatch, events);
+        let backlog = run.link.has_backlog();
         if run.link.is_done() || !matches!(flow, RunFlow::Going) {
             // The verdict is ready: show it now, not at the next frame.
             dispatch.flush();
         }
         match flow {
-            RunFlow::Going => {}
+            RunFlow::Going => {
+                drop(d);
+                if backlog {
+                    Self::schedule_pump(this, id);
+                }
+            }
             RunFlow::Ended => {
                 dispatch.dispatch(Action::Run(RunAction::Ended));
                 dispatch.flush();
