@@ -16,7 +16,13 @@
 //!   binary attachments always base64, in 76-character lines. A `text/*`
 //!   attachment is encoded byte-exactly the same way as a body (7bit only
 //!   when its bytes need nothing, CRLF lines included).
-//! - RFC 2231 `filename*=` (sections when long) for non-ASCII names.
+//! - RFC 2231 `filename*=UTF-8''…` (`filename*0*=`… sections when long)
+//!   for non-ASCII names, `filename="…"` for ASCII ones (no ASCII
+//!   fallback `filename=` beside `filename*`: `mail-builder` writes one);
+//! - the multipart structure (alternative inside mixed), boundaries and a
+//!   buffer reserved from an estimate of the output (a 25 MB attachment
+//!   builds in ~20 ms in release, the output's capacity within 1% of its
+//!   length; the attachment is borrowed, not copied).
 //!
 //! What this module does around it:
 //! - checks custom headers (name, line breaks, the MIME headers that are
@@ -26,6 +32,10 @@
 //! - writes an ASCII Subject or custom value as folded text rather than
 //!   encoded words (`mail-builder` Q-encodes any ASCII text over 77
 //!   characters); non-ASCII values go out as encoded words;
+//! - writes a custom address header (`From`, `To`, `Cc`, …) with non-ASCII
+//!   display names as mailboxes, so only the names are encoded words;
+//! - writes the text parts' `Content-Type` as `text/plain; charset=utf-8`
+//!   (`mail-builder`'s own would quote it: `charset="utf-8"`);
 //! - turns every line ending of the text and HTML bodies into CRLF (a bare
 //!   CR would otherwise pass through a `7bit` body);
 //! - refuses non-ASCII addresses, Date and Message-ID, which a 7-bit

@@ -1,5 +1,10 @@
 //! The MIME composer's output parsed back by Stalwart's `mail-parser`.
 
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
 use mail_parser::{MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
 use smtplab_shared::mime::{

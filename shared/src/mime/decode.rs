@@ -176,6 +176,18 @@ mod tests {
     }
 
     #[test]
+    fn a_folded_japanese_subject_comes_back_whole() {
+        let folded = "=?utf-8?B?5pel5pys6Kqe44Gu5Lu25ZCN44Gv6ZW344GP44Gq44KK44G+44GZ?=\r\n \
+                      =?utf-8?B?44CC44OG44K544OI55So44Gu5paH5a2X5YiX44KS5YWt5Y2B5paH5a2X44G+?=\r\n\t\
+                      =?utf-8?B?44Gn57aa44GR44Gm44G/44G+44GX44KH44GG44CB44Gh44KD44KT44Go6Kqt?=\r\n \
+                      =?utf-8?B?44KB44KL44GL44Gq77yf44GE44KN44Gv44Gr?=";
+        assert_eq!(
+            decode_encoded_words(folded),
+            "日本語の件名は長くなります。テスト用の文字列を六十文字まで続けてみましょう、ちゃんと読めるかな？いろはに"
+        );
+    }
+
+    #[test]
     fn whitespace_between_words_is_dropped_and_split_characters_joined() {
         // "é" (C3 A9) split across two words, with a fold between them.
         assert_eq!(
