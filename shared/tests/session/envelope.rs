@@ -492,3 +492,27 @@ fn oauth_specs_need_a_token_without_control_characters() {
     let dsn = spec.envelope.dsn.expect("dsn");
     assert_eq!(dsn.notify, [DsnNotify::Success, DsnNotify::Delay]);
 }
+
+#[test]
+fn the_seed_session_takes_two_round_trips_fewer_with_pipelining() {
+    let mut spec = seed_spec();
+    spec.envelope.pipelining = true;
+    let mut steps = seed_script();
+    // MAIL, RCPT and DATA in one flight; their replies in one go.
+    let flight = format!("{}\n{}\n{}", steps[MAIL].0, steps[RCPT].0, steps[DATA].0);
+    let replies = format!("{}\n{}\n{}", steps[MAIL].1, steps[RCPT].1, steps[DATA].1);
+    steps.splice(MAIL..=DATA, [(flight, replies)]);
+    let one_by_one = seed_script().iter().filter(|(c, _)| !c.is_empty()).count();
+    let pipelined = steps.iter().filter(|(c, _)| !c.is_empty()).count();
+    for chunk in CHUNKINGS {
+        let driver = run(&spec, &steps, chunk);
+        assert_eq!(
+            driver.outcome().verdict,
+            Verdict::Delivered,
+            "chunk {chunk}"
+        );
+        assert_eq!(driver.outcome().pipelined_flights, [3]);
+    }
+    println!("seed session round trips: {one_by_one} one by one, {pipelined} with PIPELINING");
+    assert_eq!((one_by_one, pipelined), (9, 7));
+}
