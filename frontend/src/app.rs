@@ -96,7 +96,7 @@ use crate::components::verdict_panel::VerdictPanel;
 use crate::components::StateHandle;
 use crate::diagnostics::DiagState;
 use crate::hooks::{
-    use_bridge, use_checks, use_persistence, use_sandbox, use_version, ConsoleTarget,
+    use_bridge, use_checks, use_files, use_persistence, use_sandbox, use_version, ConsoleTarget,
 };
 use crate::i18n::{t, Msg};
 use crate::note::Note;
@@ -118,6 +118,7 @@ pub(crate) fn App() -> Html {
     let state = use_reducer_eq(State::default);
     let bridge = use_bridge(state.dispatcher());
     let persistence = use_persistence(&state);
+    let files = use_files(&state);
     let sandbox = use_sandbox(state.dispatcher());
     let version = use_version();
     let diagnostics = use_reducer_eq(DiagState::default);
@@ -174,7 +175,11 @@ pub(crate) fn App() -> Html {
             };
             let date = browser::rfc5322_now();
             let message_id = browser::new_message_id(state.form.fields.message_id_domain());
-            match state.form.fields.to_spec(policy, &date, &message_id) {
+            match state
+                .form
+                .fields
+                .to_run_spec(policy, &date, &message_id, &browser::idn_to_ascii)
+            {
                 Ok(spec) => run.emit((spec, state.form.fields.tls_options())),
                 Err(e) => state.dispatch(Action::Form(FormAction::Invalid(e))),
             }
@@ -230,7 +235,8 @@ pub(crate) fn App() -> Html {
                 <section class="pane" aria-labelledby="guided-title">
                     <h2 id="guided-title">{ t(lang, Msg::GuidedSession) }</h2>
                     <SessionForm onrun={onrun} oncancel={bridge.cancel.clone()}
-                                 oncafile={persistence.load_ca.clone()} />
+                                 oncafile={persistence.load_ca.clone()}
+                                 onattach={files.attach.clone()} onloadmessage={files.load_message.clone()} />
                     <section class="tools" aria-labelledby="tools-title">
                         <h2 id="tools-title">{ t(lang, Msg::ToolsHeading) }</h2>
                         <SavedSessions />

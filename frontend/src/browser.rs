@@ -224,6 +224,21 @@ pub(crate) async fn read_file_text(file: web_sys::File) -> Option<String> {
     text.as_string()
 }
 
+/// The bytes of a file the user picked; `None` if it cannot be read.
+pub(crate) async fn read_file_bytes(file: &web_sys::File) -> Option<Vec<u8>> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .ok()?;
+    Some(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
+/// `domain` in A-labels (`xn--…`), as the browser's URL parser (UTS #46)
+/// converts a host name; `None` if it refuses it.
+pub(crate) fn idn_to_ascii(domain: &str) -> Option<String> {
+    let url = web_sys::Url::new(&format!("http://{domain}/")).ok()?;
+    Some(url.hostname()).filter(|h| !h.is_empty())
+}
+
 fn download(file_name: &str, text: &str, mime: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;

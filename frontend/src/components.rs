@@ -8,12 +8,15 @@
 //! which carry domain values (a line, a `RunPlan`, the picked file); each
 //! component turns its own DOM events into those values.
 
+pub(crate) mod attachments;
 pub(crate) mod auth_helper;
 pub(crate) mod bridge_banner;
 pub(crate) mod capability_list;
 pub(crate) mod check_result_view;
+pub(crate) mod composer_fields;
 pub(crate) mod console_panel;
 pub(crate) mod diagnostics_panel;
+pub(crate) mod extensions_fields;
 pub(crate) mod language_select;
 pub(crate) mod mx_table;
 pub(crate) mod sandbox_panel;
@@ -57,4 +60,24 @@ pub(crate) fn event_value(event: &Event) -> String {
     } else {
         String::new()
     }
+}
+
+/// Whether the checkbox an event came from is ticked.
+pub(crate) fn event_checked(event: &Event) -> bool {
+    event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .is_some_and(|i| i.checked())
+}
+
+/// The files picked in the file input an event came from.
+pub(crate) fn event_files(event: &Event) -> Vec<web_sys::File> {
+    let Some(list) = event
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .and_then(|i| i.files())
+    else {
+        return Vec::new();
+    };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
 }

@@ -7,15 +7,29 @@
 //! - [`choices`]: port presets, AUTH mechanisms, stages and their `<option>` values.
 //! - [`validate`]: the checked spec, the console's target, and [`FormError`].
 //! - [`words`]: the form's errors and stage labels in the page's language.
+//! - [`composer`]: custom header rows, the HTML alternative, attachments,
+//!   whole-message mode; [`message`]: the message built from them, its
+//!   size and warnings; [`restore`]: the form read back from a spec.
+//! - [`extensions`]: PIPELINING, BDAT, 8BITMIME, DSN, strict recipients.
+//! - [`idn`]: international domains to A-labels before a run.
 //! - [`rfc2047`]: a composed subject read back as typed.
 
 mod choices;
+pub(crate) mod composer;
+pub(crate) mod extensions;
+pub(crate) mod idn;
+pub(crate) mod message;
+mod restore;
 mod rfc2047;
 mod validate;
 mod words;
 
-use smtplab_shared::smtp::{message_parts, AuthMechanism, Secret, SessionSpec, Stage, TlsMode};
+use smtplab_shared::smtp::{Secret, Stage, TlsMode};
 use smtplab_shared::tls::TlsOptions;
+
+pub(crate) use composer::{AttachmentFile, Composer, ComposerField, HeaderProblem};
+pub(crate) use extensions::{ExtField, Extensions};
+use smtplab_shared::mime;
 
 pub(crate) use choices::{
     parse_stage, port_tls_mismatch, stage_value, tls_for_port, AuthChoice, PortTlsMismatch,
@@ -39,6 +53,8 @@ pub(crate) enum Field {
     Username,
     /// AUTH password.
     Password,
+    /// Bearer token (XOAUTH2, OAUTHBEARER).
+    Token,
     /// MAIL FROM address.
     MailFrom,
     /// The RCPT TO address at this index.
@@ -55,6 +71,10 @@ pub(crate) enum Field {
     TlsVerify,
     /// Pasted (or loaded) private CA certificates, PEM.
     CaPem,
+    /// A part of the message composer.
+    Composer(ComposerField),
+    /// An extension choice.
+    Ext(ExtField),
 }
 
 /// The form's contents.
@@ -73,6 +93,10 @@ pub(crate) struct Form {
     /// AUTH password: a [`Secret`], so `Debug` never prints it; only ever
     /// shown in a password field.
     pub(crate) password: Secret,
+    /// Bearer token for XOAUTH2/OAUTHBEARER: kept apart from the password
+    /// (switching mechanisms sends neither as the other), and like it a
+    /// [`Secret`] that goes where the spec's password goes.
+    pub(crate) token: Secret,
     /// Sender address.
     pub(crate) mail_from: String,
     /// Recipient addresses; the form always shows at least one field.
@@ -95,6 +119,10 @@ pub(crate) struct Form {
     /// Extra trusted CA certificates, PEM (a private CA). Not part of the
     /// session spec: kept in the form when another session is loaded.
     pub(crate) ca_pem: String,
+    /// Header rows, HTML alternative, attachments, whole-message mode.
+    pub(crate) composer: Composer,
+    /// PIPELINING, BDAT, 8BITMIME, DSN, strict recipients.
+    pub(crate) ext: Extensions,
 }
 
 impl Default for Form {
@@ -106,6 +134,7 @@ impl Default for Form {
             auth: AuthChoice::None,
             username: String::new(),
             password: Secret::default(),
+            token: Secret::default(),
             mail_from: String::new(),
             rcpt_to: vec![String::new()],
             subject: "smtplab test message".to_owned(),
@@ -115,54 +144,13 @@ impl Default for Form {
             tls_chosen: false,
             tls_verify: true,
             ca_pem: String::new(),
+            composer: Composer::default(),
+            ext: Extensions::default(),
         }
     }
 }
 
 impl Form {
-    /// The form showing `spec`: its subject and body are read back from
-    /// the message (other headers are composed again at run time).
-    pub(crate) fn from_spec(spec: &SessionSpec) -> Self {
-        let parts = message_parts(&String::from_utf8_lossy(&spec.message));
-        let (auth, username, password) = match &spec.auth {
-            None => (AuthChoice::None, String::new(), Secret::default()),
-            Some(a) => (
-                if a.mechanism == AuthMechanism::Login {
-                    AuthChoice::Login
-                } else {
-                    AuthChoice::Plain
-                },
-                a.username.clone(),
-                a.password.clone(),
-            ),
-        };
-        let mut rcpt_to = spec.rcpt_to.clone();
-        if rcpt_to.is_empty() {
-            rcpt_to.push(String::new());
-        }
-        Self {
-            host: spec.host.clone(),
-            port: spec.port.to_string(),
-            ehlo_name: spec.ehlo_name.clone(),
-            auth,
-            username,
-            password,
-            mail_from: spec.mail_from.clone(),
-            rcpt_to,
-            subject: parts
-                .subject
-                .as_deref()
-                .map(rfc2047::decode_subject)
-                .unwrap_or_default(),
-            body: parts.body,
-            stop_after: spec.stop_after,
-            tls: spec.tls,
-            tls_chosen: true,
-            tls_verify: true,
-            ca_pem: String::new(),
-        }
-    }
-
     /// The port and the TLS mode do not go together (a 465-looking port
     /// without implicit TLS, 587 without STARTTLS).
     pub(crate) fn port_tls_mismatch(&self) -> Option<PortTlsMismatch> {
@@ -183,6 +171,7 @@ impl Form {
             Field::Auth => self.auth = AuthChoice::parse(&value),
             Field::Username => self.username = value,
             Field::Password => self.password = Secret::new(value),
+            Field::Token => self.token = Secret::new(value),
             Field::MailFrom => self.mail_from = value,
             Field::Rcpt(i) => {
                 if let Some(slot) = self.rcpt_to.get_mut(i) {
@@ -204,6 +193,8 @@ impl Form {
             }
             Field::TlsVerify => self.tls_verify = value == "true",
             Field::CaPem => self.ca_pem = value,
+            Field::Composer(part) => self.composer.set(part, value),
+            Field::Ext(choice) => self.ext.set(choice, &value),
         }
     }
 
@@ -239,154 +230,4 @@ impl Form {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    /// A form that makes a valid spec: 127.0.0.1:2525, one recipient.
-    pub(crate) fn filled() -> Form {
-        let mut form = Form::default();
-        form.set(Field::Host, " 127.0.0.1 ".into());
-        form.set(Field::Port, "2525".into());
-        form.set(Field::MailFrom, "a@example.test".into());
-        form.set(Field::Rcpt(0), "b@example.test".into());
-        form
-    }
-
-    #[test]
-    fn recipients_stay_at_least_one_and_stop_after_parses() {
-        let mut form = Form::default();
-        form.remove_rcpt(0);
-        assert_eq!(form.rcpt_to.len(), 1);
-        form.add_rcpt();
-        form.set(Field::Rcpt(1), "x@y".into());
-        form.remove_rcpt(0);
-        assert_eq!(form.rcpt_to, vec!["x@y".to_owned()]);
-        form.set(Field::StopAfter, "rcpt".into());
-        assert_eq!(form.stop_after, Stage::Rcpt);
-        form.set(Field::StopAfter, "bogus".into());
-        assert_eq!(form.stop_after, Stage::Rcpt);
-        for stage in STAGES {
-            assert_eq!(parse_stage(stage_value(stage)), Some(stage));
-        }
-    }
-
-    #[test]
-    fn a_spec_fills_the_form_back_including_a_japanese_subject() {
-        let mut form = filled();
-        form.set(Field::Subject, "テスト送信".into());
-        form.set(Field::Body, "本文\n2 行目".into());
-        form.set(Field::Auth, "login".into());
-        form.set(Field::Username, "kim".into());
-        form.set(Field::Password, "pw".into());
-        form.add_rcpt();
-        form.set(Field::Rcpt(1), "c@example.test".into());
-        form.set(Field::StopAfter, "rcpt".into());
-        let spec = form.to_spec(None, "d", "m").expect("valid");
-        assert_eq!(
-            Form::from_spec(&spec),
-            Form {
-                host: "127.0.0.1".into(),
-                tls_chosen: true,
-                ..form
-            }
-        );
-    }
-
-    #[test]
-    fn the_password_never_shows_in_debug() {
-        let mut form = filled();
-        form.set(Field::Password, "pw-secret".into());
-        assert_eq!(form.password.expose(), "pw-secret");
-        let text = format!("{form:?}");
-        assert!(!text.contains("pw-secret"), "{text}");
-    }
-
-    #[test]
-    fn message_id_domain_prefers_the_sender() {
-        let mut form = filled();
-        assert_eq!(form.message_id_domain(), "example.test");
-        form.set(Field::MailFrom, String::new());
-        assert_eq!(form.message_id_domain(), "smtplab.localhost");
-    }
-
-    #[test]
-    fn a_chosen_tls_mode_survives_any_port_and_a_mismatch_is_pointed_out() {
-        let mut form = filled();
-        form.set(Field::Tls, "implicit".into());
-        for port in ["2", "24", "246", "2465"] {
-            form.set(Field::Port, port.into());
-        }
-        assert_eq!(
-            form.tls,
-            TlsMode::Implicit,
-            "typing 2465 keeps implicit TLS"
-        );
-        assert_eq!(form.port_tls_mismatch(), None);
-        form.set(Field::Port, "587".into());
-        assert_eq!(
-            form.tls,
-            TlsMode::Implicit,
-            "587 does not override a choice"
-        );
-        assert_eq!(
-            form.port_tls_mismatch(),
-            Some(PortTlsMismatch::ExpectsStartTls(587))
-        );
-        form.set(Field::Tls, "none".into());
-        form.set(Field::Port, "465".into());
-        assert_eq!(form.tls, TlsMode::None, "465 does not override a choice");
-        assert_eq!(
-            form.port_tls_mismatch(),
-            Some(PortTlsMismatch::ExpectsImplicit(465))
-        );
-        form.set(Field::Port, "2465".into());
-        assert_eq!(
-            form.port_tls_mismatch(),
-            Some(PortTlsMismatch::ExpectsImplicit(2465))
-        );
-        form.set(Field::Port, "587".into());
-        assert_eq!(
-            form.port_tls_mismatch(),
-            Some(PortTlsMismatch::ExpectsStartTls(587))
-        );
-        form.set(Field::Tls, "start_tls_if_offered".into());
-        assert_eq!(form.port_tls_mismatch(), None);
-        form.set(Field::Port, "25".into());
-        form.set(Field::Tls, "none".into());
-        assert_eq!(form.port_tls_mismatch(), None);
-        for lang in [crate::i18n::Lang::En, crate::i18n::Lang::Ja] {
-            let words = PortTlsMismatch::ExpectsImplicit(2465).describe(lang);
-            assert!(words.contains("2465"), "{words}");
-        }
-    }
-
-    #[test]
-    fn ports_preselect_the_tls_mode_and_the_choices_reach_the_spec() {
-        let mut form = filled();
-        form.set(Field::Port, "465".into());
-        assert_eq!(form.tls, TlsMode::Implicit);
-        form.set(Field::Port, "587".into());
-        assert_eq!(form.tls, TlsMode::StartTls);
-        form.set(Field::Port, "25".into());
-        assert_eq!(form.tls, TlsMode::StartTls, "another port keeps STARTTLS");
-        form.set(Field::Port, "465".into());
-        form.set(Field::Port, "2525".into());
-        assert_eq!(
-            form.tls,
-            TlsMode::Implicit,
-            "another port keeps implicit TLS"
-        );
-        form.set(Field::Tls, "start_tls_if_offered".into());
-        form.set(Field::Tls, "bogus".into());
-        assert_eq!(
-            form.to_spec(None, "d", "m").expect("valid").tls,
-            TlsMode::StartTlsIfOffered
-        );
-        assert!(form.tls_options().verify);
-        form.set(Field::TlsVerify, "false".into());
-        form.set(Field::CaPem, "-----BEGIN CERTIFICATE-----".into());
-        let options = form.tls_options();
-        assert!(!options.verify && options.mozilla_roots);
-        assert_eq!(options.extra_ca_pem, "-----BEGIN CERTIFICATE-----");
-    }
-}
+pub(crate) mod tests;

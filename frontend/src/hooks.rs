@@ -10,18 +10,21 @@
 //!   one [`LinkSocket`](crate::link_socket::LinkSocket) per session).
 //! - [`use_persistence`]: `localStorage` (saved sessions, language), the
 //!   share-link fragment, file import.
+//! - [`use_files`]: the composer's picked files (attachments, an .eml).
 //! - [`use_sandbox`]: the bridge's SMTP sandbox (`/sandbox`) and its inbox.
 //! - [`use_version`]: the bridge's version (`/status`) for the footer.
 
 mod batched_dispatch;
 mod use_bridge;
 mod use_checks;
+mod use_files;
 mod use_persistence;
 mod use_sandbox;
 mod use_version;
 
 pub(crate) use use_bridge::{use_bridge, ConsoleTarget};
 pub(crate) use use_checks::use_checks;
+pub(crate) use use_files::use_files;
 pub(crate) use use_persistence::use_persistence;
 pub(crate) use use_sandbox::use_sandbox;
 pub(crate) use use_version::use_version;

@@ -8,8 +8,11 @@
 //! `ja`) until the user picks one; the choice is remembered in
 //! `localStorage` (see `hooks::use_persistence`).
 
+pub(crate) mod composer;
 mod en;
 mod ja;
+
+pub(crate) use composer::{tc, tcf, Cm};
 
 use smtplab_shared::diagnose::CheckKind;
 use smtplab_shared::smtp::{self, EnhancedCode, Extension, ReplyCode};

@@ -1,12 +1,15 @@
-//! The guided-session form: server, port presets, EHLO name, TLS, AUTH,
-//! MAIL FROM, one or more RCPT TO, subject, body, stop-after, Run and Cancel.
+//! The guided-session form: server, port presets, EHLO name, TLS, AUTH
+//! (a bearer token for the OAuth mechanisms), MAIL FROM, one or more RCPT
+//! TO, the message composer, the Extensions, stop-after, Run and Cancel.
 
 use yew::prelude::*;
 
+use super::composer_fields::ComposerFields;
+use super::extensions_fields::ExtensionsFields;
 use super::tls_fields::TlsFields;
 use super::{event_value, use_app_state, StateHandle};
 use crate::form::{stage_label, stage_value, AuthChoice, Field, PORT_PRESETS, STAGES};
-use crate::i18n::{t, tf, Msg};
+use crate::i18n::{t, tc, tf, Cm, Msg};
 use crate::state::{Action, FormAction};
 
 /// Props of [`SessionForm`].
@@ -19,6 +22,10 @@ pub(crate) struct SessionFormProps {
     /// A private CA certificate file was picked (the app reads it into
     /// the form).
     pub(crate) oncafile: Callback<web_sys::File>,
+    /// Files picked to attach.
+    pub(crate) onattach: Callback<Vec<web_sys::File>>,
+    /// An .eml file picked for the whole-message mode.
+    pub(crate) onloadmessage: Callback<web_sys::File>,
 }
 
 /// A labelled text-like input bound to one form field.
@@ -70,15 +77,6 @@ pub(crate) fn SessionForm(props: &SessionFormProps) -> Html {
             state.dispatch(Action::Form(FormAction::SetField(field, event_value(&e))))
         })
     };
-    let on_body = {
-        let state = state.clone();
-        Callback::from(move |e: InputEvent| {
-            state.dispatch(Action::Form(FormAction::SetField(
-                Field::Body,
-                event_value(&e),
-            )))
-        })
-    };
     let on_add_rcpt = {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| state.dispatch(Action::Form(FormAction::AddRcpt)))
@@ -125,14 +123,21 @@ pub(crate) fn SessionForm(props: &SessionFormProps) -> Html {
                 <div class="field">
                     <label for="auth-mechanism">{ t(lang, Msg::LabelAuth) }</label>
                     <select id="auth-mechanism" data-testid="auth-mechanism" onchange={on_select(Field::Auth)}>
-                        { for [(AuthChoice::None, t(lang, Msg::AuthNone)), (AuthChoice::Login, "LOGIN"), (AuthChoice::Plain, "PLAIN")].into_iter().map(|(choice, label)| html! {
-                            <option value={choice.as_str()} selected={form.auth == choice}>{ label }</option>
+                        { for AuthChoice::ALL.into_iter().map(|choice| html! {
+                            <option value={choice.as_str()} selected={form.auth == choice}>
+                                { choice.mechanism().map_or(t(lang, Msg::AuthNone), |m| m.as_str()) }
+                            </option>
                         }) }
                     </select>
                 </div>
                 if form.auth != AuthChoice::None {
                     { input(&state, "auth-username", t(lang, Msg::LabelUsername), "text", &form.username, Field::Username) }
-                    { input(&state, "auth-password", t(lang, Msg::LabelPassword), "password", form.password.expose(), Field::Password) }
+                    if form.auth.uses_token() {
+                        { input(&state, "auth-token", tc(lang, Cm::LabelToken), "password", form.token.expose(), Field::Token) }
+                        <p class="hint">{ tc(lang, Cm::TokenHint) }</p>
+                    } else {
+                        { input(&state, "auth-password", t(lang, Msg::LabelPassword), "password", form.password.expose(), Field::Password) }
+                    }
                 }
             </fieldset>
 
@@ -163,17 +168,12 @@ pub(crate) fn SessionForm(props: &SessionFormProps) -> Html {
                     }
                 }) }
                 <button type="button" id="rcpt-add" data-testid="rcpt-add" onclick={on_add_rcpt}>{ t(lang, Msg::AddRecipient) }</button>
+                <p class="hint">{ tc(lang, Cm::IdnHint) }</p>
             </fieldset>
 
-            <fieldset>
-                <legend>{ t(lang, Msg::LegendMessage) }</legend>
-                { input(&state, "subject", t(lang, Msg::LabelSubject), "text", &form.subject, Field::Subject) }
-                <div class="field">
-                    <label for="body">{ t(lang, Msg::LabelBody) }</label>
-                    <textarea id="body" data-testid="body" rows="5" value={form.body.clone()} oninput={on_body} />
-                </div>
-                <p class="hint">{ t(lang, Msg::HeadersHint) }</p>
-            </fieldset>
+            <ComposerFields onattach={props.onattach.clone()} onloadmessage={props.onloadmessage.clone()} />
+
+            <ExtensionsFields />
 
             <div class="run-row">
                 <label for="stop-after">{ t(lang, Msg::LabelStopAfter) }</label>

@@ -2,7 +2,7 @@
 //! a port suggests, the AUTH mechanisms, the "stop after" stages, and
 //! their `<option>` values.
 
-use smtplab_shared::smtp::{Stage, TlsMode};
+use smtplab_shared::smtp::{AuthMechanism, Stage, TlsMode};
 
 /// The TLS mode a port suggests while the user has not chosen one:
 /// implicit TLS on 465 (RFC 8314), STARTTLS on 587; another port keeps
@@ -63,25 +63,71 @@ pub(crate) enum AuthChoice {
     Login,
     /// AUTH PLAIN.
     Plain,
+    /// AUTH CRAM-MD5.
+    CramMd5,
+    /// AUTH XOAUTH2 (a bearer token).
+    XOAuth2,
+    /// AUTH OAUTHBEARER (a bearer token).
+    OAuthBearer,
 }
 
 impl AuthChoice {
+    /// Every choice, in the select's order.
+    pub(crate) const ALL: [Self; 6] = [
+        Self::None,
+        Self::Login,
+        Self::Plain,
+        Self::CramMd5,
+        Self::XOAuth2,
+        Self::OAuthBearer,
+    ];
+
     /// The `<option>` value.
     pub(crate) fn as_str(self) -> &'static str {
         match self {
             Self::None => "none",
             Self::Login => "login",
             Self::Plain => "plain",
+            Self::CramMd5 => "cram_md5",
+            Self::XOAuth2 => "xoauth2",
+            Self::OAuthBearer => "oauthbearer",
         }
     }
 
     /// Parses an `<option>` value; anything unknown is `None`.
     pub(crate) fn parse(value: &str) -> Self {
-        match value {
-            "login" => Self::Login,
-            "plain" => Self::Plain,
-            _ => Self::None,
+        Self::ALL
+            .into_iter()
+            .find(|c| c.as_str() == value)
+            .unwrap_or(Self::None)
+    }
+
+    /// The engine's mechanism; `None` for no AUTH.
+    pub(crate) fn mechanism(self) -> Option<AuthMechanism> {
+        match self {
+            Self::None => None,
+            Self::Login => Some(AuthMechanism::Login),
+            Self::Plain => Some(AuthMechanism::Plain),
+            Self::CramMd5 => Some(AuthMechanism::CramMd5),
+            Self::XOAuth2 => Some(AuthMechanism::XOAuth2),
+            Self::OAuthBearer => Some(AuthMechanism::OAuthBearer),
         }
+    }
+
+    /// The choice showing `mechanism`.
+    pub(crate) fn of(mechanism: AuthMechanism) -> Self {
+        match mechanism {
+            AuthMechanism::Login => Self::Login,
+            AuthMechanism::Plain => Self::Plain,
+            AuthMechanism::CramMd5 => Self::CramMd5,
+            AuthMechanism::XOAuth2 => Self::XOAuth2,
+            AuthMechanism::OAuthBearer => Self::OAuthBearer,
+        }
+    }
+
+    /// The secret is a bearer token (the form shows "Bearer token").
+    pub(crate) fn uses_token(self) -> bool {
+        self.mechanism().is_some_and(AuthMechanism::uses_token)
     }
 }
 
@@ -112,9 +158,14 @@ mod tests {
             assert_eq!(parse_stage(stage_value(stage)), Some(stage));
         }
         assert_eq!(parse_stage("bogus"), None);
-        for choice in [AuthChoice::None, AuthChoice::Login, AuthChoice::Plain] {
+        for choice in AuthChoice::ALL {
             assert_eq!(AuthChoice::parse(choice.as_str()), choice);
+            if let Some(mechanism) = choice.mechanism() {
+                assert_eq!(AuthChoice::of(mechanism), choice);
+            }
         }
         assert_eq!(AuthChoice::parse("cram-md5"), AuthChoice::None);
+        assert!(AuthChoice::XOAuth2.uses_token() && AuthChoice::OAuthBearer.uses_token());
+        assert!(!AuthChoice::CramMd5.uses_token() && !AuthChoice::None.uses_token());
     }
 }

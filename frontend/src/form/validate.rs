@@ -3,12 +3,13 @@
 //! (a draft for saving, validated for running, sharing and exporting).
 //! [`FormError`] says why not, before anything is sent.
 
-use smtplab_shared::smtp::{
-    compose_message, AuthMechanism, AuthSpec, SessionSpec, SpecError, Timeouts,
-};
+use smtplab_shared::smtp::{AuthSpec, SessionSpec, SpecError, Timeouts};
 use smtplab_shared::wire::PolicyInfo;
 
-use super::{AuthChoice, Form};
+use super::idn::{ascii_domain, ascii_host, platform};
+use super::message::ToAscii;
+use super::mime::ComposeError;
+use super::{Form, HeaderProblem};
 
 /// Why the form cannot be run; every message is fit to show as is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +27,25 @@ pub(crate) enum FormError {
     Spec(SpecError),
     /// The TLS settings cannot be used (the pasted CA text, mostly).
     TlsSetup(smtplab_shared::tls::TlsSetupError),
+    /// A custom header row is wrong.
+    Header {
+        /// Its index.
+        row: usize,
+        /// What is wrong.
+        problem: HeaderProblem,
+    },
+    /// Whole-message mode with nothing pasted.
+    EmptyMessage,
+    /// The message could not be composed.
+    Compose(ComposeError),
+    /// The BDAT chunk size is not a number from 1 to 4294967295.
+    BadChunk(String),
+    /// NOTIFY=NEVER ticked with another NOTIFY value.
+    NotifyNeverAlone,
+    /// The ENVID is not 1 to 100 printable ASCII characters.
+    BadEnvid,
+    /// An international domain the browser cannot convert to A-labels.
+    BadIdn(String),
 }
 
 impl std::fmt::Display for FormError {
@@ -39,6 +59,13 @@ impl std::fmt::Display for FormError {
             ),
             Self::Spec(e) => write!(f, "{e}"),
             Self::TlsSetup(e) => write!(f, "{e}"),
+            Self::Header { row, problem } => write!(f, "header row {}: {problem:?}", row + 1),
+            Self::EmptyMessage => f.write_str("the whole message is empty"),
+            Self::Compose(why) => write!(f, "the message cannot be composed: {why}"),
+            Self::BadChunk(c) => write!(f, "the BDAT chunk size {c:?} is not a number from 1 to 4294967295"),
+            Self::NotifyNeverAlone => f.write_str("NOTIFY=NEVER cannot be combined with other NOTIFY values"),
+            Self::BadEnvid => f.write_str("ENVID must be 1 to 100 printable ASCII characters"),
+            Self::BadIdn(d) => write!(f, "the domain {d:?} cannot be converted to ASCII (IDNA)"),
         }
     }
 }
@@ -83,8 +110,9 @@ impl Form {
         Ok((host.to_owned(), port))
     }
 
-    /// The spec as typed, not validated (a saved draft may be incomplete);
-    /// only the port must be a number.
+    /// The spec as typed, not validated (a saved draft may be incomplete):
+    /// only the port must be a number; bad header rows and extension
+    /// choices are left out. Never carries the attachments.
     ///
     /// # Errors
     /// [`FormError::BadPort`].
@@ -93,41 +121,41 @@ impl Form {
         date: &str,
         message_id: &str,
     ) -> Result<SessionSpec, FormError> {
+        let message = self
+            .message(date, message_id, false, false, &platform)
+            .or_else(|_| {
+                // A draft with what a composed message cannot carry (a
+                // UTF-8 user name): its text and headers are kept, its
+                // From and To are made again at run time anyway.
+                let mut ascii = self.clone();
+                ascii.mail_from.clear();
+                ascii.rcpt_to.clear();
+                ascii.message(date, message_id, false, false, &platform)
+            })?;
+        let mut spec = self.base_spec(message)?;
+        spec.envelope = self.ext.to_draft_options();
+        Ok(spec)
+    }
+
+    /// Everything but the message and the envelope options.
+    fn base_spec(&self, message: Vec<u8>) -> Result<SessionSpec, FormError> {
         let port = self.parse_port()?;
-        let rcpt_to: Vec<String> = self
-            .rcpt_to
-            .iter()
-            .map(|r| r.trim().to_owned())
-            .filter(|r| !r.is_empty())
-            .collect();
-        let mail_from = self.mail_from.trim().to_owned();
-        let auth = match self.auth {
-            AuthChoice::None => None,
-            AuthChoice::Login | AuthChoice::Plain => Some(AuthSpec {
-                mechanism: if self.auth == AuthChoice::Login {
-                    AuthMechanism::Login
-                } else {
-                    AuthMechanism::Plain
-                },
-                username: self.username.clone(),
-                password: self.password.clone(),
-            }),
-        };
-        let message = compose_message(
-            &mail_from,
-            &rcpt_to,
-            &self.subject,
-            &self.body,
-            date,
-            message_id,
-        );
+        let auth = self.auth.mechanism().map(|mechanism| AuthSpec {
+            mechanism,
+            username: self.username.clone(),
+            password: if mechanism.uses_token() {
+                self.token.clone()
+            } else {
+                self.password.clone()
+            },
+        });
         Ok(SessionSpec {
             host: self.host.trim().to_owned(),
             port,
             ehlo_name: self.ehlo_name.trim().to_owned(),
             auth,
-            mail_from,
-            rcpt_to,
+            mail_from: self.mail_from.trim().to_owned(),
+            rcpt_to: self.recipients(),
             message,
             stop_after: self.stop_after,
             timeouts: Timeouts::default(),
@@ -136,9 +164,10 @@ impl Form {
         })
     }
 
-    /// Builds and validates the spec. `policy` (from the bridge's `hello`)
-    /// refuses a port the bridge would refuse; `date` and `message_id` go
-    /// into the composed message's headers.
+    /// Builds and validates the spec, without the attachments: what a
+    /// share link or session file carries. `policy` (from the bridge's
+    /// `hello`) refuses a port the bridge would refuse; `date` and
+    /// `message_id` go into the composed message's headers.
     ///
     /// # Errors
     /// The first problem, as a [`FormError`]; nothing has been sent then.
@@ -148,129 +177,52 @@ impl Form {
         date: &str,
         message_id: &str,
     ) -> Result<SessionSpec, FormError> {
-        let spec = self.to_draft_spec(date, message_id)?;
+        self.checked_spec(policy, date, message_id, false, &platform)
+    }
+
+    fn checked_spec(
+        &self,
+        policy: Option<&PolicyInfo>,
+        date: &str,
+        message_id: &str,
+        attachments: bool,
+        to_ascii: ToAscii<'_>,
+    ) -> Result<SessionSpec, FormError> {
+        let envelope = self.ext.to_options()?;
+        let message = self.message(date, message_id, attachments, true, to_ascii)?;
+        let mut spec = self.base_spec(message)?;
+        spec.envelope = envelope;
         spec.validate().map_err(FormError::Spec)?;
         Self::check_policy(spec.port, policy)?;
+        Ok(spec)
+    }
+
+    /// The spec to run: [`Self::to_spec`] with the attachments, and the
+    /// international domains of the addresses and EHLO name converted to
+    /// A-labels by `to_ascii` (the browser's URL parser); UTF-8 user
+    /// names stay (the engine asks for SMTPUTF8).
+    ///
+    /// # Errors
+    /// As [`Self::to_spec`], and [`FormError::BadIdn`].
+    pub(crate) fn to_run_spec(
+        &self,
+        policy: Option<&PolicyInfo>,
+        date: &str,
+        message_id: &str,
+        to_ascii: ToAscii<'_>,
+    ) -> Result<SessionSpec, FormError> {
+        let mut spec = self.checked_spec(policy, date, message_id, true, to_ascii)?;
+        spec.ehlo_name = ascii_host(&spec.ehlo_name, to_ascii).map_err(FormError::BadIdn)?;
+        if !spec.mail_from.is_empty() {
+            spec.mail_from = ascii_domain(&spec.mail_from, to_ascii).map_err(FormError::BadIdn)?;
+        }
+        for rcpt in &mut spec.rcpt_to {
+            *rcpt = ascii_domain(rcpt, to_ascii).map_err(FormError::BadIdn)?;
+        }
+        spec.validate().map_err(FormError::Spec)?;
         Ok(spec)
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::form::tests::filled;
-    use crate::form::Field;
-
-    fn policy(ports: &[u16]) -> PolicyInfo {
-        PolicyInfo {
-            allowed_ports: ports.to_vec(),
-            connect_timeout_ms: 10_000,
-            idle_timeout_ms: 300_000,
-            max_frame_bytes: 65_536,
-            max_sessions: 8,
-        }
-    }
-
-    #[test]
-    fn a_filled_form_becomes_a_spec_with_composed_headers() {
-        let spec = filled()
-            .to_spec(None, "Sat, 1 Nov 2025 10:00:00 +0000", "1.abc@example.test")
-            .expect("valid");
-        assert_eq!(spec.host, "127.0.0.1");
-        assert_eq!(spec.port, 2525);
-        assert_eq!(spec.rcpt_to, vec!["b@example.test".to_owned()]);
-        assert!(spec.auth.is_none());
-        let message = String::from_utf8(spec.message).expect("UTF-8");
-        assert!(
-            message.contains("Subject: smtplab test message\r\n"),
-            "{message}"
-        );
-        assert!(message.contains("Date: Sat, 1 Nov 2025 10:00:00 +0000\r\n"));
-        assert!(message.contains("Message-ID: <1.abc@example.test>\r\n"));
-        assert!(message.contains("To: <b@example.test>\r\n"));
-    }
-
-    #[test]
-    fn bad_port_and_bad_addresses_are_refused_before_sending() {
-        let mut form = filled();
-        form.set(Field::Port, "70000".into());
-        assert_eq!(
-            form.to_spec(None, "d", "m"),
-            Err(FormError::BadPort("70000".into()))
-        );
-        form.set(Field::Port, "0".into());
-        assert!(matches!(
-            form.to_spec(None, "d", "m"),
-            Err(FormError::BadPort(_))
-        ));
-        let mut form = filled();
-        form.set(Field::Rcpt(0), "no-at-sign".into());
-        let err = form.to_spec(None, "d", "m").expect_err("invalid");
-        assert!(
-            matches!(err, FormError::Spec(SpecError::BadAddress { .. })),
-            "{err:?}"
-        );
-        assert!(err.to_string().contains("has no @"), "{err}");
-        let mut form = filled();
-        form.set(Field::Rcpt(0), "  ".into());
-        assert_eq!(
-            form.to_spec(None, "d", "m"),
-            Err(FormError::Spec(SpecError::NoRecipients))
-        );
-    }
-
-    #[test]
-    fn auth_needs_a_user_name_and_carries_the_mechanism() {
-        let mut form = filled();
-        form.set(Field::Auth, "plain".into());
-        assert_eq!(
-            form.to_spec(None, "d", "m"),
-            Err(FormError::Spec(SpecError::EmptyUsername))
-        );
-        form.set(Field::Username, "kim".into());
-        form.set(Field::Password, "hunter2".into());
-        let spec = form.to_spec(None, "d", "m").expect("valid");
-        let auth = spec.auth.expect("auth set");
-        assert_eq!(auth.mechanism, AuthMechanism::Plain);
-        assert_eq!(auth.password.expose(), "hunter2");
-        form.set(Field::Auth, "login".into());
-        let spec = form.to_spec(None, "d", "m").expect("valid");
-        assert_eq!(spec.auth.map(|a| a.mechanism), Some(AuthMechanism::Login));
-    }
-
-    #[test]
-    fn the_bridge_policy_refuses_other_ports_with_a_hint() {
-        let form = filled();
-        let err = form
-            .to_spec(Some(&policy(&[25, 587])), "d", "m")
-            .expect_err("refused");
-        assert_eq!(
-            err,
-            FormError::PortNotAllowed {
-                port: 2525,
-                allowed: vec![25, 587]
-            }
-        );
-        assert!(err.to_string().contains("--allow-port 2525"), "{err}");
-        assert!(form.to_spec(Some(&policy(&[2525])), "d", "m").is_ok());
-    }
-
-    #[test]
-    fn console_target_is_checked_like_the_session() {
-        let form = filled();
-        assert_eq!(
-            form.console_target(None),
-            Ok(("127.0.0.1".to_owned(), 2525))
-        );
-        assert!(matches!(
-            form.console_target(Some(&policy(&[25]))),
-            Err(FormError::PortNotAllowed { .. })
-        ));
-        let mut empty = form.clone();
-        empty.set(Field::Host, " ".into());
-        assert_eq!(
-            empty.console_target(None),
-            Err(FormError::Spec(SpecError::EmptyHost))
-        );
-    }
-}
+mod tests;

@@ -2,10 +2,11 @@
 //! ([`FormError::describe`], [`describe_spec_error`]) and the "stop after"
 //! stages' labels.
 
+use smtplab_shared::mime::ComposeError;
 use smtplab_shared::smtp::{AddressField, AddressProblem, SpecError, Stage};
 
-use super::{FormError, PortTlsMismatch};
-use crate::i18n::{t, tf, Lang, Msg};
+use super::{FormError, HeaderProblem, PortTlsMismatch};
+use crate::i18n::{t, tc, tcf, tf, Cm, Lang, Msg};
 
 impl FormError {
     /// The error in words, in `lang`.
@@ -26,7 +27,39 @@ impl FormError {
             ),
             Self::Spec(e) => describe_spec_error(e, lang),
             Self::TlsSetup(e) => crate::tls_view::setup_error_words(e, lang),
+            Self::Header { row, problem } => {
+                let msg = match problem {
+                    HeaderProblem::EmptyName => Cm::ErrHeaderEmptyName,
+                    HeaderProblem::BadName => Cm::ErrHeaderBadName,
+                    HeaderProblem::LineBreak => Cm::ErrHeaderLineBreak,
+                    HeaderProblem::Reserved => Cm::ErrHeaderReserved,
+                };
+                tcf(lang, msg, &[&(row + 1).to_string()])
+            }
+            Self::EmptyMessage => tc(lang, Cm::ErrEmptyMessage).to_owned(),
+            Self::Compose(e) => compose_error_words(e, lang),
+            Self::BadChunk(c) => tcf(lang, Cm::ErrBadChunk, &[c]),
+            Self::NotifyNeverAlone => tc(lang, Cm::ErrNotifyNever).to_owned(),
+            Self::BadEnvid => tc(lang, Cm::ErrBadEnvid).to_owned(),
+            Self::BadIdn(d) => tcf(lang, Cm::ErrBadIdn, &[d]),
         }
+    }
+}
+
+/// What the composer refused, in words.
+fn compose_error_words(error: &ComposeError, lang: Lang) -> String {
+    match error {
+        ComposeError::BadHeaderName { name } => tcf(lang, Cm::ErrComposeName, &[name]),
+        ComposeError::LineBreakInHeader { name } => tcf(lang, Cm::ErrComposeLineBreak, &[name]),
+        ComposeError::MimeHeader { name } => tcf(lang, Cm::ErrComposeMime, &[name]),
+        ComposeError::BadContentType {
+            filename,
+            content_type,
+        } => tcf(lang, Cm::ErrBadContentType, &[filename, content_type]),
+        ComposeError::NonAsciiAddress { name, address } => {
+            tcf(lang, Cm::ErrNonAsciiAddress, &[name, address])
+        }
+        ComposeError::NonAsciiValue { name } => tcf(lang, Cm::ErrNonAsciiValue, &[name]),
     }
 }
 

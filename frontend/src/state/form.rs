@@ -4,7 +4,7 @@
 
 use smtplab_shared::smtp::SessionSpec;
 
-use crate::form::{Field, Form, FormError};
+use crate::form::{AttachmentFile, ComposerField, Field, Form, FormError};
 use crate::share::share_url;
 
 /// The form and what hangs on its contents.
@@ -31,6 +31,16 @@ pub(crate) enum FormAction {
     AddRcpt,
     /// Remove a recipient field.
     RemoveRcpt(usize),
+    /// Add a custom header row.
+    AddHeader,
+    /// Remove a custom header row.
+    RemoveHeader(usize),
+    /// Files picked and read: attach them.
+    Attach(Vec<AttachmentFile>),
+    /// Remove an attachment.
+    RemoveAttachment(usize),
+    /// An .eml file was loaded: whole-message mode with its text.
+    LoadMessage(String),
     /// Run (or share, or export) was refused before anything happened.
     Invalid(FormError),
     /// Make a share link of the form for the page at `href`.
@@ -48,9 +58,9 @@ impl std::fmt::Debug for FormAction {
     /// Never prints what was typed in the password field.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::SetField(Field::Password, _) => f
+            Self::SetField(field @ (Field::Password | Field::Token), _) => f
                 .debug_tuple("SetField")
-                .field(&Field::Password)
+                .field(field)
                 .field(&format_args!("<redacted>"))
                 .finish(),
             Self::SetField(field, value) => {
@@ -58,6 +68,11 @@ impl std::fmt::Debug for FormAction {
             }
             Self::AddRcpt => f.write_str("AddRcpt"),
             Self::RemoveRcpt(i) => f.debug_tuple("RemoveRcpt").field(i).finish(),
+            Self::AddHeader => f.write_str("AddHeader"),
+            Self::RemoveHeader(i) => f.debug_tuple("RemoveHeader").field(i).finish(),
+            Self::Attach(files) => f.debug_tuple("Attach").field(files).finish(),
+            Self::RemoveAttachment(i) => f.debug_tuple("RemoveAttachment").field(i).finish(),
+            Self::LoadMessage(text) => f.debug_tuple("LoadMessage").field(&text.len()).finish(),
             Self::Invalid(e) => f.debug_tuple("Invalid").field(e).finish(),
             Self::MakeShareLink {
                 href,
@@ -90,6 +105,28 @@ impl FormState {
             FormAction::RemoveRcpt(i) => {
                 self.touched = true;
                 self.fields.remove_rcpt(i);
+            }
+            FormAction::AddHeader => {
+                self.touched = true;
+                self.fields.composer.add_header();
+            }
+            FormAction::RemoveHeader(i) => {
+                self.touched = true;
+                self.fields.composer.remove_header(i);
+                self.error = None;
+                self.share_link = None;
+            }
+            FormAction::Attach(files) => {
+                self.touched = true;
+                self.fields.composer.attachments.extend(files);
+            }
+            FormAction::RemoveAttachment(i) => self.fields.composer.remove_attachment(i),
+            FormAction::LoadMessage(text) => {
+                self.apply(FormAction::SetField(
+                    Field::Composer(ComposerField::Raw),
+                    text,
+                ));
+                self.fields.composer.whole = true;
             }
             FormAction::Invalid(error) => self.error = Some(error),
             FormAction::MakeShareLink {
@@ -160,6 +197,42 @@ mod tests {
         form.fill(&spec(Stage::Data));
         assert!(!form.fields.tls_verify);
         assert_eq!(form.fields.ca_pem, "PEM");
+    }
+
+    #[test]
+    fn header_rows_attachments_and_a_loaded_message() {
+        let mut form = FormState::default();
+        form.apply(FormAction::AddHeader);
+        form.apply(FormAction::AddHeader);
+        form.apply(FormAction::SetField(
+            Field::Composer(ComposerField::HeaderName(1)),
+            "X-Two".into(),
+        ));
+        form.apply(FormAction::RemoveHeader(0));
+        assert_eq!(form.fields.composer.headers.len(), 1);
+        assert_eq!(form.fields.composer.headers[0].name, "X-Two");
+        assert!(form.touched);
+        let file = AttachmentFile::new("a.txt", "text/plain", b"hello".to_vec());
+        form.apply(FormAction::Attach(vec![file.clone(), file]));
+        form.apply(FormAction::RemoveAttachment(0));
+        assert_eq!(form.fields.composer.attachments.len(), 1);
+        form.apply(FormAction::Invalid(FormError::EmptyMessage));
+        form.apply(FormAction::LoadMessage("Subject: x\r\n\r\nbody".into()));
+        assert!(form.fields.composer.whole);
+        assert_eq!(form.fields.composer.raw, "Subject: x\r\n\r\nbody");
+        assert_eq!(form.error, None);
+        let text = format!("{:?}", FormAction::LoadMessage("secret-ish body".into()));
+        assert!(!text.contains("secret-ish"), "{text}");
+    }
+
+    #[test]
+    fn the_token_never_shows_in_debug() {
+        let typed = FormAction::SetField(Field::Token, "ya29-secret".into());
+        let text = format!("{typed:?}");
+        assert!(
+            !text.contains("ya29-secret") && text.contains("Token"),
+            "{text}"
+        );
     }
 
     #[test]
