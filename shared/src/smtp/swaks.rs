@@ -52,7 +52,9 @@ pub fn shell_quote(word: &str) -> String {
 }
 
 /// The Subject header (unfolded, as written in the message, RFC 2047
-/// encoding kept) and the body (LF line endings) of an RFC 5322 text.
+/// encoding kept) and the body (LF line endings, its base64 or
+/// quoted-printable transfer encoding undone when the message is one text
+/// part) of an RFC 5322 text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageParts {
     /// The Subject header's value, if the message has one.
@@ -74,6 +76,8 @@ pub fn message_parts(message: &str) -> MessageParts {
     };
     let mut subject: Option<String> = None;
     let mut in_subject = false;
+    let mut encoding = String::new();
+    let mut multipart = false;
     for line in head.lines() {
         if line.starts_with([' ', '\t']) {
             // A folded continuation (RFC 5322 §2.2.3).
@@ -86,13 +90,68 @@ pub fn message_parts(message: &str) -> MessageParts {
         }
         in_subject = false;
         if let Some((name, value)) = line.split_once(':') {
-            if subject.is_none() && name.trim().eq_ignore_ascii_case("subject") {
+            let name = name.trim();
+            if subject.is_none() && name.eq_ignore_ascii_case("subject") {
                 subject = Some(value.trim_start().to_owned());
                 in_subject = true;
+            } else if name.eq_ignore_ascii_case("content-transfer-encoding") {
+                encoding = value.trim().to_ascii_lowercase();
+            } else if name.eq_ignore_ascii_case("content-type") {
+                multipart = value
+                    .trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("multipart/");
             }
         }
     }
+    let body = match (multipart, encoding.as_str()) {
+        (false, "base64") => decode_base64_body(&body).unwrap_or(body),
+        (false, "quoted-printable") => decode_quoted_printable(&body),
+        _ => body,
+    };
     MessageParts { subject, body }
+}
+
+/// A base64 body as text (LF line ends); `None` if it is not base64.
+fn decode_base64_body(body: &str) -> Option<String> {
+    use base64::Engine as _;
+    let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()?;
+    Some(String::from_utf8_lossy(&bytes).replace("\r\n", "\n"))
+}
+
+/// A quoted-printable body (RFC 2045 §6.7) as text: `=XX` octets, soft
+/// line breaks (`=` at the end of a line) joined.
+fn decode_quoted_printable(body: &str) -> String {
+    let mut bytes = Vec::with_capacity(body.len());
+    let raw = body.as_bytes();
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'=' if raw.get(i + 1) == Some(&b'\n') => i += 2,
+            b'=' => match raw
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                Some(byte) => {
+                    bytes.push(byte);
+                    i += 3;
+                }
+                None => {
+                    bytes.push(b'=');
+                    i += 1;
+                }
+            },
+            b => {
+                bytes.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 fn looks_like_header(line: &str) -> bool {
@@ -370,10 +429,20 @@ mod tests {
             parts
                 .subject
                 .as_deref()
-                .is_some_and(|s| s.starts_with("=?UTF-8?B?")),
+                .is_some_and(|s| s.to_ascii_lowercase().starts_with("=?utf-8?b?")),
             "{parts:?}"
         );
-        assert_eq!(parts.body, "本文");
+        assert_eq!(parts.body.trim_end(), "本文", "the base64 body is decoded");
+        let qp = message_parts(
+            "Subject: x\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nGr=C3=BC=C3=9Fe, a long =\r\nline=3D\r\n",
+        );
+        assert_eq!(qp.body, "Grüße, a long line=\n");
+        let mixed = "Content-Type: multipart/mixed; boundary=b\r\nContent-Transfer-Encoding: base64\r\n\r\n--b\r\n";
+        assert_eq!(
+            message_parts(mixed).body,
+            "--b\n",
+            "multipart bodies stay as they are"
+        );
         assert_eq!(message_parts("just text").subject, None);
         assert_eq!(message_parts("just text").body, "just text");
         assert_eq!(

@@ -5,9 +5,12 @@
 //! OAUTHBEARER).
 
 use super::*;
+// Named, so it wins over the builtin `test` the glob would make ambiguous.
 use smtplab_shared::smtp::{
     base64_encode, DsnNotify, DsnOptions, DsnRet, RefusedRecipient, Reply, Requirement,
 };
+#[cfg(all(target_family = "wasm", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
 /// The Postfix-like spec without AUTH: `n` recipients `r0@…`, `r1@…`.
 fn postfix_spec(rcpts: usize) -> SessionSpec {

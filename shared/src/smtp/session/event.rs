@@ -39,6 +39,9 @@ impl fmt::Debug for SentLine {
 
 /// Something the driver should show or record, drained with
 /// [`Session::poll_event`](super::Session::poll_event).
+// `Finished` carries the whole outcome and is emitted once per session;
+// boxing it would only add an allocation and a deref at every match.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// A step began (its first line is about to be sent, or the TCP side is up).
