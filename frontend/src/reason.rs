@@ -2,11 +2,14 @@
 //! language, at render time: an aborted session, a protocol error, a
 //! skipped STARTTLS. (Exports carry the codes and shared's English text.)
 
-use smtplab_shared::smtp::{AbortReason, ParseError, ProtocolError, TlsSkipReason};
+use smtplab_shared::smtp::{
+    AbortReason, FailReason, ParseError, ProtocolError, Requirement, TlsSkipReason,
+};
 
 use crate::form::describe_spec_error;
 use crate::i18n::{t, tf, Lang, Msg};
 use crate::problem::{describe_error, BridgeProblem};
+use crate::tls_view::failure_words;
 
 /// Why the session was aborted, in words.
 pub(crate) fn abort_words(reason: &AbortReason, lang: Lang) -> String {
@@ -67,6 +70,45 @@ pub(crate) fn tls_skip_words(reason: &TlsSkipReason, lang: Lang) -> String {
             Msg::TlsSkipRefused,
             &[reply.lines.first().map_or("", String::as_str)],
         ),
+    }
+}
+
+/// Why the session failed, in words.
+pub(crate) fn reason_words(reason: &FailReason, lang: Lang) -> String {
+    match reason {
+        FailReason::UnexpectedReply(reply) => {
+            let msg = if reply.code.as_u16() >= 500 {
+                Msg::AnsweredPermanent
+            } else if reply.code.as_u16() >= 400 {
+                Msg::AnsweredTemporary
+            } else {
+                Msg::AnsweredUnexpected
+            };
+            tf(lang, msg, &[&reply.code.to_string()])
+        }
+        FailReason::Timeout => t(lang, Msg::ReasonTimeout).to_owned(),
+        FailReason::ConnectionClosed => t(lang, Msg::ReasonConnectionClosed).to_owned(),
+        FailReason::Protocol(error) => {
+            tf(lang, Msg::ReasonProtocol, &[&protocol_words(error, lang)])
+        }
+        FailReason::Aborted(reason) => abort_words(reason, lang),
+        FailReason::Tls(failure) => tf(lang, Msg::ReasonTls, &[&failure_words(failure, lang)]),
+        FailReason::NotOffered(requirement) => tf(
+            lang,
+            Msg::ReasonNotOffered,
+            &[t(lang, requirement_msg(*requirement))],
+        ),
+    }
+}
+
+/// The sentence for an extension the session needed and did not get.
+fn requirement_msg(requirement: Requirement) -> Msg {
+    match requirement {
+        Requirement::EightBitMime => Msg::ReqEightBitMime,
+        Requirement::SmtpUtf8 => Msg::ReqSmtpUtf8,
+        Requirement::Chunking => Msg::ReqChunking,
+        Requirement::Dsn => Msg::ReqDsn,
+        Requirement::AuthMechanism => Msg::ReqAuthMechanism,
     }
 }
 

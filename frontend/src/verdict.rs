@@ -2,15 +2,15 @@
 //! where asked, or failed at a step with the reason, in the page's language.
 
 use smtplab_shared::smtp::{
-    FailReason, Outcome, ParseError, ProtocolError, ReplyTo, Requirement, Step, Verdict,
+    FailReason, Outcome, ParseError, ProtocolError, ReplyTo, Step, Verdict,
 };
 
 use crate::form::stage_label;
 use smtplab_shared::tls::TlsFailureKind;
 
 use crate::i18n::{explain_reply, t, tf, Lang, Msg};
-use crate::reason::{abort_words, protocol_words};
-use crate::tls_view::{failure_words, needs_starttls, skipped_words};
+use crate::reason::reason_words;
+use crate::tls_view::{needs_starttls, skipped_words};
 
 /// A verdict ready to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,34 +122,6 @@ fn may_expect_implicit_tls(reason: &FailReason) -> bool {
     }
 }
 
-/// Why the session failed, in words.
-pub(crate) fn reason_words(reason: &FailReason, lang: Lang) -> String {
-    match reason {
-        FailReason::UnexpectedReply(reply) => {
-            let msg = if reply.code.as_u16() >= 500 {
-                Msg::AnsweredPermanent
-            } else if reply.code.as_u16() >= 400 {
-                Msg::AnsweredTemporary
-            } else {
-                Msg::AnsweredUnexpected
-            };
-            tf(lang, msg, &[&reply.code.to_string()])
-        }
-        FailReason::Timeout => t(lang, Msg::ReasonTimeout).to_owned(),
-        FailReason::ConnectionClosed => t(lang, Msg::ReasonConnectionClosed).to_owned(),
-        FailReason::Protocol(error) => {
-            tf(lang, Msg::ReasonProtocol, &[&protocol_words(error, lang)])
-        }
-        FailReason::Aborted(reason) => abort_words(reason, lang),
-        FailReason::Tls(failure) => tf(lang, Msg::ReasonTls, &[&failure_words(failure, lang)]),
-        FailReason::NotOffered(requirement) => tf(
-            lang,
-            Msg::ReasonNotOffered,
-            &[t(lang, requirement_msg(*requirement))],
-        ),
-    }
-}
-
 /// The recipients the server refused while the session went on, each
 /// with its reply, or `None` when it took them all.
 fn refused_words(outcome: &Outcome, lang: Lang) -> Option<String> {
@@ -165,17 +137,6 @@ fn refused_words(outcome: &Outcome, lang: Lang) -> Option<String> {
         })
         .collect();
     Some(tf(lang, Msg::RefusedRecipients, &[&list.join("; ")]))
-}
-
-/// The sentence for an extension the session needed and did not get.
-fn requirement_msg(requirement: Requirement) -> Msg {
-    match requirement {
-        Requirement::EightBitMime => Msg::ReqEightBitMime,
-        Requirement::SmtpUtf8 => Msg::ReqSmtpUtf8,
-        Requirement::Chunking => Msg::ReqChunking,
-        Requirement::Dsn => Msg::ReqDsn,
-        Requirement::AuthMechanism => Msg::ReqAuthMechanism,
-    }
 }
 
 #[cfg(test)]
