@@ -255,35 +255,8 @@ impl MailServer {
         needle: &str,
         timeout: Duration,
     ) -> Result<String, FixtureError> {
-        let local = mailbox.split('@').next().unwrap_or(mailbox);
-        let dir = self
-            .base
-            .path()
-            .join("mail")
-            .join(DOMAIN)
-            .join(local)
-            .join("new");
-        let start = Instant::now();
-        loop {
-            if let Ok(entries) = fs::read_dir(&dir) {
-                for entry in entries.flatten() {
-                    if let Ok(text) = fs::read_to_string(entry.path()) {
-                        if text.contains(needle) {
-                            return Ok(text);
-                        }
-                    }
-                }
-            }
-            if start.elapsed() >= timeout {
-                return Err(FixtureError::MessageTimeout {
-                    mailbox: mailbox.to_owned(),
-                    needle: needle.to_owned(),
-                    waited: start.elapsed(),
-                    log: self.log_tail(20),
-                });
-            }
-            thread::sleep(Duration::from_millis(50));
-        }
+        self.wait_for_message_bytes(mailbox, needle.as_bytes(), timeout)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
     }
 
     /// The bytes of the first message in `mailbox` that contain `needle`,
@@ -310,7 +283,7 @@ impl MailServer {
         loop {
             for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
                 if let Ok(bytes) = fs::read(entry.path()) {
-                    if bytes.windows(needle.len().max(1)).any(|w| w == needle) {
+                    if needle.is_empty() || bytes.windows(needle.len()).any(|w| w == needle) {
                         return Ok(bytes);
                     }
                 }

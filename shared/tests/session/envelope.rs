@@ -24,6 +24,17 @@ fn postfix_spec(rcpts: usize) -> SessionSpec {
     }
 }
 
+/// A script against the Postfix-like server: its greeting and EHLO reply,
+/// then `rest`.
+fn postfix_script(rest: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut steps = script(&[
+        ("", "220 mail.example.test ESMTP"),
+        ("EHLO client.example.test", POSTFIX_EHLO),
+    ]);
+    steps.extend(script(rest));
+    steps
+}
+
 /// `Subject: hi` CRLF CRLF `bye` CRLF.
 const SIZE: &str = "SIZE=20";
 
@@ -38,9 +49,7 @@ fn a_pipelined_flight_sends_mail_every_rcpt_and_data_at_once() {
     let flight = format!(
         "MAIL FROM:<test@example.test> {SIZE}\nRCPT TO:<r0@example.test>\nRCPT TO:<r1@example.test>\nDATA"
     );
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
+    let steps = postfix_script(&[
         (
             &flight,
             "250 2.1.0 Ok\n250 2.1.5 Ok\n250 2.1.5 Ok\n354 go ahead",
@@ -111,9 +120,7 @@ fn pipelining_not_offered_goes_one_by_one_and_says_so() {
 #[test]
 fn a_refused_recipient_among_three_is_passed_over_and_reported() {
     let spec = postfix_spec(3);
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
+    let steps = postfix_script(&[
         (&format!("MAIL FROM:<test@example.test> {SIZE}"), "250 Ok"),
         ("RCPT TO:<r0@example.test>", "250 Ok"),
         (
@@ -151,9 +158,7 @@ fn a_refused_recipient_among_three_is_passed_over_and_reported() {
 #[test]
 fn every_recipient_refused_fails_at_the_last_refusal_and_sends_no_data() {
     let spec = postfix_spec(2);
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
+    let steps = postfix_script(&[
         (&format!("MAIL FROM:<test@example.test> {SIZE}"), "250 Ok"),
         ("RCPT TO:<r0@example.test>", "550 5.1.1 unknown"),
         ("RCPT TO:<r1@example.test>", "554 5.7.1 relay denied"),
@@ -171,9 +176,7 @@ fn pipelined_with_every_recipient_refused_reads_data_s_refusal_then_quits() {
     let mut spec = postfix_spec(1);
     spec.envelope.pipelining = true;
     let flight = format!("MAIL FROM:<test@example.test> {SIZE}\nRCPT TO:<r0@example.test>\nDATA");
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
+    let steps = postfix_script(&[
         (
             &flight,
             "250 Ok\n550 5.1.1 unknown\n554 5.5.1 Error: no valid recipients",
@@ -193,11 +196,7 @@ fn pipelined_mail_refused_reads_every_reply_due_before_quit() {
     let flight = format!(
         "MAIL FROM:<test@example.test> {SIZE}\nRCPT TO:<r0@example.test>\nRCPT TO:<r1@example.test>\nDATA"
     );
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
-        (&flight, "553 5.7.1 sender rejected"),
-    ]);
+    let steps = postfix_script(&[(&flight, "553 5.7.1 sender rejected")]);
     let mut driver = run_prefix(&spec, &steps, usize::MAX);
     assert_eq!(
         driver.take_sent(),
@@ -220,11 +219,7 @@ fn a_354_after_a_failed_flight_closes_without_quit() {
     let mut spec = postfix_spec(1);
     spec.envelope.pipelining = true;
     let flight = format!("MAIL FROM:<test@example.test> {SIZE}\nRCPT TO:<r0@example.test>\nDATA");
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
-        (&flight, "451 4.3.0 try later\n250 Ok\n354 go"),
-    ]);
+    let steps = postfix_script(&[(&flight, "451 4.3.0 try later\n250 Ok\n354 go")]);
     // QUIT would be read as message text: nothing more is sent.
     let driver = run(&spec, &steps, usize::MAX);
     assert_eq!(driver.failed().0, Step::Mail);
@@ -238,9 +233,7 @@ fn strict_recipients_keep_data_out_of_the_flight() {
     let flight = format!(
         "MAIL FROM:<test@example.test> {SIZE}\nRCPT TO:<r0@example.test>\nRCPT TO:<r1@example.test>"
     );
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
+    let steps = postfix_script(&[
         (&flight, "250 Ok\n250 Ok\n550 unknown"),
         ("QUIT", "221 Bye"),
     ]);
@@ -254,9 +247,7 @@ fn bdat_sends_counted_chunks_without_dot_stuffing() {
     let mut spec = postfix_spec(1);
     spec.message = "Subject: x\n\n.dot\n".into(); // 20 bytes with CRLF
     spec.envelope.bdat_chunk = Some(8);
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
+    let steps = postfix_script(&[
         ("MAIL FROM:<test@example.test> SIZE=20", "250 Ok"),
         ("RCPT TO:<r0@example.test>", "250 Ok"),
         ("BDAT 8\nSubject:", "250 2.0.0 Ok: 8 octets"),
@@ -332,9 +323,7 @@ fn mail_and_rcpt_carry_body_smtputf8_and_dsn_parameters() {
         notify: vec![DsnNotify::Success, DsnNotify::Failure],
         orcpt: true,
     });
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
+    let steps = postfix_script(&[
         (
             "MAIL FROM:<sender@example.test> SIZE=23 BODY=8BITMIME SMTPUTF8 RET=HDRS ENVID=QQ314159",
             "250 Ok",
@@ -368,9 +357,7 @@ fn cram_md5_answers_the_challenge_with_the_rfc_2195_digest() {
     let spec = with_auth(AuthMechanism::CramMd5, "tanstaaftanstaaf");
     let challenge = base64_encode("<1896.697170952@postoffice.reston.mci.net>");
     let answer = base64_encode("tim b913a602c7eda7a495b4e6e7334d3890");
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
+    let steps = postfix_script(&[
         ("AUTH CRAM-MD5", &format!("334 {challenge}")),
         (&answer, "235 2.7.0 Authentication successful"),
         ("QUIT", "221 Bye"),
@@ -394,9 +381,7 @@ fn cram_md5_answers_the_challenge_with_the_rfc_2195_digest() {
 #[test]
 fn a_cram_md5_challenge_that_is_not_base64_is_cancelled() {
     let spec = with_auth(AuthMechanism::CramMd5, "pw");
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
+    let steps = postfix_script(&[
         ("AUTH CRAM-MD5", "334 ***"),
         ("*", "501 5.7.0 Authentication aborted"),
         ("QUIT", "221 Bye"),
@@ -415,11 +400,7 @@ fn xoauth2_sends_the_token_masked_and_reads_a_refusal_after_its_error_challenge(
         base64_encode("user=tim\x01auth=Bearer ya29.token\x01\x01")
     );
     let error = base64_encode(r#"{"status":"401","schemes":"bearer","scope":"mail"}"#);
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
-        (&initial, &format!("334 {error}")),
-    ]);
+    let steps = postfix_script(&[(&initial, &format!("334 {error}"))]);
     let mut driver = run_prefix(&spec, &steps, 7);
     assert_eq!(
         driver.take_sent(),
@@ -454,9 +435,7 @@ fn oauthbearer_names_host_and_port_and_aborts_with_ctrl_a() {
         "AUTH OAUTHBEARER {}",
         base64_encode("n,a=tim,\x01host=127.0.0.1\x01port=2525\x01auth=Bearer tok\x01\x01")
     );
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
+    let steps = postfix_script(&[
         (&initial, "334 eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0="),
         ("AQ==", "535 5.7.8 invalid token"),
         ("QUIT", "221 Bye"),
@@ -464,12 +443,7 @@ fn oauthbearer_names_host_and_port_and_aborts_with_ctrl_a() {
     let driver = run(&spec, &steps, 7);
     assert_eq!(driver.failed().0, Step::Auth);
     let ok = with_auth(AuthMechanism::OAuthBearer, "tok");
-    let steps = script(&[
-        ("", "220 mail.example.test ESMTP"),
-        ("EHLO client.example.test", POSTFIX_EHLO),
-        (&initial, "235 2.7.0 ok"),
-        ("QUIT", "221 Bye"),
-    ]);
+    let steps = postfix_script(&[(&initial, "235 2.7.0 ok"), ("QUIT", "221 Bye")]);
     assert_eq!(
         run(&ok, &steps, 3).outcome().verdict,
         Verdict::Completed { stage: Stage::Auth }
