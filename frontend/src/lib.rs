@@ -12,10 +12,13 @@
 //! - [`append_log`]: the append-only list that holds a transcript; cloning
 //!   it (every state clone) copies no entry.
 //! - [`form`]: the form's contents (`form.rs`), its choices, validation into
-//!   a `SessionSpec`, messages, and RFC 2047 subjects (`form/*.rs`).
+//!   a `SessionSpec`, messages, and RFC 2047 subjects (`form/*.rs`); the
+//!   message composer (header rows, HTML alternative, attachments, whole
+//!   message), the Extensions (envelope options) and IDN conversion.
 //! - [`i18n`]: languages (English, Japanese) and the message catalogue.
 //! - [`saved`]: sessions saved in `localStorage` (password only if asked).
-//! - [`share`]: share links (`#s=` + base64url JSON, no password, no token).
+//! - [`share`]: share links (`#s=` + base64url JSON, no password, no
+//!   bearer token, no attachments).
 //! - [`session_file`]: the session JSON file (export, import, its errors).
 //! - [`note`]: transcript notes, worded in the page's language when shown.
 //! - [`transcript`]: transcript entries and ids; `transcript/lines.rs`
@@ -34,8 +37,9 @@
 //! - [`link_socket`]: one WebSocket driven by the shared bridge link.
 //! - [`components`]: one component per file.
 //! - [`hooks`]: `use_bridge`, `use_checks` (+ `use_checks/action_link.rs`),
-//!   `use_persistence`, `use_sandbox`, `use_version`: the only places with
-//!   IO, all called by [`app`].
+//!   `use_files` (the composer's picked files), `use_persistence`,
+//!   `use_sandbox`, `use_version`: the only places with IO, all called by
+//!   [`app`].
 //! - [`socket`]: the typed WebSocket wrapper the hooks use.
 //! - [`browser`]: the page URL and token, clock, clipboard, downloads,
 //!   file reading, `localStorage`, the browser's language.

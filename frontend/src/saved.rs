@@ -134,6 +134,26 @@ mod tests {
     }
 
     #[test]
+    fn a_bearer_token_is_kept_out_like_a_password() {
+        let mut oauth = spec("ya29.token-secret");
+        if let Some(auth) = oauth.auth.as_mut() {
+            auth.mechanism = AuthMechanism::XOAuth2;
+        }
+        oauth.rcpt_to = vec!["c@d.test".into()];
+        let text = to_storage(&[SavedSession::new("oauth", &oauth, false)]);
+        assert!(!text.contains("ya29.token-secret"), "{text}");
+        let fragment = crate::share::encode_fragment(&oauth);
+        let link = crate::share::decode_fragment(&fragment).expect("valid");
+        assert_eq!(
+            link.and_then(|s| s.auth)
+                .map(|a| a.password.expose().to_owned()),
+            Some(String::new())
+        );
+        let kept = to_storage(&[SavedSession::new("oauth", &oauth, true)]);
+        assert!(kept.contains("ya29.token-secret"));
+    }
+
+    #[test]
     fn saving_a_name_again_replaces_it_in_place() {
         let mut list = Vec::new();
         upsert(&mut list, SavedSession::new("a", &spec("1"), false));

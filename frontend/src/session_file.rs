@@ -62,7 +62,15 @@ pub(crate) fn parse_spec(text: &str) -> Result<SessionSpec, ImportError> {
         serde_json::from_str(text).map_err(|e| ImportError::BadJson(e.to_string()))?;
     let spec: SessionSpec =
         serde_json::from_value(value).map_err(|e| ImportError::NotASpec(e.to_string()))?;
-    spec.validate().map_err(ImportError::Invalid)?;
+    // A bearer token is left out like a password (links, exports without
+    // credentials): its absence is for the user to fill in, not an error.
+    let mut checked = spec.clone();
+    if let Some(auth) = checked.auth.as_mut() {
+        if auth.mechanism.uses_token() && auth.password.is_empty() {
+            auth.password = Secret::new("token to be typed");
+        }
+    }
+    checked.validate().map_err(ImportError::Invalid)?;
     Ok(spec)
 }
 
