@@ -11,13 +11,14 @@
 use std::fmt::Write as _;
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use libtest_mimic::Failed;
 use serde_json::Value;
 use smtplab_e2e::bridge_process::binary;
 use smtplab_e2e::dnsmasq::Dnsmasq;
+use smtplab_e2e::finished::Finished;
 use smtplab_e2e::postfix::{MailOptions, TlsPorts, OTHER_USER};
 use smtplab_e2e::test_ca::TestCa;
 use smtplab_e2e::trials::run_with_rig;
@@ -148,21 +149,21 @@ impl Rig {
 
     /// Runs `smtplab send ARGS` with the password in the environment (when
     /// given) and no terminal.
-    fn smtplab(&self, args: &[&str], password: Option<&str>) -> Result<Run, Failed> {
+    fn smtplab(&self, args: &[&str], password: Option<&str>) -> Result<Finished, Failed> {
         let mut command = Command::new(&self.smtplab);
         command.arg("send").args(args);
         command.env_remove("SMTPLAB_AUTH_PASSWORD");
         if let Some(p) = password {
             command.env("SMTPLAB_AUTH_PASSWORD", p);
         }
-        Run::of(command, "smtplab send")
+        Finished::of(command, "smtplab send")
     }
 
     /// Runs `swaks ARGS`.
-    fn swaks(&self, args: &[&str]) -> Result<Run, Failed> {
+    fn swaks(&self, args: &[&str]) -> Result<Finished, Failed> {
         let mut command = Command::new("swaks");
         command.args(args);
-        Run::of(command, "swaks")
+        Finished::of(command, "swaks")
     }
 
     /// The options both clients share: server, EHLO, envelope, timeout.
@@ -208,46 +209,6 @@ impl Rig {
             ours.code, theirs.code
         );
         Ok(())
-    }
-}
-
-/// One finished process.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn of(mut command: Command, what: &str) -> Result<Self, Failed> {
-        let Output {
-            status,
-            stdout,
-            stderr,
-        } = command
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run {what}: {e}"))?;
-        Ok(Self {
-            code: status.code(),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        })
-    }
-
-    fn stdout_and_err(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-
-    fn expect_ok(&self, what: &str) -> Result<(), Failed> {
-        if self.code == Some(0) {
-            return Ok(());
-        }
-        Err(format!(
-            "{what}: exit {:?}\nstdout:\n{}\nstderr:\n{}",
-            self.code, self.stdout, self.stderr
-        )
-        .into())
     }
 }
 
@@ -581,7 +542,7 @@ fn cross_check_starttls(rig: &Rig) -> Result<(), Failed> {
 fn help_send(rig: &Rig) -> Result<(), Failed> {
     let mut command = Command::new(&rig.smtplab);
     command.args(["help", "send"]);
-    let run = Run::of(command, "smtplab help send")?;
+    let run = Finished::of(command, "smtplab help send")?;
     run.expect_ok("smtplab help send")?;
     for wanted in [
         "Examples:",
@@ -616,7 +577,7 @@ fn timing_seed_session(rig: &Rig) -> Result<(), Failed> {
     ]);
     let mut swaks_args = base.clone();
     swaks_args.extend(["--auth-password", rig.server.password()]);
-    let time = |f: &dyn Fn() -> Result<Run, Failed>| -> Result<f64, Failed> {
+    let time = |f: &dyn Fn() -> Result<Finished, Failed>| -> Result<f64, Failed> {
         let start = Instant::now();
         let run = f()?;
         let ms = start.elapsed().as_secs_f64() * 1000.0;
@@ -657,7 +618,7 @@ fn check(rig: &Rig, args: &[&str], password: Option<&str>) -> Result<Checked, Fa
     if let Some(p) = password {
         command.env("SMTPLAB_AUTH_PASSWORD", p);
     }
-    let run = Run::of(command, "smtplab check")?;
+    let run = Finished::of(command, "smtplab check")?;
     let report: Value = serde_json::from_str(&run.stdout)
         .map_err(|e| format!("not JSON ({e}):\n{}", run.stdout_and_err()))?;
     let verdicts = report["results"]

@@ -18,9 +18,9 @@ use std::time::{Duration, Instant};
 
 use libtest_mimic::Failed;
 use mail_parser::{MessageParser, MimeHeaders};
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use smtplab_e2e::bridge_process::binary;
+use smtplab_e2e::finished::Finished;
 use smtplab_e2e::postfix::{DOMAIN, OTHER_USER};
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::MailServer;
@@ -99,7 +99,7 @@ impl Rig {
     }
 
     /// `smtplab send` with the server, EHLO, sender and `to`, then `args`.
-    fn send(&self, to: &str, args: &[&str]) -> Result<Run, Failed> {
+    fn send(&self, to: &str, args: &[&str]) -> Result<Finished, Failed> {
         let server = self.server();
         let mut command = Command::new(&self.smtplab);
         command
@@ -119,7 +119,7 @@ impl Rig {
             .args(args)
             .env_remove("SMTPLAB_AUTH_PASSWORD")
             .env_remove("SMTPLAB_AUTH_TOKEN");
-        Run::of(command, "smtplab send")
+        Finished::of(command, "smtplab send")
     }
 
     /// The Maildir `new/` folder of `mailbox`.
@@ -169,43 +169,6 @@ fn find_in(dir: &Path, needle: &[u8]) -> Option<Vec<u8>> {
             .any(|w| w == needle)
             .then_some(bytes)
     })
-}
-
-/// One finished process.
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn of(mut command: Command, what: &str) -> Result<Self, Failed> {
-        let output = command
-            .stdin(Stdio::null())
-            .output()
-            .map_err(|e| format!("cannot run {what}: {e}"))?;
-        Ok(Self {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        })
-    }
-
-    fn expect_code(&self, code: i32, what: &str) -> Result<(), Failed> {
-        if self.code == Some(code) {
-            return Ok(());
-        }
-        Err(format!(
-            "{what}: exit {:?}, expected {code}\nstdout:\n{}\nstderr:\n{}",
-            self.code, self.stdout, self.stderr
-        )
-        .into())
-    }
-
-    fn json(&self) -> Result<Value, Failed> {
-        serde_json::from_str(&self.stdout)
-            .map_err(|e| format!("not a JSON report ({e}):\n{}", self.stdout).into())
-    }
 }
 
 /// Random bytes from a xorshift generator seeded by the clock (the test

@@ -34,6 +34,7 @@ pub mod browser;
 pub mod dnsmasq;
 mod dovecot;
 pub mod exim;
+pub mod finished;
 pub mod first_render;
 pub mod fixture_error;
 pub mod guided_form;
