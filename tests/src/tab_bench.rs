@@ -12,6 +12,7 @@
 //! - [`maildir`]: counting the deliveries.
 //! - [`report`]: the Markdown table and its section of `docs/benchmarks.md`.
 
+pub mod attach;
 pub mod maildir;
 pub mod report;
 pub mod swaks_run;
