@@ -140,6 +140,9 @@ pub(crate) fn ComposerFields(props: &ComposerFieldsProps) -> Html {
                     <input id="eml-file" data-testid="eml-file" type="file" accept=".eml,message/rfc822,text/plain" onchange={on_eml} />
                 </div>
                 <p class="hint">{ tc(lang, Cm::WholeHint) }</p>
+                if composer.loaded.is_some() {
+                    <p id="whole-not-utf8" data-testid="whole-not-utf8" class="hint-strong">{ tc(lang, Cm::LoadedNotUtf8) }</p>
+                }
                 if let Some((check, has_cr)) = form.whole_check() {
                     <ul id="whole-warnings" data-testid="whole-warnings" class="warn-list">
                         { for whole_warnings(&check, has_cr, capabilities).into_iter().map(|w| html! {

@@ -96,6 +96,19 @@ pub(crate) struct Composer {
     pub(crate) whole: bool,
     /// The whole message (headers, blank line, body).
     pub(crate) raw: String,
+    /// The bytes of a loaded .eml that is not UTF-8: sent instead of
+    /// [`Self::raw`] (which shows them lossily) until the text is edited.
+    pub(crate) loaded: Option<Bytes>,
+}
+
+/// Bytes shared between state versions; `Debug` gives their length only.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Bytes(pub(crate) Rc<[u8]>);
+
+impl std::fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0.len())
+    }
 }
 
 impl Composer {
@@ -115,7 +128,34 @@ impl Composer {
             ComposerField::HtmlOn => self.html_on = value == "true",
             ComposerField::Html => self.html = value,
             ComposerField::Whole => self.whole = value == "true",
-            ComposerField::Raw => self.raw = value,
+            ComposerField::Raw => {
+                self.raw = value;
+                self.loaded = None;
+            }
+        }
+    }
+
+    /// A loaded message file: whole-message mode with its bytes, exactly
+    /// (shown lossily when they are not UTF-8).
+    pub(crate) fn load(&mut self, bytes: Vec<u8>) {
+        self.whole = true;
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                self.raw = text;
+                self.loaded = None;
+            }
+            Err(e) => {
+                self.raw = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                self.loaded = Some(Bytes(e.into_bytes().into()));
+            }
+        }
+    }
+
+    /// The whole message's bytes as they will be sent.
+    pub(crate) fn whole_bytes(&self) -> Vec<u8> {
+        match &self.loaded {
+            Some(bytes) => bytes.0.to_vec(),
+            None => self.raw.clone().into_bytes(),
         }
     }
 
@@ -289,5 +329,23 @@ mod tests {
         assert!(text.contains("size: 3"), "{text}");
         composer.remove_attachment(0);
         assert_eq!(composer.attachments[0].filename, "b.bin");
+    }
+
+    #[test]
+    fn a_loaded_file_is_kept_byte_for_byte_until_edited() {
+        let mut composer = Composer::default();
+        composer.load(b"Subject: caf\xe9\r\n\r\nna\xefve\r\n".to_vec());
+        assert!(composer.whole);
+        assert_eq!(
+            composer.whole_bytes(),
+            b"Subject: caf\xe9\r\n\r\nna\xefve\r\n"
+        );
+        assert_eq!(composer.raw, "Subject: caf\u{fffd}\r\n\r\nna\u{fffd}ve\r\n");
+        assert!(format!("{composer:?}").contains("<24 bytes>"));
+        composer.set(ComposerField::Raw, "Subject: edited\n\nx".into());
+        assert_eq!(composer.whole_bytes(), b"Subject: edited\n\nx");
+        composer.load("Subject: ü\r\n\r\n".as_bytes().to_vec());
+        assert_eq!(composer.loaded, None, "UTF-8 is kept as text");
+        assert_eq!(composer.raw, "Subject: ü\r\n\r\n");
     }
 }

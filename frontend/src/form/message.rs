@@ -86,10 +86,11 @@ impl Form {
     ) -> Result<Vec<u8>, FormError> {
         let composer = &self.composer;
         if composer.whole {
-            if strict && composer.raw.trim().is_empty() {
+            let bytes = composer.whole_bytes();
+            if strict && bytes.iter().all(u8::is_ascii_whitespace) {
                 return Err(FormError::EmptyMessage);
             }
-            return Ok(composer.raw.clone().into_bytes());
+            return Ok(bytes);
         }
         let headers = if strict {
             composer
@@ -143,12 +144,9 @@ impl Form {
 
     /// The whole-message checks (`None` outside whole-message mode).
     pub(crate) fn whole_check(&self) -> Option<(WholeMessageCheck, bool)> {
-        let raw = &self.composer;
-        raw.whole.then(|| {
-            (
-                check_whole_message(raw.raw.as_bytes()),
-                raw.raw.contains('\r'),
-            )
+        self.composer.whole.then(|| {
+            let bytes = self.composer.whole_bytes();
+            (check_whole_message(&bytes), bytes.contains(&b'\r'))
         })
     }
 }

@@ -121,14 +121,14 @@ fn composed(text: &str) -> Option<Restored> {
 
 fn restore(message: &[u8]) -> Restored {
     let text = String::from_utf8_lossy(message);
-    composed(&text).unwrap_or_else(|| Restored {
-        subject: Form::default().subject,
-        body: Form::default().body,
-        composer: Composer {
-            whole: true,
-            raw: text.into_owned(),
-            ..Composer::default()
-        },
+    composed(&text).unwrap_or_else(|| {
+        let mut composer = Composer::default();
+        composer.load(message.to_vec());
+        Restored {
+            subject: Form::default().subject,
+            body: Form::default().body,
+            composer,
+        }
     })
 }
 

@@ -48,9 +48,7 @@ pub(crate) fn use_files(state: &UseReducerHandle<State>) -> FilesHandle {
             let dispatch = dispatch.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let action = match browser::read_file_bytes(&file).await {
-                    Some(bytes) => Action::Form(FormAction::LoadMessage(
-                        String::from_utf8_lossy(&bytes).into_owned(),
-                    )),
+                    Some(bytes) => Action::Form(FormAction::LoadMessage(bytes)),
                     None => Action::Tools(ToolsAction::Notice(Notice::FileUnreadable)),
                 };
                 dispatch.dispatch(action);

@@ -4,7 +4,7 @@
 
 use smtplab_shared::smtp::SessionSpec;
 
-use crate::form::{AttachmentFile, ComposerField, Field, Form, FormError};
+use crate::form::{AttachmentFile, Field, Form, FormError};
 use crate::share::share_url;
 
 /// The form and what hangs on its contents.
@@ -39,8 +39,8 @@ pub(crate) enum FormAction {
     Attach(Vec<AttachmentFile>),
     /// Remove an attachment.
     RemoveAttachment(usize),
-    /// An .eml file was loaded: whole-message mode with its text.
-    LoadMessage(String),
+    /// An .eml file was loaded: whole-message mode with its bytes.
+    LoadMessage(Vec<u8>),
     /// Run (or share, or export) was refused before anything happened.
     Invalid(FormError),
     /// Make a share link of the form for the page at `href`.
@@ -122,11 +122,10 @@ impl FormState {
             }
             FormAction::RemoveAttachment(i) => self.fields.composer.remove_attachment(i),
             FormAction::LoadMessage(text) => {
-                self.apply(FormAction::SetField(
-                    Field::Composer(ComposerField::Raw),
-                    text,
-                ));
-                self.fields.composer.whole = true;
+                self.touched = true;
+                self.fields.composer.load(text);
+                self.error = None;
+                self.share_link = None;
             }
             FormAction::Invalid(error) => self.error = Some(error),
             FormAction::MakeShareLink {
@@ -173,6 +172,7 @@ impl FormState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::form::ComposerField;
     use smtplab_shared::smtp::Stage;
 
     fn spec(stop_after: Stage) -> SessionSpec {
@@ -217,11 +217,11 @@ mod tests {
         form.apply(FormAction::RemoveAttachment(0));
         assert_eq!(form.fields.composer.attachments.len(), 1);
         form.apply(FormAction::Invalid(FormError::EmptyMessage));
-        form.apply(FormAction::LoadMessage("Subject: x\r\n\r\nbody".into()));
+        form.apply(FormAction::LoadMessage(b"Subject: x\r\n\r\nbody".to_vec()));
         assert!(form.fields.composer.whole);
         assert_eq!(form.fields.composer.raw, "Subject: x\r\n\r\nbody");
         assert_eq!(form.error, None);
-        let text = format!("{:?}", FormAction::LoadMessage("secret-ish body".into()));
+        let text = format!("{:?}", FormAction::LoadMessage(b"secret-ish body".to_vec()));
         assert!(!text.contains("secret-ish"), "{text}");
     }
 
