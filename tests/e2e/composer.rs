@@ -12,7 +12,11 @@
 //! - the PIPELINING checkbox of the Extensions section makes the transcript
 //!   say how many commands went in one flight, each reply explained as the
 //!   answer to its own command (an unknown recipient's 550 amid the
-//!   flight's replies is explained as RCPT's).
+//!   flight's replies is explained as RCPT's);
+//! - a Latin-1 .eml loaded with the whole-message file picker arrives byte
+//!   for byte, "not UTF-8" and "8BITMIME not known" said before the run;
+//! - once a run's EHLO told Postfix's SIZE limit, a message over it (an
+//!   attachment) is warned about, and the warning goes with the attachment.
 //!
 //! One [`MailServer`], one [`Bridge`] and one chromedriver serve every
 //! trial; each trial opens its own Chromium session. Only 127.0.0.1.
@@ -27,7 +31,7 @@ use smtplab_e2e::browser::{
     check, open_app, require_built_ui, run_to_verdict, Browser, Page, Problem,
 };
 use smtplab_e2e::guided_form::{fill_form, FormInput};
-use smtplab_e2e::postfix::{DOMAIN, USER};
+use smtplab_e2e::postfix::{MailOptions, DOMAIN, USER};
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::{Bridge, MailServer};
 
@@ -37,6 +41,8 @@ const APP_READY: Duration = Duration::from_secs(15);
 const VERDICT: Duration = Duration::from_secs(20);
 /// How long Postfix gets to deliver.
 const DELIVERY: Duration = Duration::from_secs(15);
+/// Postfix's `message_size_limit` (SIZE), small enough to go over.
+const SIZE_LIMIT: u64 = 200_000;
 /// The EHLO name the form sends.
 const EHLO: &str = "composer-e2e.smtplab.test";
 
@@ -66,13 +72,25 @@ fn main() {
                 "the_pipelining_checkbox_sends_one_flight_and_says_so",
                 pipelining_flight_is_shown,
             ),
+            (
+                "a_loaded_latin1_eml_arrives_byte_for_byte_with_its_warnings",
+                latin1_eml_arrives,
+            ),
+            (
+                "after_ehlo_a_message_over_the_size_limit_is_warned_about",
+                size_limit_is_warned_about,
+            ),
         ],
     );
 }
 
 fn start_rig() -> Result<Rig, String> {
     let browser = Browser::start_in_background();
-    let server = MailServer::start().map_err(|e| e.to_string())?;
+    let server = MailServer::start_with(&MailOptions {
+        message_size_limit: Some(SIZE_LIMIT),
+        ..MailOptions::default()
+    })
+    .map_err(|e| e.to_string())?;
     let bridge = Bridge::spawn(server.port(), &[]).map_err(|e| e.to_string())?;
     let browser = browser.finish().map_err(|e| e.to_string())?;
     Ok(Rig {
@@ -319,6 +337,105 @@ fn pipelining_flight_is_shown(rig: &Rig) -> Result<(), Failed> {
             format!("the 550 is not explained as the answer to RCPT: {explained:?}")
         })?;
         rig.server.wait_for_message(USER, &needle, DELIVERY)?;
+        Ok(())
+    })
+}
+
+fn latin1_eml_arrives(rig: &Rig) -> Result<(), Failed> {
+    on_page(rig, "composer-latin1", |page| async move {
+        let needle = needle(rig, "latin1");
+        let mut eml = format!(
+            "From: <{USER}>\nTo: <{USER}>\nSubject: {needle}\n\
+             Date: Sun, 06 Dec 2026 08:00:00 +0000\nMessage-ID: <{needle}@smtplab.test>\n\
+             MIME-Version: 1.0\nContent-Type: text/plain; charset=iso-8859-1\n\
+             Content-Transfer-Encoding: 8bit\n\n"
+        )
+        .into_bytes();
+        eml.extend_from_slice(b"Caf\xe9 cr\xe8me br\xfbl\xe9e.\n.A dotted line.\nLast line.\n");
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let path = dir.path().join("latin1.eml");
+        std::fs::write(&path, &eml).map_err(|e| e.to_string())?;
+        open_and_fill(rig, &page, "unused", "unused").await?;
+        page.click("#whole-mode").await?;
+        page.type_keys("#eml-file", &path.display().to_string())
+            .await?;
+        page.wait_for("#whole-not-utf8", Duration::from_secs(5))
+            .await?;
+        let warnings = page.text("#whole-warnings").await?.unwrap_or_default();
+        check(warnings.contains("8BITMIME"), || {
+            format!("no 8BITMIME warning before the run: {warnings:?}")
+        })?;
+        deliver(&page).await?;
+        let delivered = rig
+            .server
+            .wait_for_message_bytes(USER, needle.as_bytes(), DELIVERY)?;
+        check(delivered.ends_with(&eml), || {
+            let tail = &delivered[delivered.len().saturating_sub(eml.len() + 100)..];
+            format!(
+                "the delivered file does not end with the .eml's bytes:\n{}",
+                String::from_utf8_lossy(tail)
+            )
+        })?;
+        let warnings = page.text("#whole-warnings").await?.unwrap_or_default();
+        check(!warnings.contains("8BITMIME"), || {
+            format!("Postfix offered 8BITMIME, still warned: {warnings:?}")
+        })
+    })
+}
+
+fn size_limit_is_warned_about(rig: &Rig) -> Result<(), Failed> {
+    on_page(rig, "composer-size", |page| async move {
+        open_and_fill(rig, &page, "size", "size").await?;
+        page.select("#stop-after", "ehlo").await?;
+        let (kind, verdict) = run_to_verdict(&page, VERDICT).await?;
+        check(kind == "completed", || {
+            format!("verdict {kind:?}: {verdict}")
+        })?;
+        let within = page.text("#message-size").await?.unwrap_or_default();
+        check(within.contains(&SIZE_LIMIT.to_string()), || {
+            format!("the size line does not name the SIZE limit: {within:?}")
+        })?;
+        check(page.text("#size-warning").await?.is_none(), || {
+            "a small message is warned about".to_owned()
+        })?;
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let path = dir.path().join("big.bin");
+        std::fs::write(&path, vec![0x5a; 180_000]).map_err(|e| e.to_string())?;
+        page.type_keys("#attach-files", &path.display().to_string())
+            .await?;
+        let warning = page
+            .wait_for("#size-warning", Duration::from_secs(5))
+            .await?
+            .text()
+            .await
+            .map_err(|e| e.to_string())?;
+        check(warning.contains(&SIZE_LIMIT.to_string()), || {
+            format!("the warning does not name the limit: {warning:?}")
+        })?;
+        let bytes: u64 = page
+            .eval(
+                "return document.querySelector('#message-size').dataset.bytes;",
+                vec![],
+            )
+            .await?
+            .as_str()
+            .and_then(|b| b.parse().ok())
+            .ok_or("no size in bytes")?;
+        check(bytes > SIZE_LIMIT, || {
+            format!("{bytes} bytes shown, not over")
+        })?;
+        page.click("#attachment-remove-0").await?;
+        page.poll(
+            "the size warning to go with the attachment",
+            Duration::from_secs(5),
+            || async {
+                Ok(match page.text("#size-warning").await? {
+                    None => Ok(()),
+                    Some(text) => Err(format!("still shown: {text}")),
+                })
+            },
+        )
+        .await?;
         Ok(())
     })
 }
