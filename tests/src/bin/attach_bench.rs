@@ -35,6 +35,10 @@ struct Args {
     /// The whole run must end within this many seconds.
     #[arg(long, default_value_t = 1500)]
     deadline_secs: u64,
+    /// Limit Postfix's TLS 1.3 suites to this one (e.g.
+    /// TLS_CHACHA20_POLY1305_SHA256), to see what the cipher costs in wasm.
+    #[arg(long)]
+    cipher: Option<String>,
 }
 
 fn main() {
@@ -70,6 +74,7 @@ fn main() {
         runs: args.runs,
         size: args.mib << 20,
         deadline: Duration::from_secs(args.deadline_secs),
+        cipher: args.cipher.clone(),
     }) {
         Ok(figures) => figures,
         Err(e) => {
