@@ -15,9 +15,15 @@
 #    come from TAB_FLAGS, e.g. TAB_FLAGS="--runs 15 --navigations 9".
 #    It builds the UI first (xtask build-ui --release), then the bridge,
 #    which embeds dist/.
+# 3. attach (tests/src/bin/attach_bench.rs), only with BENCH_ONLY=attach:
+#    a 25 MiB attachment over STARTTLS + AUTH LOGIN from the tab through the
+#    bridge against swaks --attach, median of 5, the longest main-thread
+#    block (issue 17); same needs as the tab half. FLAGS (or ATTACH_FLAGS),
+#    e.g. --runs 5 --mib 25. Writes its block of docs/benchmarks.md.
 #
 # BENCH_ONLY=relay or BENCH_ONLY=tab runs one half; then FLAGS go to that
-# half (TAB_FLAGS still apply to the tab).
+# half (TAB_FLAGS still apply to the tab). BENCH_ONLY=attach runs only the
+# attachment benchmark.
 #
 # The relay half installs the comparison relays unless told not to:
 #   websocat    cargo install --locked websocat@1.14.1 into $BENCH_TOOLS
@@ -32,14 +38,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ONLY="${BENCH_ONLY:-all}"
 case "$ONLY" in
-  all|relay|tab) ;;
-  *) echo "BENCH_ONLY must be relay, tab or unset (both), not '$ONLY'" >&2; exit 2 ;;
+  all|relay|tab|attach) ;;
+  *) echo "BENCH_ONLY must be relay, tab, attach or unset (relay and tab), not '$ONLY'" >&2; exit 2 ;;
 esac
 TARGET="${CARGO_TARGET_DIR:-$PWD/target}"
 export BENCH_COMMAND="scripts/bench.sh"
 read -r -a tab_args <<< "${TAB_FLAGS:-}"
+read -r -a attach_args <<< "${ATTACH_FLAGS:-}"
 relay_args=()
-if [ "$ONLY" = tab ]; then tab_args+=("$@"); else relay_args+=("$@"); fi
+case "$ONLY" in
+  tab) tab_args+=("$@") ;;
+  attach) attach_args+=("$@") ;;
+  *) relay_args+=("$@") ;;
+esac
 
 # Waits (at most 5 min) for the 1-minute load average to fall to WAIT_LOAD.
 wait_load() {
@@ -95,6 +106,21 @@ run_tab() {
   SMTPLAB_BIN="$TARGET/release/smtplab" "$TARGET/release/tab-bench" --write docs/benchmarks.md \
     ${tab_args[@]+"${tab_args[@]}"}
 }
+
+run_attach() {
+  wait_load
+  echo "== attach: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  SMTPLAB_BIN="$TARGET/release/smtplab" "$TARGET/release/attach-bench" --write docs/benchmarks.md \
+    ${attach_args[@]+"${attach_args[@]}"}
+}
+
+if [ "$ONLY" = attach ]; then
+  scripts/setup.sh
+  cargo run -q -p xtask --release -- build-ui --release
+  cargo build --release -p smtplab-bridge -p smtplab-e2e --bin smtplab --bin attach-bench
+  run_attach
+  exit $?
+fi
 
 if [ "$ONLY" != relay ]; then
   # The tab half needs Chromium, chromedriver, Postfix, Dovecot, swaks and
