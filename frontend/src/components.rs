@@ -81,3 +81,32 @@ pub(crate) fn event_files(event: &Event) -> Vec<web_sys::File> {
     };
     (0..list.length()).filter_map(|i| list.get(i)).collect()
 }
+
+/// A file picker reached by keyboard as a button: the `<input type=file>`
+/// itself is visually hidden and out of the Tab order (the button opens
+/// it), so Tab never lands on a file input.
+pub(crate) fn file_picker(
+    node: &NodeRef,
+    id: &'static str,
+    label: &str,
+    accept: Option<&'static str>,
+    multiple: bool,
+    onchange: Callback<Event>,
+) -> Html {
+    let onclick = {
+        let node = node.clone();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(input) = node.cast::<web_sys::HtmlInputElement>() {
+                input.click();
+            }
+        })
+    };
+    let button = format!("{id}-button");
+    html! {
+        <div class="field file-picker">
+            <input ref={node.clone()} {id} data-testid={id} type="file" class="visually-hidden"
+                   tabindex="-1" aria-hidden="true" {multiple} {accept} {onchange} />
+            <button type="button" id={button.clone()} data-testid={button} {onclick}>{ label.to_owned() }</button>
+        </div>
+    }
+}

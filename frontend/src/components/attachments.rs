@@ -4,7 +4,7 @@
 
 use yew::prelude::*;
 
-use super::{event_files, use_app_state};
+use super::{event_files, file_picker, use_app_state};
 use crate::i18n::{tc, tcf, Cm};
 use crate::state::{Action, FormAction};
 
@@ -21,6 +21,7 @@ pub(crate) fn Attachments(props: &AttachmentsProps) -> Html {
     let state = use_app_state();
     let lang = state.lang;
     let files = &state.form.fields.composer.attachments;
+    let picker = use_node_ref();
     let onchange = {
         let onattach = props.onattach.clone();
         Callback::from(move |e: Event| {
@@ -36,10 +37,7 @@ pub(crate) fn Attachments(props: &AttachmentsProps) -> Html {
     };
     html! {
         <div id="attachments" class="attachments" role="group" aria-label={tc(lang, Cm::LegendAttachments)}>
-            <div class="field">
-                <label for="attach-files">{ tc(lang, Cm::LabelAttach) }</label>
-                <input id="attach-files" data-testid="attach-files" type="file" multiple=true {onchange} />
-            </div>
+            { file_picker(&picker, "attach-files", tc(lang, Cm::LabelAttach), None, true, onchange) }
             <p id="attach-hint" class="hint">{ tc(lang, Cm::AttachHint) }</p>
             if !files.is_empty() {
                 <ul id="attachment-list" data-testid="attachment-list" class="attachment-list">

@@ -6,7 +6,7 @@
 use yew::prelude::*;
 
 use super::attachments::Attachments;
-use super::{event_checked, event_value, use_app_state, StateHandle};
+use super::{event_checked, event_value, file_picker, use_app_state, StateHandle};
 use crate::form::message::{over_size_limit, whole_warnings, WholeWarning};
 use crate::form::{ComposerField, Field};
 use crate::i18n::{t, tc, tcf, Cm, Lang, Msg};
@@ -117,6 +117,7 @@ pub(crate) fn ComposerFields(props: &ComposerFieldsProps) -> Html {
         *use_memo(form, |form| form.message_size())
     };
     let capabilities = state.run.as_ref().and_then(|r| r.capabilities.as_ref());
+    let eml_picker = use_node_ref();
     let on_eml = {
         let onload = props.onloadmessage.clone();
         Callback::from(move |e: Event| {
@@ -135,10 +136,7 @@ pub(crate) fn ComposerFields(props: &ComposerFieldsProps) -> Html {
                     <textarea id="whole-message" data-testid="whole-message" rows="12" spellcheck="false"
                               value={composer.raw.clone()} oninput={on_text(&state, Field::Composer(ComposerField::Raw))} />
                 </div>
-                <div class="field">
-                    <label for="eml-file">{ tc(lang, Cm::LabelEml) }</label>
-                    <input id="eml-file" data-testid="eml-file" type="file" accept=".eml,message/rfc822,text/plain" onchange={on_eml} />
-                </div>
+                { file_picker(&eml_picker, "eml-file", tc(lang, Cm::LabelEml), Some(".eml,message/rfc822,text/plain"), false, on_eml) }
                 <p class="hint">{ tc(lang, Cm::WholeHint) }</p>
                 if composer.loaded.is_some() {
                     <p id="whole-not-utf8" data-testid="whole-not-utf8" class="hint-strong">{ tc(lang, Cm::LoadedNotUtf8) }</p>
