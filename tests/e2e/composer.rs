@@ -16,7 +16,9 @@
 //! - a Latin-1 .eml loaded with the whole-message file picker arrives byte
 //!   for byte, "not UTF-8" and "8BITMIME not known" said before the run;
 //! - once a run's EHLO told Postfix's SIZE limit, a message over it (an
-//!   attachment) is warned about, and the warning goes with the attachment.
+//!   attachment) is warned about, and the warning goes with the attachment;
+//! - AUTH CRAM-MD5 from the AUTH choice delivers (Dovecot checks it); the
+//!   OAuth choices ask for a bearer token in a masked field instead.
 //!
 //! One [`MailServer`], one [`Bridge`] and one chromedriver serve every
 //! trial; each trial opens its own Chromium session. Only 127.0.0.1.
@@ -79,6 +81,10 @@ fn main() {
             (
                 "after_ehlo_a_message_over_the_size_limit_is_warned_about",
                 size_limit_is_warned_about,
+            ),
+            (
+                "cram_md5_delivers_and_oauth_asks_for_a_masked_token",
+                cram_md5_and_token_field,
             ),
         ],
     );
@@ -436,6 +442,34 @@ fn size_limit_is_warned_about(rig: &Rig) -> Result<(), Failed> {
             },
         )
         .await?;
+        Ok(())
+    })
+}
+
+fn cram_md5_and_token_field(rig: &Rig) -> Result<(), Failed> {
+    on_page(rig, "composer-cram-md5", |page| async move {
+        let needle = needle(rig, "cram");
+        open_and_fill(rig, &page, &needle, "CRAM-MD5").await?;
+        page.select("#auth-mechanism", "xoauth2").await?;
+        let kind = page
+            .eval(
+                "const t = document.querySelector('#auth-token'); \
+                 return [t ? t.type : null, !!document.querySelector('#auth-password')];",
+                vec![],
+            )
+            .await?;
+        check(kind == serde_json::json!(["password", false]), || {
+            format!("XOAUTH2 shows [token type, password field?] = {kind}")
+        })?;
+        page.select("#auth-mechanism", "cram_md5").await?;
+        page.fill("#auth-username", rig.server.user()).await?;
+        page.fill("#auth-password", rig.server.password()).await?;
+        deliver(&page).await?;
+        let transcript = page.text("#transcript").await?.unwrap_or_default();
+        check(transcript.contains("AUTH CRAM-MD5"), || {
+            format!("no AUTH CRAM-MD5 in the transcript:\n{transcript}")
+        })?;
+        rig.server.wait_for_message(USER, &needle, DELIVERY)?;
         Ok(())
     })
 }
