@@ -126,6 +126,10 @@ pub struct TabRun {
     pub kind: String,
     /// The step list: (step, status, time in ms as the app shows it).
     pub steps: Vec<(String, String, Option<f64>)>,
+    /// Every `longtask` overlapping the run: (start from the click, length).
+    pub tasks: Vec<(f64, f64)>,
+    /// When server bytes arrived, from the click.
+    pub replies: Vec<f64>,
 }
 
 /// Everything one run measured.
@@ -711,6 +715,8 @@ fn read_run(state: &Value, watched: &Value) -> Result<TabRun, Problem> {
         longest_task_ms: longest.1,
         longest_start_ms: longest.0 - t0,
         reply_before_longest_ms: reply_before - t0,
+        tasks: tasks.iter().map(|(start, d)| (start - t0, *d)).collect(),
+        replies: recv.iter().map(|t| t - t0).collect(),
         long_tasks: tasks.len(),
         long_total_ms: tasks.iter().map(|t| t.1).sum(),
         max_gap_ms: watched.get("maxGap").and_then(Value::as_f64).unwrap_or(0.0),
@@ -1008,7 +1014,15 @@ pub fn render(f: &AttachFigures, ctx: &Context) -> Result<String, String> {
             let ms = ms.map_or("–".to_owned(), |m| format!("{m:.0} ms"));
             let _ = write!(out, " {step} {ms} ({status});");
         }
-        out.push('\n');
+        out.push_str("\nIn that run, its long tasks (start from the click + length):");
+        for (start, len) in &mid.tasks {
+            let _ = write!(out, " {start:.0} + {len:.0} ms;");
+        }
+        out.push_str(" server bytes arrived at");
+        for at in &mid.replies {
+            let _ = write!(out, " {at:.0}");
+        }
+        out.push_str(" ms.\n");
     }
     Ok(out)
 }
