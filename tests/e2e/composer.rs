@@ -18,7 +18,9 @@
 //! - once a run's EHLO told Postfix's SIZE limit, a message over it (an
 //!   attachment) is warned about, and the warning goes with the attachment;
 //! - AUTH CRAM-MD5 from the AUTH choice delivers (Dovecot checks it); the
-//!   OAuth choices ask for a bearer token in a masked field instead.
+//!   OAuth choices ask for a bearer token in a masked field instead;
+//! - an IDN recipient domain and EHLO name go out as A-labels (the
+//!   browser's own conversion), as the transcript shows.
 //!
 //! One [`MailServer`], one [`Bridge`] and one chromedriver serve every
 //! trial; each trial opens its own Chromium session. Only 127.0.0.1.
@@ -85,6 +87,10 @@ fn main() {
             (
                 "cram_md5_delivers_and_oauth_asks_for_a_masked_token",
                 cram_md5_and_token_field,
+            ),
+            (
+                "international_domains_go_as_a_labels_in_ehlo_and_rcpt",
+                idn_goes_as_a_labels,
             ),
         ],
     );
@@ -470,6 +476,30 @@ fn cram_md5_and_token_field(rig: &Rig) -> Result<(), Failed> {
             format!("no AUTH CRAM-MD5 in the transcript:\n{transcript}")
         })?;
         rig.server.wait_for_message(USER, &needle, DELIVERY)?;
+        Ok(())
+    })
+}
+
+fn idn_goes_as_a_labels(rig: &Rig) -> Result<(), Failed> {
+    on_page(rig, "composer-idn", |page| async move {
+        open_and_fill(rig, &page, "idn", "idn").await?;
+        page.fill("#ehlo-name", "bücher.example").await?;
+        page.click("#rcpt-add").await?;
+        page.fill("#rcpt-to-1", "kim@bücher.example").await?;
+        page.select("#stop-after", "rcpt").await?;
+        let (kind, verdict) = run_to_verdict(&page, VERDICT).await?;
+        check(kind != "failed" || verdict.contains("RCPT"), || {
+            format!("verdict {kind:?}: {verdict}")
+        })?;
+        let transcript = page.text("#transcript").await?.unwrap_or_default();
+        for line in [
+            "EHLO xn--bcher-kva.example",
+            "RCPT TO:<kim@xn--bcher-kva.example>",
+        ] {
+            check(transcript.contains(line), || {
+                format!("no {line:?} in the transcript:\n{transcript}")
+            })?;
+        }
         Ok(())
     })
 }
