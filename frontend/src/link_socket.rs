@@ -85,8 +85,11 @@ impl LinkSocket {
         if self.ended {
             return Vec::new();
         }
-        // The engine reads a reply only once everything before it is sent.
-        self.drain_frames();
+        // The engine reads a reply only once everything before it is sent;
+        // other events (a `closed`, an error) end or skip the rest anyway.
+        if matches!(event, SocketEvent::Bytes(_)) {
+            self.drain_frames();
+        }
         let now = self.now();
         match event {
             SocketEvent::Control(message) => self.link.handle_server_message(now, message),

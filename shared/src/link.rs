@@ -155,7 +155,11 @@ enum Mode {
 ///   [`poll_control`](Self::poll_control) (text frames, encoded with
 ///   [`ClientMessage::encode`]) into the WebSocket, then
 ///   [`poll_event`](Self::poll_event), then re-arm the timer from
-///   [`poll_timeout`](Self::poll_timeout).
+///   [`poll_timeout`](Self::poll_timeout). A driver may spread the binary
+///   frames over several tasks (the tab sends a big message in slices, and
+///   the engine encrypts each frame as it is polled) if it drains them all
+///   before the next [`handle_bytes`](Self::handle_bytes): the engine reads
+///   a reply only after the command it answers is out.
 /// - When [`state`](Self::state) is [`LinkState::Done`] and everything is
 ///   drained, the driver closes the WebSocket: at once, or, while
 ///   [`awaits_closed`](Self::awaits_closed), once the bridge's `closed` came
@@ -456,10 +460,20 @@ impl Link {
         }
     }
 
-    /// The next binary frame to send.
+    /// The next binary frame to send. In engine mode the engine's bytes
+    /// are taken here, one frame per call, rather than moved over when an
+    /// input is handled: the engine encrypts as it is polled, so a driver
+    /// that sends in slices (the tab, for a big message) also spreads the
+    /// encryption over them.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        self.transmits.pop_front()
+        if let Some(bytes) = self.transmits.pop_front() {
+            return Some(bytes);
+        }
+        match &mut self.mode {
+            Mode::Engine(session) if !self.ws_closed => session.poll_transmit(),
+            _ => None,
+        }
     }
 
     /// The next control message to send as a text frame.
@@ -547,11 +561,7 @@ impl Link {
             }
             Mode::Raw { tls: None, .. } => return,
         };
-        while let Some(bytes) = session.poll_transmit() {
-            if !self.ws_closed {
-                self.transmits.push_back(bytes);
-            }
-        }
+        // The engine's bytes stay in the engine until `poll_transmit`.
         let mut finished = false;
         while let Some(event) = session.poll_event() {
             finished |= matches!(event, Event::Finished(_));
