@@ -95,6 +95,9 @@ impl Default for State {
 /// Everything that changes the state: page-wide settings, or an action of
 /// one area.
 #[derive(Debug, Clone, PartialEq)]
+// One action lives only while the reducer applies it, so the size of the
+// largest (an engine event carrying the outcome) costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 pub(crate) enum Action {
     /// The page's language changed.
     SetLang(Lang),

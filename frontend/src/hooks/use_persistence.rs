@@ -69,7 +69,7 @@ pub(crate) fn use_persistence(state: &UseReducerHandle<State>) -> PersistenceHan
             dispatch.dispatch(Action::SetLang(lang));
             match decode_fragment(&browser::page_fragment().unwrap_or_default()) {
                 Ok(Some(spec)) => dispatch.dispatch(Action::Tools(ToolsAction::LoadSpec {
-                    spec,
+                    spec: Box::new(spec),
                     source: SpecSource::Link,
                 })),
                 Ok(None) => {}
@@ -112,7 +112,7 @@ pub(crate) fn use_persistence(state: &UseReducerHandle<State>) -> PersistenceHan
                         None => Action::Tools(ToolsAction::Notice(Notice::FileUnreadable)),
                         Some(text) => match parse_spec(&text) {
                             Ok(spec) => Action::Tools(ToolsAction::LoadSpec {
-                                spec,
+                                spec: Box::new(spec),
                                 source: SpecSource::File(name),
                             }),
                             Err(error) => Action::Tools(ToolsAction::Notice(Notice::Import {

@@ -179,7 +179,7 @@ mod tests {
         let mut linked = (Inbox::default(), FormState::default());
         ToolsState::default().apply(
             ToolsAction::LoadSpec {
-                spec: crate::state::test_spec(Stage::Rcpt, 1),
+                spec: Box::new(crate::state::test_spec(Stage::Rcpt, 1)),
                 source: SpecSource::Link,
             },
             &mut linked.1,

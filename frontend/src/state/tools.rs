@@ -113,8 +113,8 @@ pub(crate) enum ToolsAction {
     DeleteSaved(usize),
     /// Fill the form from a session (a share link or an imported file).
     LoadSpec {
-        /// The session.
-        spec: SessionSpec,
+        /// The session (boxed: a spec is several times any other action).
+        spec: Box<SessionSpec>,
         /// Where it came from.
         source: SpecSource,
     },
@@ -259,7 +259,7 @@ mod tests {
         let (mut other, mut other_tools) = (FormState::default(), ToolsState::default());
         other_tools.apply(
             ToolsAction::LoadSpec {
-                spec,
+                spec: Box::new(spec),
                 source: SpecSource::Link,
             },
             &mut other,
