@@ -10,12 +10,15 @@
 //!
 //! # Layout
 //! - this file: [`Entry`], [`EntryKind`], [`EntryIds`], [`Transcript`].
-//! - [`lines`]: an entry's printable [`Line`](lines::Line)s, markers and explanations.
+//! - [`line`]: one printable [`Line`](line::Line) and its [`Marker`].
+//! - [`lines`]: an entry's printable lines, with explanations.
+//! - `unparsed`: what arrived of a refused reply, escaped.
 //! - [`export`]: the text and JSON exports.
 //! - [`console`]: how a line typed in the raw console is shown (masking).
 
 mod console;
 mod export;
+mod line;
 mod lines;
 mod unparsed;
 

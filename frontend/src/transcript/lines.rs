@@ -4,73 +4,12 @@
 
 use smtplab_shared::smtp::{decode_printable_challenge, Reply, ReplyTo};
 
+use super::line::plain;
+pub(crate) use super::line::{Line, Marker};
 use super::unparsed::unparsed_lines;
 use super::{Entry, EntryKind};
 use crate::i18n::{explain_enhanced, explain_reply, t, Lang, Msg};
 use crate::note::Note;
-
-/// The marker at the start of a transcript line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Marker {
-    /// `->`: the client sent this.
-    Client,
-    /// `<-`: an expected server reply.
-    Server,
-    /// `<**`: a reply the session did not expect.
-    Unexpected,
-    /// `~>`: the client sent this over TLS.
-    ClientTls,
-    /// `<~`: an expected server reply over TLS.
-    ServerTls,
-    /// `<~*`: an unexpected reply over TLS.
-    UnexpectedTls,
-    /// `===`: connection information.
-    Info,
-    /// `***`: a failure.
-    Error,
-    /// An explanation of the reply above (no marker, indented).
-    Explain,
-}
-
-impl Marker {
-    /// The marker as printed, three characters wide.
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Client => " ->",
-            Self::Server => "<- ",
-            Self::Unexpected => "<**",
-            Self::ClientTls => " ~>",
-            Self::ServerTls => "<~ ",
-            Self::UnexpectedTls => "<~*",
-            Self::Info => "===",
-            Self::Error => "***",
-            Self::Explain => "   ",
-        }
-    }
-
-    /// A CSS class for the line.
-    pub(crate) fn class(self) -> &'static str {
-        match self {
-            Self::Client | Self::ClientTls => "t-client",
-            Self::Server | Self::ServerTls => "t-server",
-            Self::Unexpected | Self::UnexpectedTls => "t-unexpected",
-            Self::Info => "t-info",
-            Self::Error => "t-error",
-            Self::Explain => "t-explain",
-        }
-    }
-}
-
-/// One printable line of an entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Line {
-    /// The marker.
-    pub(crate) marker: Marker,
-    /// The text after the marker.
-    pub(crate) text: String,
-    /// True when `text` is a masked credential (so the view can style it).
-    pub(crate) masked: bool,
-}
 
 /// `[+   123 ms]`: the timestamp column.
 pub(crate) fn timestamp(at_ms: u64) -> String {
@@ -163,14 +102,6 @@ pub(crate) fn entry_lines_to(entry: &Entry, to: ReplyTo, reveal: bool, lang: Lan
         EntryKind::Unparsed { received, error } => unparsed_lines(received, error, lang),
         EntryKind::Info(note) => vec![plain(Marker::Info, note.describe(lang))],
         EntryKind::Error(note) => vec![plain(Marker::Error, note.describe(lang))],
-    }
-}
-
-pub(super) fn plain(marker: Marker, text: String) -> Line {
-    Line {
-        marker,
-        text,
-        masked: false,
     }
 }
 

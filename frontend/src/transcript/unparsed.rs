@@ -4,7 +4,7 @@
 
 use smtplab_shared::smtp::{ProtocolError, Unparsed};
 
-use super::lines::{plain, Line, Marker};
+use super::line::{plain, Line, Marker};
 use crate::i18n::{tf, Lang, Msg};
 use crate::reason::protocol_words;
 
