@@ -14,6 +14,7 @@
 //! - [`calendar`]: dates from UNIX seconds (certificate times, `Date:`).
 //! - [`diagnose`]: the Diagnostics checks (pass/warn/fail with evidence
 //!   and advice) and the DNS-driven domain orchestrator.
+//! - [`posture`]: SPF, DMARC, MTA-STS and TLS-RPT records, parsed and judged.
 //! - [`tls`]: sans-IO TLS under the engine (STARTTLS and implicit TLS):
 //!   the driver's provider and clock, verification, the TLS report.
 
@@ -21,6 +22,7 @@ pub mod calendar;
 pub mod diagnose;
 pub mod link;
 pub mod mime;
+pub mod posture;
 pub mod smtp;
 pub mod tls;
 pub mod wire;
