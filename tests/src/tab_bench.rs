@@ -328,7 +328,7 @@ fn into_problem(e: BenchError) -> Problem {
 }
 
 /// `chromium --version`, or "chromium" when it cannot be run.
-fn chromium_version() -> String {
+pub(crate) fn chromium_version() -> String {
     crate::program::find_program("chromium")
         .and_then(|path| {
             std::process::Command::new(path)

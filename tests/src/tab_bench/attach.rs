@@ -36,8 +36,10 @@ use sha2::{Digest, Sha256};
 use smtplab_bench::machine::RunMachine;
 use smtplab_bench::stats::median;
 
+use super::report::group;
 use super::swaks_run::{self, SwaksTiming};
-use super::BenchError;
+use super::tab_run::{OBSERVE_AND_CLICK_JS, STEPS_JS};
+use super::{chromium_version, BenchError};
 use crate::browser::{open_app, Browser, Page, Problem};
 use crate::postfix::{MailOptions, MailServer, DOMAIN, USER};
 use crate::test_ca::TestCa;
@@ -559,10 +561,10 @@ fn tasks_in(watched: &Value, from: f64, to: f64) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Page script: wraps the `WebSocket` constructor (once per page) to note
-/// the run's frames, installs a verdict observer as `tab_run` does, notes
-/// the time and clicks Run; returns `null`, or why it could not click.
-const START_JS: &str = "\
+/// Page script, first part: the run's record `s` and the page's WebSocket
+/// wrapped (once) to note its frames; [`OBSERVE_AND_CLICK_JS`] follows, which
+/// clicks Run and returns `null`, or why it could not click.
+const START_HEAD_JS: &str = "\
     const btn = document.getElementById('run-button');\
     if (!btn || btn.disabled) return 'the Run button is missing or disabled';\
     const s = { t0: 0, cleared: false, verdictAt: null, kind: null, endedAt: null, connectAt: null,\
@@ -592,26 +594,7 @@ const START_JS: &str = "\
       window.WebSocket = Wrapped;\
       window.__attachBenchWs = true;\
     }\
-    let obs = null;\
-    const look = () => {\
-      const now = performance.now();\
-      const v = document.getElementById('verdict');\
-      const b = document.getElementById('run-button');\
-      if (!s.cleared) { if (!v || (b && b.disabled)) { s.cleared = true; } else { return; } }\
-      if (s.verdictAt === null && v && v.dataset.verdict) { s.verdictAt = now; s.kind = v.dataset.verdict; }\
-      if (s.verdictAt !== null && s.endedAt === null && b && !b.disabled) { s.endedAt = now; if (obs) obs.disconnect(); }\
-    };\
-    obs = new MutationObserver(look);\
-    obs.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });\
-    s.t0 = performance.now();\
-    btn.click();\
-    look();\
-    return null;";
-
-/// Page script: the step list as the app shows it.
-const STEPS_JS: &str = "\
-    return [...document.querySelectorAll('[data-testid=step]')].map(li => \
-      [li.dataset.step ?? '', li.dataset.status ?? '', li.querySelector('.step-time')?.innerText ?? '']);";
+";
 
 /// One session in the tab, its delivery awaited and its attachment checked.
 async fn tab_once(
@@ -630,7 +613,8 @@ async fn tab_once(
 /// Clicks Run (the form filled, the file attached) and times the session.
 async fn click_and_time(page: &Page) -> Result<TabRun, Problem> {
     page.eval(WATCH_JS, vec![json!(false)]).await?;
-    let started = page.eval(START_JS, vec![]).await?;
+    let start = format!("{START_HEAD_JS}{OBSERVE_AND_CLICK_JS}");
+    let started = page.eval(&start, vec![]).await?;
     if let Some(why) = started.as_str() {
         return Err(Problem::Check(why.to_owned()));
     }
@@ -847,20 +831,6 @@ fn hex(bytes: &[u8]) -> String {
     })
 }
 
-/// `chromium --version`, or a placeholder.
-fn chromium_version() -> String {
-    crate::program::find_program("chromium")
-        .and_then(|path| {
-            std::process::Command::new(path)
-                .arg("--version")
-                .output()
-                .ok()
-        })
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| "chromium (version unknown)".into())
-}
-
 /// Start of the generated block in `docs/benchmarks.md`.
 pub const BEGIN: &str =
     "<!-- attach-bench:begin (written by attach-bench --write; edits here are replaced) -->";
@@ -1034,19 +1004,6 @@ pub fn render(f: &AttachFigures, ctx: &Context) -> Result<String, String> {
 /// When the file cannot be read or written.
 pub fn write_section(path: &Path, heading: &str, section: &str) -> std::io::Result<()> {
     smtplab_bench::report::write_block(path, heading, (BEGIN, END), section)
-}
-
-/// `1234567` as `1 234 567`.
-fn group(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(' ');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

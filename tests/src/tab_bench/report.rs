@@ -359,7 +359,7 @@ fn kb(bytes: usize) -> String {
 }
 
 /// `1234567` as `1 234 567`.
-fn group(n: usize) -> String {
+pub(crate) fn group(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -24,9 +24,10 @@ use crate::browser::{Page, Problem};
 /// How long one session may take from the click to Run enabled again.
 const SESSION_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Page script: installs the observer, notes the time and clicks Run;
-/// returns `null`, or why it could not click.
-const START_JS: &str = "\
+/// Page script, first part: the run's record `s` and the page's WebSocket
+/// wrapped (once) to note its frames; [`OBSERVE_AND_CLICK_JS`] follows, which
+/// clicks Run and returns `null`, or why it could not click.
+const START_HEAD_JS: &str = "\
     const btn = document.getElementById('run-button');\
     if (!btn || btn.disabled) return 'the Run button is missing or disabled';\
     const s = { t0: 0, cleared: false, verdictAt: null, kind: null, endedAt: null, connectAt: null, lastBytesAt: null };\
@@ -51,6 +52,12 @@ const START_JS: &str = "\
       window.WebSocket = Wrapped;\
       window.__tabBenchWs = true;\
     }\
+";
+
+/// Page script, the end of both benches' start scripts: a `MutationObserver`
+/// that notes in `s` when the old verdict went, the new one came (`verdictAt`,
+/// `kind`) and Run came back (`endedAt`), then `s.t0` and the click.
+pub(crate) const OBSERVE_AND_CLICK_JS: &str = "\
     let obs = null;\
     const look = () => {\
       const now = performance.now();\
@@ -71,9 +78,9 @@ const START_JS: &str = "\
 const STATE_JS: &str = "return window.__tabBench || null;";
 
 /// Page script: the step list as the app shows it.
-const STEPS_JS: &str = "\
+pub(crate) const STEPS_JS: &str = "\
     return [...document.querySelectorAll('[data-testid=step]')].map(li => \
-      [li.dataset.step, li.dataset.status, li.querySelector('.step-time')?.innerText ?? '']);";
+      [li.dataset.step ?? '', li.dataset.status ?? '', li.querySelector('.step-time')?.innerText ?? '']);";
 
 /// What one session in the tab took, by the page's clock.
 #[derive(Debug, Clone, PartialEq)]
@@ -98,7 +105,8 @@ pub struct TabTiming {
 /// A timeout (with the page's text), a Run button that cannot be clicked,
 /// or a verdict other than `delivered`.
 pub async fn run_once(page: &Page) -> Result<TabTiming, Problem> {
-    let started = page.eval(START_JS, vec![]).await?;
+    let start = format!("{START_HEAD_JS}{OBSERVE_AND_CLICK_JS}");
+    let started = page.eval(&start, vec![]).await?;
     if let Some(why) = started.as_str() {
         return Err(Problem::Check(why.to_owned()));
     }
