@@ -113,6 +113,10 @@ pub(crate) struct Form {
     /// The user chose the TLS mode (or it came with a loaded session): a
     /// port no longer changes it.
     pub(crate) tls_chosen: bool,
+    /// The port as typed when it last suggested the TLS mode, and the mode
+    /// before: typing on from it, or back over it (`465` → `46519`, or
+    /// `46`), takes the suggestion back, since the field changes key by key.
+    pub(crate) tls_suggested_by: Option<(String, TlsMode)>,
     /// Stop the session when the certificate does not verify (off:
     /// "continue without verification", said in the verdict).
     pub(crate) tls_verify: bool,
@@ -142,6 +146,7 @@ impl Default for Form {
             stop_after: Stage::Data,
             tls: TlsMode::None,
             tls_chosen: false,
+            tls_suggested_by: None,
             tls_verify: true,
             ca_pem: String::new(),
             composer: Composer::default(),
@@ -151,6 +156,24 @@ impl Default for Form {
 }
 
 impl Form {
+    /// The TLS mode `typed` suggests (the user has not chosen one), the
+    /// suggestion the port made on the way to `typed` taken back.
+    fn suggest_tls(&mut self, typed: &str) {
+        if let Some((by, before)) = self.tls_suggested_by.take() {
+            let passed = typed != by && (typed.starts_with(&by) || by.starts_with(typed));
+            if passed {
+                self.tls = before;
+            } else {
+                self.tls_suggested_by = Some((by, before));
+            }
+        }
+        let suggested = tls_for_port(typed, self.tls);
+        if suggested != self.tls {
+            self.tls_suggested_by = Some((typed.to_owned(), self.tls));
+            self.tls = suggested;
+        }
+    }
+
     /// The port and the TLS mode do not go together (a 465-looking port
     /// without implicit TLS, 587 without STARTTLS).
     pub(crate) fn port_tls_mismatch(&self) -> Option<PortTlsMismatch> {
@@ -163,7 +186,7 @@ impl Form {
             Field::Host => self.host = value,
             Field::Port => {
                 if !self.tls_chosen {
-                    self.tls = tls_for_port(value.trim(), self.tls);
+                    self.suggest_tls(value.trim());
                 }
                 self.port = value;
             }

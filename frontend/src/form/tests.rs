@@ -70,6 +70,32 @@ fn message_id_domain_prefers_the_sender() {
 }
 
 #[test]
+fn a_port_typed_through_465_does_not_keep_its_suggestion() {
+    let mut form = Form::default();
+    for port in ["4", "46", "465"] {
+        form.set(Field::Port, port.into());
+    }
+    assert_eq!(form.tls, TlsMode::Implicit, "465 suggests implicit TLS");
+    for port in ["4651", "46519"] {
+        form.set(Field::Port, port.into());
+    }
+    assert_eq!(form.tls, TlsMode::None, "46519 is no 465");
+    for port in ["5", "58", "587"] {
+        form.set(Field::Port, port.into());
+    }
+    assert_eq!(form.tls, TlsMode::StartTls);
+    form.set(Field::Port, "58".into());
+    assert_eq!(form.tls, TlsMode::None, "deleting back over 587 too");
+    form.set(Field::Port, "587".into());
+    form.set(Field::Port, "25".into());
+    assert_eq!(
+        form.tls,
+        TlsMode::StartTls,
+        "another port keeps the suggestion"
+    );
+}
+
+#[test]
 fn a_chosen_tls_mode_survives_any_port_and_a_mismatch_is_pointed_out() {
     let mut form = filled();
     form.set(Field::Tls, "implicit".into());
