@@ -30,6 +30,21 @@ async fn output(mut cmd: Command) -> Output {
         .expect("run smtplab")
 }
 
+/// Spawns `cmd`. A binary copied a moment ago can be "busy" (ETXTBSY) while
+/// a child another test thread forked meanwhile still holds the copy's
+/// write descriptor, until that child execs: try again for a short while.
+async fn spawn(cmd: &mut Command) -> Child {
+    for _ in 0..50 {
+        match cmd.spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            result => return result.expect("spawn smtplab"),
+        }
+    }
+    cmd.spawn().expect("spawn smtplab (still busy after 1 s)")
+}
+
 async fn read_line(stdout: &mut BufReader<ChildStdout>) -> String {
     let mut line = String::new();
     tokio::time::timeout(STEP, stdout.read_line(&mut line))
@@ -48,7 +63,7 @@ struct Started {
 
 /// Spawns `cmd` and reads stdout up to the stop line.
 async fn start(mut cmd: Command) -> Started {
-    let mut child = cmd.spawn().expect("spawn smtplab");
+    let mut child = spawn(&mut cmd).await;
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut lines = Vec::new();
     loop {
