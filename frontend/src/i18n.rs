@@ -115,7 +115,7 @@ catalogue! {
     SpecNoRecipients, SpecBadAddress, FieldSender, FieldRecipient, AddrEmpty, AddrLineBreak,
     AddrSpaces, AddrBrackets, AddrNoAt, AddrNothingBeforeAt, AddrNoDomain, SpecEmptyUsername,
     SpecNulInCredentials, SpecEmptyToken, SpecControlInCredentials, SpecZeroBdatChunk, SpecBadDsn,
-    ReasonNotOffered, ReqEightBitMime, ReqSmtpUtf8, ReqChunking, ReqDsn, ReqAuthMechanism,
+    ReasonNotOffered, ReqEightBitMime, ReqSmtpUtf8, ReqChunking, ReqDsn,
     NotePipelined, NotePipeliningNotOffered, RefusedRecipients,
     // steps and verdict
     StepsAria, StatusPending, StatusRunning, StatusOk, StatusFailed, StatusSkipped, DeliveredWithId,

@@ -108,7 +108,6 @@ fn requirement_msg(requirement: Requirement) -> Msg {
         Requirement::SmtpUtf8 => Msg::ReqSmtpUtf8,
         Requirement::Chunking => Msg::ReqChunking,
         Requirement::Dsn => Msg::ReqDsn,
-        Requirement::AuthMechanism => Msg::ReqAuthMechanism,
     }
 }
 

@@ -120,7 +120,6 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::ReqSmtpUtf8 => "an address has non-ASCII characters but the server does not offer SMTPUTF8",
         Msg::ReqChunking => "BDAT was asked for but the server does not offer CHUNKING",
         Msg::ReqDsn => "DSN parameters were asked for but the server does not offer DSN",
-        Msg::ReqAuthMechanism => "the server does not offer the AUTH mechanism asked for",
         Msg::NotePipelined => "PIPELINING: {0} commands in one flight, {1} round trips saved",
         Msg::NotePipeliningNotOffered => "the server does not offer PIPELINING; commands go one by one",
         Msg::RefusedRecipients => "refused recipients: {0}",

@@ -120,7 +120,6 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::ReqSmtpUtf8 => "アドレスに非 ASCII 文字がありますが、サーバーは SMTPUTF8 を提供していません",
         Msg::ReqChunking => "BDAT が指定されましたが、サーバーは CHUNKING を提供していません",
         Msg::ReqDsn => "DSN パラメーターが指定されましたが、サーバーは DSN を提供していません",
-        Msg::ReqAuthMechanism => "指定された AUTH 方式をサーバーは提供していません",
         Msg::NotePipelined => "PIPELINING: {0} 個のコマンドを一度に送信（往復 {1} 回分を節約）",
         Msg::NotePipeliningNotOffered => "サーバーは PIPELINING を提供していません。コマンドを一つずつ送ります",
         Msg::RefusedRecipients => "拒否された宛先: {0}",

@@ -124,11 +124,6 @@ pub enum Requirement {
     /// DSN parameters were asked for and DSN is not offered.
     #[error("DSN parameters were asked for but the server does not offer DSN")]
     Dsn,
-    /// The AUTH mechanism asked for is not offered (only checked for the
-    /// mechanisms whose exchange cannot be tried blind: none today; kept
-    /// for the drivers' wording).
-    #[error("the server does not offer the AUTH mechanism asked for")]
-    AuthMechanism,
 }
 
 /// What the message and addresses need from the server.
