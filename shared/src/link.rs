@@ -368,8 +368,8 @@ impl Link {
                 self.tcp_closed = true;
                 self.connection_gone(now);
             }
-            ServerMessage::Resolved { .. } => {
-                self.protocol_violation(now, "a DNS answer nobody asked for".into());
+            ServerMessage::Resolved { .. } | ServerMessage::MtaStsPolicy { .. } => {
+                self.protocol_violation(now, "an answer nobody asked for".into());
             }
         }
         self.pump();

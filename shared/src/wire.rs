@@ -18,6 +18,15 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// small; anything larger is hostile or a bug.
 pub const MAX_CONTROL_BYTES: usize = 4 * 1024;
 
+/// Largest control message the tab accepts from the bridge, in bytes: a
+/// `resolved` with many TXT records or an `mta_sts_policy` (whose body is
+/// at most [`MAX_MTA_STS_POLICY_BYTES`]) is larger than a request.
+pub const MAX_SERVER_MESSAGE_BYTES: usize = 96 * 1024;
+
+/// Largest MTA-STS policy body the bridge fetches (RFC 8461 §3.3 lets
+/// senders cap it; 64 KiB is what it suggests).
+pub const MAX_MTA_STS_POLICY_BYTES: usize = 64 * 1024;
+
 /// A control message sent by the client (the tab) to the bridge.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -46,10 +55,25 @@ pub enum ClientMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<u32>,
     },
+    /// Fetch the MTA-STS policy of `domain` (RFC 8461 §3.3): the bridge's
+    /// own HTTPS client GETs `https://mta-sts.DOMAIN/.well-known/mta-sts.txt`
+    /// with the certificate checked against Mozilla's roots, no redirects,
+    /// a bounded body and a deadline; answered with
+    /// [`ServerMessage::MtaStsPolicy`] or an `error` (`dns`, `refused`,
+    /// `timeout`, `https`, `bad_request`, …). Only this URL can be fetched,
+    /// so this is no HTTP proxy. See docs/security.md.
+    FetchMtaSts {
+        /// The policy domain (a trailing dot is allowed).
+        domain: String,
+        /// Correlation number echoed in `mta_sts_policy`; optional.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u32>,
+    },
 }
 
 /// A DNS record type a [`ClientMessage::Resolve`] may ask for. On the wire
-/// as in zone files: `"MX"`, `"A"`, `"AAAA"`.
+/// as in zone files: `"MX"`, `"A"`, `"AAAA"`, `"TXT"`, `"PTR"`, `"TLSA"`,
+/// `"CNAME"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum RecordType {
     /// Mail exchangers (RFC 5321 §5.1).
@@ -61,6 +85,19 @@ pub enum RecordType {
     /// IPv6 addresses.
     #[serde(rename = "AAAA")]
     Aaaa,
+    /// Text records (SPF, DMARC, MTA-STS, TLS-RPT, …).
+    #[serde(rename = "TXT")]
+    Txt,
+    /// Reverse DNS: ask for the `in-addr.arpa` / `ip6.arpa` name
+    /// ([`reverse_name`]).
+    #[serde(rename = "PTR")]
+    Ptr,
+    /// DANE certificate associations (RFC 6698), at `_25._tcp.HOST`.
+    #[serde(rename = "TLSA")]
+    Tlsa,
+    /// The alias a name points to (not followed).
+    #[serde(rename = "CNAME")]
+    Cname,
 }
 
 impl RecordType {
@@ -70,6 +107,29 @@ impl RecordType {
             Self::Mx => "MX",
             Self::A => "A",
             Self::Aaaa => "AAAA",
+            Self::Txt => "TXT",
+            Self::Ptr => "PTR",
+            Self::Tlsa => "TLSA",
+            Self::Cname => "CNAME",
+        }
+    }
+}
+
+/// The name to ask PTR records of for `address` (RFC 1035 §3.5, RFC 3596
+/// §2.5): `4.3.2.1.in-addr.arpa`, or 32 nibbles under `ip6.arpa`.
+pub fn reverse_name(address: IpAddr) -> String {
+    match address {
+        IpAddr::V4(v4) => {
+            let [a, b, c, d] = v4.octets();
+            format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+        }
+        IpAddr::V6(v6) => {
+            let mut name = String::with_capacity(72);
+            for byte in v6.octets().iter().rev() {
+                name.push_str(&format!("{:x}.{:x}.", byte & 0xf, byte >> 4));
+            }
+            name.push_str("ip6.arpa");
+            name
         }
     }
 }
@@ -83,7 +143,10 @@ impl fmt::Display for RecordType {
 /// One DNS record in [`ServerMessage::Resolved`]; the shape tells the kind.
 ///
 /// JSON: `{"preference":10,"exchange":"mx1.example.com"}` for MX,
-/// `{"address":"192.0.2.1"}` (or an IPv6 address) for A and AAAA.
+/// `{"address":"192.0.2.1"}` (or an IPv6 address) for A and AAAA,
+/// `{"text":"v=spf1 -all"}` for TXT, `{"name":"mx.example.com"}` for PTR
+/// and CNAME, `{"usage":3,"selector":1,"matching_type":1,"data":"ab…"}`
+/// for TLSA.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum DnsRecord {
@@ -99,6 +162,29 @@ pub enum DnsRecord {
     Address {
         /// The address.
         address: IpAddr,
+    },
+    /// A TLSA record (RFC 6698 §2.1).
+    Tlsa {
+        /// Certificate usage: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE.
+        usage: u8,
+        /// 0: the whole certificate; 1: its SubjectPublicKeyInfo.
+        selector: u8,
+        /// 0: the data itself; 1: SHA-256; 2: SHA-512.
+        matching_type: u8,
+        /// The association data, lower-case hex.
+        data: String,
+    },
+    /// A TXT record: its character-strings joined with nothing between
+    /// them (RFC 7208 §3.3); bytes that are not UTF-8 become U+FFFD.
+    Txt {
+        /// The text.
+        text: String,
+    },
+    /// A PTR or CNAME record: the name it points to, without the trailing
+    /// dot.
+    Name {
+        /// The target name.
+        name: String,
     },
 }
 
@@ -136,6 +222,30 @@ pub enum ServerMessage {
         rtype: RecordType,
         /// The records, in the resolver's order.
         records: Vec<DnsRecord>,
+        /// The request's `id`, when it had one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<u32>,
+        /// DNSSEC: `Some(true)` when the bridge validates (`--dnssec`) and
+        /// the answer is signed and valid, `Some(false)` when it validates
+        /// and the answer is unsigned (insecure); absent when the bridge
+        /// does not validate, so nothing can be said. A bogus answer is an
+        /// `error` with code `dnssec`, never a `resolved`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        authenticated: Option<bool>,
+    },
+    /// The answer to [`ClientMessage::FetchMtaSts`]: the policy as served
+    /// (`200 OK`, `text/plain`, at most [`MAX_MTA_STS_POLICY_BYTES`]). It is
+    /// not judged here; `shared::posture` parses it.
+    MtaStsPolicy {
+        /// The policy domain as asked (lower case, no trailing dot).
+        domain: String,
+        /// The URL fetched.
+        url: String,
+        /// The body, as UTF-8 (invalid bytes become U+FFFD).
+        body: String,
+        /// The `Content-Type` header, when there was one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_type: Option<String>,
         /// The request's `id`, when it had one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         id: Option<u32>,
@@ -194,6 +304,13 @@ pub enum ErrorCode {
     NoRecords,
     /// `resolve`: the DNS servers failed to answer (SERVFAIL, REFUSED).
     Servfail,
+    /// `resolve` with `--dnssec`: the answer failed DNSSEC validation
+    /// (bogus signatures, a broken chain of trust).
+    Dnssec,
+    /// `fetch_mta_sts`: the HTTPS fetch failed after connecting (TLS or
+    /// certificate failure, a status other than 200, a redirect, a body
+    /// over the limit).
+    Https,
 }
 
 impl ErrorCode {
@@ -212,6 +329,8 @@ impl ErrorCode {
             Self::Nxdomain => "nxdomain",
             Self::NoRecords => "no_records",
             Self::Servfail => "servfail",
+            Self::Dnssec => "dnssec",
+            Self::Https => "https",
         }
     }
 }
@@ -249,7 +368,7 @@ impl ClientMessage {
     /// [`DecodeError::TooLarge`] before parsing anything oversized, and
     /// [`DecodeError::Malformed`] for anything that is not a known message.
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
-        decode_bounded(text)
+        decode_bounded(text, MAX_CONTROL_BYTES)
     }
 
     /// Encodes the message as the JSON text of one frame.
@@ -262,9 +381,10 @@ impl ServerMessage {
     /// Decodes a text frame sent by the bridge.
     ///
     /// # Errors
-    /// As [`ClientMessage::decode`].
+    /// As [`ClientMessage::decode`], with the larger bound
+    /// [`MAX_SERVER_MESSAGE_BYTES`].
     pub fn decode(text: &str) -> Result<Self, DecodeError> {
-        decode_bounded(text)
+        decode_bounded(text, MAX_SERVER_MESSAGE_BYTES)
     }
 
     /// Encodes the message as the JSON text of one frame.
@@ -281,11 +401,12 @@ impl ServerMessage {
     }
 }
 
-fn decode_bounded<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, DecodeError> {
-    if text.len() > MAX_CONTROL_BYTES {
-        return Err(DecodeError::TooLarge {
-            limit: MAX_CONTROL_BYTES,
-        });
+fn decode_bounded<T: serde::de::DeserializeOwned>(
+    text: &str,
+    limit: usize,
+) -> Result<T, DecodeError> {
+    if text.len() > limit {
+        return Err(DecodeError::TooLarge { limit });
     }
     Ok(serde_json::from_str(text)?)
 }
@@ -406,6 +527,10 @@ mod tests {
             (RecordType::Mx, "MX"),
             (RecordType::A, "A"),
             (RecordType::Aaaa, "AAAA"),
+            (RecordType::Txt, "TXT"),
+            (RecordType::Ptr, "PTR"),
+            (RecordType::Tlsa, "TLSA"),
+            (RecordType::Cname, "CNAME"),
         ] {
             assert_eq!(rtype.as_str(), text);
             assert_eq!(
@@ -418,8 +543,78 @@ mod tests {
             Err(DecodeError::Malformed(_))
         ));
         assert!(matches!(
-            ClientMessage::decode(r#"{"type":"resolve","name":"example.com","rtype":"TXT"}"#),
+            ClientMessage::decode(r#"{"type":"resolve","name":"example.com","rtype":"SOA"}"#),
             Err(DecodeError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn new_record_shapes_and_reverse_names_match_the_documented_json() {
+        let text = r#"{"type":"resolved","name":"_25._tcp.mx.example","rtype":"TLSA","records":[{"usage":3,"selector":1,"matching_type":1,"data":"ab01"}],"authenticated":true}"#;
+        let msg = ServerMessage::Resolved {
+            name: "_25._tcp.mx.example".into(),
+            rtype: RecordType::Tlsa,
+            records: vec![DnsRecord::Tlsa {
+                usage: 3,
+                selector: 1,
+                matching_type: 1,
+                data: "ab01".into(),
+            }],
+            id: None,
+            authenticated: Some(true),
+        };
+        assert_eq!(msg.encode(), text);
+        assert_eq!(ServerMessage::decode(text).expect("valid"), msg);
+        for (json, record) in [
+            (
+                r#"{"text":"v=spf1 -all"}"#,
+                DnsRecord::Txt {
+                    text: "v=spf1 -all".into(),
+                },
+            ),
+            (
+                r#"{"name":"mx.example"}"#,
+                DnsRecord::Name {
+                    name: "mx.example".into(),
+                },
+            ),
+        ] {
+            assert_eq!(serde_json::to_string(&record).expect("json"), json);
+            assert_eq!(
+                serde_json::from_str::<DnsRecord>(json).expect("valid"),
+                record
+            );
+        }
+        let policy = r#"{"type":"fetch_mta_sts","domain":"example.com","id":3}"#;
+        assert_eq!(
+            ClientMessage::decode(policy).expect("valid"),
+            ClientMessage::FetchMtaSts {
+                domain: "example.com".into(),
+                id: Some(3)
+            }
+        );
+        assert_eq!(
+            reverse_name("192.0.2.10".parse().expect("ip")),
+            "10.2.0.192.in-addr.arpa"
+        );
+        assert_eq!(
+            reverse_name("2001:db8::1".parse().expect("ip")),
+            "1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa"
+        );
+        // A server message may be larger than a request, but is bounded too.
+        let big = format!(
+            r#"{{"type":"error","code":"dns","message":"{}"}}"#,
+            "x".repeat(MAX_CONTROL_BYTES)
+        );
+        assert!(ServerMessage::decode(&big).is_ok());
+        assert!(matches!(
+            ClientMessage::decode(&big),
+            Err(DecodeError::TooLarge { .. })
+        ));
+        let huge = "x".repeat(MAX_SERVER_MESSAGE_BYTES + 1);
+        assert!(matches!(
+            ServerMessage::decode(&huge),
+            Err(DecodeError::TooLarge { .. })
         ));
     }
 
@@ -439,6 +634,7 @@ mod tests {
                 },
             ],
             id: Some(1),
+            authenticated: None,
         };
         let text = r#"{"type":"resolved","name":"example.com","rtype":"MX","records":[{"preference":10,"exchange":"mx1.example.com"},{"preference":20,"exchange":"mx2.example.com"}],"id":1}"#;
         assert_eq!(mx.encode(), text);
@@ -450,6 +646,7 @@ mod tests {
                 address: "192.0.2.1".parse().expect("literal"),
             }],
             id: None,
+            authenticated: None,
         };
         let text = r#"{"type":"resolved","name":"mx1.example.com","rtype":"A","records":[{"address":"192.0.2.1"}]}"#;
         assert_eq!(a.encode(), text);

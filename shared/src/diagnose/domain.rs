@@ -289,7 +289,7 @@ impl DomainCheck {
                     *preference,
                     exchange.trim_end_matches('.').to_ascii_lowercase(),
                 )),
-                DnsRecord::Address { .. } => None,
+                _ => None,
             })
             .collect();
         for (preference, exchange) in &mx {

@@ -167,7 +167,11 @@ pub(crate) fn unreachable(
                 format!("{target}: the connection was reset"),
                 "Something (the server or a middlebox) reset the connection. Check the server's logs and any connection-rate or IP filters.",
             ),
-            ErrorCode::Dns | ErrorCode::Nxdomain | ErrorCode::NoRecords | ErrorCode::Servfail => say(
+            ErrorCode::Dns
+            | ErrorCode::Nxdomain
+            | ErrorCode::NoRecords
+            | ErrorCode::Servfail
+            | ErrorCode::Dnssec => say(
                 format!("{target}: DNS failure: the name does not resolve ({message})"),
                 "Check the spelling of the host name and its A/AAAA records.",
             ),
@@ -179,7 +183,7 @@ pub(crate) fn unreachable(
                 format!("{target}: the bridge's policy does not allow this target ({message})"),
                 "Allow the port with the bridge's --allow-port, or test another target.",
             ),
-            ErrorCode::Limit | ErrorCode::BadRequest | ErrorCode::Internal => say(
+            ErrorCode::Limit | ErrorCode::BadRequest | ErrorCode::Internal | ErrorCode::Https => say(
                 format!("{target}: the bridge could not connect ({}: {message})", code.as_str()),
                 "This is a problem of the bridge, not of the mail server; retry.",
             ),
