@@ -36,7 +36,7 @@ mod verdict_table;
 
 /// The engine's diagnostic extras, re-exported for the checks' drivers.
 pub use crate::smtp::session::{Probe, ProbeVerb, SessionExtras};
-pub use check::{CheckKind, CheckResult, CheckVerdict, Fact};
+pub use check::{CheckKind, CheckResult, CheckVerdict, Fact, ServerCell};
 pub use domain::{Action, CheckError, DomainCheck, MAX_MX_HOSTS};
 pub use input::{CheckInput, InputError, PlannedSession, DEFAULT_OUTSIDE_ADDRESS};
 pub use reachability::{evaluate_reachability, reachability_session, GREET_PAUSE_THRESHOLD};

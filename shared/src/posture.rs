@@ -10,30 +10,43 @@
 //! user reads come from the driver. The SPF lookup count is a sans-IO walk
 //! ([`spf::SpfWalk`]) that asks its driver for TXT records.
 //!
-//! Not wired yet: the bridge cannot resolve TXT, the domain report does not
-//! run these checks, and there is no UI or CLI for them (docs/diagnostics.md).
+//! [`DomainReport`] runs them all over one domain (with DANE, reverse DNS,
+//! TLS on every MX and optional DNS blocklists), as the Diagnostics'
+//! domain report and `smtplab check DOMAIN` show it (docs/diagnostics.md).
 //!
 //! # Layout
 //! - [`spf`]: [`SpfRecord`], [`spf_records`], [`SpfWalk`], [`SpfChain`].
 //! - [`dmarc`]: [`DmarcRecord`], [`dmarc_records`], [`dmarc_verdict`], [`dmarc_check`].
 //! - [`mta_sts`]: [`MtaStsTxt`], [`MtaStsPolicy`], [`mta_sts_verdict`].
 //! - [`tls_rpt`]: [`TlsRptRecord`], [`tls_rpt_check`].
+//! - [`dane`]: [`Tlsa`], [`dane_check`].
+//! - [`reverse_dns`]: [`ReverseLookup`], [`reverse_dns_check`].
+//! - [`mx_tls`]: TLS on an MX, [`mx_tls_check`].
+//! - [`report`]: [`DomainReport`], the orchestrator, and its judge.
 
 use serde::{Deserialize, Serialize};
 
 pub use crate::diagnose::CheckVerdict;
 use crate::wire::ErrorCode;
 
+pub mod dane;
 pub mod dmarc;
 pub mod mta_sts;
+pub mod mx_tls;
+pub mod report;
+pub mod reverse_dns;
 pub mod spf;
 pub mod tls_rpt;
 
+pub use dane::{dane_check, DaneFinding, Tlsa};
 pub use dmarc::{dmarc_check, dmarc_records, dmarc_verdict, DmarcError, DmarcFinding, DmarcRecord};
 pub use mta_sts::{
     mta_sts_policy_check, mta_sts_records, mta_sts_txt_check, mta_sts_verdict, MtaStsError,
     MtaStsFinding, MtaStsPolicy, MtaStsTxt,
 };
+pub use mx_tls::{mx_tls_check, MxTlsFinding, EXPIRY_WARNING_DAYS};
+pub use report::{DomainReport, PolicyAnswer, ReportOptions, MAX_ADDRESSES_PER_HOST};
+pub use reverse_dns::{reverse_dns_check, ReverseDnsFinding, ReverseLookup};
 pub use spf::{spf_records, SpfChain, SpfError, SpfFinding, SpfRecord, SpfWalk};
 pub use tls_rpt::{tls_rpt_check, tls_rpt_records, TlsRptError, TlsRptFinding, TlsRptRecord};
 

@@ -40,7 +40,7 @@ pub use anchors::AnchorsError;
 pub use context::{TlsContext, TlsOptions, TlsSetupError};
 pub use failure::{TlsFailure, TlsFailureKind};
 pub use pin::{fingerprint, pin_lines, BadPin};
-pub use report::{CertInfo, TlsReport, Verification};
+pub use report::{hex, CertInfo, DaneDigests, TlsReport, Verification};
 /// Re-exported: the element type of [`TlsContext::new`]'s public roots.
 pub use rustls::pki_types::TrustAnchor;
 /// Re-exported so drivers name the same rustls types the engine uses.

@@ -114,6 +114,7 @@ mod tests {
             sha256: "AB:CD".into(),
             self_issued: false,
             parse_error: None,
+            dane: None,
         }
     }
 

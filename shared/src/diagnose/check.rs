@@ -27,6 +27,23 @@ pub enum CheckKind {
     CanSend,
     /// 8. An unauthenticated RCPT TO an outside address must be refused.
     OpenRelay,
+    /// Domain report: the SPF record and its lookup chain.
+    Spf,
+    /// Domain report: the DMARC record.
+    Dmarc,
+    /// Domain report: the MTA-STS record and policy against the MX hosts.
+    MtaSts,
+    /// Domain report: the TLS-RPT record.
+    TlsRpt,
+    /// Domain report: TLSA records against each MX's certificate.
+    Dane,
+    /// Domain report: PTR of every MX address, forward-confirmed.
+    ReverseDns,
+    /// Domain report: a STARTTLS handshake on every MX address.
+    MxTls,
+    /// Domain report: DNS blocklists (a lookup to third parties; only with
+    /// zones given).
+    Dnsbl,
 }
 
 impl CheckKind {
@@ -42,6 +59,23 @@ impl CheckKind {
         Self::OpenRelay,
     ];
 
+    /// The domain report's checks, in report order.
+    pub const POSTURE: [Self; 8] = [
+        Self::Spf,
+        Self::Dmarc,
+        Self::MtaSts,
+        Self::TlsRpt,
+        Self::Dane,
+        Self::ReverseDns,
+        Self::MxTls,
+        Self::Dnsbl,
+    ];
+
+    /// Whether this is one of the domain report's checks.
+    pub fn is_posture(self) -> bool {
+        Self::POSTURE.contains(&self)
+    }
+
     /// The check's name in the UI.
     pub fn title(self) -> &'static str {
         match self {
@@ -53,6 +87,14 @@ impl CheckKind {
             Self::DomainReceives => "The domain can receive mail",
             Self::CanSend => "The user can send",
             Self::OpenRelay => "Open relay",
+            Self::Spf => "SPF",
+            Self::Dmarc => "DMARC",
+            Self::MtaSts => "MTA-STS",
+            Self::TlsRpt => "TLS-RPT",
+            Self::Dane => "DANE (TLSA)",
+            Self::ReverseDns => "Reverse DNS",
+            Self::MxTls => "TLS on every MX",
+            Self::Dnsbl => "DNS blocklists",
         }
     }
 }
@@ -133,6 +175,31 @@ pub struct CheckResult {
     /// The MX table of the domain checks, in preference order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub servers: Vec<ServerRow>,
+    /// The domain report's per-server verdicts (a row of its grid).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cells: Vec<ServerCell>,
+}
+
+/// One cell of the domain report's grid: a check's verdict on one server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerCell {
+    /// The MX host name.
+    pub server: String,
+    /// Pass, warn or fail on it.
+    pub verdict: CheckVerdict,
+    /// Why, in a few words (the worst finding).
+    pub note: String,
+}
+
+impl ServerCell {
+    /// A cell.
+    pub fn new(server: &str, verdict: CheckVerdict, note: impl Into<String>) -> Self {
+        Self {
+            server: server.to_owned(),
+            verdict,
+            note: note.into(),
+        }
+    }
 }
 
 impl CheckResult {
@@ -152,6 +219,7 @@ impl CheckResult {
             advice: advice.into(),
             details: Vec::new(),
             servers: Vec::new(),
+            cells: Vec::new(),
         }
     }
 }

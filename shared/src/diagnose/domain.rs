@@ -29,6 +29,12 @@ pub enum Action {
     },
     /// Connect and run this session; answer with `handle_session`.
     RunSession(Box<PlannedSession>),
+    /// Send `{"type":"fetch_mta_sts","domain":…}`; answer with
+    /// `handle_policy` (the domain report's MTA-STS check).
+    FetchMtaSts {
+        /// The policy domain.
+        domain: String,
+    },
 }
 
 /// The driver answered something that was not asked (misuse).

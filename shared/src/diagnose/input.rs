@@ -170,6 +170,11 @@ pub struct PlannedSession {
     pub spec: SessionSpec,
     /// Probes and RSET-before-QUIT.
     pub extras: SessionExtras,
+    /// Where to connect when not `spec.host`: an address of that host, so
+    /// a session reaches one particular address while TLS still checks the
+    /// certificate against the host name (the domain report's sessions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connect_host: Option<String>,
 }
 
 impl PlannedSession {
@@ -184,7 +189,13 @@ impl PlannedSession {
             label: label.into(),
             spec,
             extras,
+            connect_host: None,
         })
+    }
+
+    /// The host (or address) the driver connects to.
+    pub fn connect_to(&self) -> &str {
+        self.connect_host.as_deref().unwrap_or(&self.spec.host)
     }
 
     /// The engine for a plaintext plan.

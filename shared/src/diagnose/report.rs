@@ -105,6 +105,7 @@ impl Report {
         if let Some(overall) = self.overall() {
             let _ = writeln!(out, "overall:   {overall}");
         }
+        self.grid_text(&mut out);
         for (i, r) in self.results.iter().enumerate() {
             let _ = writeln!(out, "\n{}. [{}] {}", i + 1, r.verdict, r.kind.title());
             let _ = writeln!(out, "   {}", r.summary);
@@ -134,6 +135,9 @@ impl Report {
                     );
                 }
             }
+            for cell in &r.cells {
+                let _ = writeln!(out, "   [{}] {}: {}", cell.verdict, cell.server, cell.note);
+            }
             if !r.evidence.is_empty() {
                 let _ = writeln!(out, "   evidence:");
                 for line in &r.evidence {
@@ -142,6 +146,50 @@ impl Report {
             }
         }
         out
+    }
+}
+
+impl Report {
+    /// The servers of the grid, in the order they first appear.
+    pub fn grid_servers(&self) -> Vec<String> {
+        let mut servers: Vec<String> = Vec::new();
+        for cell in self.results.iter().flat_map(|r| &r.cells) {
+            if !servers.contains(&cell.server) {
+                servers.push(cell.server.clone());
+            }
+        }
+        servers
+    }
+
+    /// The summary grid (check × server) as text, when any result has
+    /// per-server cells: domain-wide checks show their verdict once.
+    fn grid_text(&self, out: &mut String) {
+        let servers = self.grid_servers();
+        if servers.is_empty() {
+            return;
+        }
+        let first = self
+            .results
+            .iter()
+            .map(|r| r.kind.title().len())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let _ = writeln!(out, "\nsummary (check × server):");
+        let _ = write!(out, "  {:first$}  {:6}", "check", "all");
+        for server in &servers {
+            let _ = write!(out, "  {server}");
+        }
+        let _ = writeln!(out);
+        for r in &self.results {
+            let _ = write!(out, "  {:first$}  {:6}", r.kind.title(), r.verdict.label());
+            for server in &servers {
+                let cell = r.cells.iter().find(|c| &c.server == server);
+                let label = cell.map_or("-", |c| c.verdict.label());
+                let _ = write!(out, "  {label:width$}", width = server.len());
+            }
+            let _ = writeln!(out);
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use super::transaction::{
     can_send_session, delivery_session, evaluate_can_send, evaluate_delivery, evaluate_open_relay,
     evaluate_user_receives, open_relay_session, user_receives_session,
 };
+use crate::posture::{DomainReport, PolicyAnswer, ReportOptions};
 use crate::wire::{DnsRecord, ErrorCode, RecordType};
 
 /// One running check.
@@ -46,6 +47,8 @@ enum Inner {
     },
     /// Checks 4 and 6.
     Domain(Box<DomainCheck>),
+    /// The domain report's checks, run together (one result each).
+    Posture(Box<DomainReport>),
 }
 
 impl Check {
@@ -54,6 +57,9 @@ impl Check {
     /// # Errors
     /// The [`InputError`] of the check's missing or invalid input.
     pub fn new(kind: CheckKind, input: &CheckInput) -> Result<Self, InputError> {
+        if kind.is_posture() {
+            return Self::posture(input, &[kind], &ReportOptions::default());
+        }
         let plan = match kind {
             CheckKind::DomainServers | CheckKind::DomainReceives => {
                 return Ok(Self {
@@ -66,6 +72,7 @@ impl Check {
             CheckKind::UserReceives => user_receives_session(input)?,
             CheckKind::CanSend => can_send_session(input)?,
             CheckKind::OpenRelay => open_relay_session(input)?,
+            _ => return Self::posture(input, &[kind], &ReportOptions::default()),
         };
         Ok(Self {
             inner: Inner::Single {
@@ -78,11 +85,45 @@ impl Check {
         })
     }
 
-    /// Which check.
+    /// The domain report's checks among `kinds` (the others are ignored),
+    /// run together in one pass: [`results`](Self::results) has one result
+    /// each.
+    ///
+    /// # Errors
+    /// [`InputError::MissingDomain`].
+    pub fn posture(
+        input: &CheckInput,
+        kinds: &[CheckKind],
+        options: &ReportOptions,
+    ) -> Result<Self, InputError> {
+        Ok(Self {
+            inner: Inner::Posture(Box::new(DomainReport::new(input, kinds, options)?)),
+        })
+    }
+
+    /// Which check (the first, for the domain report).
     pub fn kind(&self) -> CheckKind {
         match &self.inner {
             Inner::Single { kind, .. } => *kind,
             Inner::Domain(domain) => domain.kind(),
+            Inner::Posture(report) => report.kinds().first().copied().unwrap_or(CheckKind::Spf),
+        }
+    }
+
+    /// Every check this runs (several for the domain report).
+    pub fn kinds(&self) -> Vec<CheckKind> {
+        match &self.inner {
+            Inner::Posture(report) => report.kinds().to_vec(),
+            _ => vec![self.kind()],
+        }
+    }
+
+    /// Steps done and known so far, when the check can tell (the domain
+    /// report); more may appear as answers come.
+    pub fn progress(&self) -> Option<(usize, usize)> {
+        match &self.inner {
+            Inner::Posture(report) => Some(report.progress()),
+            _ => None,
         }
     }
 
@@ -92,6 +133,7 @@ impl Check {
         match &mut self.inner {
             Inner::Single { plan, .. } => plan.take().map(Action::RunSession),
             Inner::Domain(domain) => domain.poll_action(),
+            Inner::Posture(report) => report.poll_action(),
         }
     }
 
@@ -105,8 +147,24 @@ impl Check {
         rtype: RecordType,
         records: &[DnsRecord],
     ) -> Result<(), CheckError> {
+        self.handle_answer(name, rtype, records, None)
+    }
+
+    /// As [`handle_resolved`](Self::handle_resolved), with the bridge's
+    /// DNSSEC answer (`authenticated` of `resolved`), which DANE needs.
+    ///
+    /// # Errors
+    /// [`CheckError::UnexpectedResolve`] if no such lookup is pending.
+    pub fn handle_answer(
+        &mut self,
+        name: &str,
+        rtype: RecordType,
+        records: &[DnsRecord],
+        authenticated: Option<bool>,
+    ) -> Result<(), CheckError> {
         match &mut self.inner {
             Inner::Domain(domain) => domain.handle_resolved(name, rtype, records),
+            Inner::Posture(report) => report.handle_resolved(name, rtype, records, authenticated),
             Inner::Single { .. } => Err(CheckError::UnexpectedResolve {
                 name: name.to_owned(),
                 rtype,
@@ -127,6 +185,7 @@ impl Check {
     ) -> Result<(), CheckError> {
         match &mut self.inner {
             Inner::Domain(domain) => domain.handle_resolve_error(name, rtype, code, message),
+            Inner::Posture(report) => report.handle_resolve_error(name, rtype, code, message),
             Inner::Single { .. } => Err(CheckError::UnexpectedResolve {
                 name: name.to_owned(),
                 rtype,
@@ -145,6 +204,7 @@ impl Check {
     ) -> Result<(), CheckError> {
         match &mut self.inner {
             Inner::Domain(domain) => domain.handle_session(label, record),
+            Inner::Posture(report) => report.handle_session(label, record),
             Inner::Single {
                 kind,
                 input,
@@ -163,17 +223,44 @@ impl Check {
         }
     }
 
-    /// The result, once the check is over.
+    /// The answer to [`Action::FetchMtaSts`].
+    ///
+    /// # Errors
+    /// [`CheckError::UnexpectedResolve`] if no fetch is pending.
+    pub fn handle_policy(&mut self, answer: PolicyAnswer) -> Result<(), CheckError> {
+        match &mut self.inner {
+            Inner::Posture(report) => report.handle_policy(answer),
+            _ => Err(CheckError::UnexpectedResolve {
+                name: "mta-sts".into(),
+                rtype: RecordType::A,
+            }),
+        }
+    }
+
+    /// The result, once the check is over (the first, for the domain
+    /// report: see [`results`](Self::results)).
     pub fn result(&self) -> Option<&CheckResult> {
         match &self.inner {
             Inner::Single { result, .. } => result.as_ref(),
             Inner::Domain(domain) => domain.result(),
+            Inner::Posture(report) => report.results().and_then(<[CheckResult]>::first),
+        }
+    }
+
+    /// Every result, once the check is over; empty before.
+    pub fn results(&self) -> Vec<CheckResult> {
+        match &self.inner {
+            Inner::Posture(report) => report.results().map(<[_]>::to_vec).unwrap_or_default(),
+            _ => self.result().cloned().into_iter().collect(),
         }
     }
 
     /// True once the result is ready.
     pub fn is_done(&self) -> bool {
-        self.result().is_some()
+        match &self.inner {
+            Inner::Posture(report) => report.results().is_some(),
+            _ => self.result().is_some(),
+        }
     }
 }
 
@@ -191,6 +278,6 @@ pub fn evaluate(
         CheckKind::UserReceives => evaluate_user_receives(input, record),
         CheckKind::CanSend => evaluate_can_send(input, record),
         CheckKind::OpenRelay => evaluate_open_relay(input, record),
-        CheckKind::DomainServers | CheckKind::DomainReceives => return None,
+        _ => return None,
     })
 }

@@ -132,6 +132,9 @@ pub(crate) struct Certificate<'a> {
     pub(crate) key_bits: Option<u32>,
     /// The subjectAltName entries shown (in order), empty without one.
     pub(crate) alt_names: Vec<AltName<'a>>,
+    /// The SubjectPublicKeyInfo's contents (inside its SEQUENCE), for
+    /// DANE's selector 1 ([`spki_der`](Self::spki_der)).
+    pub(crate) spki: &'a [u8],
 }
 
 impl<'a> Certificate<'a> {
@@ -188,7 +191,27 @@ impl<'a> Certificate<'a> {
             key_type,
             key_bits,
             alt_names,
+            spki,
         })
+    }
+
+    /// The whole SubjectPublicKeyInfo, DER (tag, length and contents), as
+    /// DANE's selector 1 hashes it (RFC 6698 §2.1.2). DER has one length
+    /// encoding, so rebuilding the header gives the bytes as sent.
+    pub(crate) fn spki_der(&self) -> Vec<u8> {
+        let len = self.spki.len();
+        let mut out = Vec::with_capacity(len + 6);
+        out.push(der::SEQUENCE);
+        if len < 0x80 {
+            out.push(len as u8);
+        } else {
+            let bytes = len.to_be_bytes();
+            let skip = bytes.iter().take_while(|b| **b == 0).count();
+            out.push(0x80 | (bytes.len() - skip) as u8);
+            out.extend_from_slice(&bytes[skip..]);
+        }
+        out.extend_from_slice(self.spki);
+        out
     }
 }
 

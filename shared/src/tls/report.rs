@@ -4,7 +4,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha512};
 
 use super::certificate::Certificate;
 use super::channel::TlsChannel;
@@ -77,6 +77,45 @@ pub struct CertInfo {
     pub self_issued: bool,
     /// Set when the DER could not be parsed; then only `sha256` is real.
     pub parse_error: Option<String>,
+    /// The digests DANE compares TLSA records with; `None` in reports
+    /// saved before they were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dane: Option<DaneDigests>,
+}
+
+/// SHA-256 and SHA-512 of a certificate and of its SubjectPublicKeyInfo, as
+/// lower-case hex: what TLSA records' selector 0/1 and matching type 1/2
+/// name (RFC 6698 §2.1). Matching type 0 (the full data) is compared by
+/// hashing the record's data instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DaneDigests {
+    /// SHA-256 of the whole certificate (DER).
+    pub cert_sha256: String,
+    /// SHA-512 of the whole certificate.
+    pub cert_sha512: String,
+    /// SHA-256 of the SubjectPublicKeyInfo; empty when the DER did not read.
+    pub spki_sha256: String,
+    /// SHA-512 of the SubjectPublicKeyInfo; empty when the DER did not read.
+    pub spki_sha512: String,
+}
+
+impl DaneDigests {
+    /// The digests of one DER certificate (`spki`: its SubjectPublicKeyInfo).
+    fn new(der: &[u8], spki: Option<&[u8]>) -> Self {
+        let spki_256 = spki.map(|s| hex(&Sha256::digest(s))).unwrap_or_default();
+        let spki_512 = spki.map(|s| hex(&Sha512::digest(s))).unwrap_or_default();
+        Self {
+            cert_sha256: hex(&Sha256::digest(der)),
+            cert_sha512: hex(&Sha512::digest(der)),
+            spki_sha256: spki_256,
+            spki_sha512: spki_512,
+        }
+    }
+}
+
+/// Lower-case hex, as TLSA data is written.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl CertInfo {
@@ -86,7 +125,13 @@ impl CertInfo {
     pub fn from_der(der: &[u8], now_unix: Option<u64>) -> Self {
         let sha256 = fingerprint(der);
         match Certificate::from_der(der) {
-            Ok(cert) => Self::from_parsed(cert, sha256, now_unix),
+            Ok(cert) => {
+                let dane = DaneDigests::new(der, Some(&cert.spki_der()));
+                Self {
+                    dane: Some(dane),
+                    ..Self::from_parsed(cert, sha256, now_unix)
+                }
+            }
             Err(e) => Self {
                 subject: String::new(),
                 issuer: String::new(),
@@ -101,6 +146,7 @@ impl CertInfo {
                 sha256,
                 self_issued: false,
                 parse_error: Some(e.to_string()),
+                dane: Some(DaneDigests::new(der, None)),
             },
         }
     }
@@ -122,6 +168,7 @@ impl CertInfo {
             key_bits: cert.key_bits,
             sha256,
             parse_error: None,
+            dane: None,
         }
     }
 }

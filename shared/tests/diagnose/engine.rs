@@ -24,6 +24,7 @@ fn plan(stop_after: Stage, extras: SessionExtras) -> PlannedSession {
         label: "t".into(),
         spec,
         extras,
+        connect_host: None,
     }
 }
 
