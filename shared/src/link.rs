@@ -184,6 +184,9 @@ pub struct Link {
     controls: VecDeque<ClientMessage>,
     /// Events for the driver.
     events: VecDeque<LinkEvent>,
+    /// Engine mode: where to connect instead of `spec.host` (an address of
+    /// that host; TLS still checks the certificate against `spec.host`).
+    connect_host: Option<String>,
 }
 
 impl Link {
@@ -261,7 +264,17 @@ impl Link {
             transmits: VecDeque::new(),
             controls: VecDeque::new(),
             events: VecDeque::new(),
+            connect_host: None,
         }
+    }
+
+    /// Engine mode: connects to `host` (an address of `spec.host`, as
+    /// `PlannedSession::connect_to` says) instead of `spec.host`; the
+    /// engine, and TLS's name check, still use `spec.host`.
+    #[must_use]
+    pub fn connecting_to(mut self, host: impl Into<String>) -> Self {
+        self.connect_host = Some(host.into());
+        self
     }
 
     /// Where the link is.
@@ -501,7 +514,12 @@ impl Link {
     /// The `host` and `port` to connect to.
     fn target(&self) -> (String, u16) {
         match &self.mode {
-            Mode::Engine(session) => (session.spec().host.clone(), session.spec().port),
+            Mode::Engine(session) => (
+                self.connect_host
+                    .clone()
+                    .unwrap_or_else(|| session.spec().host.clone()),
+                session.spec().port,
+            ),
             Mode::Raw { host, port, .. } => (host.clone(), *port),
         }
     }

@@ -528,3 +528,20 @@ fn raw_mode_relays_bytes_and_closes() {
     );
     assert_eq!(dropped.state(), LinkState::Done);
 }
+
+#[test]
+fn an_engine_link_connects_to_the_address_it_was_given_and_keeps_the_spec_host() {
+    let mut link = Link::engine(Session::new(spec())).connecting_to("192.0.2.7");
+    link.handle_server_message(T, hello(PROTOCOL_VERSION));
+    let out = drain(&mut link);
+    assert_eq!(
+        out.controls,
+        [ClientMessage::Connect {
+            host: "192.0.2.7".into(),
+            port: 2525,
+            timeout_ms: None
+        }]
+    );
+    let host = link.session().map(|s| s.spec().host.clone());
+    assert_eq!(host.as_deref(), Some("mx.example.test"));
+}
