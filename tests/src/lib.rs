@@ -15,6 +15,9 @@
 //!   at set-up for the TLS trials.
 //! - `dovecot`: the auth-only Dovecot behind it.
 //! - [`dnsmasq`]: [`dnsmasq::Dnsmasq`], a throw-away DNS server for `.test`.
+//! - [`posture_lab`]: [`PostureLab`], the domain posture report's lab: four
+//!   STARTTLS MX listeners of one Postfix, dnsmasq zones for `good.test`,
+//!   `bad.test` and `nomail.test`, an MTA-STS policy server over HTTPS.
 //! - [`exim`]: [`exim::Exim`], the second MTA: Debian's Exim unpacked under
 //!   `target/`, STARTTLS with a `CA:TRUE` self-signed certificate, AUTH
 //!   only after STARTTLS.
@@ -41,6 +44,7 @@ pub mod guided_form;
 mod pidfile;
 pub mod portable;
 pub mod postfix;
+pub mod posture_lab;
 mod program;
 pub mod tab_bench;
 pub mod tcp_driver;
@@ -53,6 +57,7 @@ pub mod ws_driver;
 pub use bridge_process::{Bridge, BridgeError};
 pub use browser::{Browser, BrowserError, Page};
 pub use postfix::{FixtureError, MailServer};
+pub use posture_lab::PostureLab;
 pub use test_ca::TestCa;
 pub use trials::{run_with_rig, TrialFn};
 pub use ws_driver::{run_session, run_session_tls, DriverError, SessionReport};

@@ -13,6 +13,11 @@
 //! listeners to the same instance (see [`tls_listeners`]): submission with
 //! STARTTLS required, and implicit TLS (`smtps`). The plaintext listener is
 //! the same either way.
+//!
+//! [`MailServer::start_with_starttls_listeners`] adds listeners on other
+//! loopback addresses (`127.0.0.2`…), all on one port, each with its own
+//! host name and certificate and STARTTLS offered (not required): several
+//! "MX hosts" served by one instance.
 
 mod tls_listeners;
 
@@ -31,7 +36,7 @@ use crate::dovecot::{self, DovecotAuth};
 pub use crate::fixture_error::FixtureError;
 use crate::test_ca::ServerIdentity;
 use crate::{pidfile, program, token};
-pub use tls_listeners::TlsPorts;
+pub use tls_listeners::{StarttlsListener, TlsPorts};
 
 /// The virtual mailbox domain the instance accepts mail for.
 pub const DOMAIN: &str = "smtplab.test";
@@ -77,6 +82,8 @@ pub struct MailServer {
     port: u16,
     /// The TLS listeners' ports, when started with a certificate.
     tls_ports: Option<TlsPorts>,
+    /// The one port of the extra STARTTLS listeners, when there are any.
+    starttls_port: Option<u16>,
     /// The password of [`USER`], random per instance.
     password: String,
     /// Path of the `postfix` binary, to stop the instance.
@@ -106,6 +113,21 @@ impl MailServer {
     /// # Errors
     /// A [`FixtureError`] naming what is missing or what failed, with logs.
     pub fn start_with(options: &MailOptions) -> Result<Self, FixtureError> {
+        Self::start_with_starttls_listeners(options, &[])
+    }
+
+    /// As [`MailServer::start_with`], plus `listeners`: one smtpd per
+    /// listener on its own loopback address, all on one port free on every
+    /// one of them ([`MailServer::starttls_port`]), each greeting with its
+    /// host name and offering STARTTLS with its certificate. Waits until
+    /// every one offers STARTTLS.
+    ///
+    /// # Errors
+    /// A [`FixtureError`] naming what is missing or what failed, with logs.
+    pub fn start_with_starttls_listeners(
+        options: &MailOptions,
+        listeners: &[StarttlsListener],
+    ) -> Result<Self, FixtureError> {
         let postfix_bin = require("postfix", "postfix")?;
         let dovecot_bin = require("dovecot", "dovecot-core")?;
         let uid = effective_uid();
@@ -114,7 +136,7 @@ impl MailServer {
         }
         let mut attempt = 1;
         loop {
-            match Self::start_once(&postfix_bin, &dovecot_bin, options) {
+            match Self::start_once(&postfix_bin, &dovecot_bin, options, listeners) {
                 Err(FixtureError::PostfixStart { detail })
                     if detail.contains("in use") && attempt < START_ATTEMPTS =>
                 {
@@ -129,8 +151,13 @@ impl MailServer {
         postfix_bin: &Path,
         dovecot_bin: &Path,
         options: &MailOptions,
+        listeners: &[StarttlsListener],
     ) -> Result<Self, FixtureError> {
         let port = free_port()?;
+        let starttls_port = match listeners {
+            [] => None,
+            _ => Some(free_port_on(listeners.iter().map(|l| l.addr))?),
+        };
         let tls_ports = match options.tls {
             Some(_) => Some(TlsPorts {
                 submission: free_port()?,
@@ -147,9 +174,14 @@ impl MailServer {
         let tls = tls_ports.zip(options.tls.as_ref());
         let size_limit = options.message_size_limit.unwrap_or(DEFAULT_SIZE_LIMIT);
         write_config(base.path(), port, &password, tls, size_limit)?;
+        if let Some(starttls_port) = starttls_port {
+            tls_listeners::write_starttls_listeners(base.path(), starttls_port, listeners)
+                .map_err(|e| FixtureError::io("write the STARTTLS listeners", e))?;
+        }
         let mut server = Self {
             port,
             tls_ports,
+            starttls_port,
             password,
             postfix_bin: postfix_bin.to_path_buf(),
             postfix_running: false,
@@ -189,6 +221,17 @@ impl MailServer {
                 }
             })?;
         }
+        if let Some(starttls_port) = starttls_port {
+            let addrs = listeners
+                .iter()
+                .map(|l| SocketAddr::from((l.addr, starttls_port)));
+            tls_listeners::wait_starttls(addrs, GREETING_TIMEOUT).map_err(|e| {
+                FixtureError::NoGreeting {
+                    addr: e.addr,
+                    detail: format!("{}\npostfix log tail:\n{}", e.detail, server.log_tail(20)),
+                }
+            })?;
+        }
         Ok(server)
     }
 
@@ -207,12 +250,20 @@ impl MailServer {
         self.tls_ports
     }
 
-    /// Every listening port: the plaintext one, then the TLS ones.
+    /// The one port of the extra STARTTLS listeners; `None` unless started
+    /// with [`MailServer::start_with_starttls_listeners`] and some listeners.
+    pub fn starttls_port(&self) -> Option<u16> {
+        self.starttls_port
+    }
+
+    /// Every listening port: the plaintext one, then the TLS ones, then the
+    /// extra STARTTLS listeners' port.
     pub fn ports(&self) -> Vec<u16> {
         let mut ports = vec![self.port];
         if let Some(tls) = self.tls_ports {
             ports.extend([tls.submission, tls.smtps]);
         }
+        ports.extend(self.starttls_port);
         ports
     }
 
@@ -429,6 +480,25 @@ fn free_port() -> Result<u16, FixtureError> {
         .map_err(|e| FixtureError::io("read the probe port", e))?
         .port();
     Ok(port)
+}
+
+/// A port free on every one of `addrs` (loopback addresses) at the moment
+/// of asking; [`MailServer::start`] retries when one is taken before
+/// Postfix binds.
+fn free_port_on(addrs: impl Iterator<Item = Ipv4Addr> + Clone) -> Result<u16, FixtureError> {
+    for _ in 0..50 {
+        let port = free_port()?;
+        if addrs
+            .clone()
+            .all(|addr| TcpListener::bind((addr, port)).is_ok())
+        {
+            return Ok(port);
+        }
+    }
+    Err(FixtureError::io(
+        "find a port free on every STARTTLS listener address",
+        io::Error::from(io::ErrorKind::AddrInUse),
+    ))
 }
 
 /// Reads the first complete reply line from a fresh connection.

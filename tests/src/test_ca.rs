@@ -7,12 +7,17 @@
 //! [`SERVER_VALID_DAYS`]. The server certificate names DNS hosts only (by
 //! default `localhost` and `mail.smtplab.test`), never an IP address, so a
 //! session that connects by `127.0.0.1` meets a name mismatch.
+//!
+//! [`TestCa::server_identity_valid_for`] sets another lifetime (a
+//! certificate about to expire), and [`ServerIdentity::self_signed`] makes
+//! one no CA vouches for. Every identity carries its SubjectPublicKeyInfo
+//! for DANE hashes.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rcgen::{
     date_time_ymd, BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose,
+    Issuer, KeyPair, KeyUsagePurpose, PublicKeyData,
 };
 
 /// The DNS names of the server certificate [`TestCa::server_identity`] makes
@@ -53,6 +58,9 @@ pub struct ServerIdentity {
     pub cert_der: Vec<u8>,
     /// The certificate's private key (PKCS#8 PEM).
     pub key_pem: String,
+    /// The certificate's SubjectPublicKeyInfo, DER: what a DANE `3 1 x`
+    /// TLSA record (selector 1) hashes.
+    pub spki_der: Vec<u8>,
     /// The names in the certificate's subjectAltName (all DNS names).
     pub names: Vec<String>,
 }
@@ -116,24 +124,70 @@ impl TestCa {
     /// # Errors
     /// rcgen's error when a name is unusable or signing fails.
     pub fn server_identity_for(&self, names: &[&str]) -> Result<ServerIdentity, rcgen::Error> {
+        self.server_identity_valid_for(names, SERVER_VALID_DAYS)
+    }
+
+    /// As [`TestCa::server_identity_for`], but valid until `days` from now
+    /// (a certificate about to expire, for expiry warnings).
+    ///
+    /// # Errors
+    /// rcgen's error when a name is unusable or signing fails.
+    pub fn server_identity_valid_for(
+        &self,
+        names: &[&str],
+        days: u64,
+    ) -> Result<ServerIdentity, rcgen::Error> {
         let key = KeyPair::generate()?;
-        let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
-        let mut params = CertificateParams::new(names.clone())?;
-        params.distinguished_name.push(
-            DnType::CommonName,
-            names.first().map_or("server", String::as_str),
-        );
-        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        set_validity(&mut params, SERVER_VALID_DAYS);
+        let (params, names) = server_params(names, days)?;
         let cert = params.signed_by(&key, &self.issuer)?;
         Ok(ServerIdentity {
             cert_pem: cert.pem(),
             cert_der: cert.der().to_vec(),
             key_pem: key.serialize_pem(),
+            spki_der: key.subject_public_key_info(),
             names,
         })
     }
+}
+
+impl ServerIdentity {
+    /// A server certificate for these DNS names signed by its own key, no
+    /// CA at all (what a client meets as "self-signed, untrusted"), valid
+    /// from a day ago until `days` from now. Unlike
+    /// [`crate::exim`]'s, it is not a CA certificate (no `CA:TRUE`).
+    ///
+    /// # Errors
+    /// rcgen's error when a name is unusable or signing fails.
+    pub fn self_signed(names: &[&str], days: u64) -> Result<Self, rcgen::Error> {
+        let key = KeyPair::generate()?;
+        let (params, names) = server_params(names, days)?;
+        let cert = params.self_signed(&key)?;
+        Ok(Self {
+            cert_pem: cert.pem(),
+            cert_der: cert.der().to_vec(),
+            key_pem: key.serialize_pem(),
+            spki_der: key.subject_public_key_info(),
+            names,
+        })
+    }
+}
+
+/// A server certificate's parameters: these DNS names (the first is also
+/// the common name), server authentication, valid for `days` from now.
+fn server_params(
+    names: &[&str],
+    days: u64,
+) -> Result<(CertificateParams, Vec<String>), rcgen::Error> {
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let mut params = CertificateParams::new(names.clone())?;
+    params.distinguished_name.push(
+        DnType::CommonName,
+        names.first().map_or("server", String::as_str),
+    );
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    set_validity(&mut params, days);
+    Ok((params, names))
 }
 
 /// Valid from [`BACKDATE`] ago until `days` from now, by the wall clock.
@@ -160,5 +214,22 @@ mod tests {
         assert!(server.cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
         assert!(server.key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
         assert!(!format!("{server:?}").contains("PRIVATE KEY"));
+    }
+
+    #[test]
+    fn certificates_carry_their_public_key_info() {
+        let ca = TestCa::new("unit CA").expect("CA");
+        let short = ca
+            .server_identity_valid_for(&["mx.unit.test"], 10)
+            .expect("short-lived certificate");
+        let own = ServerIdentity::self_signed(&["self.unit.test"], 30).expect("self-signed");
+        for identity in [short, own] {
+            // The SPKI is a DER sequence found whole inside the certificate.
+            assert_eq!(identity.spki_der.first(), Some(&0x30));
+            assert!(identity
+                .cert_der
+                .windows(identity.spki_der.len())
+                .any(|w| w == identity.spki_der.as_slice()));
+        }
     }
 }

@@ -6,7 +6,13 @@
 //! with `smtpd_tls_security_level=encrypt` and `smtpd_tls_auth_only=yes`,
 //! and `smtps` with `smtpd_tls_wrappermode=yes`. Both load
 //! `smtpd_tls_chain_files` from `tests/fixtures/main-tls.cf`.
+//!
+//! The extra STARTTLS listeners ([`StarttlsListener`]) are written here
+//! instead, one `master.cf` entry each with its own `-o` overrides: address,
+//! `myhostname`, `smtpd_tls_security_level=may` and its own
+//! `smtpd_tls_chain_files`.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -27,6 +33,18 @@ pub struct TlsPorts {
     pub smtps: u16,
 }
 
+/// One more smtpd on its own loopback address (all of them share one
+/// port), greeting as `hostname` and offering STARTTLS with `identity`.
+#[derive(Debug, Clone)]
+pub struct StarttlsListener {
+    /// The loopback address it listens on (`127.0.0.2`…).
+    pub addr: Ipv4Addr,
+    /// Its `myhostname`: the name in its 220 greeting and EHLO reply.
+    pub hostname: String,
+    /// The certificate and key it presents after STARTTLS.
+    pub identity: ServerIdentity,
+}
+
 /// A listener that did not become ready.
 #[derive(Debug)]
 pub(super) struct NotReady {
@@ -40,16 +58,67 @@ pub(super) struct NotReady {
 /// (the order `smtpd_tls_chain_files` wants in one file), readable by root
 /// only: smtpd reads it before dropping privileges.
 pub(super) fn write_identity(dir: &Path, identity: &ServerIdentity) -> io::Result<()> {
+    write_identity_as(dir, "server.pem", identity)
+}
+
+/// [`write_identity`] under another file name.
+fn write_identity_as(dir: &Path, file_name: &str, identity: &ServerIdentity) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(dir.join("server.pem"))?;
+        .open(dir.join(file_name))?;
     file.write_all(identity.key_pem.as_bytes())?;
     file.write_all(identity.cert_pem.as_bytes())?;
     file.sync_all()
+}
+
+/// Writes each listener's key and certificate as
+/// `etc/tls/starttls-ADDR.pem` and appends its `master.cf` entry, all on
+/// `port`.
+pub(super) fn write_starttls_listeners(
+    base: &Path,
+    port: u16,
+    listeners: &[StarttlsListener],
+) -> io::Result<()> {
+    let tls_dir = base.join("etc/tls");
+    let mut entries =
+        String::from("# --- STARTTLS listeners (MailServer::start_with_starttls_listeners) ---\n");
+    for listener in listeners {
+        let file_name = format!("starttls-{}.pem", listener.addr);
+        write_identity_as(&tls_dir, &file_name, &listener.identity)?;
+        // Infallible: writing to a String.
+        let _ = write!(
+            entries,
+            "{addr}:{port} inet n - n - - smtpd\n  \
+             -o syslog_name=smtplab-{port}/{addr}\n  \
+             -o myhostname={host}\n  \
+             -o smtpd_tls_security_level=may\n  \
+             -o smtpd_tls_chain_files={chain}\n  \
+             -o smtpd_tls_loglevel=1\n",
+            addr = listener.addr,
+            host = listener.hostname,
+            chain = tls_dir.join(file_name).display(),
+        );
+    }
+    let mut master = fs::OpenOptions::new()
+        .append(true)
+        .open(base.join("etc/master.cf"))?;
+    master.write_all(entries.as_bytes())
+}
+
+/// Waits until every one of `addrs` greets and its EHLO offers STARTTLS.
+pub(super) fn wait_starttls(
+    addrs: impl IntoIterator<Item = SocketAddr>,
+    timeout: Duration,
+) -> Result<(), NotReady> {
+    let deadline = Instant::now() + timeout;
+    for addr in addrs {
+        poll(addr, deadline, || offers_starttls(addr))?;
+    }
+    Ok(())
 }
 
 /// Waits until the submission listener greets and its EHLO offers STARTTLS
