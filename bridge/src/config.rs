@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use smtplab_shared::wire::PolicyInfo;
+use tokio_rustls::rustls::pki_types::CertificateDer;
 use tokio_rustls::rustls::ServerConfig;
 
 use crate::access::AccessToken;
@@ -103,6 +104,17 @@ pub struct Config {
     /// `resolve` requests one session may have in flight; one more gets
     /// `error limit` (the session goes on).
     pub max_resolves_in_flight: usize,
+    /// The port MTA-STS policies are fetched from (`fetch_mta_sts`): 443
+    /// as RFC 8461 says; another only for tests and private deployments.
+    pub mta_sts_port: u16,
+    /// Deadline of one whole MTA-STS fetch (DNS, connect, TLS, body).
+    pub mta_sts_timeout: Duration,
+    /// Roots the MTA-STS fetch trusts besides Mozilla's (`--mta-sts-ca`):
+    /// a private CA, or the tests' own.
+    pub mta_sts_roots: Vec<CertificateDer<'static>>,
+    /// `fetch_mta_sts` requests one session may have in flight; one more
+    /// gets `error limit` (the session goes on).
+    pub max_mta_sts_in_flight: usize,
 }
 
 impl Config {
@@ -134,6 +146,10 @@ impl Config {
             dns_server: None,
             resolve_timeout: Duration::from_secs(5),
             max_resolves_in_flight: 4,
+            mta_sts_port: crate::mta_sts::DEFAULT_PORT,
+            mta_sts_timeout: crate::mta_sts::DEFAULT_TIMEOUT,
+            mta_sts_roots: Vec::new(),
+            max_mta_sts_in_flight: crate::mta_sts::DEFAULT_MAX_IN_FLIGHT,
         }
     }
 

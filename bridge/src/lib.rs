@@ -17,6 +17,8 @@
 //! - [`dial`]: DNS resolution and the TCP connect, with error codes.
 //! - [`dns`]: `resolve` lookups (MX, A, AAAA) with hickory-resolver, their
 //!   bounds and typed errors.
+//! - [`mta_sts`]: `fetch_mta_sts`, the bridge's own HTTPS GET of a
+//!   domain's MTA-STS policy (one URL shape, bounded, no redirects).
 //! - [`relay`]: the two pumps (WebSocket→TCP, TCP→WebSocket).
 //! - [`tls`]: the rustls configuration for HTTPS/WSS.
 //! - [`assets`]: the embedded UI files and the Content-Security-Policy.
@@ -47,6 +49,7 @@ pub mod dial;
 pub mod dns;
 pub mod exit;
 mod listener;
+pub mod mta_sts;
 pub mod options;
 pub mod policy;
 pub mod ports;

@@ -232,6 +232,12 @@ struct Args {
     /// Runtime threads (default 1: lowest latency per session; more spread many sessions over cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
+    /// Port the MTA-STS policy fetch uses (default 443; for tests and private deployments).
+    #[arg(long, value_name = "PORT")]
+    mta_sts_port: Option<u16>,
+    /// PEM file of CA certificates the MTA-STS policy fetch trusts besides Mozilla's roots (a private CA, tests).
+    #[arg(long, value_name = "FILE")]
+    mta_sts_ca: Option<PathBuf>,
 }
 
 impl Args {
@@ -267,6 +273,8 @@ impl Args {
             sandbox_bearer_token: self.sandbox_bearer_token.clone(),
             dns: self.dns,
             threads: self.threads,
+            mta_sts_port: self.mta_sts_port,
+            mta_sts_ca: self.mta_sts_ca.clone(),
         }
     }
 }

@@ -26,6 +26,8 @@
 //! sandbox_listen = "127.0.0.1:2525"    # loopback only
 //! sandbox_bearer_token = "…"           # XOAUTH2/OAUTHBEARER token of the demo account
 //! dns = "127.0.0.1:53"                 # for `resolve`; default /etc/resolv.conf
+//! mta_sts_port = 443                   # `fetch_mta_sts`; another only for tests
+//! mta_sts_ca = "private-ca.pem"        # roots trusted besides Mozilla's
 //! threads = 1                          # runtime threads (1: one thread, the default)
 //! ```
 
@@ -38,6 +40,7 @@ use smtplab_sandbox::{ConfigError as SandboxConfigError, SandboxConfig};
 
 use crate::access::{self, AccessToken, TokenError};
 use crate::config::Config;
+use crate::mta_sts;
 use crate::target::{RuleError, TargetRule};
 use crate::tls::{self, TlsError};
 
@@ -108,6 +111,12 @@ pub struct Options {
     /// Runtime worker threads; 1 (the default) runs everything on one
     /// thread.
     pub threads: Option<usize>,
+    /// The port MTA-STS policies are fetched from (default 443; for tests
+    /// and private deployments).
+    pub mta_sts_port: Option<u16>,
+    /// A PEM file of CA certificates the MTA-STS fetch trusts besides
+    /// Mozilla's roots.
+    pub mta_sts_ca: Option<PathBuf>,
 }
 
 /// Why the bridge must not start.
@@ -249,6 +258,8 @@ impl Options {
             sandbox_bearer_token: flags.sandbox_bearer_token.or(self.sandbox_bearer_token),
             dns: flags.dns.or(self.dns),
             threads: flags.threads.or(self.threads),
+            mta_sts_port: flags.mta_sts_port.or(self.mta_sts_port),
+            mta_sts_ca: flags.mta_sts_ca.or(self.mta_sts_ca),
         }
     }
 
@@ -356,6 +367,18 @@ impl Options {
         };
         config.tls = tls;
         config.dns_server = self.dns;
+        if let Some(port) = self.mta_sts_port {
+            ranges::MTA_STS_PORT.check(u64::from(port))?;
+            config.mta_sts_port = port;
+        }
+        if let Some(path) = &self.mta_sts_ca {
+            let roots = tls::certificates(path)?;
+            mta_sts::check_roots(&roots).map_err(|e| TlsError::Certificate {
+                path: path.clone(),
+                reason: format!("not usable as a root: {e}"),
+            })?;
+            config.mta_sts_roots = roots;
+        }
         let sandbox = if self.sandbox.unwrap_or(true) {
             let mut sandbox = SandboxConfig::new(
                 self.sandbox_listen
@@ -511,9 +534,11 @@ pub mod ranges {
     pub const THREADS: Range = Range::new("threads", "--threads", 1, 1024);
     /// Each `allow_ports` entry: 1 to 65535.
     pub const ALLOW_PORT: Range = Range::new("allow_ports", "--allow-port", 1, 65_535);
+    /// `mta_sts_port`: 1 to 65535.
+    pub const MTA_STS_PORT: Range = Range::new("mta_sts_port", "--mta-sts-port", 1, 65_535);
 
     /// Every range, for the tests and the documentation.
-    pub const ALL: [Range; 15] = [
+    pub const ALL: [Range; 16] = [
         TOKEN_TTL_SECS,
         MAX_SESSIONS,
         MAX_SESSIONS_PER_CLIENT,
@@ -529,6 +554,7 @@ pub mod ranges {
         SHUTDOWN_GRACE_MS,
         THREADS,
         ALLOW_PORT,
+        MTA_STS_PORT,
     ];
 }
 
@@ -789,14 +815,44 @@ mod tests {
             "allow_ports" => {
                 o.allow_ports = Some(vec![u16::try_from(value).unwrap_or(u16::MAX)]);
             }
+            "mta_sts_port" => o.mta_sts_port = Some(u16::try_from(value).unwrap_or(u16::MAX)),
             other => panic!("no setting {other}"),
         }
         o
     }
 
     #[test]
+    fn the_mta_sts_ca_is_read_and_checked_at_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pair = rcgen::generate_simple_self_signed(vec!["ca.test".to_owned()]).expect("cert");
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, pair.cert.pem()).expect("write");
+        let startup = Options {
+            mta_sts_ca: Some(ca),
+            mta_sts_port: Some(8443),
+            ..Options::default()
+        }
+        .into_startup()
+        .expect("valid");
+        assert_eq!(startup.config.mta_sts_roots.len(), 1);
+        assert_eq!(startup.config.mta_sts_port, 8443);
+        let junk = dir.path().join("junk.pem");
+        std::fs::write(&junk, "not pem").expect("write");
+        let err = Options {
+            mta_sts_ca: Some(junk),
+            ..Options::default()
+        }
+        .into_startup()
+        .expect_err("no certificate");
+        assert!(matches!(err, OptionsError::Tls(_)), "{err}");
+        assert!(err.to_string().contains("junk.pem"), "{err}");
+    }
+
+    #[test]
     fn every_numeric_setting_accepts_its_ends_and_refuses_beyond_them() {
         for range in ranges::ALL {
+            // A port is u16: nothing above 65535 can be written.
+            let port = matches!(range.key, "allow_ports" | "mta_sts_port");
             for inside in [range.min, range.max] {
                 // A port is u16: its end is the type's end.
                 if let Err(e) = with(range.key, inside).into_startup() {
@@ -807,15 +863,15 @@ mod tests {
             if range.min > 0 {
                 outside.push(range.min - 1);
             }
-            if range.max < u64::MAX && range.key != "allow_ports" {
+            if range.max < u64::MAX && !port {
                 outside.push(range.max + 1);
             }
             if range.max == u64::MAX {
                 outside.retain(|v| *v != u64::MAX);
             }
             for value in outside {
-                if range.key == "allow_ports" && value > 0 {
-                    continue; // u16: nothing above 65535 can be written
+                if port && value > 0 {
+                    continue;
                 }
                 let err = with(range.key, value)
                     .into_startup()

@@ -369,11 +369,19 @@ where
                     );
                     send_control(client_tx, &reply).await?;
                 }
-                // The session answers `resolve` before its messages reach
-                // the relay; one that gets here has no resolver behind it.
+                // The session answers `resolve` and `fetch_mta_sts` before
+                // its messages reach the relay; one that gets here has no
+                // resolver or fetcher behind it.
                 Ok(ClientMessage::Resolve { .. }) => {
                     let reply =
                         ServerMessage::error(ErrorCode::BadRequest, "resolve is not served here");
+                    send_control(client_tx, &reply).await?;
+                }
+                Ok(ClientMessage::FetchMtaSts { .. }) => {
+                    let reply = ServerMessage::error(
+                        ErrorCode::BadRequest,
+                        "fetch_mta_sts is not served here",
+                    );
                     send_control(client_tx, &reply).await?;
                 }
                 Err(e) => {

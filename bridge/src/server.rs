@@ -30,6 +30,7 @@ use crate::clients::ClientSlots;
 use crate::config::Config;
 use crate::dns::{Dns, DnsError};
 use crate::listener::{self, ClientAddr, ServeOptions};
+use crate::mta_sts::{MtaSts, Settings as MtaStsSettings};
 use crate::relay::RelayLimits;
 use crate::sandbox::{self, SandboxLink};
 use crate::session::{self, Seat, SessionContext};
@@ -98,6 +99,7 @@ pub async fn run(
     let access = Access::new(config.token.clone(), addr, &config.allowed_origins)
         .with_tls(config.tls.is_some())
         .with_token_ttl(config.token_ttl);
+    let resolver = dns(&config);
     let state = Arc::new(AppState {
         access,
         // options.rs keeps it far lower; a Config built by hand cannot
@@ -121,9 +123,13 @@ pub async fn run(
                 pong_timeout: config.write_timeout,
             },
             cancel: cancel.clone(),
-            dns: dns(&config),
+            // The fetcher shares the resolver (and its cache) and the
+            // target rules.
+            mta_sts: Arc::new(MtaSts::new(resolver.clone(), MtaStsSettings::from(&config))),
+            dns: resolver,
             connect_with_dns: config.dns_server.is_some(),
             max_resolves: config.max_resolves_in_flight,
+            max_fetches: config.max_mta_sts_in_flight,
         }),
         tracker: tracker.clone(),
         next_session: AtomicU64::new(1),

@@ -1,7 +1,8 @@
 //! One WebSocket session: `hello`, the control phase until a `connect`
 //! succeeds, the relay, and the ending (`closed`, the TCP close and the
-//! WebSocket close frame), with one log line at the end. `resolve` requests
-//! are answered in both phases, concurrently with the rest ([`crate::dns`]).
+//! WebSocket close frame), with one log line at the end. `resolve` and
+//! `fetch_mta_sts` requests are answered in both phases, concurrently with
+//! the rest ([`crate::dns`], [`crate::mta_sts`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,7 @@ use tracing::{debug, info, Instrument as _};
 use crate::clients::ClientSlot;
 use crate::dial::{dial, io_error_code};
 use crate::dns::{Answers, Dns, DnsError, Intercept, Lookups};
+use crate::mta_sts::{self, FetchAnswers, Fetches, MtaSts};
 use crate::policy::Policy;
 use crate::relay::{self, ClientEnd, RelayEnd, RelayError, RelayLimits, RelayStats};
 
@@ -53,6 +55,10 @@ pub(crate) struct SessionContext {
     pub(crate) connect_with_dns: bool,
     /// Lookups one session may have running.
     pub(crate) max_resolves: usize,
+    /// The MTA-STS fetcher (with the same resolver and target rules).
+    pub(crate) mta_sts: Arc<MtaSts>,
+    /// MTA-STS fetches one session may have running.
+    pub(crate) max_fetches: usize,
 }
 
 /// A session's places in the total and per-client counts, given back when
@@ -171,13 +177,19 @@ async fn serve_inner<S, St, E>(
     };
     let deadline = relay::after(tokio::time::Instant::now(), ctx.max_duration);
     let (lookups, mut answers) = Lookups::new(ctx.dns.clone(), ctx.max_resolves);
-    let mut lookup = (&lookups, &mut answers);
+    let (fetches, mut fetch_answers) = Fetches::new(Arc::clone(&ctx.mta_sts), ctx.max_fetches);
+    let mut requests = Requests {
+        lookups: &lookups,
+        answers: &mut answers,
+        fetches: &fetches,
+        fetch_answers: &mut fetch_answers,
+    };
 
     let (target, ending) =
-        match control_phase(&mut sink, &mut stream, ctx, deadline, &mut lookup).await {
+        match control_phase(&mut sink, &mut stream, ctx, deadline, &mut requests).await {
             Control::Connected { tcp, target } => {
                 let (ending, sink_back) =
-                    relay_phase(sink, &mut stream, tcp, ctx, &stats, deadline, &mut lookup).await;
+                    relay_phase(sink, &mut stream, tcp, ctx, &stats, deadline, &mut requests).await;
                 sink = sink_back;
                 (Some(target), ending)
             }
@@ -221,8 +233,27 @@ enum Control {
     Ended(Ending),
 }
 
-/// A session's running lookups and their answers.
-type Lookup<'a> = (&'a Lookups, &'a mut Answers);
+/// A session's running lookups and MTA-STS fetches, and their answers.
+struct Requests<'a> {
+    /// The running `resolve`s.
+    lookups: &'a Lookups,
+    /// Their answers.
+    answers: &'a mut Answers,
+    /// The running `fetch_mta_sts`s.
+    fetches: &'a Fetches,
+    /// Their answers.
+    fetch_answers: &'a mut FetchAnswers,
+}
+
+impl Requests<'_> {
+    /// The next finished answer, lookup or fetch.
+    async fn next(&mut self) -> ServerMessage {
+        tokio::select! {
+            answer = self.answers.next() => answer,
+            answer = self.fetch_answers.next() => answer,
+        }
+    }
+}
 
 /// Answers control messages until a `connect` succeeds or the session ends.
 async fn control_phase<S, St, E>(
@@ -230,7 +261,7 @@ async fn control_phase<S, St, E>(
     stream: &mut St,
     ctx: &SessionContext,
     deadline: tokio::time::Instant,
-    (lookups, answers): &mut Lookup<'_>,
+    requests: &mut Requests<'_>,
 ) -> Control
 where
     S: Sink<Message> + Unpin,
@@ -250,7 +281,7 @@ where
             () = tokio::time::sleep_until(deadline) => {
                 return Control::Ended(time_limit(ctx));
             }
-            answer = answers.next() => {
+            answer = requests.next() => {
                 if send(sink, &answer).await.is_err() {
                     return Control::Ended(Ending::silent("websocket closed"));
                 }
@@ -287,7 +318,19 @@ where
                     ));
                 }
                 Ok(ClientMessage::Resolve { name, rtype, id }) => {
-                    match lookups.start(name, rtype, id) {
+                    match requests.lookups.start(name, rtype, id) {
+                        Ok(()) => {
+                            idle.as_mut().reset(relay::after(
+                                tokio::time::Instant::now(),
+                                ctx.limits.idle_timeout,
+                            ));
+                            continue;
+                        }
+                        Err(refusal) => refusal,
+                    }
+                }
+                Ok(ClientMessage::FetchMtaSts { domain, id }) => {
+                    match requests.fetches.start(domain, id) {
                         Ok(()) => {
                             idle.as_mut().reset(relay::after(
                                 tokio::time::Instant::now(),
@@ -391,8 +434,9 @@ async fn connect(
 
 /// Relays until either side ends, closes the TCP connection and says how
 /// the session ended. Hands the sink back for the closing messages.
-/// `resolve` requests are taken out of the client's stream before the relay
-/// sees it, and their answers are sent between relayed frames.
+/// `resolve` and `fetch_mta_sts` requests are taken out of the client's
+/// stream before the relay sees it, and their answers are sent between
+/// relayed frames.
 async fn relay_phase<S, St, E>(
     sink: S,
     stream: &mut St,
@@ -400,7 +444,7 @@ async fn relay_phase<S, St, E>(
     ctx: &SessionContext,
     stats: &RelayStats,
     deadline: tokio::time::Instant,
-    (lookups, answers): &mut Lookup<'_>,
+    requests: &mut Requests<'_>,
 ) -> (Ending, S)
 where
     S: Sink<Message> + Unpin,
@@ -409,7 +453,8 @@ where
     let shared = Mutex::new(sink);
     let end = {
         let (r, w) = tcp.split();
-        let mut client = Intercept::new(stream, lookups);
+        let mut resolves = Intercept::new(stream, requests.lookups);
+        let mut client = mta_sts::Intercept::new(&mut resolves, requests.fetches);
         let relay = relay::run(
             r,
             w,
@@ -424,7 +469,7 @@ where
         // cannot stop the relay's own timers.
         let forward = async {
             loop {
-                let answer = answers.next().await;
+                let answer = requests.next().await;
                 if send(&mut *shared.lock().await, &answer).await.is_err() {
                     break;
                 }

@@ -1,6 +1,7 @@
 //! HTTPS/WSS for the page: the rustls server configuration built from a PEM
 //! certificate chain and private key (`--tls-cert`, `--tls-key`), with the
-//! ring crypto provider (the one `shared` already uses), HTTP/1.1 only.
+//! ring crypto provider (the one `shared` already uses), HTTP/1.1 only; and
+//! the PEM certificate reader it shares with `--mta-sts-ca`.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,18 +41,7 @@ pub enum TlsError {
 /// [`TlsError`] when a file is unreadable, empty of PEM items, or the key
 /// does not fit the certificate.
 pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsError> {
-    let certs = CertificateDer::pem_file_iter(cert)
-        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
-        .map_err(|e| TlsError::Certificate {
-            path: cert.to_owned(),
-            reason: e.to_string(),
-        })?;
-    if certs.is_empty() {
-        return Err(TlsError::Certificate {
-            path: cert.to_owned(),
-            reason: "no CERTIFICATE block".into(),
-        });
-    }
+    let certs = certificates(cert)?;
     let key = PrivateKeyDer::from_pem_file(key).map_err(|e| TlsError::Key {
         path: key.to_owned(),
         reason: e.to_string(),
@@ -62,6 +52,28 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsEr
         .with_single_cert(certs, key)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// Reads every certificate of a PEM file: a chain to serve (`--tls-cert`)
+/// or extra roots to trust (`--mta-sts-ca`).
+///
+/// # Errors
+/// [`TlsError::Certificate`] when the file is unreadable, malformed or has
+/// no `CERTIFICATE` block.
+pub fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| TlsError::Certificate {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+    if certs.is_empty() {
+        return Err(TlsError::Certificate {
+            path: path.to_owned(),
+            reason: "no CERTIFICATE block".into(),
+        });
+    }
+    Ok(certs)
 }
 
 #[cfg(test)]
