@@ -1,12 +1,16 @@
 //! DNS lookups for the tab's diagnostics (`resolve` → `resolved` or a typed
 //! `error`), with hickory-resolver: the system's configuration
-//! (`/etc/resolv.conf`) or one given server (`--dns ADDR:PORT`).
+//! (`/etc/resolv.conf`) or one given server (`--dns ADDR:PORT`). MX, A,
+//! AAAA, TXT, PTR, TLSA and CNAME records ([`records`] gives their wire
+//! shapes); with `--dnssec`, validated ([`Validation`]), and each answer
+//! says whether it was signed (`authenticated`).
 //!
 //! Bounded: names are checked before any query ([`check_name`]), each lookup
 //! has a deadline ([`Config::resolve_timeout`](crate::Config::resolve_timeout),
-//! 5 s by default), and a session has at most
+//! 5 s by default), a session has at most
 //! [`Config::max_resolves_in_flight`](crate::Config::max_resolves_in_flight)
-//! lookups running ([`Lookups`]). Resolving is not policed: the answer is
+//! lookups running ([`Lookups`]), and an answer fits in one server message
+//! ([`MAX_SERVER_MESSAGE_BYTES`]). Resolving is not policed: the answer is
 //! only information; a later `connect` is checked against the target policy
 //! after its own resolution, as always.
 //!
@@ -18,15 +22,19 @@ use std::time::Duration;
 
 use hickory_resolver::config::{ConnectionConfig, NameServerConfig, ResolveHosts, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::net::{DnsError as HickoryDnsError, NetError};
-use hickory_resolver::proto::op::ResponseCode;
-use hickory_resolver::proto::rr::{Name, RData, RecordType as HickoryType};
+use hickory_resolver::net::NetError;
+use hickory_resolver::proto::rr::Name;
 use hickory_resolver::{Resolver, TokioResolver};
-use smtplab_shared::wire::{DnsRecord, ErrorCode, RecordType, ServerMessage};
+use smtplab_shared::wire::{DnsRecord, RecordType, ServerMessage, MAX_SERVER_MESSAGE_BYTES};
 
+mod error;
 mod lookups;
+mod records;
+mod validation;
 
+pub use error::DnsError;
 pub use lookups::{Answers, Intercept, Lookups};
+pub use validation::{TrustAnchorError, Validation};
 
 /// Longest name accepted, in octets of text without the trailing dot
 /// (RFC 1035 §2.3.4).
@@ -34,76 +42,6 @@ const MAX_NAME_LEN: usize = 253;
 
 /// Longest label (RFC 1035 §2.3.4).
 const MAX_LABEL_LEN: usize = 63;
-
-/// Why a lookup gave no records.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DnsError {
-    /// The name is empty, too long, has an empty or over-long label, or
-    /// characters other than ASCII letters, digits, `-` and `_`.
-    #[error("{name:?} is not a valid DNS name (at most {MAX_NAME_LEN} characters, labels of 1 to {MAX_LABEL_LEN} ASCII letters, digits, '-' or '_'; write international names in their xn-- form)")]
-    BadName {
-        /// The name as asked (truncated for the message).
-        name: String,
-    },
-    /// NXDOMAIN: the name does not exist.
-    #[error("{name} does not exist (NXDOMAIN)")]
-    Nxdomain {
-        /// The name.
-        name: String,
-    },
-    /// The name exists but has no record of this type.
-    #[error("{name} has no {rtype} records")]
-    NoRecords {
-        /// The name.
-        name: String,
-        /// The type asked for.
-        rtype: RecordType,
-    },
-    /// The server answered with an error code (SERVFAIL, REFUSED, …).
-    #[error("the DNS server answered {rcode} for {name}")]
-    Servfail {
-        /// The name.
-        name: String,
-        /// The response code, as DNS names it.
-        rcode: String,
-    },
-    /// No answer within the deadline.
-    #[error("no DNS answer for {name} within {} ms", timeout.as_millis())]
-    Timeout {
-        /// The name.
-        name: String,
-        /// The deadline that passed.
-        timeout: Duration,
-    },
-    /// Any other resolver failure (no server reachable, malformed answer, …).
-    #[error("looking up {name} failed: {reason}")]
-    Failed {
-        /// The name.
-        name: String,
-        /// The resolver's explanation.
-        reason: String,
-    },
-    /// The bridge has no usable DNS configuration.
-    #[error("this bridge cannot resolve names: {reason}")]
-    Unavailable {
-        /// Why the resolver could not be set up.
-        reason: String,
-    },
-}
-
-impl DnsError {
-    /// The wire code for this failure.
-    pub fn code(&self) -> ErrorCode {
-        match self {
-            Self::BadName { .. } => ErrorCode::BadRequest,
-            Self::Nxdomain { .. } => ErrorCode::Nxdomain,
-            Self::NoRecords { .. } => ErrorCode::NoRecords,
-            Self::Servfail { .. } => ErrorCode::Servfail,
-            Self::Timeout { .. } => ErrorCode::Timeout,
-            Self::Failed { .. } | Self::Unavailable { .. } => ErrorCode::Dns,
-        }
-    }
-}
 
 /// Checks a name to look up and returns it lowercase, without its trailing
 /// dot.
@@ -136,24 +74,52 @@ pub struct Dns {
     resolver: TokioResolver,
     /// Deadline of one lookup.
     timeout: Duration,
+    /// Whether answers are DNSSEC-validated, so `authenticated` can be said.
+    validating: bool,
 }
 
 impl std::fmt::Debug for Dns {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Dns")
             .field("timeout", &self.timeout)
+            .field("validating", &self.validating)
             .finish_non_exhaustive()
     }
 }
 
+/// The records of a lookup, and whether DNSSEC proved them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The records, never empty, in the order [`Dns::lookup`] describes.
+    pub records: Vec<DnsRecord>,
+    /// `Some(true)`: validated and signed; `Some(false)`: validated and
+    /// unsigned (insecure); `None`: the resolver does not validate.
+    pub authenticated: Option<bool>,
+}
+
 impl Dns {
     /// A resolver asking `server` (UDP, then TCP for truncated answers), or
-    /// the servers of the system configuration when `None`.
+    /// the servers of the system configuration when `None`; no DNSSEC
+    /// validation.
     ///
     /// # Errors
     /// [`DnsError::Unavailable`] when the system configuration cannot be
     /// read.
     pub fn new(server: Option<SocketAddr>, timeout: Duration) -> Result<Self, DnsError> {
+        Self::with_validation(server, timeout, None)
+    }
+
+    /// As [`Dns::new`], validating every answer with DNSSEC when
+    /// `validation` is given: a bogus answer is then
+    /// [`DnsError::Bogus`], and [`Answer::authenticated`] is set.
+    ///
+    /// # Errors
+    /// As [`Dns::new`].
+    pub fn with_validation(
+        server: Option<SocketAddr>,
+        timeout: Duration,
+        validation: Option<&Validation>,
+    ) -> Result<Self, DnsError> {
         let unavailable = |e: NetError| DnsError::Unavailable {
             reason: e.to_string(),
         };
@@ -177,26 +143,41 @@ impl Dns {
         opts.attempts = 2;
         opts.use_hosts_file = ResolveHosts::Never;
         opts.ndots = 0;
+        opts.validate = validation.is_some();
+        if let Some(validation) = validation {
+            builder = builder.with_trust_anchor(validation.anchors.clone());
+        }
         let resolver = builder.build().map_err(unavailable)?;
-        Ok(Self { resolver, timeout })
+        Ok(Self {
+            resolver,
+            timeout,
+            validating: validation.is_some(),
+        })
     }
 
     /// Looks up `rtype` records of `name` (checked with [`check_name`]).
-    /// MX records come sorted by preference (then name), without the
-    /// trailing dot (a null MX stays `"."`); A and AAAA in the server's
-    /// order. CNAMEs are followed and not listed.
+    /// MX records come sorted by preference (then name); TXT, PTR, CNAME and
+    /// TLSA sorted (their order in DNS means nothing); A and AAAA in the
+    /// server's order. Names come without the trailing dot (a null MX stays
+    /// `"."`). For every type but CNAME, CNAMEs are followed and not listed;
+    /// a CNAME lookup gives the alias itself, not followed.
     ///
     /// # Errors
     /// [`DnsError`]; never an empty list (that is [`DnsError::NoRecords`]).
     pub async fn lookup(&self, name: &str, rtype: RecordType) -> Result<Vec<DnsRecord>, DnsError> {
+        self.lookup_answer(name, rtype).await.map(|a| a.records)
+    }
+
+    /// As [`Dns::lookup`], with whether DNSSEC proved the records.
+    ///
+    /// # Errors
+    /// As [`Dns::lookup`]; [`DnsError::Bogus`] when validating and the
+    /// answer fails validation.
+    pub async fn lookup_answer(&self, name: &str, rtype: RecordType) -> Result<Answer, DnsError> {
         let name = check_name(name)?;
         let query = Name::from_ascii(format!("{name}."))
             .map_err(|_| DnsError::BadName { name: name.clone() })?;
-        let kind = match rtype {
-            RecordType::Mx => HickoryType::MX,
-            RecordType::A => HickoryType::A,
-            RecordType::Aaaa => HickoryType::AAAA,
-        };
+        let kind = records::query_type(rtype);
         let answer = tokio::time::timeout(self.timeout, self.resolver.lookup(query, kind)).await;
         let lookup = match answer {
             Err(_) => {
@@ -205,34 +186,25 @@ impl Dns {
                     timeout: self.timeout,
                 })
             }
-            Ok(Err(e)) => return Err(classify(name, rtype, self.timeout, &e)),
+            Ok(Err(e)) => return Err(error::classify(name, rtype, self.timeout, &e)),
             Ok(Ok(lookup)) => lookup,
         };
-        let mut records: Vec<DnsRecord> = lookup
+        let mut found: Vec<DnsRecord> = lookup
             .answers()
             .iter()
-            .filter_map(|record| match &record.data {
-                RData::MX(mx) if rtype == RecordType::Mx => Some(DnsRecord::Mx {
-                    preference: mx.preference,
-                    exchange: exchange_text(&mx.exchange),
-                }),
-                RData::A(a) if rtype == RecordType::A => Some(DnsRecord::Address {
-                    address: IpAddr::V4(a.0),
-                }),
-                RData::AAAA(aaaa) if rtype == RecordType::Aaaa => Some(DnsRecord::Address {
-                    address: IpAddr::V6(aaaa.0),
-                }),
-                _ => None,
-            })
+            .filter_map(|record| records::to_record(rtype, &record.data))
             .collect();
-        if rtype == RecordType::Mx {
-            records.sort_by(|a, b| mx_key(a).cmp(&mx_key(b)));
-        }
-        records.dedup();
-        if records.is_empty() {
+        records::arrange(rtype, &mut found);
+        if found.is_empty() {
             return Err(DnsError::NoRecords { name, rtype });
         }
-        Ok(records)
+        let authenticated = self
+            .validating
+            .then(|| validation::authenticated(lookup.answers()));
+        Ok(Answer {
+            records: found,
+            authenticated,
+        })
     }
 
     /// The addresses of `name` for `connect` (A and AAAA asked together),
@@ -253,7 +225,7 @@ impl Dns {
             .flatten()
             .filter_map(|record| match record {
                 DnsRecord::Address { address } => Some(*address),
-                DnsRecord::Mx { .. } => None,
+                _ => None,
             })
             .collect();
         match (addrs.is_empty(), v4) {
@@ -268,70 +240,33 @@ impl Dns {
 
     /// The whole answer to a `resolve`: `resolved` or a typed `error`.
     pub async fn answer(&self, name: String, rtype: RecordType, id: Option<u32>) -> ServerMessage {
-        match self.lookup(&name, rtype).await {
-            Ok(records) => ServerMessage::Resolved {
-                name,
-                rtype,
-                records,
-                id,
-            },
+        match self.lookup_answer(&name, rtype).await {
+            Ok(answer) => {
+                let resolved = ServerMessage::Resolved {
+                    name,
+                    rtype,
+                    records: answer.records,
+                    id,
+                    authenticated: answer.authenticated,
+                };
+                if resolved.encode().len() > MAX_SERVER_MESSAGE_BYTES {
+                    let ServerMessage::Resolved { name, .. } = resolved else {
+                        unreachable!("built above as resolved")
+                    };
+                    let e = DnsError::TooLarge { name, rtype };
+                    return ServerMessage::error(e.code(), e.to_string());
+                }
+                resolved
+            }
             Err(e) => ServerMessage::error(e.code(), e.to_string()),
         }
     }
 }
 
-fn mx_key(record: &DnsRecord) -> (u16, &str) {
-    match record {
-        DnsRecord::Mx {
-            preference,
-            exchange,
-        } => (*preference, exchange.as_str()),
-        DnsRecord::Address { .. } => (u16::MAX, ""),
-    }
-}
-
-/// The exchange's name without the trailing dot; the root (null MX) as `"."`.
-fn exchange_text(name: &Name) -> String {
-    if name.is_root() {
-        return ".".to_owned();
-    }
-    let text = name.to_ascii();
-    text.strip_suffix('.').unwrap_or(&text).to_owned()
-}
-
-/// Maps the resolver's error to ours.
-fn classify(name: String, rtype: RecordType, timeout: Duration, e: &NetError) -> DnsError {
-    if e.is_nx_domain() {
-        return DnsError::Nxdomain { name };
-    }
-    if e.is_no_records_found() {
-        return DnsError::NoRecords { name, rtype };
-    }
-    match e {
-        NetError::Timeout => DnsError::Timeout { name, timeout },
-        NetError::Dns(HickoryDnsError::ResponseCode(code)) => DnsError::Servfail {
-            name,
-            rcode: rcode_text(*code),
-        },
-        other => DnsError::Failed {
-            name,
-            reason: other.to_string(),
-        },
-    }
-}
-
-fn rcode_text(code: ResponseCode) -> String {
-    match code {
-        ResponseCode::ServFail => "SERVFAIL".to_owned(),
-        ResponseCode::Refused => "REFUSED".to_owned(),
-        ResponseCode::FormErr => "FORMERR".to_owned(),
-        ResponseCode::NotImp => "NOTIMP".to_owned(),
-        other => other.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use smtplab_shared::wire::ErrorCode;
+
     use super::*;
 
     #[test]
@@ -366,45 +301,6 @@ mod tests {
             let err = check_name(bad).expect_err(bad);
             assert_eq!(err.code(), ErrorCode::BadRequest, "{bad}");
         }
-    }
-
-    #[test]
-    fn errors_map_to_the_documented_codes() {
-        let n = || "x.test".to_owned();
-        assert_eq!(DnsError::Nxdomain { name: n() }.code(), ErrorCode::Nxdomain);
-        assert_eq!(
-            DnsError::NoRecords {
-                name: n(),
-                rtype: RecordType::Mx
-            }
-            .code(),
-            ErrorCode::NoRecords
-        );
-        let servfail = classify(
-            n(),
-            RecordType::A,
-            Duration::from_secs(1),
-            &NetError::Dns(HickoryDnsError::ResponseCode(ResponseCode::ServFail)),
-        );
-        assert_eq!(servfail.code(), ErrorCode::Servfail);
-        assert!(servfail.to_string().contains("SERVFAIL"), "{servfail}");
-        let timeout = classify(
-            n(),
-            RecordType::A,
-            Duration::from_secs(1),
-            &NetError::Timeout,
-        );
-        assert_eq!(timeout.code(), ErrorCode::Timeout);
-        assert_eq!(
-            classify(
-                n(),
-                RecordType::A,
-                Duration::from_secs(1),
-                &NetError::NoConnections
-            )
-            .code(),
-            ErrorCode::Dns
-        );
     }
 
     #[tokio::test]

@@ -4,7 +4,11 @@
 //! upstream, so no query ever leaves the machine. MX sorted by preference,
 //! A records, NXDOMAIN, NODATA (`no_records`), REFUSED (`servfail`), a
 //! server that never answers (`timeout`), the in-flight bound, `resolve`
-//! during a relay, and the binary's `--dns`.
+//! during a relay, and the binary's `--dns`; TXT, PTR, TLSA and CNAME
+//! ([`records`]).
+
+#[path = "dns/records.rs"]
+mod records;
 
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -59,6 +63,7 @@ impl Dnsmasq {
                     "--host-record=mx2.smtplab.test,127.0.0.3",
                     "--host-record=nomx.test,127.0.0.4",
                 ])
+                .args(records::DNSMASQ_RECORDS)
                 .arg(format!("--port={port}"))
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -225,6 +230,7 @@ async fn mx_records_come_sorted_and_a_records_answer_for_a_name_without_mx() {
                 mx(20, "mx2.smtplab.test"),
             ],
             id: Some(7),
+            authenticated: None,
         }
     );
     // No MX: the client falls back to the A record (RFC 5321 §5.1).
@@ -238,6 +244,7 @@ async fn mx_records_come_sorted_and_a_records_answer_for_a_name_without_mx() {
             rtype: RecordType::A,
             records: vec![address("127.0.0.4")],
             id: None,
+            authenticated: None,
         }
     );
     let mx1 = resolve(&mut ws, "mx1.smtplab.test", RecordType::A, Some(2)).await;
