@@ -10,6 +10,7 @@ use tokio_rustls::rustls::pki_types::CertificateDer;
 use tokio_rustls::rustls::ServerConfig;
 
 use crate::access::AccessToken;
+use crate::dns::Validation;
 use crate::policy::Policy;
 use crate::sandbox::SandboxLink;
 use crate::target::TargetRule;
@@ -99,6 +100,10 @@ pub struct Config {
     /// The DNS server `resolve` asks (`ip:port`); `None`: the system's
     /// configuration (`/etc/resolv.conf`).
     pub dns_server: Option<SocketAddr>,
+    /// DNSSEC validation of the lookups with [`Self::dns_server`] (or the
+    /// system's servers): `None`, the default, validates nothing and
+    /// `resolved` says nothing about signatures.
+    pub dnssec: Option<Validation>,
     /// How long one `resolve` may take before it is answered `error timeout`.
     pub resolve_timeout: Duration,
     /// `resolve` requests one session may have in flight; one more gets
@@ -144,6 +149,7 @@ impl Config {
             tls: None,
             sandbox: None,
             dns_server: None,
+            dnssec: None,
             resolve_timeout: Duration::from_secs(5),
             max_resolves_in_flight: 4,
             mta_sts_port: crate::mta_sts::DEFAULT_PORT,

@@ -229,6 +229,12 @@ struct Args {
     /// DNS server for the UI's lookups (`resolve`), IP:PORT; default: /etc/resolv.conf.
     #[arg(long, value_name = "ADDR:PORT")]
     dns: Option<SocketAddr>,
+    /// Validate the UI's lookups with DNSSEC: answers say whether they were signed, bogus ones are refused.
+    #[arg(long)]
+    dnssec: bool,
+    /// DNSKEY records (zone-file format) to trust besides the root's keys, e.g. a test zone's; implies --dnssec.
+    #[arg(long, value_name = "FILE")]
+    dnssec_trust_anchor: Option<PathBuf>,
     /// Runtime threads (default 1: lowest latency per session; more spread many sessions over cores).
     #[arg(long, value_name = "N")]
     threads: Option<usize>,
@@ -272,6 +278,8 @@ impl Args {
             sandbox_listen: self.sandbox_listen,
             sandbox_bearer_token: self.sandbox_bearer_token.clone(),
             dns: self.dns,
+            dnssec: self.dnssec.then_some(true),
+            dnssec_trust_anchor: self.dnssec_trust_anchor.clone(),
             threads: self.threads,
             mta_sts_port: self.mta_sts_port,
             mta_sts_ca: self.mta_sts_ca.clone(),

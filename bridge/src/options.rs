@@ -26,6 +26,8 @@
 //! sandbox_listen = "127.0.0.1:2525"    # loopback only
 //! sandbox_bearer_token = "…"           # XOAUTH2/OAUTHBEARER token of the demo account
 //! dns = "127.0.0.1:53"                 # for `resolve`; default /etc/resolv.conf
+//! dnssec = true                        # validate `resolve` answers (DNSSEC)
+//! dnssec_trust_anchor = "zone.key"     # also trust these DNSKEYs (implies dnssec)
 //! mta_sts_port = 443                   # `fetch_mta_sts`; another only for tests
 //! mta_sts_ca = "private-ca.pem"        # roots trusted besides Mozilla's
 //! threads = 1                          # runtime threads (1: one thread, the default)
@@ -40,6 +42,7 @@ use smtplab_sandbox::{ConfigError as SandboxConfigError, SandboxConfig};
 
 use crate::access::{self, AccessToken, TokenError};
 use crate::config::Config;
+use crate::dns::{TrustAnchorError, Validation};
 use crate::mta_sts;
 use crate::target::{RuleError, TargetRule};
 use crate::tls::{self, TlsError};
@@ -108,6 +111,13 @@ pub struct Options {
     pub sandbox_bearer_token: Option<String>,
     /// The DNS server `resolve` asks, `ip:port`; default: the system's.
     pub dns: Option<SocketAddr>,
+    /// Validate DNS answers with DNSSEC (`resolved` then says
+    /// `authenticated`; a bogus answer is an `error` `dnssec`).
+    pub dnssec: Option<bool>,
+    /// A file of DNSKEY records (zone-file format) to trust besides the
+    /// root's keys, e.g. a local test zone's; implies `dnssec` unless
+    /// that is `false`.
+    pub dnssec_trust_anchor: Option<PathBuf>,
     /// Runtime worker threads; 1 (the default) runs everything on one
     /// thread.
     pub threads: Option<usize>,
@@ -176,6 +186,9 @@ pub enum OptionsError {
     /// The sandbox's settings are refused (a non-loopback address).
     #[error("invalid --sandbox-listen: {0}")]
     Sandbox(#[from] SandboxConfigError),
+    /// The `--dnssec-trust-anchor` file cannot be used.
+    #[error(transparent)]
+    TrustAnchor(#[from] TrustAnchorError),
 }
 
 /// What `main` needs to start: where to listen, the configuration, and the
@@ -257,6 +270,8 @@ impl Options {
             sandbox_listen: flags.sandbox_listen.or(self.sandbox_listen),
             sandbox_bearer_token: flags.sandbox_bearer_token.or(self.sandbox_bearer_token),
             dns: flags.dns.or(self.dns),
+            dnssec: flags.dnssec.or(self.dnssec),
+            dnssec_trust_anchor: flags.dnssec_trust_anchor.or(self.dnssec_trust_anchor),
             threads: flags.threads.or(self.threads),
             mta_sts_port: flags.mta_sts_port.or(self.mta_sts_port),
             mta_sts_ca: flags.mta_sts_ca.or(self.mta_sts_ca),
@@ -367,6 +382,8 @@ impl Options {
         };
         config.tls = tls;
         config.dns_server = self.dns;
+        config.dnssec =
+            Validation::from_settings(self.dnssec, self.dnssec_trust_anchor.as_deref())?;
         if let Some(port) = self.mta_sts_port {
             ranges::MTA_STS_PORT.check(u64::from(port))?;
             config.mta_sts_port = port;
@@ -702,6 +719,7 @@ mod tests {
             Some("127.0.0.1:2525".to_owned())
         );
         assert_eq!(default.config.dns_server, None);
+        assert!(default.config.dnssec.is_none());
         let public = Options {
             sandbox_listen: Some("0.0.0.0:2525".parse().expect("addr")),
             ..Options::default()

@@ -194,7 +194,11 @@ pub async fn run(
 /// The resolver for `resolve`; a failure is logged once and then given as
 /// the answer to every `resolve`.
 fn dns(config: &Config) -> Result<Dns, DnsError> {
-    let dns = Dns::new(config.dns_server, config.resolve_timeout);
+    let dns = Dns::with_validation(
+        config.dns_server,
+        config.resolve_timeout,
+        config.dnssec.as_ref(),
+    );
     if let Err(e) = &dns {
         warn!(error = %e, "no DNS resolver for resolve requests");
     }
