@@ -73,6 +73,11 @@
 //! | `diag-mx-table` | the MX table of the domain checks; rows `data-testid="diag-mx-row"` with `data-host`, `data-ok` |
 //! | `diag-results` | the results; each `<article id="diag-result-<check>" data-verdict="pass|warn|fail">` (`<check>` as in `data-check`: `reachability`, `service`, `delivery`, `domain_servers`, `user_receives`, `domain_receives`, `can_send`, `open_relay`) |
 //! | `diag-overall` | the worst verdict (`data-verdict`), once the run is over |
+//! | `diag-run-report` | "Domain report": the report's checks on the domain (`data-check` `spf`, `dmarc`, `mta_sts`, `tls_rpt`, `dane`, `reverse_dns`, `mx_tls`, and `dnsbl` when opted in) in one pass |
+//! | `diag-dnsbl`, `diag-dnsbl-zones`, `diag-dnsbl-notice` | the opt-in DNS blocklists: checkbox, zones (shown once ticked; spaces or commas), the third-party notice |
+//! | `diag-report-progress` | while the report runs: `data-done`, `data-known`, `data-step` (`lookup`, `policy`, `tls`), "Step N of M: …" |
+//! | `diag-report`, `diag-report-grid` | the report's grid (`data-servers`): rows `data-testid="diag-report-row"` (`data-check`, `data-verdict`); cells `data-testid="diag-report-cell"` with `data-check`, `data-scope` (`domain`, `overall`, `server`), `data-server` (the MX host), `data-verdict` (`pass`, `warn`, `fail`, `none`), each a button opening the check's details |
+//! | `diag-report-details` | each check's `<details id="diag-report-<check>" data-testid="diag-report-check">` (failures open) holding its `diag-result-<check>`; a server's cell adds `diag-report-focus` (`data-server`) with its note and evidence |
 //! | `diag-download-text`, `diag-download-json` | the report as text / JSON (`smtplab-diagnostics-<domain or host_port>.txt/.json`; no password) |
 //! | `version` | the page footer: the bridge's `smtplab X.Y.Z (commit …, built …)` from `/status` (absent until it answered) |
 

@@ -7,9 +7,11 @@
 //! # Layout
 //! - [`form`]: [`DiagForm`], its fields, and the [`CheckInput`](smtplab_shared::diagnose::CheckInput) it makes.
 //! - [`plan`]: [`RunPlan`], which check comes next and on which host.
+//! - [`progress`]: [`ReportProgress`], the domain report's running step.
 
 pub(crate) mod form;
 pub(crate) mod plan;
+pub(crate) mod progress;
 
 use std::rc::Rc;
 
@@ -18,6 +20,7 @@ use yew::Reducible;
 
 pub(crate) use form::{DiagField, DiagForm, DiagFormError, RunMode};
 pub(crate) use plan::{Next, RunPlan};
+pub(crate) use progress::{ReportProgress, ReportStep};
 
 /// Where one check of a run is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +78,8 @@ pub(crate) struct DiagRun {
     pub(crate) results: Vec<CheckResult>,
     /// The report, once the run is over.
     pub(crate) report: Option<Report>,
+    /// The domain report's running step, while it runs.
+    pub(crate) step: Option<ReportProgress>,
 }
 
 impl DiagRun {
@@ -104,6 +109,8 @@ pub(crate) enum DiagAction {
     TestPrimaryMx(bool),
     /// "Include a real delivery" toggled.
     IncludeDelivery(bool),
+    /// "Also check DNS blocklists" toggled.
+    Dnsbl(bool),
     /// The form cannot start a run.
     Invalid(DiagFormError),
     /// A run started with these checks.
@@ -119,6 +126,8 @@ pub(crate) enum DiagAction {
     CheckSkipped(CheckKind, SkipReason),
     /// A check finished.
     CheckDone(Box<CheckResult>),
+    /// The domain report moved to a step.
+    Progress(ReportProgress),
     /// The run is over; the report of every result.
     Finished(Box<Report>),
 }
@@ -135,6 +144,8 @@ impl std::fmt::Debug for DiagAction {
             Self::Field(field, value) => f.debug_tuple("Field").field(field).field(value).finish(),
             Self::TestPrimaryMx(on) => f.debug_tuple("TestPrimaryMx").field(on).finish(),
             Self::IncludeDelivery(on) => f.debug_tuple("IncludeDelivery").field(on).finish(),
+            Self::Dnsbl(on) => f.debug_tuple("Dnsbl").field(on).finish(),
+            Self::Progress(p) => f.debug_tuple("Progress").field(p).finish(),
             Self::Invalid(e) => f.debug_tuple("Invalid").field(e).finish(),
             Self::Started { mode, kinds } => f
                 .debug_struct("Started")
@@ -163,6 +174,15 @@ impl DiagState {
             }
             DiagAction::TestPrimaryMx(on) => self.form.test_primary_mx = on,
             DiagAction::IncludeDelivery(on) => self.form.include_delivery = on,
+            DiagAction::Dnsbl(on) => {
+                self.form.dnsbl = on;
+                self.form_error = None;
+            }
+            DiagAction::Progress(progress) => {
+                if let Some(run) = &mut self.run {
+                    run.step = Some(progress);
+                }
+            }
             DiagAction::Invalid(e) => self.form_error = Some(e),
             DiagAction::Started { mode, kinds } => {
                 self.form_error = None;
@@ -178,6 +198,7 @@ impl DiagState {
                     progress,
                     results: Vec::new(),
                     report: None,
+                    step: None,
                 });
             }
             DiagAction::CheckStarted(kind) => self.set_status(kind, CheckStatus::Running),
@@ -197,6 +218,7 @@ impl DiagState {
                         }
                     }
                     run.report = Some(*report);
+                    run.step = None;
                 }
             }
         }
@@ -249,6 +271,14 @@ pub(crate) fn kind_id(kind: CheckKind) -> &'static str {
         CheckKind::DomainReceives => "domain_receives",
         CheckKind::CanSend => "can_send",
         CheckKind::OpenRelay => "open_relay",
+        CheckKind::Spf => "spf",
+        CheckKind::Dmarc => "dmarc",
+        CheckKind::MtaSts => "mta_sts",
+        CheckKind::TlsRpt => "tls_rpt",
+        CheckKind::Dane => "dane",
+        CheckKind::ReverseDns => "reverse_dns",
+        CheckKind::MxTls => "mx_tls",
+        CheckKind::Dnsbl => "dnsbl",
     }
 }
 
@@ -329,7 +359,7 @@ mod tests {
 
     #[test]
     fn ids_and_file_names_are_stable() {
-        for kind in CheckKind::ALL {
+        for kind in CheckKind::ALL.into_iter().chain(CheckKind::POSTURE) {
             let json = serde_json::to_string(&kind).expect("serializes");
             assert_eq!(json, format!("\"{}\"", kind_id(kind)));
         }

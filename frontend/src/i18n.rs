@@ -11,8 +11,10 @@
 pub(crate) mod composer;
 mod en;
 mod ja;
+pub(crate) mod report;
 
 pub(crate) use composer::{tc, tcf, Cm};
+pub(crate) use report::{tr, trf, Rm};
 
 use smtplab_shared::diagnose::CheckKind;
 use smtplab_shared::smtp::{self, EnhancedCode, Extension, ReplyCode};
@@ -97,7 +99,7 @@ catalogue! {
     ProblemWebSocketFailed, ProblemBusy, ProblemVersion,
     // wire errors and closes
     ErrDns, ErrRefused, ErrTimeout, ErrUnreachable, ErrReset, ErrForbidden, ErrForbiddenInternal, ErrForbiddenRule, ErrForbiddenAddress, ErrLimit, ErrBadRequest,
-    ErrInternal, ErrNxdomain, ErrNoRecords, ErrServfail, ErrWithBridgeWords, ClosedByServer, ClosedByBridge, ClosedByClient,
+    ErrInternal, ErrNxdomain, ErrNoRecords, ErrServfail, ErrDnssec, ErrHttps, ErrWithBridgeWords, ClosedByServer, ClosedByBridge, ClosedByClient,
     // transcript notes
     NoteOpeningWebSocket, NoteConnectingVia, NoteConnectedIn, NoteWebSocketClosed, NoteMalformed,
     NoteNotAReply, NoteNotConnected, NoteTlsEstablished, NoteTlsFailed, NoteTlsSkipped, NotePlaintextDiscarded,
@@ -213,6 +215,9 @@ pub(crate) fn fill(template: &str, args: &[&str]) -> String {
 
 /// A Diagnostics check's name, in `lang`.
 pub(crate) fn check_title(lang: Lang, kind: CheckKind) -> &'static str {
+    if let Some((title, _)) = report::report_check(kind) {
+        return tr(lang, title);
+    }
     t(
         lang,
         match kind {
@@ -224,6 +229,7 @@ pub(crate) fn check_title(lang: Lang, kind: CheckKind) -> &'static str {
             CheckKind::DomainReceives => Msg::DiagCheckDomainReceives,
             CheckKind::CanSend => Msg::DiagCheckCanSend,
             CheckKind::OpenRelay => Msg::DiagCheckOpenRelay,
+            _ => Msg::DiagCheckDomainServers,
         },
     )
 }

@@ -60,6 +60,8 @@ pub(crate) fn describe_error(
         ErrorCode::Nxdomain => tf(lang, Msg::ErrNxdomain, &[host]),
         ErrorCode::NoRecords => tf(lang, Msg::ErrNoRecords, &[host]),
         ErrorCode::Servfail => tf(lang, Msg::ErrServfail, &[host]),
+        ErrorCode::Dnssec => tf(lang, Msg::ErrDnssec, &[host]),
+        ErrorCode::Https => tf(lang, Msg::ErrHttps, &[host]),
     };
     if message.is_empty() {
         words

@@ -28,6 +28,16 @@ pub(crate) fn verdict_word(lang: Lang, verdict: CheckVerdict) -> &'static str {
     )
 }
 
+/// An icon for the verdict, shown beside its word (never instead of it):
+/// a check mark, a warning sign, a cross.
+pub(crate) fn verdict_icon(verdict: CheckVerdict) -> &'static str {
+    match verdict {
+        CheckVerdict::Pass => "\u{2714}",
+        CheckVerdict::Warn => "\u{26a0}",
+        CheckVerdict::Fail => "\u{2716}",
+    }
+}
+
 /// `<article id="diag-result-<kind>" data-verdict="pass|warn|fail">`.
 #[component]
 pub(crate) fn CheckResultView(props: &CheckResultViewProps) -> Html {

@@ -1,7 +1,9 @@
 //! The Diagnostics panel: "Check this domain" (checks 4 and 6, then 5 and 8
-//! on the primary MX when asked) and "Check this server" (checks 1, 2, 3
-//! when asked, 5, 7, 8), a progress list, each check's result, the MX
-//! table, and the report as text and JSON downloads.
+//! on the primary MX when asked), "Domain report" (SPF, DMARC, MTA-STS,
+//! TLS-RPT, DANE, reverse DNS, TLS on every MX, and DNS blocklists when
+//! opted in: its grid and details are [`DomainReport`]) and "Check this
+//! server" (checks 1, 2, 3 when asked, 5, 7, 8), a progress list, each
+//! check's result, the MX table, and the report as text and JSON downloads.
 //!
 //! The app owns the panel's reducer ([`DiagState`]) and the `use_checks`
 //! hook that does the IO; the panel gets the state's handle, and the
@@ -11,14 +13,16 @@
 use yew::prelude::*;
 
 use super::check_result_view::{verdict_word, CheckResultView};
+use super::domain_report::DomainReport;
 use super::mx_table::MxTable;
+use super::report_progress::ReportProgressView;
 use super::{event_value, use_app_state};
 use crate::browser;
 use crate::diagnostics::{
     kind_id, report_file_name, CheckStatus, DiagAction, DiagField, DiagFormError, DiagState,
     RunMode, RunPlan, SkipReason,
 };
-use crate::i18n::{check_title, t, tf, Lang, Msg};
+use crate::i18n::{check_title, t, tf, tr, Lang, Msg, Rm};
 
 /// One labelled input bound to a form field.
 fn field(
@@ -67,8 +71,32 @@ fn form_error_words(lang: Lang, error: DiagFormError) -> &'static str {
             DiagFormError::BadTimeout => Msg::DiagErrTimeout,
             DiagFormError::NoDomain => Msg::DiagErrDomain,
             DiagFormError::NoHost => Msg::DiagErrHost,
+            DiagFormError::NoDnsblZones => return tr(lang, Rm::ErrNoZones),
         },
     )
+}
+
+/// Starts a run in `mode` from the form, or says why it cannot start.
+fn launch(state: &UseReducerHandle<DiagState>, run: &Callback<RunPlan>, mode: RunMode) {
+    let form = &state.form;
+    let domain = form.domain.trim().trim_end_matches('.');
+    let id_domain = if domain.is_empty() {
+        form.ehlo_name.trim()
+    } else {
+        domain
+    };
+    let message_id = browser::new_message_id(id_domain);
+    match form.to_input(mode, &browser::rfc5322_now(), &message_id) {
+        Ok(input) => {
+            let kinds = form.kinds(mode);
+            state.dispatch(DiagAction::Started {
+                mode,
+                kinds: kinds.clone(),
+            });
+            run.emit(RunPlan::new(mode, input, &kinds).with_options(form.report_options()));
+        }
+        Err(e) => state.dispatch(DiagAction::Invalid(e)),
+    }
 }
 
 fn status_words(lang: Lang, status: &CheckStatus) -> String {
@@ -107,29 +135,20 @@ pub(crate) fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
         let run = props.onrun.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
-            let form = &state.form;
-            let domain = form.domain.trim().trim_end_matches('.');
-            let id_domain = if domain.is_empty() {
-                form.ehlo_name.trim()
-            } else {
-                domain
-            };
-            let message_id = browser::new_message_id(id_domain);
-            match form.to_input(mode, &browser::rfc5322_now(), &message_id) {
-                Ok(input) => {
-                    let kinds = form.kinds(mode);
-                    state.dispatch(DiagAction::Started {
-                        mode,
-                        kinds: kinds.clone(),
-                    });
-                    run.emit(RunPlan::new(mode, input, &kinds));
-                }
-                Err(e) => state.dispatch(DiagAction::Invalid(e)),
-            }
+            launch(&state, &run, mode);
         })
     };
     let on_domain = start(RunMode::Domain);
     let on_server = start(RunMode::Server);
+    let on_report = {
+        let state = state.clone();
+        let run = props.onrun.clone();
+        Callback::from(move |_: MouseEvent| launch(&state, &run, RunMode::Report))
+    };
+    let on_dnsbl = {
+        let dispatch = state.dispatcher();
+        Callback::from(move |on| dispatch.dispatch(DiagAction::Dnsbl(on)))
+    };
     let on_cancel = {
         let cancel = props.oncancel.clone();
         Callback::from(move |_: MouseEvent| cancel.emit(()))
@@ -174,6 +193,17 @@ pub(crate) fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
                     <button type="submit" id="diag-run-domain" data-testid="diag-run-domain" disabled={running}>
                         { t(lang, Msg::DiagRunDomain) }
                     </button>
+                    { " " }
+                    <button type="button" id="diag-run-report" data-testid="diag-run-report" disabled={running}
+                            onclick={on_report} aria-describedby="diag-report-hint">
+                        { tr(lang, Rm::RunReport) }
+                    </button>
+                    <p id="diag-report-hint" class="hint">{ tr(lang, Rm::ReportHint) }</p>
+                    { toggle("diag-dnsbl", tr(lang, Rm::DnsblToggle), state.form.dnsbl, on_dnsbl) }
+                    <p id="diag-dnsbl-notice" data-testid="diag-dnsbl-notice" class="hint">{ tr(lang, Rm::DnsblThirdParty) }</p>
+                    if state.form.dnsbl {
+                        { field(state, "diag-dnsbl-zones", tr(lang, Rm::DnsblZones), "text", DiagField::DnsblZones) }
+                    }
                 </fieldset>
             </form>
             <form id="diag-server-form" data-testid="diag-server-form" onsubmit={on_server}>
@@ -229,13 +259,22 @@ pub(crate) fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
                         }
                     }) }
                 </ol>
+                if let Some(progress) = run.step.clone().filter(|_| running) {
+                    <ReportProgressView {progress} />
+                }
                 if let Some(servers) = servers {
                     <MxTable {servers} />
                 }
                 <div id="diag-results" data-testid="diag-results">
-                    { for run.results.iter().map(|result| html! {
-                        <CheckResultView key={kind_id(result.kind)} result={result.clone()} />
-                    }) }
+                    if run.mode == RunMode::Report {
+                        if let Some(report) = report.clone() {
+                            <DomainReport {report} />
+                        }
+                    } else {
+                        { for run.results.iter().map(|result| html! {
+                            <CheckResultView key={kind_id(result.kind)} result={result.clone()} />
+                        }) }
+                    }
                 </div>
                 if let Some(report) = &report {
                     <p id="diag-overall" data-testid="diag-overall"

@@ -2,6 +2,7 @@
 //! shared crate's [`CheckInput`] and the list of checks to run.
 
 use smtplab_shared::diagnose::{CheckInput, CheckKind, DEFAULT_OUTSIDE_ADDRESS};
+use smtplab_shared::posture::ReportOptions;
 use smtplab_shared::smtp::{AuthMechanism, AuthSpec, Secret, Timeouts, TlsMode};
 
 /// Which button started a run.
@@ -12,6 +13,9 @@ pub(crate) enum RunMode {
     Domain,
     /// "Check this server": checks 1, 2, (3), 5, 7, 8 on host:port.
     Server,
+    /// "Domain report": the report's checks on the domain, in one pass
+    /// (DNS blocklists only when opted in with zones).
+    Report,
 }
 
 /// A text field of the form.
@@ -37,6 +41,8 @@ pub(crate) enum DiagField {
     AuthPassword,
     /// Greeting and reply timeout, in seconds.
     TimeoutSecs,
+    /// The DNS blocklist zones of the domain report.
+    DnsblZones,
 }
 
 /// The form's contents, as typed.
@@ -67,6 +73,11 @@ pub(crate) struct DiagForm {
     pub(crate) test_primary_mx: bool,
     /// Server mode: also run check 3 (sends a real message).
     pub(crate) include_delivery: bool,
+    /// Report mode: also look the MX addresses up in DNS blocklists (off:
+    /// those lookups reach third parties).
+    pub(crate) dnsbl: bool,
+    /// The blocklist zones, as typed (spaces or commas between them).
+    pub(crate) dnsbl_zones: String,
 }
 
 impl Default for DiagForm {
@@ -84,6 +95,8 @@ impl Default for DiagForm {
             timeout_secs: "30".to_owned(),
             test_primary_mx: false,
             include_delivery: false,
+            dnsbl: false,
+            dnsbl_zones: String::new(),
         }
     }
 }
@@ -99,6 +112,8 @@ pub(crate) enum DiagFormError {
     NoDomain,
     /// Server mode without a host.
     NoHost,
+    /// Blocklists ticked without a zone.
+    NoDnsblZones,
 }
 
 impl DiagForm {
@@ -118,6 +133,7 @@ impl DiagForm {
             DiagField::EhloName => &mut self.ehlo_name,
             DiagField::AuthUser => &mut self.auth_user,
             DiagField::TimeoutSecs => &mut self.timeout_secs,
+            DiagField::DnsblZones => &mut self.dnsbl_zones,
         };
         *slot = value;
     }
@@ -135,6 +151,7 @@ impl DiagForm {
             DiagField::AuthUser => &self.auth_user,
             DiagField::AuthPassword => self.auth_password.expose(),
             DiagField::TimeoutSecs => &self.timeout_secs,
+            DiagField::DnsblZones => &self.dnsbl_zones,
         }
     }
 
@@ -162,6 +179,33 @@ impl DiagForm {
                 ]);
                 kinds
             }
+            RunMode::Report => CheckKind::POSTURE
+                .into_iter()
+                .filter(|k| *k != CheckKind::Dnsbl || self.dnsbl)
+                .collect(),
+        }
+    }
+
+    /// The blocklist zones typed, lower case, without trailing dots or
+    /// repeats (none unless the blocklists are ticked).
+    pub(crate) fn zones(&self) -> Vec<String> {
+        let mut zones: Vec<String> = Vec::new();
+        if !self.dnsbl {
+            return zones;
+        }
+        for zone in self.dnsbl_zones.split([' ', ',', '\n', '\t']) {
+            let zone = zone.trim().trim_end_matches('.').to_ascii_lowercase();
+            if !zone.is_empty() && !zones.contains(&zone) {
+                zones.push(zone);
+            }
+        }
+        zones
+    }
+
+    /// The domain report's options: the blocklist zones when opted in.
+    pub(crate) fn report_options(&self) -> ReportOptions {
+        ReportOptions {
+            dnsbl_zones: self.zones(),
         }
     }
 
@@ -193,8 +237,11 @@ impl DiagForm {
             return Err(DiagFormError::BadTimeout);
         }
         match mode {
-            RunMode::Domain if self.domain.trim().is_empty() => {
+            RunMode::Domain | RunMode::Report if self.domain.trim().is_empty() => {
                 return Err(DiagFormError::NoDomain)
+            }
+            RunMode::Report if self.dnsbl && self.zones().is_empty() => {
+                return Err(DiagFormError::NoDnsblZones)
             }
             RunMode::Server if self.host.trim().is_empty() => return Err(DiagFormError::NoHost),
             _ => {}
@@ -260,6 +307,37 @@ mod tests {
         );
         form.test_primary_mx = true;
         assert_eq!(form.kinds(RunMode::Domain).len(), 4);
+    }
+
+    #[test]
+    fn the_report_runs_seven_checks_and_blocklists_only_when_opted_in_with_zones() {
+        let mut form = DiagForm::default();
+        let kinds = form.kinds(RunMode::Report);
+        assert_eq!(kinds.len(), 7);
+        assert!(!kinds.contains(&CheckKind::Dnsbl));
+        form.set(DiagField::DnsblZones, "zen.example.".into());
+        assert!(form.zones().is_empty(), "typed but not ticked");
+        assert_eq!(
+            form.to_input(RunMode::Report, "d", "m"),
+            Err(DiagFormError::NoDomain)
+        );
+        form.set(DiagField::Domain, "example.test".into());
+        assert!(form.to_input(RunMode::Report, "d", "m").is_ok());
+        form.dnsbl = true;
+        assert_eq!(form.kinds(RunMode::Report).last(), Some(&CheckKind::Dnsbl));
+        form.set(
+            DiagField::DnsblZones,
+            " Zen.Example., bl.example  zen.example".into(),
+        );
+        assert_eq!(
+            form.report_options().dnsbl_zones,
+            ["zen.example", "bl.example"]
+        );
+        form.set(DiagField::DnsblZones, " , ".into());
+        assert_eq!(
+            form.to_input(RunMode::Report, "d", "m"),
+            Err(DiagFormError::NoDnsblZones)
+        );
     }
 
     #[test]

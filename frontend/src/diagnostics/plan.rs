@@ -1,11 +1,14 @@
 //! [`RunPlan`]: which check comes next in a Diagnostics run, and with what
 //! input. In domain mode the checks on the primary MX (5, 8) take their
-//! host from the MX table of check 4; everything about SMTP itself stays in
-//! the shared crate's checks.
+//! host from the MX table of check 4; in report mode every check of the
+//! domain report runs at once, in one pass of the shared crate's
+//! orchestrator. Everything about SMTP itself stays in the shared crate's
+//! checks.
 
 use std::collections::VecDeque;
 
 use smtplab_shared::diagnose::{CheckInput, CheckKind, CheckResult};
+use smtplab_shared::posture::ReportOptions;
 
 use super::form::RunMode;
 
@@ -16,6 +19,8 @@ pub(crate) enum Next {
     Run(CheckKind, Box<CheckInput>),
     /// This check cannot run (no MX host answered).
     NoPrimaryMx(CheckKind),
+    /// Start the domain report with these checks (`Check::posture`).
+    Report(Vec<CheckKind>, Box<CheckInput>, ReportOptions),
 }
 
 /// The checks of one run still to do.
@@ -27,6 +32,8 @@ pub(crate) struct RunPlan {
     input: CheckInput,
     /// The checks not started yet, in order.
     queue: VecDeque<CheckKind>,
+    /// The domain report's options (its blocklist zones).
+    options: ReportOptions,
 }
 
 impl RunPlan {
@@ -36,11 +43,29 @@ impl RunPlan {
             mode,
             input,
             queue: kinds.iter().copied().collect(),
+            options: ReportOptions::default(),
         }
+    }
+
+    /// The same plan with the domain report's `options`.
+    #[must_use]
+    pub(crate) fn with_options(mut self, options: ReportOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Whether this is a domain report.
+    pub(crate) fn is_report(&self) -> bool {
+        self.mode == RunMode::Report
     }
 
     /// The next check, given the results so far; `None` when done.
     pub(crate) fn next(&mut self, results: &[CheckResult]) -> Option<Next> {
+        if self.mode == RunMode::Report && !self.queue.is_empty() {
+            let kinds: Vec<CheckKind> = self.queue.drain(..).collect();
+            let input = Box::new(self.input.clone());
+            return Some(Next::Report(kinds, input, self.options.clone()));
+        }
         let kind = self.queue.pop_front()?;
         let per_host = matches!(kind, CheckKind::UserReceives | CheckKind::OpenRelay);
         if self.mode == RunMode::Domain && per_host {
@@ -140,6 +165,27 @@ mod tests {
             Some(Next::NoPrimaryMx(CheckKind::OpenRelay))
         );
         assert_eq!(plan.next(&results), None);
+    }
+
+    #[test]
+    fn report_mode_runs_every_check_at_once_with_its_options() {
+        let mut input = CheckInput::new("", 25, "e.test");
+        input.domain = "example.test".into();
+        let kinds = [CheckKind::Spf, CheckKind::MxTls, CheckKind::Dnsbl];
+        let options = ReportOptions {
+            dnsbl_zones: vec!["bl.example".into()],
+        };
+        let mut plan = RunPlan::new(RunMode::Report, input, &kinds).with_options(options.clone());
+        assert!(plan.is_report());
+        let Some(Next::Report(got, input, opts)) = plan.next(&[]) else {
+            panic!("the report")
+        };
+        assert_eq!(
+            (got.as_slice(), input.domain.as_str()),
+            (&kinds[..], "example.test")
+        );
+        assert_eq!(opts, options);
+        assert_eq!(plan.next(&[]), None);
     }
 
     #[test]

@@ -9,6 +9,15 @@
 //! It only moves bytes, time, DNS answers and events: every SMTP step and
 //! every judgement is the shared crate's.
 //!
+//! A domain report ([`RunPlan::is_report`]) is one `Check::posture`
+//! running every report check together: its `Action::FetchMtaSts` becomes a
+//! WebSocket carrying one `fetch_mta_sts`, its sessions connect to the MX
+//! address the plan names (`PlannedSession::connect_to`) while TLS checks
+//! the MX name, and each action it starts is shown as its progress
+//! ([`ReportProgress`]). Its TLS sessions always verify the certificate
+//! (with the guided session's CA field and roots): the report judges
+//! certificates as a sender enforcing MTA-STS or DANE would.
+//!
 //! Sessions whose plan asks for TLS (the tab's checks use STARTTLS when
 //! offered by default) get the guided session's TLS choices: its verify
 //! switch and its CA field (pasted CAs and SHA-256 pins), with the public
@@ -17,17 +26,21 @@
 //! reported, not enforced); see `action_link::planned_session`.
 
 mod action_link;
+mod request;
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use gloo_timers::callback::Interval;
-use smtplab_shared::diagnose::{Check, CheckResult, Report};
+use smtplab_shared::diagnose::{Check, CheckInput, CheckKind, CheckResult, Report};
+use smtplab_shared::posture::ReportOptions;
 use smtplab_shared::tls::TlsOptions;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::diagnostics::{DiagAction, DiagState, Next, RunPlan, SkipReason};
+use crate::diagnostics::{
+    DiagAction, DiagState, Next, ReportProgress, ReportStep, RunPlan, SkipReason,
+};
 use crate::trust_anchors::{self, PublicRoots};
 use action_link::{ActionLink, Answer};
 
@@ -106,7 +119,10 @@ impl Driver {
         id
     }
 
-    fn start(this: &Rc<RefCell<Self>>, plan: RunPlan, tls: TlsOptions) {
+    fn start(this: &Rc<RefCell<Self>>, plan: RunPlan, mut tls: TlsOptions) {
+        if plan.is_report() {
+            tls.verify = true;
+        }
         {
             let d = this.borrow();
             if d.run.is_some() || d.loading_roots {
@@ -203,6 +219,9 @@ impl Driver {
                     Some(Next::NoPrimaryMx(kind)) => {
                         dispatch.dispatch(DiagAction::CheckSkipped(kind, SkipReason::NoPrimaryMx));
                     }
+                    Some(Next::Report(kinds, input, options)) => {
+                        run.check = start_report(&dispatch, &kinds, &input, &options);
+                    }
                     None => {
                         let run = d.run.take().expect("checked above");
                         drop(d);
@@ -212,16 +231,25 @@ impl Driver {
                 }
                 continue;
             };
-            if let Some(result) = check.result().cloned() {
+            if check.is_done() {
+                for result in check.results() {
+                    run.results.push(result.clone());
+                    dispatch.dispatch(DiagAction::CheckDone(Box::new(result)));
+                }
                 run.check = None;
-                run.results.push(result.clone());
-                dispatch.dispatch(DiagAction::CheckDone(Box::new(result)));
                 continue;
             }
             let Some(action) = check.poll_action() else {
                 // Nothing to do and no answer pending: a check never gets here.
                 return;
             };
+            if let Some((done, known)) = check.progress() {
+                dispatch.dispatch(DiagAction::Progress(ReportProgress {
+                    done,
+                    known,
+                    step: ReportStep::of(&action),
+                }));
+            }
             let id = d.take_id();
             drop(d);
             match Self::open_action(this, id, action) {
@@ -249,5 +277,35 @@ impl Driver {
             }
         }
         Self::advance(this);
+    }
+}
+
+/// Starts the domain report of `kinds`; the checks it cannot run are
+/// marked skipped (with the shared crate's words).
+fn start_report(
+    dispatch: &UseReducerDispatcher<DiagState>,
+    kinds: &[CheckKind],
+    input: &CheckInput,
+    options: &ReportOptions,
+) -> Option<Check> {
+    match Check::posture(input, kinds, options) {
+        Ok(check) => {
+            let running = check.kinds();
+            for kind in kinds {
+                dispatch.dispatch(if running.contains(kind) {
+                    DiagAction::CheckStarted(*kind)
+                } else {
+                    DiagAction::CheckSkipped(*kind, SkipReason::Input(String::new()))
+                });
+            }
+            Some(check)
+        }
+        Err(e) => {
+            for kind in kinds {
+                let why = SkipReason::Input(e.to_string());
+                dispatch.dispatch(DiagAction::CheckSkipped(*kind, why));
+            }
+            None
+        }
     }
 }

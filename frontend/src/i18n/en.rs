@@ -33,6 +33,8 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::ErrNxdomain => "The name \"{0}\" does not exist (NXDOMAIN).",
         Msg::ErrNoRecords => "The name \"{0}\" has no record of the asked type.",
         Msg::ErrServfail => "The DNS servers failed to answer for \"{0}\" (SERVFAIL).",
+        Msg::ErrDnssec => "The DNS answer for \"{0}\" failed DNSSEC validation (bogus signatures or a broken chain of trust).",
+        Msg::ErrHttps => "The HTTPS fetch from \"{0}\" failed (TLS, certificate, status, redirect or size).",
         Msg::ErrForbiddenInternal => "Refused by the bridge's policy: {0} is an internal address (loopback, private or link-local), and this bridge refuses internal addresses (--deny-internal true); port {1} itself is allowed. Start the bridge with --allow-target {0} to allow this address, or with --deny-internal false to allow every internal address.",
         Msg::ErrForbiddenRule => "Refused by the bridge's policy: {0} matches one of the bridge's --deny-target rules; port {1} itself is allowed. Start the bridge with --allow-target {0} to make an exception.",
         Msg::ErrForbiddenAddress => "Refused by the bridge's policy: {0} is an unspecified, multicast or broadcast address, which cannot be a mail server.",

@@ -33,6 +33,8 @@ pub(super) fn text(msg: Msg) -> &'static str {
         Msg::ErrNxdomain => "名前「{0}」は存在しません（NXDOMAIN）。",
         Msg::ErrNoRecords => "名前「{0}」には求めた種類のレコードがありません。",
         Msg::ErrServfail => "DNS サーバーが「{0}」について応答できませんでした（SERVFAIL）。",
+        Msg::ErrDnssec => "「{0}」の DNS 応答が DNSSEC の検証に失敗しました（不正な署名か信頼の連鎖の切断）。",
+        Msg::ErrHttps => "「{0}」からの HTTPS 取得に失敗しました（TLS、証明書、ステータス、リダイレクト、サイズのいずれか）。",
         Msg::ErrForbiddenInternal => "ブリッジのポリシーで拒否されました: {0} は内部アドレス（ループバック・プライベート・リンクローカル）で、このブリッジは内部アドレスを拒否しています（--deny-internal true）。ポート {1} 自体は許可されています。このアドレスを許可するには --allow-target {0} を、内部アドレスをすべて許可するには --deny-internal false を付けてブリッジを起動してください。",
         Msg::ErrForbiddenRule => "ブリッジのポリシーで拒否されました: {0} はブリッジの --deny-target の規則に一致します。ポート {1} 自体は許可されています。例外にするには --allow-target {0} を付けてブリッジを起動してください。",
         Msg::ErrForbiddenAddress => "ブリッジのポリシーで拒否されました: {0} は未指定・マルチキャスト・ブロードキャストのアドレスで、メールサーバーにはなれません。",

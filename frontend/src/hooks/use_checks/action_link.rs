@@ -1,16 +1,19 @@
 //! The WebSocket of a check's pending action ([`ActionLink`]): a
-//! `resolve`, or a session through the shared bridge link; and the
-//! [`Answer`] it gives, handed to the check.
+//! `resolve` or `fetch_mta_sts` ([`Request`]), or a session through the
+//! shared bridge link (to the address the plan names, when it names one);
+//! and the [`Answer`] it gives, handed to the check.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use smtplab_shared::diagnose::{Action, Check, PlannedSession, SessionRecord};
 use smtplab_shared::link::{Link, LinkEvent};
+use smtplab_shared::posture::PolicyAnswer;
 use smtplab_shared::smtp::{AbortReason, Event, Session, TlsMode};
 use smtplab_shared::tls::{TlsOptions, TlsSetupError, TrustAnchor};
-use smtplab_shared::wire::{ClientMessage, ErrorCode, RecordType, ServerMessage};
+use smtplab_shared::wire::{DnsRecord, ErrorCode, RecordType};
 
+use super::request::Request;
 use super::Driver;
 use crate::browser;
 use crate::link_socket::LinkSocket;
@@ -28,14 +31,12 @@ pub(super) struct ActionLink {
 
 /// What an action's WebSocket carries.
 enum LinkKind {
-    /// A `resolve`.
-    Resolve {
+    /// A `resolve` or `fetch_mta_sts`.
+    Request {
         /// The socket.
         socket: Socket,
-        /// The name asked.
-        name: String,
-        /// The type asked.
-        rtype: RecordType,
+        /// What was asked.
+        request: Request,
     },
     /// A session of the check.
     Session {
@@ -51,10 +52,13 @@ enum LinkKind {
 
 /// The answer of an action, to hand to the check.
 pub(super) enum Answer {
-    /// `resolved`: the name and type asked, the records.
-    Resolved(String, RecordType, Vec<smtplab_shared::wire::DnsRecord>),
+    /// `resolved`: the name and type asked, the records, and whether the
+    /// bridge validated them with DNSSEC (`authenticated`).
+    Resolved(String, RecordType, Vec<DnsRecord>, Option<bool>),
     /// The `resolve` failed: the name and type asked, the code and message.
     ResolveError(String, RecordType, ErrorCode, String),
+    /// The `fetch_mta_sts` answer (the policy, or why not).
+    Policy(PolicyAnswer),
     /// A session ended: the plan's label and what was recorded.
     Session(String, Box<SessionRecord>),
 }
@@ -65,10 +69,13 @@ impl Answer {
         // An Err is an answer nobody asked for: impossible here, as each
         // answer comes from the action just polled.
         let _ = match self {
-            Self::Resolved(name, rtype, records) => check.handle_resolved(&name, rtype, &records),
+            Self::Resolved(name, rtype, records, authenticated) => {
+                check.handle_answer(&name, rtype, &records, authenticated)
+            }
             Self::ResolveError(name, rtype, code, message) => {
                 check.handle_resolve_error(&name, rtype, code, &message)
             }
+            Self::Policy(answer) => check.handle_policy(answer),
             Self::Session(label, record) => check.handle_session(&label, &record),
         };
     }
@@ -82,18 +89,17 @@ impl Driver {
         id: u64,
         action: Action,
     ) -> Result<ActionLink, Answer> {
-        match action {
-            Action::Resolve { name, rtype } => Self::open(this, id)
-                .map(|socket| ActionLink {
-                    id,
-                    kind: LinkKind::Resolve {
-                        socket,
-                        name: name.clone(),
-                        rtype,
-                    },
-                })
-                .map_err(|why| Answer::ResolveError(name, rtype, ErrorCode::Internal, why)),
-            Action::RunSession(plan) => Self::open_session(this, id, &plan),
+        let request = match action {
+            Action::Resolve { name, rtype } => Request::Resolve { name, rtype },
+            Action::FetchMtaSts { domain } => Request::Fetch { domain },
+            Action::RunSession(plan) => return Self::open_session(this, id, &plan),
+        };
+        match Self::open(this, id) {
+            Ok(socket) => Ok(ActionLink {
+                id,
+                kind: LinkKind::Request { socket, request },
+            }),
+            Err(why) => Err(request.failed(ErrorCode::Internal, why)),
         }
     }
 
@@ -130,7 +136,11 @@ impl Driver {
         let session = session.map_err(|why| aborted(plan, why))?;
         match Self::open(this, id) {
             Ok(socket) => {
-                let link = Box::new(LinkSocket::new(socket, Link::engine(session)));
+                let mut engine = Link::engine(session);
+                if plan.connect_host.is_some() {
+                    engine = engine.connecting_to(plan.connect_to());
+                }
+                let link = Box::new(LinkSocket::new(socket, engine));
                 Ok(ActionLink {
                     id,
                     kind: LinkKind::Session {
@@ -190,11 +200,7 @@ impl Driver {
                 return;
             };
             match &mut link.kind {
-                LinkKind::Resolve {
-                    socket,
-                    name,
-                    rtype,
-                } => on_resolve_event(socket, name, *rtype, event),
+                LinkKind::Request { socket, request } => request.on_event(socket, event),
                 LinkKind::Session {
                     link,
                     label,
@@ -261,41 +267,6 @@ fn aborted(plan: &PlannedSession, why: String) -> Answer {
         record.push(event);
     }
     Answer::Session(plan.label.clone(), Box::new(record))
-}
-
-/// The answer a resolve socket's event gives, if any.
-fn on_resolve_event(
-    socket: &Socket,
-    name: &str,
-    rtype: RecordType,
-    event: SocketEvent,
-) -> Option<Answer> {
-    match event {
-        SocketEvent::Control(ServerMessage::Hello { .. }) => {
-            socket.send_control(&ClientMessage::Resolve {
-                name: name.to_owned(),
-                rtype,
-                id: None,
-            });
-            None
-        }
-        SocketEvent::Control(ServerMessage::Resolved {
-            name: answered,
-            rtype: t,
-            records,
-            ..
-        }) => Some(Answer::Resolved(answered, t, records)),
-        SocketEvent::Control(ServerMessage::Error { code, message }) => {
-            Some(Answer::ResolveError(name.to_owned(), rtype, code, message))
-        }
-        SocketEvent::Closed { code } => Some(Answer::ResolveError(
-            name.to_owned(),
-            rtype,
-            ErrorCode::Internal,
-            format!("the WebSocket closed ({code}) before an answer"),
-        )),
-        _ => None,
-    }
 }
 
 /// Adds a session link's events to its record; the answer once finished.
