@@ -769,6 +769,13 @@ fn check_domains(rig: &Rig) -> Result<(), Failed> {
         "--timeout",
         "10",
     ];
+    // The two domain checks only: the domain report has its own trials
+    // (tests/e2e/cli_report.rs) against the posture lab.
+    let common = [
+        &common[..],
+        &["--check", "domain-servers", "--check", "domain-receives"],
+    ]
+    .concat();
     // This fixture offers no STARTTLS on port P and has no postmaster
     // mailbox: the tab words both the same way (warn, then 550 5.1.1).
     let got = check(rig, &[&["smtplab.test"][..], &common].concat(), None)?;

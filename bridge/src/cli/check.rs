@@ -15,13 +15,15 @@ use clap::{Args, ValueEnum};
 use smtplab_shared::diagnose::{
     Action, Check, CheckInput, CheckKind, CheckVerdict, PlannedSession, Report, SessionRecord,
 };
+use smtplab_shared::posture::{PolicyAnswer, ReportOptions};
 use smtplab_shared::smtp::{AuthMechanism, AuthSpec, Secret, Timeouts, TlsMode};
 use smtplab_shared::tls::{TlsContext, TlsOptions};
 use tokio::time::Instant;
 
 use super::driver;
 use super::plan::{self, Family, UsageError, PASSWORD_ENV};
-use crate::dns::Dns;
+use crate::dns::{Dns, Validation};
+use crate::mta_sts::{self, MtaSts};
 
 /// `smtplab check`'s exit codes.
 pub const HELP: &str = "\
@@ -62,6 +64,22 @@ pub enum KindArg {
     CanSend,
     /// 8. An unauthenticated RCPT TO an outside address must be refused.
     OpenRelay,
+    /// Report: one SPF record, it parses, at most 10 DNS lookups, no +all.
+    Spf,
+    /// Report: the _dmarc record and its policy.
+    Dmarc,
+    /// Report: the MTA-STS record, its policy fetched over HTTPS, every MX in it.
+    MtaSts,
+    /// Report: the _smtp._tls (TLS-RPT) record.
+    TlsRpt,
+    /// Report: TLSA records against each MX's certificate (judged with a DNSSEC-validated answer, --dnssec).
+    Dane,
+    /// Report: PTR of every MX address, forward-confirmed.
+    ReverseDns,
+    /// Report: a STARTTLS handshake on every MX address; chain, name, expiry.
+    MxTls,
+    /// Report: DNS blocklists, with the zones of --dnsbl (a lookup to third parties).
+    Dnsbl,
 }
 
 impl From<KindArg> for CheckKind {
@@ -75,6 +93,14 @@ impl From<KindArg> for CheckKind {
             KindArg::DomainReceives => Self::DomainReceives,
             KindArg::CanSend => Self::CanSend,
             KindArg::OpenRelay => Self::OpenRelay,
+            KindArg::Spf => Self::Spf,
+            KindArg::Dmarc => Self::Dmarc,
+            KindArg::MtaSts => Self::MtaSts,
+            KindArg::TlsRpt => Self::TlsRpt,
+            KindArg::Dane => Self::Dane,
+            KindArg::ReverseDns => Self::ReverseDns,
+            KindArg::MxTls => Self::MxTls,
+            KindArg::Dnsbl => Self::Dnsbl,
         }
     }
 }
@@ -92,7 +118,7 @@ pub struct CheckArgs {
     /// Port of a server target (default 25).
     #[arg(short = 'p', long)]
     pub port: Option<u16>,
-    /// Which checks to run (repeatable); default: a domain's two domain checks, or a server's reachability, service and open relay, plus user-receives with --user and can-send with --auth-user.
+    /// Which checks to run (repeatable); default: a domain's two domain checks and its report (SPF, DMARC, MTA-STS, TLS-RPT, DANE, reverse DNS, TLS on every MX), or a server's reachability, service and open relay, plus user-receives with --user and can-send with --auth-user.
     #[arg(long = "check", value_enum, value_name = "CHECK")]
     pub checks: Vec<KindArg>,
     /// The mail domain of a server target (for postmaster@ and the open-relay check).
@@ -122,9 +148,18 @@ pub struct CheckArgs {
     /// Implicit TLS in the server checks' sessions.
     #[arg(long)]
     pub tls_on_connect: bool,
-    /// Also trust the CA certificates in this PEM file.
+    /// Also trust the CA certificates in this PEM file (for the sessions' TLS and the MTA-STS policy fetch).
     #[arg(long, value_name = "FILE")]
     pub tls_ca_path: Option<std::path::PathBuf>,
+    /// Validate DNS answers with DNSSEC (hickory's validator, the root trust anchor unless --dnssec-trust-anchor): DANE is judged only on validated TLSA records.
+    #[arg(long)]
+    pub dnssec: bool,
+    /// With --dnssec: trust this DNSKEY/DS file (zone-file format) instead of the root's anchor, for a private or test zone.
+    #[arg(long, value_name = "FILE", requires = "dnssec")]
+    pub dnssec_trust_anchor: Option<std::path::PathBuf>,
+    /// Port of the MTA-STS policy server (default 443; for tests and private deployments).
+    #[arg(long, value_name = "PORT", hide = true)]
+    pub mta_sts_port: Option<u16>,
     /// DNS server for the MX and address lookups, IP:PORT (default: the system's).
     #[arg(long, value_name = "ADDR:PORT")]
     pub dns: Option<SocketAddr>,
@@ -134,6 +169,9 @@ pub struct CheckArgs {
     /// Print the report as JSON (the tab's download) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Also look each IPv4 MX address up in this DNS blocklist zone (repeatable, e.g. zen.spamhaus.org). Off by default: the zone's operator learns the addresses.
+    #[arg(long = "dnsbl", value_name = "ZONE")]
+    pub dnsbl: Vec<String>,
 }
 
 /// What `check` runs.
@@ -142,6 +180,8 @@ struct CheckPlan {
     kinds: Vec<CheckKind>,
     timeout: Duration,
     ca_pem: String,
+    /// The domain report's options (blocklist zones).
+    report: ReportOptions,
 }
 
 fn usage(text: impl Into<String>) -> UsageError {
@@ -235,8 +275,23 @@ fn make_plan(args: &CheckArgs, env_password: Option<String>) -> Result<CheckPlan
         k.push(CheckKind::OpenRelay);
         k
     } else {
-        vec![CheckKind::DomainServers, CheckKind::DomainReceives]
+        let mut k = vec![CheckKind::DomainServers, CheckKind::DomainReceives];
+        k.extend(CheckKind::POSTURE);
+        k
     };
+    let mut kinds = kinds;
+    if !args.dnsbl.is_empty() && !kinds.contains(&CheckKind::Dnsbl) {
+        kinds.push(CheckKind::Dnsbl);
+    }
+    if kinds.contains(&CheckKind::Dnsbl) && args.dnsbl.is_empty() {
+        if args.checks.contains(&KindArg::Dnsbl) {
+            return Err(usage("--check dnsbl needs the zones to ask: --dnsbl ZONE"));
+        }
+        kinds.retain(|k| *k != CheckKind::Dnsbl);
+    }
+    for zone in &args.dnsbl {
+        crate::dns::check_name(zone).map_err(|e| usage(format!("--dnsbl {zone}: {e}")))?;
+    }
     let ca_pem = match &args.tls_ca_path {
         Some(path) => plan::read_source(&path.to_string_lossy(), "--tls-ca-path")?,
         None => String::new(),
@@ -246,6 +301,9 @@ fn make_plan(args: &CheckArgs, env_password: Option<String>) -> Result<CheckPlan
         kinds,
         timeout,
         ca_pem,
+        report: ReportOptions {
+            dnsbl_zones: args.dnsbl.clone(),
+        },
     })
 }
 
@@ -269,7 +327,43 @@ pub fn main(args: &CheckArgs) -> u8 {
         }
     };
     let progress = std::io::stderr().is_terminal() && !args.json;
-    match runtime.block_on(run(&plan, args.dns, progress)) {
+    let validation = match (args.dnssec, &args.dnssec_trust_anchor) {
+        (false, _) => None,
+        (true, None) => Some(Validation::root()),
+        (true, Some(path)) => match Validation::from_file(path) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                eprintln!("error: --dnssec-trust-anchor: {e}");
+                return 3;
+            }
+        },
+    };
+    let extra_roots = match &args.tls_ca_path {
+        Some(path) => match crate::tls::certificates(path) {
+            Ok(roots) => roots,
+            Err(e) => {
+                eprintln!("error: --tls-ca-path: {e}");
+                return 3;
+            }
+        },
+        None => Vec::new(),
+    };
+    let resolver = match Dns::with_validation(args.dns, plan.timeout, validation.as_ref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: DNS: {e}");
+            return 3;
+        }
+    };
+    let fetcher = MtaSts::new(
+        Ok(resolver.clone()),
+        mta_sts::Settings {
+            port: args.mta_sts_port.unwrap_or(mta_sts::DEFAULT_PORT),
+            extra_roots,
+            ..mta_sts::Settings::default()
+        },
+    );
+    match runtime.block_on(run(&plan, &resolver, &fetcher, progress)) {
         Ok(report) => {
             if args.json {
                 println!("{}", report.to_json());
@@ -294,33 +388,40 @@ pub fn exit_code(overall: Option<CheckVerdict>) -> u8 {
     }
 }
 
-async fn run(plan: &CheckPlan, dns: Option<SocketAddr>, progress: bool) -> Result<Report, String> {
-    let resolver = Dns::new(dns, plan.timeout).map_err(|e| format!("DNS: {e}"))?;
-    let tls = if plan.input.tls == TlsMode::None {
-        None
-    } else {
+async fn run(
+    plan: &CheckPlan,
+    resolver: &Dns,
+    fetcher: &MtaSts,
+    progress: bool,
+) -> Result<Report, String> {
+    // The report's STARTTLS sessions need TLS whatever --tls says.
+    let tls = {
         let options = TlsOptions {
             verify: true,
             mozilla_roots: true,
             extra_ca_pem: plan.ca_pem.clone(),
         };
-        Some(
-            TlsContext::new(
-                Arc::new(rustls::crypto::ring::default_provider()),
-                Arc::new(rustls::time_provider::DefaultTimeProvider),
-                &options,
-                webpki_roots::TLS_SERVER_ROOTS,
-            )
-            .map_err(|e| format!("--tls-ca-path: {e}"))?,
+        TlsContext::new(
+            Arc::new(rustls::crypto::ring::default_provider()),
+            Arc::new(rustls::time_provider::DefaultTimeProvider),
+            &options,
+            webpki_roots::TLS_SERVER_ROOTS,
         )
+        .map_err(|e| format!("--tls-ca-path: {e}"))?
     };
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     let mut report = Report::new(&plan.input, plan::rfc2822_date(now.as_secs()));
-    let total = plan.kinds.len();
-    for (i, kind) in plan.kinds.iter().enumerate() {
-        let mut check = Check::new(*kind, &plan.input).map_err(|e| format!("{kind}: {e}"))?;
+    let checks = plan_checks(plan)?;
+    let total = checks.len();
+    for (i, mut check) in checks.into_iter().enumerate() {
+        let kind = check.kind();
+        let title = if check.kinds().len() > 1 {
+            "Domain report".to_owned()
+        } else {
+            kind.title().to_owned()
+        };
         let mut step = 0;
         while !check.is_done() {
             let Some(action) = check.poll_action() else {
@@ -330,15 +431,21 @@ async fn run(plan: &CheckPlan, dns: Option<SocketAddr>, progress: bool) -> Resul
             if progress {
                 let what = match &action {
                     Action::Resolve { name, rtype } => format!("{rtype} {name}"),
-                    Action::RunSession(p) => format!("{}:{}", p.spec.host, p.spec.port),
+                    Action::RunSession(p) => format!("{}:{}", p.connect_to(), p.spec.port),
+                    Action::FetchMtaSts { domain } => fetcher.url(domain),
                 };
-                eprint!("\r\x1b[2K[{}/{total}] {} … {what}", i + 1, kind.title());
+                let count = check
+                    .progress()
+                    .map_or(String::new(), |(done, known)| format!(" ({done}/{known})"));
+                eprint!("\r\x1b[2K[{}/{total}] {title}{count} … {what}", i + 1);
                 let _ = std::io::stderr().flush();
             }
             match action {
                 Action::Resolve { name, rtype } => {
-                    let handled = match resolver.lookup(&name, rtype).await {
-                        Ok(records) => check.handle_resolved(&name, rtype, &records),
+                    let handled = match resolver.lookup_answer(&name, rtype).await {
+                        Ok(answer) => {
+                            check.handle_answer(&name, rtype, &answer.records, answer.authenticated)
+                        }
                         Err(e) => {
                             check.handle_resolve_error(&name, rtype, e.code(), &e.to_string())
                         }
@@ -346,24 +453,67 @@ async fn run(plan: &CheckPlan, dns: Option<SocketAddr>, progress: bool) -> Resul
                     handled.map_err(|e| format!("{kind}: {e}"))?;
                 }
                 Action::RunSession(planned) => {
-                    let record = run_session(&planned, tls.as_ref(), plan.timeout).await;
+                    let record = run_session(&planned, Some(&tls), plan.timeout).await;
                     check
                         .handle_session(&planned.label, &record)
                         .map_err(|e| format!("{kind}: {e}"))?;
                 }
+                Action::FetchMtaSts { domain } => {
+                    let answer = match fetcher.fetch_policy(&domain).await {
+                        Ok(fetched) => PolicyAnswer::Fetched {
+                            url: fetched.url,
+                            body: String::from_utf8_lossy(&fetched.body).into_owned(),
+                            content_type: fetched.content_type,
+                        },
+                        Err(e) => PolicyAnswer::Failed {
+                            code: e.code(),
+                            message: e.to_string(),
+                        },
+                    };
+                    check
+                        .handle_policy(answer)
+                        .map_err(|e| format!("{kind}: {e}"))?;
+                }
             }
-            if step > 1000 {
+            if step > 2000 {
                 return Err(format!("{kind}: too many steps"));
             }
         }
-        if let Some(result) = check.result() {
-            report.push(result.clone());
+        for result in check.results() {
+            report.push(result);
         }
     }
     if progress {
         eprint!("\r\x1b[2K");
     }
     Ok(report)
+}
+
+/// The checks to run, in the plan's order: the report's checks as one
+/// [`Check::posture`] where the first of them stands.
+fn plan_checks(plan: &CheckPlan) -> Result<Vec<Check>, String> {
+    let mut checks = Vec::new();
+    let posture: Vec<CheckKind> = plan
+        .kinds
+        .iter()
+        .copied()
+        .filter(|k| k.is_posture())
+        .collect();
+    let mut report_added = false;
+    for kind in &plan.kinds {
+        if kind.is_posture() {
+            if !report_added {
+                report_added = true;
+                checks.push(
+                    Check::posture(&plan.input, &posture, &plan.report)
+                        .map_err(|e| format!("domain report: {e}"))?,
+                );
+            }
+        } else {
+            checks.push(Check::new(*kind, &plan.input).map_err(|e| format!("{kind}: {e}"))?);
+        }
+    }
+    Ok(checks)
 }
 
 /// Connects and runs one planned session, recording what a check judges.
@@ -378,7 +528,7 @@ async fn run_session(
         (TlsMode::None, _) | (_, None) => planned.session(),
         (_, Some(ctx)) => planned.session_with_tls(ctx.clone()),
     };
-    match driver::connect(&spec.host, spec.port, Family::Any, timeout).await {
+    match driver::connect(planned.connect_to(), spec.port, Family::Any, timeout).await {
         Ok((stream, peer)) => {
             let connect_ms = start.elapsed().as_secs_f64() * 1000.0;
             let mut record = SessionRecord::connected(peer.to_string(), connect_ms);
@@ -421,16 +571,48 @@ mod tests {
             dns: None,
             timeout: None,
             json: false,
+            dnsbl: Vec::new(),
+            dnssec: false,
+            dnssec_trust_anchor: None,
+            mta_sts_port: None,
         }
     }
 
     #[test]
     fn a_bare_name_is_a_domain_and_a_port_or_ip_a_server() {
         let domain = make_plan(&args("example.org"), None).expect("valid");
-        assert_eq!(
-            domain.kinds,
-            [CheckKind::DomainServers, CheckKind::DomainReceives]
+        // A domain gets its two checks and the report, without the
+        // blocklists, which need zones.
+        let mut want = vec![CheckKind::DomainServers, CheckKind::DomainReceives];
+        want.extend(
+            CheckKind::POSTURE
+                .iter()
+                .filter(|k| **k != CheckKind::Dnsbl),
         );
+        assert_eq!(domain.kinds, want);
+        let with_zones = CheckArgs {
+            dnsbl: vec!["bl.example".into()],
+            ..args("example.org")
+        };
+        let plan = make_plan(&with_zones, None).expect("valid");
+        assert!(plan.kinds.contains(&CheckKind::Dnsbl));
+        assert_eq!(plan.report.dnsbl_zones, ["bl.example"]);
+        let no_zones = CheckArgs {
+            checks: vec![KindArg::Dnsbl],
+            ..args("example.org")
+        };
+        assert!(
+            make_plan(&no_zones, None).is_err(),
+            "--check dnsbl without --dnsbl"
+        );
+        let bad_zone = CheckArgs {
+            dnsbl: vec!["not a zone".into()],
+            ..args("example.org")
+        };
+        assert!(make_plan(&bad_zone, None).is_err());
+        let posture = plan_checks(&plan).expect("checks");
+        assert_eq!(posture.len(), 3, "two domain checks and one report");
+        assert_eq!(posture[2].kinds().len(), 8);
         assert_eq!(domain.input.domain, "example.org");
         let server = make_plan(&args("127.0.0.1:2525"), None).expect("valid");
         assert_eq!(
