@@ -5,8 +5,12 @@
 # - Debian packages (root, or sudo): chromium + chromium-driver (browser
 #   tests), postfix + dovecot-core (the real MTA and its SASL server for the
 #   end-to-end tests), swaks (cross-checks), dnsmasq-base (a DNS server on
-#   loopback), clang (ring's C for wasm32), musl-tools and gcc-mingw-w64-x86-64
-#   (the portable Linux and Windows files), wine64 (the Windows file's smoke test)
+#   loopback), bind9 + bind9-utils (named, dnssec-keygen, dnssec-signzone: a
+#   DNSSEC-signed zone on loopback for bridge/tests/dns; the tests run their
+#   own named, and where Debian starts services on install it also starts
+#   its system one), clang (ring's C for wasm32), musl-tools and
+#   gcc-mingw-w64-x86-64 (the portable Linux and Windows files), wine64 (the
+#   Windows file's smoke test)
 # - the Rust targets x86_64-unknown-linux-musl and x86_64-pc-windows-gnu
 # - the rustfmt and clippy components (the test command checks formatting and lints)
 set -euo pipefail
@@ -23,6 +27,8 @@ declare -A PKG_FOR=(
     [/usr/bin/swaks]=swaks
     [/usr/bin/clang]=clang
     [/usr/sbin/dnsmasq]=dnsmasq-base
+    [/usr/sbin/named]=bind9
+    [/usr/bin/dnssec-signzone]=bind9-utils
     [/usr/bin/musl-gcc]=musl-tools
     [/usr/bin/x86_64-w64-mingw32-gcc]=gcc-mingw-w64-x86-64
     [/usr/bin/wine]=wine64

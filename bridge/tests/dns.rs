@@ -5,8 +5,11 @@
 //! A records, NXDOMAIN, NODATA (`no_records`), REFUSED (`servfail`), a
 //! server that never answers (`timeout`), the in-flight bound, `resolve`
 //! during a relay, and the binary's `--dns`; TXT, PTR, TLSA and CNAME
-//! ([`records`]).
+//! ([`records`]); DNSSEC validation against a signed zone served by BIND
+//! ([`dnssec`]).
 
+#[path = "dns/dnssec.rs"]
+mod dnssec;
 #[path = "dns/records.rs"]
 mod records;
 
@@ -425,12 +428,12 @@ async fn connect_resolves_names_with_the_server_given_with_dns() {
     }
 }
 
-#[tokio::test]
-async fn the_binary_asks_the_server_given_with_dns() {
-    let dns = Dnsmasq::start().await;
+/// The `smtplab` binary on 127.0.0.1:0 with `flags`, and the host:port of
+/// the URL it prints; killed on drop.
+async fn binary(flags: &[&str]) -> (tokio::process::Child, String) {
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_smtplab"))
         .args(["--listen", "127.0.0.1:0", "--token", TOKEN, "--no-sandbox"])
-        .args(["--dns", &dns.addr.to_string()])
+        .args(flags)
         .env_remove("SMTPLAB_TOKEN")
         .env("SMTPLAB_NO_BROWSER", "1")
         .stdout(Stdio::piped())
@@ -453,6 +456,13 @@ async fn the_binary_asks_the_server_given_with_dns() {
         .and_then(|rest| rest.split_once('/'))
         .map(|(authority, _)| authority.to_owned())
         .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    (child, authority)
+}
+
+#[tokio::test]
+async fn the_binary_asks_the_server_given_with_dns() {
+    let dns = Dnsmasq::start().await;
+    let (mut child, authority) = binary(&["--dns", &dns.addr.to_string()]).await;
     let mut ws = session(&authority).await;
     let answer = resolve(&mut ws, "smtplab.test", RecordType::Mx, None).await;
     match answer {
