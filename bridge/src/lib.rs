@@ -15,8 +15,9 @@
 //! - [`policy`]: which targets a `connect` may reach.
 //! - [`target`]: allow/deny rules and the internal address ranges.
 //! - [`dial`]: DNS resolution and the TCP connect, with error codes.
-//! - [`dns`]: `resolve` lookups (MX, A, AAAA) with hickory-resolver, their
-//!   bounds and typed errors.
+//! - [`dns`]: `resolve` lookups (MX, A, AAAA, TXT, PTR, TLSA, CNAME) with
+//!   hickory-resolver, their bounds and typed errors, and DNSSEC validation
+//!   (`--dnssec`).
 //! - [`mta_sts`]: `fetch_mta_sts`, the bridge's own HTTPS GET of a
 //!   domain's MTA-STS policy (one URL shape, bounded, no redirects).
 //! - [`relay`]: the two pumps (WebSocket→TCP, TCP→WebSocket).
