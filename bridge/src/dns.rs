@@ -29,6 +29,7 @@ use smtplab_shared::wire::{DnsRecord, RecordType, ServerMessage, MAX_SERVER_MESS
 
 mod error;
 mod lookups;
+mod loopback;
 mod records;
 mod validation;
 
@@ -76,6 +77,9 @@ pub struct Dns {
     timeout: Duration,
     /// Whether answers are DNSSEC-validated, so `authenticated` can be said.
     validating: bool,
+    /// The `--dns` server, which PTRs of loopback addresses are asked of
+    /// directly ([`loopback`]).
+    server: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for Dns {
@@ -152,6 +156,7 @@ impl Dns {
             resolver,
             timeout,
             validating: validation.is_some(),
+            server,
         })
     }
 
@@ -175,6 +180,15 @@ impl Dns {
     /// answer fails validation.
     pub async fn lookup_answer(&self, name: &str, rtype: RecordType) -> Result<Answer, DnsError> {
         let name = check_name(name)?;
+        if let Some(server) = self.server {
+            if rtype == RecordType::Ptr && loopback::is_loopback_reverse(&name) {
+                let records = loopback::ptr(server, &name, self.timeout).await?;
+                return Ok(Answer {
+                    records,
+                    authenticated: self.validating.then_some(false),
+                });
+            }
+        }
         let query = Name::from_ascii(format!("{name}."))
             .map_err(|_| DnsError::BadName { name: name.clone() })?;
         let kind = records::query_type(rtype);
