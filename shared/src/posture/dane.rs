@@ -148,7 +148,7 @@ impl fmt::Display for DaneFinding {
             Self::NotPublished => f.write_str("no TLSA records: DANE is not used"),
             Self::LookupFailed { failure } => write!(f, "the TLSA lookup failed: {failure}"),
             Self::NotValidated => f.write_str(
-                "not judged: this bridge does not validate DNSSEC (start it with --dnssec)",
+                "not judged: the DNS answers are not DNSSEC-validated (start the bridge, or smtplab check, with --dnssec)",
             ),
             Self::Insecure => f.write_str(
                 "not judged: the TLSA records are not DNSSEC-signed, so senders ignore them",

@@ -389,6 +389,23 @@ pub enum MtaStsFinding {
         /// The MX host.
         host: String,
     },
+    /// The policy was served with a media type other than `text/plain`
+    /// (RFC 8461 §3.2; strict senders ignore it) (warn).
+    #[error("the policy is served as {found:?}, not text/plain")]
+    ContentType {
+        /// The `Content-Type` header, or empty when there was none.
+        found: String,
+    },
+}
+
+/// The finding about a fetched policy's `Content-Type`, if it is not
+/// `text/plain` (parameters such as `charset` are fine).
+pub fn content_type_finding(content_type: Option<&str>) -> Option<MtaStsFinding> {
+    let found = content_type.unwrap_or("");
+    let media = found.split(';').next().unwrap_or("").trim();
+    (!media.eq_ignore_ascii_case("text/plain")).then(|| MtaStsFinding::ContentType {
+        found: found.to_owned(),
+    })
 }
 
 impl Finding for MtaStsFinding {
@@ -398,6 +415,7 @@ impl Finding for MtaStsFinding {
             Self::NoRecord
             | Self::LookupFailed { .. }
             | Self::Testing
+            | Self::ContentType { .. }
             | Self::ModeNone
             | Self::ShortMaxAge { .. } => CheckVerdict::Warn,
             Self::SeveralRecords { .. } | Self::Syntax { .. } | Self::MxNotMatched { .. } => {
@@ -512,6 +530,19 @@ mod tests {
 
     fn error(body: &str) -> MtaStsError {
         MtaStsPolicy::parse(body).expect_err("refused")
+    }
+
+    #[test]
+    fn only_text_plain_is_the_right_media_type() {
+        assert_eq!(content_type_finding(Some("text/plain")), None);
+        assert_eq!(
+            content_type_finding(Some("Text/Plain; charset=utf-8")),
+            None
+        );
+        for other in [Some("text/html"), Some("application/octet-stream"), None] {
+            let finding = content_type_finding(other).expect("a finding");
+            assert_eq!(finding.verdict(), CheckVerdict::Warn, "{other:?}");
+        }
     }
 
     #[test]

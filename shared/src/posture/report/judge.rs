@@ -9,7 +9,9 @@ use super::{Findings, MxHost, PolicyAnswer};
 use crate::diagnose::{CheckKind, CheckResult, CheckVerdict, Fact, ServerCell};
 use crate::posture::dane::{dane_check, DaneFinding};
 use crate::posture::dmarc::{dmarc_check, Alignment};
-use crate::posture::mta_sts::{mta_sts_policy_check, mta_sts_txt_check, MtaStsFinding};
+use crate::posture::mta_sts::{
+    content_type_finding, mta_sts_policy_check, mta_sts_txt_check, MtaStsFinding,
+};
 use crate::posture::mx_tls::mx_tls_check;
 use crate::posture::reverse_dns::reverse_dns_check;
 use crate::posture::tls_rpt::tls_rpt_check;
@@ -210,7 +212,11 @@ fn mta_sts(found: &Findings) -> CheckResult {
     let hosts: Vec<String> = found.hosts.iter().map(|h| h.host.clone()).collect();
     let mut result = match &found.sts_policy {
         Some(PolicyAnswer::Fetched { url, body, content_type }) => {
-            let (_, assessment) = mta_sts_policy_check(body, &hosts);
+            let (_, mut assessment) = mta_sts_policy_check(body, &hosts);
+            if let Some(finding) = content_type_finding(content_type.as_deref()) {
+                assessment.findings.push(finding);
+                assessment = Assessment::from_findings(assessment.findings);
+            }
             let advice = if assessment.verdict == CheckVerdict::Pass { "Nothing to do." } else { advice_fix };
             let mut result = from_assessment(CheckKind::MtaSts, &assessment, advice);
             result.evidence.push(format!("HTTPS GET {url}: 200, {}", content_type.as_deref().unwrap_or("no Content-Type")));
