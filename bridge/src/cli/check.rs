@@ -154,8 +154,8 @@ pub struct CheckArgs {
     /// Validate DNS answers with DNSSEC (hickory's validator, the root trust anchor unless --dnssec-trust-anchor): DANE is judged only on validated TLSA records.
     #[arg(long)]
     pub dnssec: bool,
-    /// With --dnssec: trust this DNSKEY/DS file (zone-file format) instead of the root's anchor, for a private or test zone.
-    #[arg(long, value_name = "FILE", requires = "dnssec")]
+    /// DNSKEY records (zone-file format, every key of the zone) to trust besides the root's keys, for a private or test zone; implies --dnssec.
+    #[arg(long, value_name = "FILE")]
     pub dnssec_trust_anchor: Option<std::path::PathBuf>,
     /// Port of the MTA-STS policy server (default 443; for tests and private deployments).
     #[arg(long, value_name = "PORT", hide = true)]
@@ -327,16 +327,15 @@ pub fn main(args: &CheckArgs) -> u8 {
         }
     };
     let progress = std::io::stderr().is_terminal() && !args.json;
-    let validation = match (args.dnssec, &args.dnssec_trust_anchor) {
-        (false, _) => None,
-        (true, None) => Some(Validation::root()),
-        (true, Some(path)) => match Validation::from_file(path) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                eprintln!("error: --dnssec-trust-anchor: {e}");
-                return 3;
-            }
-        },
+    let validation = match Validation::from_settings(
+        args.dnssec.then_some(true),
+        args.dnssec_trust_anchor.as_deref(),
+    ) {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: --dnssec-trust-anchor: {e}");
+            return 3;
+        }
     };
     let extra_roots = match &args.tls_ca_path {
         Some(path) => match crate::tls::certificates(path) {
