@@ -255,26 +255,32 @@ impl Dns {
     /// The whole answer to a `resolve`: `resolved` or a typed `error`.
     pub async fn answer(&self, name: String, rtype: RecordType, id: Option<u32>) -> ServerMessage {
         match self.lookup_answer(&name, rtype).await {
-            Ok(answer) => {
-                let resolved = ServerMessage::Resolved {
-                    name,
-                    rtype,
-                    records: answer.records,
-                    id,
-                    authenticated: answer.authenticated,
-                };
-                if resolved.encode().len() > MAX_SERVER_MESSAGE_BYTES {
-                    let ServerMessage::Resolved { name, .. } = resolved else {
-                        unreachable!("built above as resolved")
-                    };
-                    let e = DnsError::TooLarge { name, rtype };
-                    return ServerMessage::error(e.code(), e.to_string());
-                }
-                resolved
-            }
+            Ok(answer) => resolved(name, rtype, answer, id),
             Err(e) => ServerMessage::error(e.code(), e.to_string()),
         }
     }
+}
+
+/// `resolved` with `answer`, or `error` `limit` when that message would be
+/// larger than a server message may be ([`MAX_SERVER_MESSAGE_BYTES`]: a
+/// 64 KiB DNS answer can grow in JSON, control characters becoming
+/// `\u00XX`).
+fn resolved(name: String, rtype: RecordType, answer: Answer, id: Option<u32>) -> ServerMessage {
+    let message = ServerMessage::Resolved {
+        name,
+        rtype,
+        records: answer.records,
+        id,
+        authenticated: answer.authenticated,
+    };
+    if message.encode().len() <= MAX_SERVER_MESSAGE_BYTES {
+        return message;
+    }
+    let ServerMessage::Resolved { name, .. } = message else {
+        unreachable!("built above as resolved")
+    };
+    let e = DnsError::TooLarge { name, rtype };
+    ServerMessage::error(e.code(), e.to_string())
 }
 
 #[cfg(test)]
@@ -282,6 +288,32 @@ mod tests {
     use smtplab_shared::wire::ErrorCode;
 
     use super::*;
+
+    #[test]
+    fn a_resolved_over_the_server_message_bound_is_a_limit_error() {
+        // 20,000 control characters: 20 KB of DNS, 120 KB of JSON.
+        let text = "\u{1}".repeat(20_000);
+        let answer = |text: &str| Answer {
+            records: vec![DnsRecord::Txt { text: text.into() }],
+            authenticated: Some(true),
+        };
+        let big = resolved("big.test".into(), RecordType::Txt, answer(&text), Some(3));
+        match big {
+            ServerMessage::Error { code, message } => {
+                assert_eq!(code, ErrorCode::Limit);
+                assert!(message.contains("big.test"), "{message}");
+            }
+            other => panic!("expected an error, got {other:?}"),
+        }
+        let fits = "x".repeat(60_000);
+        assert!(matches!(
+            resolved("ok.test".into(), RecordType::Txt, answer(&fits), None),
+            ServerMessage::Resolved {
+                authenticated: Some(true),
+                ..
+            }
+        ));
+    }
 
     #[test]
     fn names_are_checked_and_normalized() {
