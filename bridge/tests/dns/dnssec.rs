@@ -9,6 +9,8 @@
 //!   a TLSA record, NXDOMAIN and NODATA proven by NSEC;
 //! - `child.signed.test`, signed with its own keys and delegated with a DS
 //!   record (secure through the chain from the anchor);
+//! - `old.signed.test`, delegated the same way but signed for January 2020
+//!   only (expired signatures: bogus);
 //! - `plain.signed.test`, unsigned and delegated without DS (insecure, as
 //!   the parent's signed NSEC proves).
 //!
@@ -66,8 +68,9 @@ async fn tool(dir: &Path, program: &str, args: &[&str]) -> String {
 }
 
 /// Makes a KSK and a ZSK for `zone` and signs `file` into `file.signed`
-/// (dnssec-signzone also writes `dsset-ZONE.`, the parent's DS records).
-async fn sign(dir: &Path, zone: &str, file: &str) {
+/// (dnssec-signzone also writes `dsset-ZONE.`, the parent's DS records),
+/// with `extra` flags for dnssec-signzone.
+async fn sign(dir: &Path, zone: &str, file: &str, extra: &[&str]) {
     let d = dir.to_str().expect("utf-8 temp path");
     for ksk in [true, false] {
         let mut args = vec!["-q", "-K", d, "-a", "ECDSAP256SHA256", "-n", "ZONE"];
@@ -78,14 +81,10 @@ async fn sign(dir: &Path, zone: &str, file: &str) {
         tool(dir, KEYGEN, &args).await;
     }
     let signed = format!("{file}.signed");
-    tool(
-        dir,
-        SIGNZONE,
-        &[
-            "-q", "-S", "-K", d, "-d", d, "-o", zone, "-f", &signed, file,
-        ],
-    )
-    .await;
+    let mut args = vec!["-q", "-S", "-K", d, "-d", d, "-o", zone, "-f", &signed];
+    args.extend(extra);
+    args.push(file);
+    tool(dir, SIGNZONE, &args).await;
 }
 
 impl Named {
@@ -111,8 +110,17 @@ impl Named {
         let write = |name: &str, text: &str| std::fs::write(path.join(name), text).expect("write");
 
         write("child.db", &format!("{SOA}www IN TXT \"child\"\n"));
-        sign(path, "child.signed.test", "child.db").await;
-        let ds = std::fs::read_to_string(path.join("dsset-child.signed.test.")).expect("dsset");
+        sign(path, "child.signed.test", "child.db", &[]).await;
+        write("old.db", &format!("{SOA}www IN TXT \"expired\"\n"));
+        // Valid in January 2020 only; -P: no check that it validates now.
+        let expired = ["-P", "-s", "20200101000000", "-e", "20200201000000"];
+        sign(path, "old.signed.test", "old.db", &expired).await;
+        let ds = ["child", "old"]
+            .map(|z| {
+                std::fs::read_to_string(path.join(format!("dsset-{z}.signed.test.")))
+                    .expect("dsset")
+            })
+            .concat();
         write(
             "signed.db",
             &format!(
@@ -123,10 +131,11 @@ impl Named {
                  _25._tcp.mx IN TLSA 3 1 1 abcdef0123456789\n\
                  plain IN NS ns.signed.test.\n\
                  child IN NS ns.signed.test.\n\
+                 old IN NS ns.signed.test.\n\
                  {ds}"
             ),
         );
-        sign(path, "signed.test", "signed.db").await;
+        sign(path, "signed.test", "signed.db", &[]).await;
         // Tamper with one record after signing: its RRSIG no longer matches.
         let signed = std::fs::read_to_string(path.join("signed.db.signed")).expect("signed zone");
         let forged = signed.replace("\"genuine\"", "\"forged!\"");
@@ -167,6 +176,7 @@ impl Named {
                      controls {{ }};\n\
                      zone \"signed.test\" {{ type primary; file \"{d}/signed.db.signed\"; }};\n\
                      zone \"child.signed.test\" {{ type primary; file \"{d}/child.db.signed\"; }};\n\
+                     zone \"old.signed.test\" {{ type primary; file \"{d}/old.db.signed\"; }};\n\
                      zone \"plain.signed.test\" {{ type primary; file \"{d}/plain.db\"; }};\n"
                 ),
             );
@@ -259,6 +269,9 @@ async fn dnssec_marks_signed_answers_authenticated_and_refuses_a_forged_one() {
         message.contains("bad.signed.test") && message.contains("failed DNSSEC validation"),
         "{message}"
     );
+    // So is an answer whose signatures expired.
+    let old = resolve(&mut ws, "www.old.signed.test", RecordType::Txt, None).await;
+    assert_eq!(error_code(&old), ErrorCode::Dnssec, "{old:?}");
 
     // Signed denials are still NXDOMAIN and NODATA.
     let nx = resolve(&mut ws, "nothere.signed.test", RecordType::Txt, None).await;
@@ -273,6 +286,8 @@ async fn dnssec_marks_signed_answers_authenticated_and_refuses_a_forged_one() {
     let mut ws = session(&plain_bridge.addr.to_string()).await;
     let unvalidated = resolve(&mut ws, "bad.signed.test", RecordType::Txt, None).await;
     assert_eq!(txt(&unvalidated), (vec!["forged!".to_owned()], None));
+    let served = resolve(&mut ws, "www.old.signed.test", RecordType::Txt, None).await;
+    assert_eq!(txt(&served), (vec!["expired".to_owned()], None));
 }
 
 #[tokio::test]
