@@ -731,6 +731,25 @@ mod tests {
     }
 
     #[test]
+    fn dnssec_keys_turn_validation_on_and_a_bad_anchor_file_stops_the_start() {
+        let file: Options = toml::from_str("dnssec = true").expect("valid file");
+        let startup = file.into_startup().expect("valid");
+        assert_eq!(startup.config.dnssec, Some(Validation::root()));
+        let missing: Options =
+            toml::from_str(r#"dnssec_trust_anchor = "/nonexistent/zone.key""#).expect("valid");
+        let err = missing.into_startup().expect_err("no such file");
+        assert!(matches!(err, OptionsError::TrustAnchor(_)), "{err}");
+        assert!(err.to_string().contains("/nonexistent/zone.key"), "{err}");
+        // Turned off explicitly, the file is not even read.
+        let off = Options {
+            dnssec: Some(false),
+            dnssec_trust_anchor: Some("/nonexistent/zone.key".into()),
+            ..Options::default()
+        };
+        assert_eq!(off.into_startup().expect("valid").config.dnssec, None);
+    }
+
+    #[test]
     fn threads_default_to_one_and_zero_is_refused() {
         assert_eq!(Options::default().into_startup().expect("valid").threads, 1);
         let file: Options = toml::from_str("threads = 4").expect("valid file");
