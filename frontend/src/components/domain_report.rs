@@ -22,17 +22,18 @@ pub(crate) struct DomainReportProps {
     pub(crate) report: Report,
 }
 
-/// The evidence lines about `server`: its block of session lines (from
-/// `— server [address]` to the next `— ` heading) and any other line that
-/// names it (its DNS answers).
+/// The evidence lines about `server`: its sessions (each a `— server
+/// [address]` heading and the `bridge:`, `C:` and `S:` lines under it) and
+/// any other line that names it (its DNS answers).
 pub(crate) fn server_evidence(evidence: &[String], server: &str) -> Vec<String> {
     let heading = format!("— {server} [");
     let mut inside = false;
     let mut out = Vec::new();
     for line in evidence {
-        if line.starts_with("— ") {
-            inside = line.starts_with(&heading);
-        }
+        let session_line = ["bridge: ", "C: ", "S: "]
+            .iter()
+            .any(|p| line.starts_with(p));
+        inside = line.starts_with(&heading) || (inside && session_line);
         if inside || line.contains(server) {
             out.push(line.clone());
         }
@@ -148,6 +149,7 @@ mod tests {
             "C: STARTTLS",
             "— mx2.good.test [127.0.0.3]",
             "C: EHLO x",
+            "HTTPS GET https://mta-sts.good.test/.well-known/mta-sts.txt: 200",
         ]
         .map(str::to_owned)
         .to_vec();

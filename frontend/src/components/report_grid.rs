@@ -12,6 +12,20 @@ use super::use_app_state;
 use crate::diagnostics::{kind_id, verdict_attr};
 use crate::i18n::{check_title, tr, trf, Lang, Rm};
 
+/// The longest note a cell shows, in characters; the whole note is its
+/// tooltip and is shown in the details.
+const NOTE_CHARS: usize = 64;
+
+/// `note` cut to [`NOTE_CHARS`] at a word boundary, with an ellipsis.
+pub(crate) fn short_note(note: &str) -> String {
+    if note.chars().count() <= NOTE_CHARS {
+        return note.to_owned();
+    }
+    let cut: String = note.chars().take(NOTE_CHARS).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}\u{2026}", cut.trim_end_matches([',', ';', ':']))
+}
+
 /// What a click in the grid chose: a check, and the server of its cell
 /// (`None` for the domain-wide verdict or the row's overall result).
 pub(crate) type GridChoice = (CheckKind, Option<String>);
@@ -55,12 +69,11 @@ fn cell(lang: Lang, props: &ReportGridProps, c: &Cell<'_>) -> Html {
     } else {
         format!("{word} — {}", c.note)
     };
-    let place = c.server.unwrap_or_else(|| tr(lang, Rm::GridDomainWide));
-    let label = trf(
-        lang,
-        Rm::GridCellAria,
-        &[check_title(lang, c.kind), place, &verdict_text],
-    );
+    let title = check_title(lang, c.kind);
+    let label = match c.server {
+        Some(server) => trf(lang, Rm::GridCellAria, &[title, server, &verdict_text]),
+        None => trf(lang, Rm::GridRowAria, &[title, &verdict_text]),
+    };
     let attr = verdict_attr(c.verdict);
     html! {
         <td class={classes!("grid-cell", attr)} colspan={c.colspan.to_string()}
@@ -72,7 +85,7 @@ fn cell(lang: Lang, props: &ReportGridProps, c: &Cell<'_>) -> Html {
                 <span class="verdict-icon" aria-hidden="true">{ verdict_icon(c.verdict) }</span>
                 { " " }<span class="verdict-word">{ word }</span>
                 if !c.note.is_empty() {
-                    <span class="grid-note">{ c.note.to_owned() }</span>
+                    <br /><small class="grid-note">{ short_note(c.note) }</small>
                 }
             </button>
         </td>
@@ -87,7 +100,7 @@ fn row(lang: Lang, props: &ReportGridProps, r: &CheckResult) -> Html {
             server: None,
             scope: "domain",
             verdict: r.verdict,
-            note: tr(lang, Rm::GridDomainWide),
+            note: &r.summary,
             colspan: 1 + servers.len(),
         };
         cell(lang, props, &domain_wide)
@@ -167,5 +180,20 @@ mod tests {
             assert!(!verdict_word(Lang::Ja, verdict).is_empty());
         }
         assert_eq!(t(Lang::En, Msg::DiagFail), "FAIL");
+    }
+
+    #[test]
+    fn long_notes_are_cut_at_a_word_with_an_ellipsis() {
+        assert_eq!(short_note("matches *.good.test"), "matches *.good.test");
+        let long =
+            "the certificate does not verify: certificate name mismatch: invalid peer certificate";
+        let short = short_note(long);
+        assert_eq!(
+            short,
+            "the certificate does not verify: certificate name mismatch\u{2026}"
+        );
+        assert!(short.chars().count() <= NOTE_CHARS + 1);
+        let unbroken = "x".repeat(100);
+        assert_eq!(short_note(&unbroken).chars().count(), NOTE_CHARS + 1);
     }
 }
