@@ -12,6 +12,11 @@
 mod dnssec;
 #[path = "dns/records.rs"]
 mod records;
+// The tests crate's dnsmasq fixture, shared rather than copied; its `pub`
+// items are for that crate.
+#[allow(unreachable_pub, dead_code)]
+#[path = "../../tests/src/dnsmasq.rs"]
+mod dnsmasq;
 
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -24,90 +29,32 @@ use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, Buf
 use tokio::sync::oneshot;
 use tokio_tungstenite::tungstenite::Message;
 
+use dnsmasq::Dnsmasq;
+
 const TOKEN: &str = "dns-test-token";
 const STEP: Duration = Duration::from_secs(15);
-const DNSMASQ: &str = "/usr/sbin/dnsmasq";
 
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// A dnsmasq serving the test zone on 127.0.0.1; killed on drop.
-struct Dnsmasq {
-    child: tokio::process::Child,
-    addr: SocketAddr,
+/// dnsmasq serving the test zone on 127.0.0.1 (killed on drop): the MX,
+/// A and NXDOMAIN cases here and [`records::DNSMASQ_RECORDS`].
+fn start_dnsmasq() -> Dnsmasq {
+    let zone = [
+        // Declared out of order: the bridge sorts by preference.
+        "--mx-host=smtplab.test,mx2.smtplab.test,20",
+        "--mx-host=smtplab.test,mx1.smtplab.test,10",
+        "--mx-host=smtplab.test,mx0.smtplab.test,5",
+        "--host-record=mx1.smtplab.test,127.0.0.2",
+        "--host-record=mx2.smtplab.test,127.0.0.3",
+        "--host-record=nomx.test,127.0.0.4",
+    ];
+    Dnsmasq::start(&[&zone[..], records::DNSMASQ_RECORDS].concat()).expect("dnsmasq")
 }
 
-impl Dnsmasq {
-    /// Starts dnsmasq on a free port (retrying if another process takes
-    /// the port first) and waits until it answers on TCP.
-    async fn start() -> Self {
-        assert!(
-            std::path::Path::new(DNSMASQ).exists(),
-            "{DNSMASQ} is missing: apt-get install -y dnsmasq-base (scripts/setup.sh does)"
-        );
-        for _ in 0..10 {
-            let port = free_udp_and_tcp_port().await;
-            let mut child = tokio::process::Command::new(DNSMASQ)
-                .args([
-                    "--keep-in-foreground",
-                    "--conf-file=/dev/null",
-                    "--pid-file=",
-                    "--user=root",
-                    "--no-resolv",
-                    "--no-hosts",
-                    "--listen-address=127.0.0.1",
-                    "--bind-interfaces",
-                    "--local=/test/",
-                    // Declared out of order: the bridge sorts by preference.
-                    "--mx-host=smtplab.test,mx2.smtplab.test,20",
-                    "--mx-host=smtplab.test,mx1.smtplab.test,10",
-                    "--mx-host=smtplab.test,mx0.smtplab.test,5",
-                    "--host-record=mx1.smtplab.test,127.0.0.2",
-                    "--host-record=mx2.smtplab.test,127.0.0.3",
-                    "--host-record=nomx.test,127.0.0.4",
-                ])
-                .args(records::DNSMASQ_RECORDS)
-                .arg(format!("--port={port}"))
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .kill_on_drop(true)
-                .spawn()
-                .expect("spawn dnsmasq");
-            let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-            for _ in 0..100 {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break; // lost the port race: try another
-                }
-                if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                    return Self { child, addr };
-                }
-                tokio::time::sleep(Duration::from_millis(30)).await;
-            }
-            let _ = child.kill().await;
-        }
-        panic!("dnsmasq did not start");
-    }
-}
-
-impl Drop for Dnsmasq {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
-    }
-}
-
+/// A port free for UDP and TCP on 127.0.0.1 (the BIND trials').
 async fn free_udp_and_tcp_port() -> u16 {
-    loop {
-        let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
-            .await
-            .expect("bind udp");
-        let port = udp.local_addr().expect("addr").port();
-        if tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return port;
-        }
-    }
+    dnsmasq::free_udp_and_tcp_port().expect("a free port")
 }
 
 /// A DNS "server" that never answers: a bound UDP socket and a TCP
@@ -217,7 +164,7 @@ fn address(ip: &str) -> DnsRecord {
 
 #[tokio::test]
 async fn mx_records_come_sorted_and_a_records_answer_for_a_name_without_mx() {
-    let dns = Dnsmasq::start().await;
+    let dns = start_dnsmasq();
     let bridge = bridge(|c| c.dns_server = Some(dns.addr)).await;
     let mut ws = session(&bridge.addr.to_string()).await;
 
@@ -259,7 +206,7 @@ async fn mx_records_come_sorted_and_a_records_answer_for_a_name_without_mx() {
 
 #[tokio::test]
 async fn nxdomain_no_records_and_refused_are_typed_errors() {
-    let dns = Dnsmasq::start().await;
+    let dns = start_dnsmasq();
     let bridge = bridge(|c| c.dns_server = Some(dns.addr)).await;
     let mut ws = session(&bridge.addr.to_string()).await;
 
@@ -327,7 +274,7 @@ async fn a_silent_server_is_a_timeout_and_lookups_in_flight_are_bounded() {
 
 #[tokio::test]
 async fn resolving_is_not_policed_but_connecting_is_and_resolve_works_during_a_relay() {
-    let dns = Dnsmasq::start().await;
+    let dns = start_dnsmasq();
     let echo = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -393,7 +340,7 @@ async fn resolving_is_not_policed_but_connecting_is_and_resolve_works_during_a_r
 
 #[tokio::test]
 async fn connect_resolves_names_with_the_server_given_with_dns() {
-    let dns = Dnsmasq::start().await;
+    let dns = start_dnsmasq();
     // mx1.smtplab.test is 127.0.0.2 in the test zone, and only there.
     let mx = tokio::net::TcpListener::bind("127.0.0.2:0")
         .await
@@ -461,7 +408,7 @@ async fn binary(flags: &[&str]) -> (tokio::process::Child, String) {
 
 #[tokio::test]
 async fn the_binary_asks_the_server_given_with_dns() {
-    let dns = Dnsmasq::start().await;
+    let dns = start_dnsmasq();
     let (mut child, authority) = binary(&["--dns", &dns.addr.to_string()]).await;
     let mut ws = session(&authority).await;
     let answer = resolve(&mut ws, "smtplab.test", RecordType::Mx, None).await;

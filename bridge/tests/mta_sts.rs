@@ -8,7 +8,10 @@
 //! `bad_request`, a missing name `nxdomain`, a denied address `forbidden`,
 //! a server that never finishes TLS `timeout`. Loopback only.
 
-#[path = "common/dnsmasq.rs"]
+// The tests crate's dnsmasq fixture, shared rather than copied; its `pub`
+// items are for that crate.
+#[allow(unreachable_pub, dead_code)]
+#[path = "../../tests/src/dnsmasq.rs"]
 mod dnsmasq;
 #[path = "mta_sts/https.rs"]
 mod https;
@@ -137,7 +140,7 @@ fn good_routes() -> Vec<(&'static str, Vec<u8>)> {
 async fn a_policy_arrives_byte_for_byte_with_its_url_and_content_type() {
     let ca = TestCa::new("mta-sts test CA");
     let server = PolicyServer::start(&ca.issue(&["mta-sts.good.test"]), good_routes()).await;
-    let dns = Dnsmasq::start(&zone()).await;
+    let dns = Dnsmasq::start(&zone()).expect("dnsmasq");
     let port = server.addr.port();
     let mut b = bridge(&dns, port, &ca, |_| {}).await;
     let answer = fetch(&mut b.ws, "Good.Test.", Some(7)).await;
@@ -171,7 +174,7 @@ async fn an_untrusted_certificate_is_https_and_nothing_is_requested() {
     let ca = TestCa::new("mta-sts test CA");
     let stranger = TestCa::new("someone else's CA");
     let server = PolicyServer::start(&stranger.issue(&["mta-sts.good.test"]), good_routes()).await;
-    let dns = Dnsmasq::start(&zone()).await;
+    let dns = Dnsmasq::start(&zone()).expect("dnsmasq");
     let mut b = bridge(&dns, server.addr.port(), &ca, |_| {}).await;
     let answer = fetch(&mut b.ws, "good.test", None).await;
     let (code, message) = error(&answer);
@@ -184,7 +187,7 @@ async fn an_untrusted_certificate_is_https_and_nothing_is_requested() {
 async fn a_certificate_for_another_name_is_https() {
     let ca = TestCa::new("mta-sts test CA");
     let server = PolicyServer::start(&ca.issue(&["mta-sts.other.test"]), good_routes()).await;
-    let dns = Dnsmasq::start(&zone()).await;
+    let dns = Dnsmasq::start(&zone()).expect("dnsmasq");
     let mut b = bridge(&dns, server.addr.port(), &ca, |_| {}).await;
     let answer = fetch(&mut b.ws, "good.test", None).await;
     let (code, message) = error(&answer);
@@ -208,7 +211,7 @@ async fn a_404_and_a_redirect_are_https_and_the_redirect_is_not_followed() {
         response("301 Moved Permanently", &[("Location", location)], b""),
     ));
     let server = PolicyServer::start(&ca.issue(&names), routes).await;
-    let dns = Dnsmasq::start(&zone()).await;
+    let dns = Dnsmasq::start(&zone()).expect("dnsmasq");
     let mut b = bridge(&dns, server.addr.port(), &ca, |_| {}).await;
 
     let answer = fetch(&mut b.ws, "missing.test", None).await;
@@ -254,7 +257,7 @@ async fn a_body_over_64_kib_is_https_with_or_without_a_length_and_64_kib_passes(
         ("mta-sts.exact.test", response("200 OK", &[], &exact)),
     ];
     let server = PolicyServer::start(&ca.issue(&names), routes).await;
-    let dns = Dnsmasq::start(&zone()).await;
+    let dns = Dnsmasq::start(&zone()).expect("dnsmasq");
     let mut b = bridge(&dns, server.addr.port(), &ca, |_| {}).await;
     for domain in ["big.test", "chunked.test"] {
         let answer = fetch(&mut b.ws, domain, None).await;
@@ -277,7 +280,7 @@ async fn a_body_over_64_kib_is_https_with_or_without_a_length_and_64_kib_passes(
 async fn bad_domains_are_bad_requests_and_a_missing_name_is_nxdomain() {
     let ca = TestCa::new("mta-sts test CA");
     let server = PolicyServer::start(&ca.issue(&["mta-sts.good.test"]), good_routes()).await;
-    let dns = Dnsmasq::start(&zone()).await;
+    let dns = Dnsmasq::start(&zone()).expect("dnsmasq");
     let mut b = bridge(&dns, server.addr.port(), &ca, |_| {}).await;
     let long = [
         "a".repeat(63),
@@ -314,7 +317,7 @@ async fn bad_domains_are_bad_requests_and_a_missing_name_is_nxdomain() {
 async fn the_bridges_target_rules_apply_to_the_policy_host() {
     let ca = TestCa::new("mta-sts test CA");
     let server = PolicyServer::start(&ca.issue(&["mta-sts.good.test"]), good_routes()).await;
-    let dns = Dnsmasq::start(&zone()).await;
+    let dns = Dnsmasq::start(&zone()).expect("dnsmasq");
     let mut denied = bridge(&dns, server.addr.port(), &ca, |c| c.deny_internal = true).await;
     let answer = fetch(&mut denied.ws, "good.test", None).await;
     let (code, message) = error(&answer);
@@ -352,7 +355,7 @@ async fn a_server_that_never_finishes_tls_is_a_timeout() {
             open.push(tcp);
         }
     });
-    let dns = Dnsmasq::start(&zone()).await;
+    let dns = Dnsmasq::start(&zone()).expect("dnsmasq");
     let mut b = bridge(&dns, port, &ca, |c| {
         c.mta_sts_timeout = Duration::from_millis(500);
     })
@@ -366,7 +369,7 @@ async fn a_server_that_never_finishes_tls_is_a_timeout() {
 async fn a_fetch_is_answered_during_a_relay_without_touching_it() {
     let ca = TestCa::new("mta-sts test CA");
     let server = PolicyServer::start(&ca.issue(&["mta-sts.good.test"]), good_routes()).await;
-    let dns = Dnsmasq::start(&zone()).await;
+    let dns = Dnsmasq::start(&zone()).expect("dnsmasq");
     let echo = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -413,7 +416,7 @@ async fn a_fetch_is_answered_during_a_relay_without_touching_it() {
 async fn the_binary_fetches_with_mta_sts_port_and_mta_sts_ca() {
     let ca = TestCa::new("mta-sts test CA");
     let server = PolicyServer::start(&ca.issue(&["mta-sts.good.test"]), good_routes()).await;
-    let dns = Dnsmasq::start(&zone()).await;
+    let dns = Dnsmasq::start(&zone()).expect("dnsmasq");
     let dir = tempfile::tempdir().expect("tempdir");
     let ca_file = dir.path().join("ca.pem");
     std::fs::write(&ca_file, ca.pem()).expect("write");

@@ -24,7 +24,7 @@ impl Dnsmasq {
     ///
     /// # Errors
     /// dnsmasq is missing or did not start on any of ten free ports.
-    pub fn start(records: &[&str]) -> Result<Self, String> {
+    pub fn start<S: AsRef<str>>(records: &[S]) -> Result<Self, String> {
         if !std::path::Path::new(DNSMASQ).exists() {
             return Err(format!(
                 "{DNSMASQ} is missing: apt-get install -y dnsmasq-base (scripts/setup.sh does)"
@@ -44,7 +44,7 @@ impl Dnsmasq {
                     "--bind-interfaces",
                     "--local=/test/",
                 ])
-                .args(records)
+                .args(records.iter().map(AsRef::as_ref))
                 .arg(format!("--port={port}"))
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -75,7 +75,7 @@ impl Drop for Dnsmasq {
 }
 
 /// A port free for both UDP and TCP on 127.0.0.1 (dnsmasq serves both).
-fn free_udp_and_tcp_port() -> Result<u16, String> {
+pub fn free_udp_and_tcp_port() -> Result<u16, String> {
     for _ in 0..50 {
         let udp = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| e.to_string())?;
         let port = udp.local_addr().map_err(|e| e.to_string())?.port();

@@ -1,10 +1,10 @@
 //! TXT, PTR, TLSA and CNAME through the bridge, against the dnsmasq of
-//! [`Dnsmasq`](super::Dnsmasq), whose zone [`DNSMASQ_RECORDS`] adds to:
+//! [`start_dnsmasq`](super::start_dnsmasq), whose zone [`DNSMASQ_RECORDS`] adds to:
 //! each type's shape, and NXDOMAIN and NODATA for each.
 
 use smtplab_shared::wire::{reverse_name, DnsRecord, ErrorCode, RecordType, ServerMessage};
 
-use super::{bridge, error_code, resolve, session, Dnsmasq};
+use super::{bridge, error_code, resolve, session, start_dnsmasq};
 
 /// dnsmasq's flags for these trials' records. dnsmasq splits a text over
 /// 255 octets into several character-strings, as a zone file must.
@@ -57,7 +57,7 @@ fn name(n: &str) -> DnsRecord {
 
 #[tokio::test]
 async fn txt_records_come_whole_with_their_strings_joined() {
-    let dns = Dnsmasq::start().await;
+    let dns = start_dnsmasq();
     let bridge = bridge(|c| c.dns_server = Some(dns.addr)).await;
     let mut ws = session(&bridge.addr.to_string()).await;
 
@@ -96,7 +96,7 @@ async fn txt_records_come_whole_with_their_strings_joined() {
 
 #[tokio::test]
 async fn ptr_records_answer_the_reverse_name_of_an_address() {
-    let dns = Dnsmasq::start().await;
+    let dns = start_dnsmasq();
     let bridge = bridge(|c| c.dns_server = Some(dns.addr)).await;
     let mut ws = session(&bridge.addr.to_string()).await;
 
@@ -116,7 +116,7 @@ async fn ptr_records_answer_the_reverse_name_of_an_address() {
 
 #[tokio::test]
 async fn tlsa_records_come_as_numbers_and_lower_hex() {
-    let dns = Dnsmasq::start().await;
+    let dns = start_dnsmasq();
     let bridge = bridge(|c| c.dns_server = Some(dns.addr)).await;
     let mut ws = session(&bridge.addr.to_string()).await;
 
@@ -146,7 +146,7 @@ async fn tlsa_records_come_as_numbers_and_lower_hex() {
 
 #[tokio::test]
 async fn a_cname_lookup_gives_the_alias_and_other_lookups_follow_it() {
-    let dns = Dnsmasq::start().await;
+    let dns = start_dnsmasq();
     let bridge = bridge(|c| c.dns_server = Some(dns.addr)).await;
     let mut ws = session(&bridge.addr.to_string()).await;
 
