@@ -52,7 +52,7 @@ fn main() {
                 good_domain,
             ),
             (
-                "bad_domain_fails_spf_and_tls_on_mx1_and_a_failing_cell_opens_its_evidence",
+                "bad_domain_fails_spf_and_tls_on_mx1_a_failing_cell_opens_its_evidence_and_speaks_japanese",
                 bad_domain,
             ),
             (
@@ -351,6 +351,19 @@ fn bad_domain(rig: &Rig) -> Result<(), Failed> {
         let (open, dane) = details(&page, "#diag-report-dane").await?;
         check(open && dane.contains("not judged"), || {
             format!("the DANE cell did not open its details (open {open}):\n{dane}")
+        })?;
+        // The grid's own words follow the page's language.
+        page.select("#lang-select", "ja").await?;
+        let spf = page
+            .wait_for_text(
+                "[data-testid=diag-report-cell][data-check=spf]",
+                "不合格",
+                Duration::from_secs(5),
+            )
+            .await?;
+        let button = page.text("#diag-run-report").await?.unwrap_or_default();
+        check(button.contains("ドメインレポート"), || {
+            format!("in Japanese the button says {button:?}, the SPF cell {spf:?}")
         })
     })
 }

@@ -267,8 +267,9 @@ pub(crate) fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
                 }
                 <div id="diag-results" data-testid="diag-results">
                     if run.mode == RunMode::Report {
-                        if let Some(report) = report.clone() {
-                            <DomainReport {report} />
+                        if let Some(done) = &report {
+                            // A new report is a new grid: nothing chosen, nothing opened.
+                            <DomainReport key={done.generated_at.clone()} report={done.clone()} />
                         }
                     } else {
                         { for run.results.iter().map(|result| html! {
