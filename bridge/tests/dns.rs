@@ -52,11 +52,6 @@ fn start_dnsmasq() -> Dnsmasq {
     Dnsmasq::start(&[&zone[..], records::DNSMASQ_RECORDS].concat()).expect("dnsmasq")
 }
 
-/// A port free for UDP and TCP on 127.0.0.1 (the BIND trials').
-async fn free_udp_and_tcp_port() -> u16 {
-    dnsmasq::free_udp_and_tcp_port().expect("a free port")
-}
-
 /// A DNS "server" that never answers: a bound UDP socket and a TCP
 /// listener on the same port that nobody reads.
 struct Silent {

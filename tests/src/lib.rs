@@ -15,6 +15,8 @@
 //!   at set-up for the TLS trials.
 //! - `dovecot`: the auth-only Dovecot behind it.
 //! - [`dnsmasq`]: [`dnsmasq::Dnsmasq`], a throw-away DNS server for `.test`.
+//! - [`bind`]: [`bind::Named`], a throw-away BIND serving DNSSEC-signed
+//!   zones (shared with the bridge's DNS tests by `#[path]`).
 //! - [`posture_lab`]: [`PostureLab`], the domain posture report's lab: four
 //!   STARTTLS MX listeners of one Postfix, dnsmasq zones for `good.test`,
 //!   `bad.test` and `nomail.test`, an MTA-STS policy server over HTTPS.
@@ -32,6 +34,7 @@
 //! - `pidfile`, `program`, `token`: stopping detached daemons, finding
 //!   system programs, random tokens.
 
+pub mod bind;
 pub mod bridge_process;
 pub mod browser;
 pub mod dnsmasq;

@@ -1,7 +1,7 @@
 //! DNSSEC validation through the bridge (`--dnssec-trust-anchor`), against
 //! zones signed and served on loopback by BIND: Debian's `bind9` (named)
 //! and `bind9-utils` (dnssec-keygen, dnssec-signzone), which
-//! scripts/setup.sh installs for the tests. [`Named::start`] builds, in a
+//! scripts/setup.sh installs for the tests. [`Zones::start`] builds, in a
 //! temporary folder:
 //!
 //! - `signed.test`, signed with a KSK and a ZSK (ECDSA P-256, NSEC): `www`
@@ -19,112 +19,58 @@
 //! stderr, past the test harness's capture) and checks nothing more; under
 //! CI (`CI` set), where scripts/setup.sh has installed them, it fails.
 
-use std::io::Write as _;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::Duration;
+use std::path::PathBuf;
 
 use smtplab_bridge::dns::Validation;
 use smtplab_shared::wire::{DnsRecord, ErrorCode, RecordType, ServerMessage};
 
-use super::{binary, bridge, error_code, free_udp_and_tcp_port, resolve, session};
+use super::{binary, bridge, error_code, resolve, session};
 
-const NAMED: &str = "/usr/sbin/named";
-const KEYGEN: &str = "/usr/bin/dnssec-keygen";
-const SIGNZONE: &str = "/usr/bin/dnssec-signzone";
+// The tests crate's BIND fixture, shared rather than copied; its `pub`
+// items are for that crate.
+#[allow(unreachable_pub, dead_code)]
+#[path = "../../../tests/src/bind.rs"]
+mod bind;
 
-const SOA: &str = "$TTL 300\n@ IN SOA ns.signed.test. hostmaster.signed.test. 1 3600 600 86400 300\n@ IN NS ns.signed.test.\n";
-
-/// A named serving the test zones on 127.0.0.1; killed on drop.
-struct Named {
-    child: tokio::process::Child,
-    addr: SocketAddr,
-    /// `signed.test`'s DNSKEYs, the trust anchor.
+/// named serving the test zones on 127.0.0.1 (killed on drop), and the
+/// trust anchor: `signed.test`'s DNSKEYs, as `dig DNSKEY` prints them.
+struct Zones {
+    named: bind::Named,
     anchor: PathBuf,
-    _dir: tempfile::TempDir,
 }
 
-impl Drop for Named {
-    fn drop(&mut self) {
-        let _ = self.child.start_kill();
-    }
-}
-
-/// Runs a BIND tool in `dir`, panicking with its output when it fails.
-async fn tool(dir: &Path, program: &str, args: &[&str]) -> String {
-    let out = tokio::process::Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("{program}: {e}"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Makes a KSK and a ZSK for `zone` and signs `file` into `file.signed`
-/// (dnssec-signzone also writes `dsset-ZONE.`, the parent's DS records),
-/// with `extra` flags for dnssec-signzone.
-async fn sign(dir: &Path, zone: &str, file: &str, extra: &[&str]) {
-    let d = dir.to_str().expect("utf-8 temp path");
-    for ksk in [true, false] {
-        let mut args = vec!["-q", "-K", d, "-a", "ECDSAP256SHA256", "-n", "ZONE"];
-        if ksk {
-            args.extend(["-f", "KSK"]);
-        }
-        args.push(zone);
-        tool(dir, KEYGEN, &args).await;
-    }
-    let signed = format!("{file}.signed");
-    let mut args = vec!["-q", "-S", "-K", d, "-d", d, "-o", zone, "-f", &signed];
-    args.extend(extra);
-    args.push(file);
-    tool(dir, SIGNZONE, &args).await;
-}
-
-impl Named {
-    /// Signs the zones and starts named on a free port; `None` (with the
-    /// reason printed) when the BIND programs are not installed.
+impl Zones {
+    /// Signs the zones and starts named; `None` (with `SKIPPED` printed)
+    /// when the BIND programs are not installed.
     ///
     /// # Panics
     /// When they are missing under CI, or a step fails.
-    async fn start() -> Option<Self> {
-        if let Some(missing) = [NAMED, KEYGEN, SIGNZONE]
-            .into_iter()
-            .find(|p| !Path::new(p).exists())
-        {
-            let reason = format!(
-                "{missing} is missing, so no signed zone can be served: apt-get install -y bind9 bind9-utils (scripts/setup.sh does)"
-            );
-            assert!(std::env::var_os("CI").is_none(), "{reason}");
-            let _ = writeln!(std::io::stderr(), "SKIPPED (DNSSEC trial): {reason}");
+    fn start() -> Option<Self> {
+        if !bind::installed_or_skip("DNSSEC trial") {
             return None;
         }
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path();
-        let write = |name: &str, text: &str| std::fs::write(path.join(name), text).expect("write");
+        let files = bind::ZoneFiles::new().expect("zone folder");
+        let soa = bind::zone_header("signed.test");
+        let write = |name: &str, text: &str| files.write(name, text).expect("write");
 
-        write("child.db", &format!("{SOA}www IN TXT \"child\"\n"));
-        sign(path, "child.signed.test", "child.db", &[]).await;
-        write("old.db", &format!("{SOA}www IN TXT \"expired\"\n"));
+        write("child.db", &format!("{soa}www IN TXT \"child\"\n"));
+        files
+            .sign("child.signed.test", "child.db", &[])
+            .expect("sign child");
+        write("old.db", &format!("{soa}www IN TXT \"expired\"\n"));
         // Valid in January 2020 only; -P: no check that it validates now.
         let expired = ["-P", "-s", "20200101000000", "-e", "20200201000000"];
-        sign(path, "old.signed.test", "old.db", &expired).await;
+        files
+            .sign("old.signed.test", "old.db", &expired)
+            .expect("sign old");
         let ds = ["child", "old"]
-            .map(|z| {
-                std::fs::read_to_string(path.join(format!("dsset-{z}.signed.test.")))
-                    .expect("dsset")
-            })
+            .map(|z| files.ds(&format!("{z}.signed.test")).expect("dsset"))
             .concat();
         write(
             "signed.db",
             &format!(
-                "{SOA}ns IN A 127.0.0.1\n\
+                "{soa}ns IN A 127.0.0.1\n\
                  www IN TXT \"v=spf1 -all\"\n\
                  bad IN TXT \"genuine\"\n\
                  mx IN A 127.0.0.2\n\
@@ -135,80 +81,31 @@ impl Named {
                  {ds}"
             ),
         );
-        sign(path, "signed.test", "signed.db", &[]).await;
+        files
+            .sign("signed.test", "signed.db", &[])
+            .expect("sign signed.test");
         // Tamper with one record after signing: its RRSIG no longer matches.
-        let signed = std::fs::read_to_string(path.join("signed.db.signed")).expect("signed zone");
+        let signed = files.read("signed.db.signed").expect("signed zone");
         let forged = signed.replace("\"genuine\"", "\"forged!\"");
         assert_ne!(forged, signed, "the bad record was not found");
         write("signed.db.signed", &forged);
-        write("plain.db", &format!("{SOA}www IN TXT \"unsigned\"\n"));
+        write("plain.db", &format!("{soa}www IN TXT \"unsigned\"\n"));
 
-        // The anchor: every DNSKEY of the zone (hickory trusts a DNSKEY set
-        // without a DS only when all its keys are anchors).
-        let mut anchor = String::new();
-        for entry in std::fs::read_dir(path).expect("read dir") {
-            let file = entry.expect("entry").path();
-            let name = file.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if name.starts_with("Ksigned.test.") && name.ends_with(".key") {
-                anchor.push_str(&std::fs::read_to_string(&file).expect("key"));
-            }
-        }
-        let anchor_path = path.join("signed.test.anchor");
-        std::fs::write(&anchor_path, anchor).expect("write anchor");
+        let anchor = files.write_anchor("signed.test").expect("anchor");
+        let named = files
+            .serve(&[
+                ("signed.test", "signed.db.signed"),
+                ("child.signed.test", "child.db.signed"),
+                ("old.signed.test", "old.db.signed"),
+                ("plain.signed.test", "plain.db"),
+            ])
+            .expect("named");
+        Some(Self { named, anchor })
+    }
 
-        for _ in 0..10 {
-            let port = free_udp_and_tcp_port().await;
-            let d = path.display();
-            write(
-                "named.conf",
-                &format!(
-                    "options {{\n\
-                       directory \"{d}\";\n\
-                       pid-file none;\n\
-                       listen-on port {port} {{ 127.0.0.1; }};\n\
-                       listen-on-v6 {{ none; }};\n\
-                       recursion no;\n\
-                       dnssec-validation no;\n\
-                       session-keyfile \"{d}/session.key\";\n\
-                       managed-keys-directory \"{d}\";\n\
-                       notify no;\n\
-                     }};\n\
-                     controls {{ }};\n\
-                     zone \"signed.test\" {{ type primary; file \"{d}/signed.db.signed\"; }};\n\
-                     zone \"child.signed.test\" {{ type primary; file \"{d}/child.db.signed\"; }};\n\
-                     zone \"old.signed.test\" {{ type primary; file \"{d}/old.db.signed\"; }};\n\
-                     zone \"plain.signed.test\" {{ type primary; file \"{d}/plain.db\"; }};\n"
-                ),
-            );
-            let conf = path.join("named.conf");
-            let mut child = tokio::process::Command::new(NAMED)
-                .arg("-g")
-                .arg("-c")
-                .arg(&conf)
-                .args(["-n", "1"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .kill_on_drop(true)
-                .spawn()
-                .expect("spawn named");
-            let addr: SocketAddr = ([127, 0, 0, 1], port).into();
-            for _ in 0..200 {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break; // lost the port race: try another
-                }
-                if tokio::net::TcpStream::connect(addr).await.is_ok() {
-                    return Some(Self {
-                        child,
-                        addr,
-                        anchor: anchor_path,
-                        _dir: dir,
-                    });
-                }
-                tokio::time::sleep(Duration::from_millis(30)).await;
-            }
-            let _ = child.kill().await;
-        }
-        panic!("named did not start");
+    /// Where named answers.
+    fn addr(&self) -> SocketAddr {
+        self.named.addr()
     }
 }
 
@@ -234,12 +131,12 @@ fn txt(msg: &ServerMessage) -> (Vec<String>, Option<bool>) {
 
 #[tokio::test]
 async fn dnssec_marks_signed_answers_authenticated_and_refuses_a_forged_one() {
-    let Some(named) = Named::start().await else {
+    let Some(named) = Zones::start() else {
         return;
     };
     let validation = Validation::from_file(&named.anchor).expect("anchor");
     let bridge = bridge(|c| {
-        c.dns_server = Some(named.addr);
+        c.dns_server = Some(named.addr());
         c.dnssec = Some(validation);
     })
     .await;
@@ -282,7 +179,7 @@ async fn dnssec_marks_signed_answers_authenticated_and_refuses_a_forged_one() {
     // The session goes on, and without --dnssec nothing is said.
     let again = resolve(&mut ws, "www.signed.test", RecordType::Txt, None).await;
     assert_eq!(txt(&again).1, Some(true));
-    let plain_bridge = super::bridge(|c| c.dns_server = Some(named.addr)).await;
+    let plain_bridge = super::bridge(|c| c.dns_server = Some(named.addr())).await;
     let mut ws = session(&plain_bridge.addr.to_string()).await;
     let unvalidated = resolve(&mut ws, "bad.signed.test", RecordType::Txt, None).await;
     assert_eq!(txt(&unvalidated), (vec!["forged!".to_owned()], None));
@@ -292,10 +189,10 @@ async fn dnssec_marks_signed_answers_authenticated_and_refuses_a_forged_one() {
 
 #[tokio::test]
 async fn the_binary_validates_with_its_trust_anchor_flag_and_refuses_a_bad_file() {
-    let Some(named) = Named::start().await else {
+    let Some(named) = Zones::start() else {
         return;
     };
-    let addr = named.addr.to_string();
+    let addr = named.addr().to_string();
     let anchor = named.anchor.to_str().expect("utf-8 path");
     let (mut child, authority) = binary(&["--dns", &addr, "--dnssec-trust-anchor", anchor]).await;
     let mut ws = session(&authority).await;
@@ -337,7 +234,7 @@ async fn a_trust_anchor_of_the_key_signing_key_alone_is_not_enough_for_hickory()
     // parent for a DS only when every key in it is an anchor; with only the
     // KSK it asks for signed.test's DS, which no server here can prove, and
     // the answer is bogus. Documented with --dnssec-trust-anchor.
-    let Some(named) = Named::start().await else {
+    let Some(named) = Zones::start() else {
         return;
     };
     let all = std::fs::read_to_string(&named.anchor).expect("anchor");
@@ -351,7 +248,7 @@ async fn a_trust_anchor_of_the_key_signing_key_alone_is_not_enough_for_hickory()
     std::fs::write(&ksk_only, ksk).expect("write");
     let validation = Validation::from_file(&ksk_only).expect("anchor");
     let bridge = bridge(|c| {
-        c.dns_server = Some(named.addr);
+        c.dns_server = Some(named.addr());
         c.dnssec = Some(validation);
     })
     .await;
