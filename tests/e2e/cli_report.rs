@@ -7,12 +7,19 @@
 //! mismatch and a self-signed certificate), and warns for DMARC (`p=none`)
 //! and TLS-RPT (none). Without a DNSSEC-validating resolver DANE is shown,
 //! not judged. Each trial prints the time the whole report took.
+//!
+//! DANE judged on DNSSEC-validated answers from BIND: [`dane`].
 
+#[path = "cli_report/dane.rs"]
+mod dane;
+
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use libtest_mimic::Failed;
 use serde_json::Value;
+use smtplab_e2e::bind;
 use smtplab_e2e::posture_lab::{LabMx, BAD_DOMAIN, GOOD_DOMAIN, NOMAIL_DOMAIN};
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::PostureLab;
@@ -20,7 +27,7 @@ use smtplab_e2e::PostureLab;
 fn main() {
     run_with_rig(
         "posture lab",
-        PostureLab::start,
+        Rig::start,
         &[
             (
                 "a_good_domain_passes_its_dns_checks_and_warns_for_a_certificate_expiring_in_10_days",
@@ -32,8 +39,48 @@ fn main() {
                 default_run,
             ),
             ("a_domain_without_mail_fails_the_per_mx_checks", no_mail),
+            (
+                "dane_passes_and_fails_on_a_dnssec_validated_tlsa",
+                dane::validated,
+            ),
+            (
+                "dane_is_not_judged_without_dnssec_validation",
+                dane::not_validated,
+            ),
+            (
+                "dane_is_not_judged_on_a_tlsa_in_an_unsigned_zone",
+                dane::unsigned,
+            ),
         ],
     )
+}
+
+/// The lab, and BIND serving the DANE zones.
+struct Rig {
+    lab: PostureLab,
+    /// Only the DANE trials need it: `Err` says why it is not there (BIND
+    /// missing, or it did not start), and the other trials run anyway.
+    dane: Result<dane::Zones, String>,
+}
+
+impl Rig {
+    fn start() -> Result<Self, String> {
+        let lab = PostureLab::start().map_err(|e| e.to_string())?;
+        let dane = match bind::missing() {
+            Some(reason) => Err(reason),
+            None => dane::Zones::start(&lab),
+        };
+        Ok(Self { lab, dane })
+    }
+
+    /// The DANE zones; `None` when the trial is skipped (BIND missing,
+    /// outside CI).
+    fn dane(&self, trial: &str) -> Result<Option<&dane::Zones>, Failed> {
+        if !bind::installed_or_skip(trial) {
+            return Ok(None);
+        }
+        self.dane.as_ref().map(Some).map_err(|e| e.as_str().into())
+    }
 }
 
 /// The report's checks with their CLI names, all but the blocklists.
@@ -56,17 +103,29 @@ struct Run {
 
 /// `smtplab check DOMAIN ARGS` against the lab, `--json` unless `text`.
 fn check(lab: &PostureLab, domain: &str, args: &[&str], json: bool) -> Result<Run, Failed> {
+    check_with_dns(lab, lab.dns_addr(), domain, args, json)
+}
+
+/// [`check`], asking `dns` instead of the lab's dnsmasq.
+fn check_with_dns<S: AsRef<str>>(
+    lab: &PostureLab,
+    dns: SocketAddr,
+    domain: &str,
+    args: &[S],
+    json: bool,
+) -> Result<Run, Failed> {
+    let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
     let binary = smtplab_e2e::bridge_process::binary().map_err(|e| e.to_string())?;
     let mut command = Command::new(binary);
     command
         .arg("check")
         .arg(domain)
         .args(["--port", &lab.smtp_port().to_string()])
-        .args(["--dns", &lab.dns_addr().to_string()])
+        .args(["--dns", &dns.to_string()])
         .args(["--mta-sts-port", &lab.https_port().to_string()])
         .args(["--tls-ca-path", &lab.ca_pem_path().to_string_lossy()])
         .args(["--ehlo", "report.smtplab.test", "--timeout", "10"])
-        .args(args)
+        .args(&args)
         .stdin(Stdio::null());
     if json {
         command.arg("--json");
@@ -140,7 +199,8 @@ fn expect_evidence(run: &Run, kind: &str, needle: &str) -> Result<(), Failed> {
     }
 }
 
-fn good_domain(lab: &PostureLab) -> Result<(), Failed> {
+fn good_domain(rig: &Rig) -> Result<(), Failed> {
+    let lab = &rig.lab;
     let run = check(lab, GOOD_DOMAIN, &report_args(), true)?;
     let (mx1, mx2) = (LabMx::Mx1Good.host(), LabMx::Mx2Good.host());
     for kind in ["spf", "dmarc", "tls_rpt"] {
@@ -175,7 +235,8 @@ fn good_domain(lab: &PostureLab) -> Result<(), Failed> {
     Ok(())
 }
 
-fn bad_domain(lab: &PostureLab) -> Result<(), Failed> {
+fn bad_domain(rig: &Rig) -> Result<(), Failed> {
+    let lab = &rig.lab;
     let run = check(lab, BAD_DOMAIN, &report_args(), true)?;
     let (mx1, mx2) = (LabMx::Mx1Bad.host(), LabMx::Mx2Bad.host());
     expect(&run, "spf", "fail", &[])?;
@@ -200,7 +261,8 @@ fn bad_domain(lab: &PostureLab) -> Result<(), Failed> {
     Ok(())
 }
 
-fn default_run(lab: &PostureLab) -> Result<(), Failed> {
+fn default_run(rig: &Rig) -> Result<(), Failed> {
+    let lab = &rig.lab;
     let text = check(lab, GOOD_DOMAIN, &[], false)?.text;
     for needle in [
         "summary (check × server):",
@@ -239,7 +301,8 @@ fn default_run(lab: &PostureLab) -> Result<(), Failed> {
     Ok(())
 }
 
-fn no_mail(lab: &PostureLab) -> Result<(), Failed> {
+fn no_mail(rig: &Rig) -> Result<(), Failed> {
+    let lab = &rig.lab;
     let run = check(lab, NOMAIL_DOMAIN, &report_args(), true)?;
     expect(&run, "spf", "fail", &[])?;
     expect(&run, "dmarc", "fail", &[])?;
