@@ -101,4 +101,31 @@ mod tests {
         };
         assert_eq!(last.current(), 4);
     }
+
+    #[test]
+    fn the_run_shows_the_running_step_until_the_report_is_there() {
+        use crate::diagnostics::{DiagAction, DiagState, RunMode};
+        use smtplab_shared::diagnose::{CheckInput, CheckKind, Report};
+
+        let mut state = DiagState::default();
+        state.apply(DiagAction::Started {
+            mode: RunMode::Report,
+            kinds: vec![CheckKind::Spf],
+        });
+        let progress = ReportProgress {
+            done: 2,
+            known: 5,
+            step: ReportStep::Policy {
+                domain: "example.test".into(),
+            },
+        };
+        state.apply(DiagAction::Progress(progress.clone()));
+        assert_eq!(
+            state.run.as_ref().and_then(|r| r.step.clone()),
+            Some(progress)
+        );
+        let report = Report::new(&CheckInput::new("", 25, "e.test"), "now");
+        state.apply(DiagAction::Finished(Box::new(report)));
+        assert_eq!(state.run.as_ref().and_then(|r| r.step.clone()), None);
+    }
 }
