@@ -202,7 +202,7 @@ fn a_good_domain_passes_every_dns_check_with_a_cell_per_mx() {
     assert!(
         rdns.evidence
             .iter()
-            .any(|l| l.starts_with("DNS PTR 1.2.0.192.in-addr.arpa: mx1.good.test")),
+            .any(|l| l.starts_with("DNS: 1.2.0.192.in-addr.arpa PTR: mx1.good.test")),
         "{:?}",
         rdns.evidence
     );

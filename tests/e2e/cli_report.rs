@@ -220,7 +220,7 @@ fn good_domain(rig: &Rig) -> Result<(), Failed> {
     expect_evidence(&run, "dane", "[DNSSEC").or_else(|_| {
         // Without --dnssec the TLSA line carries no DNSSEC mark; the
         // finding says why DANE was not judged.
-        expect_evidence(&run, "dane", "DNS TLSA _")
+        expect_evidence(&run, "dane", "._tcp.mx1.good.test TLSA: ")
     })?;
     if !result(&run, "dane")?
         .to_string()
@@ -269,7 +269,7 @@ fn default_run(rig: &Rig) -> Result<(), Failed> {
         LabMx::Mx1Good.host(),
         "TLS on every MX",
         "All mail servers of the domain",
-        "DNS TXT _dmarc.good.test",
+        "DNS: _dmarc.good.test TXT",
     ] {
         if !text.contains(needle) {
             return Err(format!("{needle:?} not in:\n{text}").into());

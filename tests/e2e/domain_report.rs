@@ -284,7 +284,7 @@ fn good_domain(rig: &Rig) -> Result<(), Failed> {
             text.contains("summary (check × server)")
                 && text.contains("mx2.good.test")
                 && text.contains("DANE (TLSA)")
-                && text.contains("DNS TXT _dmarc.good.test"),
+                && text.contains("DNS: _dmarc.good.test TXT"),
             || format!("the text report lacks the grid or evidence:\n{text}"),
         )?;
         let json_text = download(&page, "#diag-download-json").await?;
@@ -311,7 +311,7 @@ fn bad_domain(rig: &Rig) -> Result<(), Failed> {
         expect_cell(&cells, "dane", mx1, "warn", "not judged")?;
         // A failed check starts open, with its evidence.
         let (open, spf) = details(&page, "#diag-report-spf").await?;
-        check(open && spf.contains("DNS TXT bad.test"), || {
+        check(open && spf.contains("DNS: bad.test TXT"), || {
             format!("SPF details (open {open}) lack the DNS line:\n{spf}")
         })?;
         // The failing TLS cell of mx1.bad.test opens its details on that

@@ -141,9 +141,9 @@ mod tests {
     #[test]
     fn a_servers_evidence_is_its_session_block_and_the_lines_naming_it() {
         let evidence: Vec<String> = [
-            "DNS MX good.test: 10 mx1.good.test | 20 mx2.good.test",
-            "DNS A mx1.good.test: 127.0.0.2",
-            "DNS A mx2.good.test: 127.0.0.3",
+            "DNS: good.test MX: 10 mx1.good.test | 20 mx2.good.test",
+            "DNS: mx1.good.test A: 127.0.0.2",
+            "DNS: mx2.good.test A: 127.0.0.3",
             "— mx1.good.test [127.0.0.2]",
             "bridge: connected to 127.0.0.2:25 in 1.0 ms",
             "C: STARTTLS",
@@ -157,8 +157,8 @@ mod tests {
         assert_eq!(
             got,
             [
-                "DNS MX good.test: 10 mx1.good.test | 20 mx2.good.test",
-                "DNS A mx1.good.test: 127.0.0.2",
+                "DNS: good.test MX: 10 mx1.good.test | 20 mx2.good.test",
+                "DNS: mx1.good.test A: 127.0.0.2",
                 "— mx1.good.test [127.0.0.2]",
                 "bridge: connected to 127.0.0.2:25 in 1.0 ms",
                 "C: STARTTLS",

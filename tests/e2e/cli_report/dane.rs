@@ -104,7 +104,7 @@ fn expect_note(run: &Run, kind: &str, server: &str, needle: &str) -> Result<(), 
 
 /// The evidence line of the TLSA lookup for `host` contains `needle`.
 fn expect_tlsa_line(run: &Run, lab: &PostureLab, host: &str, needle: &str) -> Result<(), Failed> {
-    let name = format!("DNS TLSA _{}._tcp.{host}:", lab.smtp_port());
+    let name = format!("DNS: _{}._tcp.{host} TLSA:", lab.smtp_port());
     let lines = result(run, "dane")?["evidence"].clone();
     let line = lines
         .as_array()

@@ -50,9 +50,9 @@ pub(super) fn dns_line(
                     } => format!("{usage} {selector} {matching_type} {data}"),
                 })
                 .collect();
-            format!("DNS {rtype} {name}: {}{dnssec}", shown.join(" | "))
+            format!("DNS: {name} {rtype}: {}{dnssec}", shown.join(" | "))
         }
-        Err((code, message)) => format!("DNS {rtype} {name}: {} ({message})", code.as_str()),
+        Err((code, message)) => format!("DNS: {name} {rtype}: {} ({message})", code.as_str()),
     }
 }
 
@@ -87,6 +87,8 @@ pub(super) fn judge(kinds: &[CheckKind], found: &Findings) -> Vec<CheckResult> {
             if matches!(kind, CheckKind::MxTls | CheckKind::Dane) {
                 for host in &found.hosts {
                     for (address, record) in &host.sessions {
+                        // This heading opens a server's session lines: the
+                        // tab's report finds them by it (server_evidence).
                         evidence.push(format!("— {} [{address}]", host.host));
                         evidence.push(record.connect_line());
                         evidence.extend(record.transcript());
@@ -265,7 +267,7 @@ fn tls_rpt(found: &Findings) -> CheckResult {
 fn per_mx(
     kind: CheckKind,
     found: &Findings,
-    cell: fn(&MxHost) -> (CheckVerdict, Vec<String>),
+    cell: fn(&MxHost) -> (CheckVerdict, Vec<Note>),
 ) -> CheckResult {
     let advice = advice_per_mx(kind);
     if found.hosts.is_empty() {
@@ -289,17 +291,18 @@ fn per_mx(
     let mut result = CheckResult::new(kind, CheckVerdict::Pass, "", Vec::new(), advice);
     for host in &found.hosts {
         let (verdict, notes) = cell(host);
-        for note in &notes {
+        for (note_verdict, note) in &notes {
+            // Each finding with its own verdict: a PASS note under a
+            // failing cell (the cipher, the days left) is still a pass.
             result.details.push(Fact::new(
-                format!("{} {}", verdict.label(), host.host),
+                format!("{} {}", note_verdict.label(), host.host),
                 note.clone(),
             ));
         }
-        result.cells.push(ServerCell::new(
-            &host.host,
-            verdict,
-            notes.first().cloned().unwrap_or_default(),
-        ));
+        let first = notes.into_iter().next().map(|(_, n)| n).unwrap_or_default();
+        result
+            .cells
+            .push(ServerCell::new(&host.host, verdict, first));
     }
     result.verdict = result
         .cells
@@ -337,8 +340,11 @@ fn advice_per_mx(kind: CheckKind) -> &'static str {
     }
 }
 
+/// One finding of a cell, with its own verdict.
+type Note = (CheckVerdict, String);
+
 /// Worst of `assessments`, with each finding as a note.
-fn cell_of<F: Finding + Display>(assessments: &[Assessment<F>]) -> (CheckVerdict, Vec<String>) {
+fn cell_of<F: Finding + Display>(assessments: &[Assessment<F>]) -> (CheckVerdict, Vec<Note>) {
     let verdict = assessments
         .iter()
         .map(|a| a.verdict)
@@ -350,21 +356,24 @@ fn cell_of<F: Finding + Display>(assessments: &[Assessment<F>]) -> (CheckVerdict
         .collect();
     // The worst first, so the cell's note says why.
     notes.sort_by_key(|n| std::cmp::Reverse(n.0));
-    (verdict, notes.into_iter().map(|(_, n)| n).collect())
+    (verdict, notes)
 }
 
-fn no_addresses(host: &MxHost) -> Option<(CheckVerdict, Vec<String>)> {
+fn no_addresses(host: &MxHost) -> Option<(CheckVerdict, Vec<Note>)> {
     host.addresses.is_empty().then(|| {
         let why = if host.address_problems.is_empty() {
             "has no A or AAAA records".to_owned()
         } else {
             host.address_problems.join("; ")
         };
-        (CheckVerdict::Fail, vec![format!("{} {why}", host.host)])
+        (
+            CheckVerdict::Fail,
+            vec![(CheckVerdict::Fail, format!("{} {why}", host.host))],
+        )
     })
 }
 
-fn tls_cell(host: &MxHost) -> (CheckVerdict, Vec<String>) {
+fn tls_cell(host: &MxHost) -> (CheckVerdict, Vec<Note>) {
     if let Some(none) = no_addresses(host) {
         return none;
     }
@@ -388,20 +397,20 @@ fn tls_cell(host: &MxHost) -> (CheckVerdict, Vec<String>) {
             .map(|(addr, a)| format!("{addr}: {}", a.verdict))
             .collect();
         let mut notes = notes;
-        notes.push(per.join(", "));
+        notes.push((CheckVerdict::Pass, per.join(", ")));
         return (verdict, notes);
     }
     (verdict, notes)
 }
 
-fn dane_cell(host: &MxHost) -> (CheckVerdict, Vec<String>) {
+fn dane_cell(host: &MxHost) -> (CheckVerdict, Vec<Note>) {
     if let Some(none) = no_addresses(host) {
         return none;
     }
     let Some((tlsa, authenticated)) = &host.tlsa else {
         return (
             CheckVerdict::Warn,
-            vec!["the TLSA lookup did not run".into()],
+            vec![(CheckVerdict::Warn, "the TLSA lookup did not run".into())],
         );
     };
     let assessments: Vec<Assessment<DaneFinding>> = if host.sessions.is_empty() {
@@ -423,7 +432,7 @@ fn dane_cell(host: &MxHost) -> (CheckVerdict, Vec<String>) {
     cell_of(&assessments)
 }
 
-fn reverse_cell(host: &MxHost) -> (CheckVerdict, Vec<String>) {
+fn reverse_cell(host: &MxHost) -> (CheckVerdict, Vec<Note>) {
     if let Some(none) = no_addresses(host) {
         return none;
     }
@@ -435,7 +444,7 @@ fn reverse_cell(host: &MxHost) -> (CheckVerdict, Vec<String>) {
     cell_of(&assessments)
 }
 
-fn dnsbl_cell(host: &MxHost) -> (CheckVerdict, Vec<String>) {
+fn dnsbl_cell(host: &MxHost) -> (CheckVerdict, Vec<Note>) {
     if let Some(none) = no_addresses(host) {
         return none;
     }
@@ -446,20 +455,24 @@ fn dnsbl_cell(host: &MxHost) -> (CheckVerdict, Vec<String>) {
             Ok(codes) if !codes.is_empty() => {
                 verdict = CheckVerdict::Fail;
                 let codes: Vec<String> = codes.iter().map(ToString::to_string).collect();
-                notes.insert(
-                    0,
-                    format!("{address} is listed in {zone} ({})", codes.join(", ")),
-                );
+                let listed = format!("{address} is listed in {zone} ({})", codes.join(", "));
+                notes.insert(0, (CheckVerdict::Fail, listed));
             }
             Err(failure) if !failure.is_absent() => {
                 verdict = verdict.max(CheckVerdict::Warn);
-                notes.push(format!("{zone} did not answer for {address}: {failure}"));
+                notes.push((
+                    CheckVerdict::Warn,
+                    format!("{zone} did not answer for {address}: {failure}"),
+                ));
             }
-            _ => notes.push(format!("{address} is not listed in {zone}")),
+            _ => notes.push((
+                CheckVerdict::Pass,
+                format!("{address} is not listed in {zone}"),
+            )),
         }
     }
     if host.dnsbl.is_empty() {
-        notes.push("no IPv4 address to look up".into());
+        notes.push((CheckVerdict::Pass, "no IPv4 address to look up".into()));
     }
     (verdict, notes)
 }
