@@ -10,7 +10,10 @@
 #   own named, and where Debian starts services on install it also starts
 #   its system one), clang (ring's C for wasm32), musl-tools and
 #   gcc-mingw-w64-x86-64 (the portable Linux and Windows files), wine64 (the
-#   Windows file's smoke test)
+#   Windows file's smoke test), haproxy (the proxy in front of two bridge
+#   replicas in tests/e2e/team_bridge.rs), buildah (builds the OCI image of
+#   deploy/Containerfile in the same test, as root: chroot isolation,
+#   vfs storage)
 # - the Rust targets x86_64-unknown-linux-musl and x86_64-pc-windows-gnu
 # - the rustfmt and clippy components (the test command checks formatting and lints)
 set -euo pipefail
@@ -32,6 +35,8 @@ declare -A PKG_FOR=(
     [/usr/bin/musl-gcc]=musl-tools
     [/usr/bin/x86_64-w64-mingw32-gcc]=gcc-mingw-w64-x86-64
     [/usr/bin/wine]=wine64
+    [/usr/sbin/haproxy]=haproxy
+    [/usr/bin/buildah]=buildah
 )
 missing=()
 for file in "${!PKG_FOR[@]}"; do

@@ -20,6 +20,9 @@
 //! - [`posture_lab`]: [`PostureLab`], the domain posture report's lab: four
 //!   STARTTLS MX listeners of one Postfix, dnsmasq zones for `good.test`,
 //!   `bad.test` and `nomail.test`, an MTA-STS policy server over HTTPS.
+//! - [`haproxy`]: [`haproxy::Haproxy`], a throw-away HAProxy balancing
+//!   WebSocket sessions over `smtplab` replicas, with a stub SSO setting
+//!   the user header (issue 19).
 //! - [`exim`]: [`exim::Exim`], the second MTA: Debian's Exim unpacked under
 //!   `target/`, STARTTLS with a `CA:TRUE` self-signed certificate, AUTH
 //!   only after STARTTLS.
@@ -44,6 +47,7 @@ pub mod finished;
 pub mod first_render;
 pub mod fixture_error;
 pub mod guided_form;
+pub mod haproxy;
 mod pidfile;
 pub mod portable;
 pub mod postfix;
