@@ -34,7 +34,7 @@ mod records;
 mod validation;
 
 pub use error::DnsError;
-pub use lookups::{Answers, Intercept, Lookups};
+pub use lookups::Lookups;
 pub use validation::{TrustAnchorError, Validation};
 
 /// Longest name accepted, in octets of text without the trailing dot
@@ -281,6 +281,19 @@ fn resolved(name: String, rtype: RecordType, answer: Answer, id: Option<u32>) ->
     };
     let e = DnsError::TooLarge { name, rtype };
     ServerMessage::error(e.code(), e.to_string())
+}
+
+/// A resolver asking a server that never answers, and that server's socket
+/// (kept by the caller): the side tasks' tests need lookups and fetches
+/// that stay running until they are cancelled.
+#[cfg(test)]
+pub(crate) async fn silent_dns() -> (tokio::net::UdpSocket, Dns) {
+    let silent = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = silent.local_addr().expect("addr");
+    let dns = Dns::new(Some(addr), Duration::from_secs(30)).expect("resolver");
+    (silent, dns)
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@
 //!   (`--dnssec`).
 //! - [`mta_sts`]: `fetch_mta_sts`, the bridge's own HTTPS GET of a
 //!   domain's MTA-STS policy (one URL shape, bounded, no redirects).
+//! - [`side_tasks`]: a session's bounded tasks beside the relay (the
+//!   lookups and fetches run on them) and their answers queue.
 //! - [`relay`]: the two pumps (WebSocket→TCP, TCP→WebSocket).
 //! - [`tls`]: the rustls configuration for HTTPS/WSS.
 //! - [`assets`]: the embedded UI files and the Content-Security-Policy.
@@ -34,7 +36,8 @@
 //! - [`cli`]: `smtplab send` and `smtplab check`, the engine and the
 //!   Diagnostics checks natively in a terminal.
 //! - `server`: the router, handshake checks and [`run`].
-//! - `session`: one WebSocket session from `hello` to `closed`.
+//! - `session`: one WebSocket session from `hello` to `closed`; its
+//!   `resolve` and `fetch_mta_sts` requests, in both phases.
 //! - `listener`: the accept loop, connection limits, header and write timeouts.
 //! - `clients`: per-client session (and connection) counts.
 //! - `deadline`: the write timeout on every connection.
@@ -59,6 +62,7 @@ pub mod sandbox;
 mod server;
 mod session;
 pub mod settings;
+pub mod side_tasks;
 pub mod target;
 pub mod tls;
 pub mod version;

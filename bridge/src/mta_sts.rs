@@ -45,7 +45,7 @@ use crate::target::TargetRule;
 
 mod fetches;
 
-pub use fetches::{FetchAnswers, Fetches, Intercept};
+pub use fetches::Fetches;
 
 /// The HTTPS port RFC 8461 fetches from. `--mta-sts-port` changes it, for
 /// tests and private deployments only.

@@ -20,10 +20,14 @@ use tracing::{debug, info, Instrument as _};
 
 use crate::clients::ClientSlot;
 use crate::dial::{dial, io_error_code};
-use crate::dns::{Answers, Dns, DnsError, Intercept, Lookups};
-use crate::mta_sts::{self, FetchAnswers, Fetches, MtaSts};
+use crate::dns::{Dns, DnsError};
+use crate::mta_sts::MtaSts;
 use crate::policy::Policy;
 use crate::relay::{self, ClientEnd, RelayEnd, RelayError, RelayLimits, RelayStats};
+
+mod requests;
+
+use requests::{Intercept, RequestAnswers, Requests, Start};
 
 /// How long the bridge waits for the client's answer to its close frame, and
 /// for the TCP shutdown, before dropping the connection anyway.
@@ -176,25 +180,28 @@ async fn serve_inner<S, St, E>(
         }
     };
     let deadline = relay::after(tokio::time::Instant::now(), ctx.max_duration);
-    let (lookups, mut answers) = Lookups::new(ctx.dns.clone(), ctx.max_resolves);
-    let (fetches, mut fetch_answers) = Fetches::new(Arc::clone(&ctx.mta_sts), ctx.max_fetches);
-    let mut requests = Requests {
-        lookups: &lookups,
-        answers: &mut answers,
-        fetches: &fetches,
-        fetch_answers: &mut fetch_answers,
-    };
+    let (requests, mut answers) = Requests::new(ctx);
 
-    let (target, ending) =
-        match control_phase(&mut sink, &mut stream, ctx, deadline, &mut requests).await {
-            Control::Connected { tcp, target } => {
-                let (ending, sink_back) =
-                    relay_phase(sink, &mut stream, tcp, ctx, &stats, deadline, &mut requests).await;
-                sink = sink_back;
-                (Some(target), ending)
-            }
-            Control::Ended(ending) => (None, ending),
-        };
+    let (target, ending) = match control_phase(
+        &mut sink,
+        &mut stream,
+        ctx,
+        deadline,
+        &requests,
+        &mut answers,
+    )
+    .await
+    {
+        Control::Connected { tcp, target } => {
+            // The relay never sees the side requests.
+            let mut client = Intercept::new(&mut stream, &requests);
+            let (ending, sink_back) =
+                relay_phase(sink, &mut client, tcp, ctx, &stats, deadline, &mut answers).await;
+            sink = sink_back;
+            (Some(target), ending)
+        }
+        Control::Ended(ending) => (None, ending),
+    };
 
     if let Some(err) = &ending.error {
         let _ = send(&mut sink, err).await;
@@ -233,35 +240,14 @@ enum Control {
     Ended(Ending),
 }
 
-/// A session's running lookups and MTA-STS fetches, and their answers.
-struct Requests<'a> {
-    /// The running `resolve`s.
-    lookups: &'a Lookups,
-    /// Their answers.
-    answers: &'a mut Answers,
-    /// The running `fetch_mta_sts`s.
-    fetches: &'a Fetches,
-    /// Their answers.
-    fetch_answers: &'a mut FetchAnswers,
-}
-
-impl Requests<'_> {
-    /// The next finished answer, lookup or fetch.
-    async fn next(&mut self) -> ServerMessage {
-        tokio::select! {
-            answer = self.answers.next() => answer,
-            answer = self.fetch_answers.next() => answer,
-        }
-    }
-}
-
 /// Answers control messages until a `connect` succeeds or the session ends.
 async fn control_phase<S, St, E>(
     sink: &mut S,
     stream: &mut St,
     ctx: &SessionContext,
     deadline: tokio::time::Instant,
-    requests: &mut Requests<'_>,
+    requests: &Requests,
+    answers: &mut RequestAnswers,
 ) -> Control
 where
     S: Sink<Message> + Unpin,
@@ -281,7 +267,7 @@ where
             () = tokio::time::sleep_until(deadline) => {
                 return Control::Ended(time_limit(ctx));
             }
-            answer = requests.next() => {
+            answer = answers.next() => {
                 if send(sink, &answer).await.is_err() {
                     return Control::Ended(Ending::silent("websocket closed"));
                 }
@@ -317,30 +303,19 @@ where
                         close_code::NORMAL,
                     ));
                 }
-                Ok(ClientMessage::Resolve { name, rtype, id }) => {
-                    match requests.lookups.start(name, rtype, id) {
-                        Ok(()) => {
-                            idle.as_mut().reset(relay::after(
-                                tokio::time::Instant::now(),
-                                ctx.limits.idle_timeout,
-                            ));
-                            continue;
-                        }
-                        Err(refusal) => refusal,
+                Ok(
+                    request @ (ClientMessage::Resolve { .. } | ClientMessage::FetchMtaSts { .. }),
+                ) => match requests.start(request) {
+                    Start::Running => {
+                        idle.as_mut().reset(relay::after(
+                            tokio::time::Instant::now(),
+                            ctx.limits.idle_timeout,
+                        ));
+                        continue;
                     }
-                }
-                Ok(ClientMessage::FetchMtaSts { domain, id }) => {
-                    match requests.fetches.start(domain, id) {
-                        Ok(()) => {
-                            idle.as_mut().reset(relay::after(
-                                tokio::time::Instant::now(),
-                                ctx.limits.idle_timeout,
-                            ));
-                            continue;
-                        }
-                        Err(refusal) => refusal,
-                    }
-                }
+                    Start::Refused { answer, .. } => answer,
+                    Start::Other => unreachable!("Requests::start takes every side request"),
+                },
                 Ok(ClientMessage::Connect {
                     host,
                     port,
@@ -434,17 +409,16 @@ async fn connect(
 
 /// Relays until either side ends, closes the TCP connection and says how
 /// the session ended. Hands the sink back for the closing messages.
-/// `resolve` and `fetch_mta_sts` requests are taken out of the client's
-/// stream before the relay sees it, and their answers are sent between
-/// relayed frames.
+/// `client` is the client's stream with the side requests already taken out
+/// ([`Intercept`]); their answers are sent between relayed frames.
 async fn relay_phase<S, St, E>(
     sink: S,
-    stream: &mut St,
+    client: &mut St,
     mut tcp: TcpStream,
     ctx: &SessionContext,
     stats: &RelayStats,
     deadline: tokio::time::Instant,
-    requests: &mut Requests<'_>,
+    answers: &mut RequestAnswers,
 ) -> (Ending, S)
 where
     S: Sink<Message> + Unpin,
@@ -453,12 +427,10 @@ where
     let shared = Mutex::new(sink);
     let end = {
         let (r, w) = tcp.split();
-        let mut resolves = Intercept::new(stream, requests.lookups);
-        let mut client = mta_sts::Intercept::new(&mut resolves, requests.fetches);
         let relay = relay::run(
             r,
             w,
-            &mut client,
+            client,
             &shared,
             ctx.limits,
             stats,
@@ -469,7 +441,7 @@ where
         // cannot stop the relay's own timers.
         let forward = async {
             loop {
-                let answer = requests.next().await;
+                let answer = answers.next().await;
                 if send(&mut *shared.lock().await, &answer).await.is_err() {
                     break;
                 }
