@@ -17,6 +17,12 @@ mod records;
 #[allow(unreachable_pub, dead_code)]
 #[path = "../../tests/src/dnsmasq.rs"]
 mod dnsmasq;
+#[path = "common/in_process.rs"]
+mod in_process;
+#[path = "common/url_line.rs"]
+mod url_line;
+#[path = "common/websocket.rs"]
+mod websocket;
 
 use std::net::SocketAddr;
 use std::process::Stdio;
@@ -25,17 +31,14 @@ use std::time::Duration;
 use futures_util::{SinkExt as _, StreamExt as _};
 use smtplab_bridge::{AccessToken, Config};
 use smtplab_shared::wire::{ClientMessage, DnsRecord, ErrorCode, RecordType, ServerMessage};
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
-use tokio::sync::oneshot;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio_tungstenite::tungstenite::Message;
 
 use dnsmasq::Dnsmasq;
+use websocket::Socket;
 
 const TOKEN: &str = "dns-test-token";
 const STEP: Duration = Duration::from_secs(15);
-
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// dnsmasq serving the test zone on 127.0.0.1 (killed on drop): the MX,
 /// A and NXDOMAIN cases here and [`records::DNSMASQ_RECORDS`].
@@ -76,51 +79,20 @@ async fn silent_server() -> Silent {
     }
 }
 
-/// A bridge (`run()` on 127.0.0.1:0) asking `dns`; stopped on drop.
-struct Bridge {
-    addr: SocketAddr,
-    _stop: oneshot::Sender<()>,
-}
-
-async fn bridge(tweak: impl FnOnce(&mut Config)) -> Bridge {
+/// A bridge (`run()` on 127.0.0.1:0) with the test's token and `tweak`
+/// applied (the DNS server to ask); stopped on drop.
+async fn bridge(tweak: impl FnOnce(&mut Config)) -> in_process::Bridge {
     let mut config = Config::new(AccessToken::parse(TOKEN).expect("token"));
     tweak(&mut config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(smtplab_bridge::run(listener, config, async move {
-        let _ = stopped.await;
-    }));
-    Bridge { addr, _stop: stop }
+    in_process::start(config).await
 }
 
 async fn session(authority: &str) -> Socket {
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async(format!("ws://{authority}/ws?token={TOKEN}"))
-            .await
-            .expect("handshake");
-    assert!(matches!(
-        control(&mut ws).await,
-        ServerMessage::Hello { .. }
-    ));
-    ws
+    websocket::session(authority, TOKEN, STEP).await
 }
 
 async fn control(ws: &mut Socket) -> ServerMessage {
-    loop {
-        match tokio::time::timeout(STEP, ws.next())
-            .await
-            .expect("a frame in time")
-        {
-            Some(Ok(Message::Text(t))) => {
-                return ServerMessage::decode(t.as_str()).expect("control")
-            }
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-            other => panic!("expected a control message, got {other:?}"),
-        }
-    }
+    websocket::control(ws, STEP).await
 }
 
 async fn send(ws: &mut Socket, msg: &ClientMessage) {
@@ -383,21 +355,7 @@ async fn binary(flags: &[&str]) -> (tokio::process::Child, String) {
         .kill_on_drop(true)
         .spawn()
         .expect("spawn smtplab");
-    let mut line = String::new();
-    tokio::time::timeout(
-        STEP,
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line),
-    )
-    .await
-    .expect("URL line in time")
-    .expect("read");
-    let authority = line
-        .split_whitespace()
-        .last()
-        .and_then(|url| url.strip_prefix("http://"))
-        .and_then(|rest| rest.split_once('/'))
-        .map(|(authority, _)| authority.to_owned())
-        .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    let authority = url_line::authority(&mut child, STEP).await;
     (child, authority)
 }
 

@@ -6,13 +6,17 @@
 
 #[path = "common/process.rs"]
 mod process;
+#[path = "common/url_line.rs"]
+mod url_line;
+#[path = "common/websocket.rs"]
+mod websocket;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use smtplab_shared::wire::{ClientMessage, ServerMessage};
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
@@ -44,21 +48,7 @@ async fn start(extra: &[&str], rust_log: Option<&str>, home: &std::path::Path) -
         cmd.env("RUST_LOG", level);
     }
     let mut child = cmd.spawn().expect("spawn smtplab");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        BufReader::new(stdout).read_line(&mut line),
-    )
-    .await
-    .expect("the URL line in time")
-    .expect("read stdout");
-    let authority = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("no URL in {line:?}"))
-        .to_owned();
+    let authority = url_line::authority(&mut child, Duration::from_secs(30)).await;
     (child, authority)
 }
 
@@ -176,25 +166,6 @@ async fn a_client_that_floods_pings_and_never_reads_the_pongs_is_dropped_in_boun
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
-/// Reads the next text frame (skipping pings) and decodes it.
-async fn control<S>(ws: &mut S) -> ServerMessage
-where
-    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("a frame in time")
-        {
-            Some(Ok(Message::Text(t))) => {
-                return ServerMessage::decode(t.as_str()).expect("control message")
-            }
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-            other => panic!("expected a control message, got {other:?}"),
-        }
-    }
-}
-
 #[tokio::test]
 async fn trace_logging_never_shows_relayed_credentials_or_message_text() {
     // AUTH PLAIN of "\0alice\0s3cr3t-Pa55", and a line of the message.
@@ -212,14 +183,7 @@ async fn trace_logging_never_shows_relayed_credentials_or_message_text() {
         home.path(),
     )
     .await;
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async(format!("ws://{authority}/ws?token={TOKEN}"))
-            .await
-            .expect("handshake");
-    assert!(matches!(
-        control(&mut ws).await,
-        ServerMessage::Hello { .. }
-    ));
+    let mut ws = websocket::session(&authority, TOKEN, Duration::from_secs(10)).await;
     let connect = ClientMessage::Connect {
         host: "127.0.0.1".into(),
         port,
@@ -229,7 +193,10 @@ async fn trace_logging_never_shows_relayed_credentials_or_message_text() {
         .await
         .expect("send");
     assert!(
-        matches!(control(&mut ws).await, ServerMessage::Connected { .. }),
+        matches!(
+            websocket::control(&mut ws, Duration::from_secs(10)).await,
+            ServerMessage::Connected { .. }
+        ),
         "connected"
     );
     let (mut server, _) = tokio::time::timeout(Duration::from_secs(10), peer.accept())

@@ -15,6 +15,12 @@
 mod dnsmasq;
 #[path = "mta_sts/https.rs"]
 mod https;
+#[path = "common/in_process.rs"]
+mod in_process;
+#[path = "common/url_line.rs"]
+mod url_line;
+#[path = "common/websocket.rs"]
+mod websocket;
 
 use std::time::Duration;
 
@@ -23,9 +29,9 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use https::{response, PolicyServer, TestCa};
 use smtplab_bridge::{AccessToken, Config};
 use smtplab_shared::wire::{ClientMessage, ErrorCode, ServerMessage, MAX_MTA_STS_POLICY_BYTES};
-use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
-use tokio::sync::oneshot;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio_tungstenite::tungstenite::Message;
+use websocket::Socket;
 
 const TOKEN: &str = "mta-sts-test-token";
 const STEP: Duration = Duration::from_secs(15);
@@ -44,9 +50,6 @@ const DOMAINS: [&str; 7] = [
     "exact.test",
 ];
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 fn zone() -> Vec<String> {
     DOMAINS
         .iter()
@@ -58,7 +61,7 @@ fn zone() -> Vec<String> {
 /// `tweak` applied; its WebSocket past `hello`. Stopped on drop.
 struct Bridge {
     ws: Socket,
-    _stop: oneshot::Sender<()>,
+    _bridge: in_process::Bridge,
 }
 
 async fn bridge(dns: &Dnsmasq, port: u16, ca: &TestCa, tweak: impl FnOnce(&mut Config)) -> Bridge {
@@ -67,45 +70,19 @@ async fn bridge(dns: &Dnsmasq, port: u16, ca: &TestCa, tweak: impl FnOnce(&mut C
     config.mta_sts_port = port;
     config.mta_sts_roots = vec![ca.der()];
     tweak(&mut config);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(smtplab_bridge::run(listener, config, async move {
-        let _ = stopped.await;
-    }));
+    let bridge = in_process::start(config).await;
     Bridge {
-        ws: session(&addr.to_string()).await,
-        _stop: stop,
+        ws: session(&bridge.addr.to_string()).await,
+        _bridge: bridge,
     }
 }
 
 async fn session(authority: &str) -> Socket {
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async(format!("ws://{authority}/ws?token={TOKEN}"))
-            .await
-            .expect("handshake");
-    assert!(matches!(
-        control(&mut ws).await,
-        ServerMessage::Hello { .. }
-    ));
-    ws
+    websocket::session(authority, TOKEN, STEP).await
 }
 
 async fn control(ws: &mut Socket) -> ServerMessage {
-    loop {
-        match tokio::time::timeout(STEP, ws.next())
-            .await
-            .expect("a frame in time")
-        {
-            Some(Ok(Message::Text(t))) => {
-                return ServerMessage::decode(t.as_str()).expect("control")
-            }
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-            other => panic!("expected a control message, got {other:?}"),
-        }
-    }
+    websocket::control(ws, STEP).await
 }
 
 async fn fetch(ws: &mut Socket, domain: &str, id: Option<u32>) -> ServerMessage {
@@ -435,21 +412,7 @@ async fn the_binary_fetches_with_mta_sts_port_and_mta_sts_ca() {
         .kill_on_drop(true)
         .spawn()
         .expect("spawn smtplab");
-    let mut line = String::new();
-    tokio::time::timeout(
-        STEP,
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line),
-    )
-    .await
-    .expect("URL line in time")
-    .expect("read");
-    let authority = line
-        .split_whitespace()
-        .last()
-        .and_then(|url| url.strip_prefix("http://"))
-        .and_then(|rest| rest.split_once('/'))
-        .map(|(authority, _)| authority.to_owned())
-        .unwrap_or_else(|| panic!("no URL in {line:?}"));
+    let authority = url_line::authority(&mut child, STEP).await;
     let mut ws = session(&authority).await;
     match fetch(&mut ws, "good.test", None).await {
         ServerMessage::MtaStsPolicy { body, .. } => assert_eq!(body, POLICY),
