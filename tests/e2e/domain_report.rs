@@ -323,6 +323,9 @@ fn bad_domain(rig: &Rig) -> Result<(), Failed> {
         let focus = page
             .wait_for_text("#diag-report-focus", "C: STARTTLS", Duration::from_secs(5))
             .await?;
+        // A picture of the failing report with a cell opened, kept in
+        // tests/artifacts/ for a human to look at.
+        page.screenshot("domain-report-bad", 4000).await?;
         check(
             focus.contains(&format!("{mx1}: FAIL")) && focus.contains("does not verify"),
             || format!("the focus of {mx1} lacks its verdict and note:\n{focus}"),
