@@ -177,7 +177,7 @@ pub fn render(config: &ProxyConfig) -> String {
     format!(
         "\
 global
-    maxconn 20000
+    maxconn 5000
 
 defaults
     mode http
@@ -193,7 +193,7 @@ defaults
 
 frontend smtplab
     bind 127.0.0.1:{port}
-    maxconn 20000
+    maxconn 5000
     # The stub SSO: no login, no entry; the user header is the proxy's only.
     http-request deny deny_status 401 if !{{ req.hdr({sso}) -m found }}
     http-request del-header {user}
@@ -206,7 +206,7 @@ backend replicas
     option httpchk
     http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host {host}
     http-check expect status 200
-    default-server check inter 200ms fall 1 rise 1 maxconn 10000
+    default-server check inter 200ms fall 1 rise 1 maxconn 5000
 {servers}",
         port = config.port,
         sso = STUB_SSO_HEADER,
@@ -226,11 +226,15 @@ pub fn free_port() -> io::Result<u16> {
 }
 
 fn find_haproxy() -> Option<PathBuf> {
-    ["/usr/sbin/haproxy", "/usr/bin/haproxy", "/usr/local/sbin/haproxy"]
-        .iter()
-        .map(Path::new)
-        .find(|p| p.is_file())
-        .map(Path::to_path_buf)
+    [
+        "/usr/sbin/haproxy",
+        "/usr/bin/haproxy",
+        "/usr/local/sbin/haproxy",
+    ]
+    .iter()
+    .map(Path::new)
+    .find(|p| p.is_file())
+    .map(Path::to_path_buf)
 }
 
 fn fresh_dir() -> Result<PathBuf, HaproxyError> {
