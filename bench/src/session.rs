@@ -9,6 +9,7 @@ use futures_util::{SinkExt as _, StreamExt as _};
 use smtplab_shared::link::{Link, LinkEvent, LinkState};
 use smtplab_shared::wire::ServerMessage;
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::MaybeTlsStream;
@@ -17,11 +18,15 @@ use tokio_tungstenite::MaybeTlsStream;
 pub type Ws = tokio_tungstenite::WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 /// Opens a WebSocket to `url` (`TCP_NODELAY` on), with `config` or the
-/// library's defaults.
+/// library's defaults. `url` is a URL or a request with headers (the
+/// team benchmark's stub SSO header).
 ///
 /// # Errors
 /// When the TCP connect or the handshake fails.
-pub async fn open_ws(url: &str, config: Option<WebSocketConfig>) -> anyhow::Result<Ws> {
+pub async fn open_ws(
+    url: impl IntoClientRequest + Unpin,
+    config: Option<WebSocketConfig>,
+) -> anyhow::Result<Ws> {
     let (ws, _) = tokio_tungstenite::connect_async_with_config(url, config, true).await?;
     Ok(ws)
 }
@@ -35,7 +40,7 @@ pub async fn open_ws(url: &str, config: Option<WebSocketConfig>) -> anyhow::Resu
 /// protocol version, a broken protocol, the WebSocket ending first): the
 /// error is the reason's text.
 pub async fn open_session(
-    url: &str,
+    url: impl IntoClientRequest + Unpin,
     port: u16,
     config: Option<WebSocketConfig>,
 ) -> anyhow::Result<Ws> {

@@ -75,6 +75,9 @@ pub struct ProxyConfig {
     /// The port to listen on (`127.0.0.1:PORT`): chosen beforehand with
     /// [`free_port`], as the replicas' `--allow-origin` must name it.
     pub port: u16,
+    /// The health check's path (`/readyz`); `None`: no health checks, every
+    /// replica is taken as up (for a bridge without `/readyz`).
+    pub check_path: Option<String>,
 }
 
 /// A running HAProxy; killed and its directory removed on drop.
@@ -168,6 +171,15 @@ impl Drop for Haproxy {
 
 /// The HAProxy config for `config` (see the module doc for what it does).
 pub fn render(config: &ProxyConfig) -> String {
+    let checks = config.check_path.as_ref().map_or_else(String::new, |path| {
+        format!(
+            "    option httpchk\n    \
+             http-check send meth GET uri {path} ver HTTP/1.1 hdr Host {host}\n    \
+             http-check expect status 200\n    \
+             default-server check inter 200ms fall 1 rise 1\n",
+            host = config.check_host
+        )
+    });
     let servers: String = config
         .replicas
         .iter()
@@ -203,15 +215,11 @@ frontend smtplab
 
 backend replicas
     balance roundrobin
-    option httpchk
-    http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host {host}
-    http-check expect status 200
-    default-server check inter 200ms fall 1 rise 1 maxconn 5000
-{servers}",
+    default-server maxconn 5000
+{checks}{servers}",
         port = config.port,
         sso = STUB_SSO_HEADER,
         user = USER_HEADER,
-        host = config.check_host,
     )
 }
 
@@ -270,10 +278,13 @@ mod tests {
             ],
             check_host: "127.0.0.1:4000".into(),
             port: 4000,
+            check_path: Some("/readyz".into()),
         });
         assert!(text.contains("bind 127.0.0.1:4000"));
         assert!(text.contains("balance roundrobin"));
-        assert!(text.contains("uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1:4000"));
+        assert!(text.contains(
+            "    option httpchk\n    http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1:4000\n"
+        ));
         assert!(text.contains("server replica0 127.0.0.1:4001"));
         assert!(text.contains("server replica1 127.0.0.1:4002"));
         // The client's own user header never passes: deleted before set.

@@ -88,6 +88,7 @@ impl Team {
             replicas: addrs,
             check_host: format!("127.0.0.1:{proxy_port}"),
             port: proxy_port,
+            check_path: Some("/readyz".into()),
         })
         .map_err(|e| e.to_string())?;
         Ok(Self {
