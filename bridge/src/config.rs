@@ -10,10 +10,13 @@ use tokio_rustls::rustls::pki_types::CertificateDer;
 use tokio_rustls::rustls::ServerConfig;
 
 use crate::access::AccessToken;
+use crate::audit::LogFormat;
 use crate::dns::Validation;
+use crate::identity::ProxyTrust;
 use crate::policy::Policy;
 use crate::sandbox::SandboxLink;
 use crate::target::TargetRule;
+use crate::users::UserLimits;
 
 /// Ports a `connect` may name unless the operator adds more: SMTP relay (25),
 /// submissions over implicit TLS (465), submission (587) and the common
@@ -120,6 +123,17 @@ pub struct Config {
     /// `fetch_mta_sts` requests one session may have in flight; one more
     /// gets `error limit` (the session goes on).
     pub max_mta_sts_in_flight: usize,
+    /// Identity from a reverse proxy (`--trust-proxy-header` with
+    /// `--trusted-proxy`): a handshake from a trusted address carrying the
+    /// header is that user's and needs no token. `None`: the token only.
+    pub proxy_trust: Option<ProxyTrust>,
+    /// Limits per proxy-named user (sessions at once, bytes per hour).
+    pub user_limits: UserLimits,
+    /// How the session's audit line is written (`--log-format`).
+    pub log_format: LogFormat,
+    /// A second, plain-HTTP listener for `/metrics`, `/healthz` and
+    /// `/readyz` (`--metrics-listen`); `run` binds it.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Config {
@@ -156,6 +170,10 @@ impl Config {
             mta_sts_timeout: crate::mta_sts::DEFAULT_TIMEOUT,
             mta_sts_roots: Vec::new(),
             max_mta_sts_in_flight: crate::mta_sts::DEFAULT_MAX_IN_FLIGHT,
+            proxy_trust: None,
+            user_limits: UserLimits::default(),
+            log_format: LogFormat::Text,
+            metrics_listen: None,
         }
     }
 

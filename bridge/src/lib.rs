@@ -12,6 +12,12 @@
 //! - [`options`]: the policy file (`--config`, TOML) merged with flags, and
 //!   the start-up checks (TLS or `--insecure-listen` off loopback).
 //! - [`access`]: the token (and its expiry), Host and Origin checks.
+//! - [`identity`]: the user a trusted reverse proxy names in a header.
+//! - [`users`]: per-user limits (sessions at once, bytes per hour).
+//! - [`audit`]: the one line per session (`--log-format text|json`).
+//! - [`metrics`]: the Prometheus counters for `GET /metrics`.
+//! - [`health`]: `/healthz`, `/readyz`, the draining flag and the metrics
+//!   listener's router.
 //! - [`policy`]: which targets a `connect` may reach.
 //! - [`target`]: allow/deny rules and the internal address ranges.
 //! - [`dial`]: DNS resolution and the TCP connect, with error codes.
@@ -44,6 +50,7 @@
 
 pub mod access;
 pub mod assets;
+pub mod audit;
 pub mod browser;
 pub mod cli;
 mod clients;
@@ -52,7 +59,10 @@ mod deadline;
 pub mod dial;
 pub mod dns;
 pub mod exit;
+pub mod health;
+pub mod identity;
 mod listener;
+pub mod metrics;
 pub mod mta_sts;
 pub mod options;
 pub mod policy;
@@ -65,6 +75,7 @@ pub mod settings;
 pub mod side_tasks;
 pub mod target;
 pub mod tls;
+pub mod users;
 pub mod version;
 
 pub use access::AccessToken;

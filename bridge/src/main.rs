@@ -18,6 +18,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
+use smtplab_bridge::audit::{JsonLines, LogFormat};
 use smtplab_bridge::cli::{self, SendArgs};
 use smtplab_bridge::exit::{self, Exit, Failure};
 use smtplab_bridge::options::{Options, Startup};
@@ -244,6 +245,24 @@ struct Args {
     /// PEM file of CA certificates the MTA-STS policy fetch trusts besides Mozilla's roots (a private CA, tests).
     #[arg(long, value_name = "FILE")]
     mta_sts_ca: Option<PathBuf>,
+    /// Header a trusted reverse proxy names the user in (e.g. X-Forwarded-User): such a WebSocket needs no token; needs --trusted-proxy.
+    #[arg(long, value_name = "NAME")]
+    trust_proxy_header: Option<String>,
+    /// Address or CIDR of the proxy whose --trust-proxy-header is believed (repeatable); never 0.0.0.0/0 or ::/0.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    trusted_proxies: Vec<String>,
+    /// Concurrent sessions of one proxy-named user on this bridge (default: no limit).
+    #[arg(long, value_name = "N")]
+    max_sessions_per_user: Option<usize>,
+    /// Bytes one proxy-named user may relay per rolling hour, both ways (default: no limit).
+    #[arg(long, value_name = "N")]
+    max_bytes_per_user: Option<u64>,
+    /// Log format: text (default) or json (one JSON object per line; one audit line per session).
+    #[arg(long, value_name = "FORMAT")]
+    log_format: Option<LogFormat>,
+    /// Also serve /metrics (Prometheus), /healthz and /readyz here, plain HTTP, no token (e.g. 127.0.0.1:9025).
+    #[arg(long, value_name = "ADDR")]
+    metrics_listen: Option<SocketAddr>,
 }
 
 impl Args {
@@ -283,6 +302,12 @@ impl Args {
             threads: self.threads,
             mta_sts_port: self.mta_sts_port,
             mta_sts_ca: self.mta_sts_ca.clone(),
+            trust_proxy_header: self.trust_proxy_header.clone(),
+            trusted_proxies: list(&self.trusted_proxies),
+            max_sessions_per_user: self.max_sessions_per_user,
+            max_bytes_per_user: self.max_bytes_per_user,
+            log_format: self.log_format,
+            metrics_listen: self.metrics_listen,
         }
     }
 }
@@ -318,7 +343,6 @@ fn main() -> ExitCode {
         }
         None => cli.serve,
     };
-    init_logging();
     match start(&args) {
         Ok(()) => Exit::Stopped.into(),
         Err(failure) => {
@@ -364,22 +388,40 @@ const PAYLOAD_TARGETS: [&str; 2] = ["tungstenite", "tokio_tungstenite"];
 /// Logging on stderr at `RUST_LOG`'s levels (default info), except that
 /// [`PAYLOAD_TARGETS`] never log below info, whatever `RUST_LOG` says: a
 /// second filter that `RUST_LOG` cannot override (an `EnvFilter` directive
-/// could, with a more specific target).
-fn init_logging() {
+/// could, with a more specific target). `json`: one JSON object per line
+/// (tracing-subscriber's, fields flattened), the audit line as
+/// `smtplab_bridge::audit` writes it ([`JsonLines`]).
+fn init_logging(format: LogFormat) {
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .finish()
-        .with(tracing_subscriber::filter::filter_fn(|meta| {
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"))
+    };
+    let payloads = || {
+        tracing_subscriber::filter::filter_fn(|meta| {
             never_logs_payloads(meta.target(), *meta.level())
-        }))
-        .init();
+        })
+    };
+    match format {
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .with_env_filter(filter())
+            .finish()
+            .with(payloads())
+            .init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_env_filter(filter())
+            .json()
+            .event_format(JsonLines(
+                tracing_subscriber::fmt::format().json().flatten_event(true),
+            ))
+            .finish()
+            .with(payloads())
+            .init(),
+    }
 }
 
 /// Whether an event or span of `target` at `level` may be logged: anything
@@ -413,6 +455,7 @@ fn start(args: &Args) -> Result<(), Failure> {
     };
     // Every check happens here, before anything is bound.
     let startup = file.overridden_by(args.options()).into_startup()?;
+    init_logging(startup.config.log_format);
     for warning in &startup.warnings {
         eprintln!("{warning}");
     }

@@ -31,6 +31,12 @@
 //! mta_sts_port = 443                   # `fetch_mta_sts`; another only for tests
 //! mta_sts_ca = "private-ca.pem"        # roots trusted besides Mozilla's
 //! threads = 1                          # runtime threads (1: one thread, the default)
+//! trust_proxy_header = "X-Forwarded-User" # the user, from these proxies only:
+//! trusted_proxies = ["10.0.0.5", "10.0.1.0/24"]
+//! max_sessions_per_user = 8            # per proxy-named user, this replica
+//! max_bytes_per_user = 1073741824      # per user per rolling hour, both ways
+//! log_format = "json"                  # text (default) or json
+//! metrics_listen = "127.0.0.1:9025"    # /metrics, /healthz, /readyz
 //! ```
 
 use std::net::SocketAddr;
@@ -41,11 +47,14 @@ use serde::Deserialize;
 use smtplab_sandbox::{ConfigError as SandboxConfigError, SandboxConfig};
 
 use crate::access::{self, AccessToken, TokenError};
+use crate::audit::LogFormat;
 use crate::config::Config;
 use crate::dns::{TrustAnchorError, Validation};
+use crate::identity::{ProxyTrust, TrustError};
 use crate::mta_sts;
 use crate::target::{RuleError, TargetRule};
 use crate::tls::{self, TlsError};
+use crate::users::UserLimits;
 
 /// The listen address when none is given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8025";
@@ -127,6 +136,22 @@ pub struct Options {
     /// A PEM file of CA certificates the MTA-STS fetch trusts besides
     /// Mozilla's roots.
     pub mta_sts_ca: Option<PathBuf>,
+    /// The header a trusted reverse proxy names the user in
+    /// (`--trust-proxy-header`); needs `trusted_proxies`.
+    pub trust_proxy_header: Option<String>,
+    /// The proxies' addresses or CIDRs (`--trusted-proxy`, repeatable);
+    /// never `0.0.0.0/0` or `::/0`.
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Concurrent sessions of one proxy-named user.
+    pub max_sessions_per_user: Option<usize>,
+    /// Bytes one proxy-named user may relay per rolling hour, both ways.
+    pub max_bytes_per_user: Option<u64>,
+    /// `text` (the default) or `json`: how the log and the per-session
+    /// audit line are written.
+    pub log_format: Option<LogFormat>,
+    /// Where `/metrics`, `/healthz` and `/readyz` are served besides the
+    /// main listener (plain HTTP, no token).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Why the bridge must not start.
@@ -189,6 +214,9 @@ pub enum OptionsError {
     /// The `--dnssec-trust-anchor` file cannot be used.
     #[error(transparent)]
     TrustAnchor(#[from] TrustAnchorError),
+    /// The proxy identity settings are incomplete or unsafe.
+    #[error(transparent)]
+    Trust(#[from] TrustError),
 }
 
 /// What `main` needs to start: where to listen, the configuration, and the
@@ -275,6 +303,12 @@ impl Options {
             threads: flags.threads.or(self.threads),
             mta_sts_port: flags.mta_sts_port.or(self.mta_sts_port),
             mta_sts_ca: flags.mta_sts_ca.or(self.mta_sts_ca),
+            trust_proxy_header: flags.trust_proxy_header.or(self.trust_proxy_header),
+            trusted_proxies: flags.trusted_proxies.or(self.trusted_proxies),
+            max_sessions_per_user: flags.max_sessions_per_user.or(self.max_sessions_per_user),
+            max_bytes_per_user: flags.max_bytes_per_user.or(self.max_bytes_per_user),
+            log_format: flags.log_format.or(self.log_format),
+            metrics_listen: flags.metrics_listen.or(self.metrics_listen),
         }
     }
 
@@ -409,6 +443,35 @@ impl Options {
         } else {
             None
         };
+        config.proxy_trust = ProxyTrust::from_settings(
+            self.trust_proxy_header.as_deref(),
+            self.trusted_proxies.as_deref().unwrap_or_default(),
+        )?;
+        config.user_limits = UserLimits {
+            max_sessions: self
+                .max_sessions_per_user
+                .map(|n| ranges::MAX_SESSIONS_PER_USER.check_count(n))
+                .transpose()?,
+            max_bytes_per_hour: self
+                .max_bytes_per_user
+                .map(|n| ranges::MAX_BYTES_PER_USER.check(n))
+                .transpose()?,
+        };
+        if config.proxy_trust.is_none() && config.user_limits != UserLimits::default() {
+            warnings.push(
+                "warning: max_sessions_per_user and max_bytes_per_user apply to users named by a trusted proxy; without --trust-proxy-header they limit nobody"
+                    .to_owned(),
+            );
+        }
+        config.log_format = self.log_format.unwrap_or_default();
+        config.metrics_listen = self.metrics_listen;
+        if let Some(addr) = self.metrics_listen {
+            if !addr.ip().is_loopback() {
+                warnings.push(format!(
+                    "warning: the metrics listener on {addr} is reachable from other machines: /metrics (counts, and user names with proxy identity) needs no token there"
+                ));
+            }
+        }
         let threads = ranges::THREADS.check_count(self.threads.unwrap_or(1))?;
         Ok(Startup {
             listen,
@@ -553,9 +616,19 @@ pub mod ranges {
     pub const ALLOW_PORT: Range = Range::new("allow_ports", "--allow-port", 1, 65_535);
     /// `mta_sts_port`: 1 to 65535.
     pub const MTA_STS_PORT: Range = Range::new("mta_sts_port", "--mta-sts-port", 1, 65_535);
+    /// `max_sessions_per_user`: 1 to 100,000.
+    pub const MAX_SESSIONS_PER_USER: Range = Range::new(
+        "max_sessions_per_user",
+        "--max-sessions-per-user",
+        1,
+        100_000,
+    );
+    /// `max_bytes_per_user`: 1 B to 2^64-1 per hour.
+    pub const MAX_BYTES_PER_USER: Range =
+        Range::new("max_bytes_per_user", "--max-bytes-per-user", 1, u64::MAX);
 
     /// Every range, for the tests and the documentation.
-    pub const ALL: [Range; 16] = [
+    pub const ALL: [Range; 18] = [
         TOKEN_TTL_SECS,
         MAX_SESSIONS,
         MAX_SESSIONS_PER_CLIENT,
@@ -572,6 +645,8 @@ pub mod ranges {
         THREADS,
         ALLOW_PORT,
         MTA_STS_PORT,
+        MAX_SESSIONS_PER_USER,
+        MAX_BYTES_PER_USER,
     ];
 }
 
@@ -830,6 +905,101 @@ mod tests {
         }
     }
 
+    #[test]
+    fn proxy_identity_needs_both_settings_and_no_cidr_of_everyone() {
+        let file: Options = toml::from_str(
+            r#"
+            trust_proxy_header = "X-Forwarded-User"
+            trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]
+            max_sessions_per_user = 2
+            max_bytes_per_user = 4096
+            log_format = "json"
+            metrics_listen = "127.0.0.1:9025"
+            "#,
+        )
+        .expect("valid file");
+        let startup = file.clone().into_startup().expect("valid");
+        let c = &startup.config;
+        let trust = c.proxy_trust.as_ref().expect("proxy identity");
+        assert_eq!(trust.header().as_str(), "x-forwarded-user");
+        assert!(trust.is_trusted("10.9.8.7".parse().expect("ip")));
+        assert!(!trust.is_trusted("127.0.0.2".parse().expect("ip")));
+        assert_eq!(c.user_limits.max_sessions, Some(2));
+        assert_eq!(c.user_limits.max_bytes_per_hour, Some(4096));
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(
+            c.metrics_listen,
+            Some("127.0.0.1:9025".parse().expect("addr"))
+        );
+        assert!(startup.warnings.is_empty(), "{:?}", startup.warnings);
+
+        let defaults = Options::default().into_startup().expect("valid").config;
+        assert!(defaults.proxy_trust.is_none());
+        assert_eq!(defaults.log_format, LogFormat::Text);
+        assert_eq!(defaults.user_limits, UserLimits::default());
+        assert_eq!(defaults.metrics_listen, None);
+
+        let header_only = Options {
+            trust_proxy_header: Some("X-User".into()),
+            ..Options::default()
+        };
+        let err = header_only.into_startup().expect_err("no proxies");
+        assert!(
+            matches!(err, OptionsError::Trust(TrustError::NoProxies)),
+            "{err}"
+        );
+        assert!(err.to_string().contains("--trusted-proxy"), "{err}");
+        let proxies_only = Options {
+            trusted_proxies: Some(vec!["127.0.0.1".into()]),
+            ..Options::default()
+        };
+        let err = proxies_only.into_startup().expect_err("no header");
+        assert!(
+            matches!(err, OptionsError::Trust(TrustError::NoHeader)),
+            "{err}"
+        );
+        for everyone in ["0.0.0.0/0", "::/0"] {
+            let err = file
+                .clone()
+                .overridden_by(Options {
+                    trusted_proxies: Some(vec!["127.0.0.1".into(), everyone.into()]),
+                    ..Options::default()
+                })
+                .into_startup()
+                .expect_err(everyone);
+            assert!(
+                matches!(err, OptionsError::Trust(TrustError::Everyone(_))),
+                "{err}"
+            );
+            assert!(err.to_string().contains("claim any user"), "{err}");
+        }
+        assert!(toml::from_str::<Options>("log_format = \"yaml\"").is_err());
+    }
+
+    #[test]
+    fn user_limits_without_proxy_identity_and_a_public_metrics_listener_warn() {
+        let startup = Options {
+            max_sessions_per_user: Some(1),
+            metrics_listen: Some("0.0.0.0:9025".parse().expect("addr")),
+            ..Options::default()
+        }
+        .into_startup()
+        .expect("valid");
+        assert!(
+            startup.warnings.iter().any(|w| w.contains("limit nobody")),
+            "{:?}",
+            startup.warnings
+        );
+        assert!(
+            startup
+                .warnings
+                .iter()
+                .any(|w| w.contains("metrics listener")),
+            "{:?}",
+            startup.warnings
+        );
+    }
+
     /// `Options` with the one setting named by `key` set to `value`.
     fn with(key: &str, value: u64) -> Options {
         let count = usize::try_from(value).unwrap_or(usize::MAX);
@@ -853,6 +1023,8 @@ mod tests {
                 o.allow_ports = Some(vec![u16::try_from(value).unwrap_or(u16::MAX)]);
             }
             "mta_sts_port" => o.mta_sts_port = Some(u16::try_from(value).unwrap_or(u16::MAX)),
+            "max_sessions_per_user" => o.max_sessions_per_user = Some(count),
+            "max_bytes_per_user" => o.max_bytes_per_user = Some(value),
             other => panic!("no setting {other}"),
         }
         o

@@ -114,6 +114,13 @@ pub enum RelayError {
         /// The limit in force (both directions together).
         limit: u64,
     },
+    /// Relaying more would pass the [`ByteBudget`] the session draws on
+    /// (its user's bytes per hour).
+    #[error("the user reached the limit of {limit} relayed bytes per hour")]
+    BudgetSpent {
+        /// The budget's limit.
+        limit: u64,
+    },
     /// The client sent pings but did not read the pongs (or anything else
     /// the bridge sent) within the pong timeout.
     #[error("the client does not read its pongs")]
@@ -172,6 +179,17 @@ pub struct RelayLimits {
     pub pong_timeout: Duration,
 }
 
+/// Bytes a session draws on beside its own limit, shared with other
+/// sessions (a user's bytes per hour: `users::UserSlot`).
+pub trait ByteBudget: std::fmt::Debug + Send + Sync {
+    /// Counts `n` more bytes unless they would pass the budget; `Err` is
+    /// the budget's limit, and nothing is counted then.
+    ///
+    /// # Errors
+    /// The limit, when `n` more bytes would pass it.
+    fn try_spend(&self, n: u64) -> Result<(), u64>;
+}
+
 /// Byte counts and the last activity of one session, shared by the pumps and
 /// read for the end-of-session log line. Atomics, because the pumps may be
 /// dropped mid-way and the counts must survive them.
@@ -185,6 +203,8 @@ pub struct RelayStats {
     to_server: AtomicU64,
     /// Bytes sent to the client.
     to_client: AtomicU64,
+    /// What else the relayed bytes count against, if anything.
+    budget: Option<std::sync::Arc<dyn ByteBudget>>,
 }
 
 impl Default for RelayStats {
@@ -201,6 +221,15 @@ impl RelayStats {
             last_activity_ms: AtomicU64::new(0),
             to_server: AtomicU64::new(0),
             to_client: AtomicU64::new(0),
+            budget: None,
+        }
+    }
+
+    /// Counters at zero whose bytes also count against `budget`.
+    pub fn with_budget(budget: Option<std::sync::Arc<dyn ByteBudget>>) -> Self {
+        Self {
+            budget,
+            ..Self::new()
         }
     }
 
@@ -230,12 +259,17 @@ impl RelayStats {
         self.to_server().saturating_add(self.to_client())
     }
 
-    /// Errs if relaying `n` more bytes would pass `limit`.
+    /// Errs if relaying `n` more bytes would pass `limit` or the budget;
+    /// otherwise the budget counts them.
     fn admit(&self, n: usize, limit: u64) -> Result<(), RelayError> {
         if self.total().saturating_add(n as u64) > limit {
-            Err(RelayError::ByteLimit { limit })
-        } else {
-            Ok(())
+            return Err(RelayError::ByteLimit { limit });
+        }
+        match &self.budget {
+            Some(budget) => budget
+                .try_spend(n as u64)
+                .map_err(|limit| RelayError::BudgetSpent { limit }),
+            None => Ok(()),
         }
     }
 
@@ -817,6 +851,49 @@ mod tests {
         let mut got = Vec::new();
         server.read_to_end(&mut got).await.expect("read");
         assert_eq!(got, b"12345", "the frame over the limit was not relayed");
+    }
+
+    /// A budget of `left` bytes shared by whoever holds it.
+    #[derive(Debug)]
+    struct Left(std::sync::Mutex<u64>);
+
+    impl ByteBudget for Left {
+        fn try_spend(&self, n: u64) -> Result<(), u64> {
+            let mut left = self.0.lock().expect("lock");
+            if n > *left {
+                return Err(99);
+            }
+            *left -= n;
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_shared_budget_stops_the_relay_before_the_frame_that_would_pass_it() {
+        let (bridge_side, mut server) = tokio::io::duplex(64);
+        let (mut client, mut client_rx): (_, ClientRx) = mpsc::channel(16);
+        let (tx, _rx) = mpsc::channel::<Message>(16);
+        let sink = Mutex::new(tx);
+        let budget: std::sync::Arc<dyn ByteBudget> =
+            std::sync::Arc::new(Left(std::sync::Mutex::new(8)));
+        let stats = RelayStats::with_budget(Some(budget));
+        for frame in [&b"12345"[..], b"678"[..].as_ref(), b"9"] {
+            client
+                .send(Ok(Message::Binary(frame.to_vec().into())))
+                .await
+                .expect("send");
+        }
+        let end = ws_to_tcp(&mut client_rx, bridge_side, &sink, limits(), &stats).await;
+        assert!(
+            matches!(end, Err(RelayError::BudgetSpent { limit: 99 })),
+            "{end:?}"
+        );
+        let mut got = Vec::new();
+        server.read_to_end(&mut got).await.expect("read");
+        assert_eq!(
+            got, b"12345678",
+            "the frame past the budget was not relayed"
+        );
     }
 
     #[tokio::test(start_paused = true)]

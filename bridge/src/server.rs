@@ -1,7 +1,11 @@
 //! The HTTP side: the router (`/` page, `/ws` WebSocket, `/status`,
-//! `/sandbox` and `/sandbox/messages`, `/trust-anchors.bin`, static UI files), the handshake checks (Host, Origin, token), the session limits
-//! (in total and per client address), and [`run`], which serves until the
-//! shutdown future completes and then closes every session with
+//! `/sandbox` and `/sandbox/messages`, `/trust-anchors.bin`, static UI
+//! files, and `/healthz` and `/readyz` outside the Host check), the
+//! handshake checks (Host, Origin, then a trusted proxy's user header or the
+//! token), the session limits (in total, per client address and per user),
+//! the metrics listener, and [`run`], which serves until the shutdown future
+//! completes, then drains (`/readyz` 503, new sessions 503, open ones go on
+//! within the grace period) and closes what is left with
 //! `closed {by: "bridge", reason: "shutdown"}`.
 
 use std::future::Future;
@@ -17,8 +21,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use futures_util::StreamExt as _;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
@@ -29,11 +35,20 @@ use crate::assets::serve::{self, CachePolicy};
 use crate::clients::ClientSlots;
 use crate::config::Config;
 use crate::dns::{Dns, DnsError};
+use crate::health::{self, Readiness};
+use crate::identity::{ProxyTrust, UserName};
 use crate::listener::{self, ClientAddr, ServeOptions};
+use crate::metrics::{Metrics, Refusal};
 use crate::mta_sts::{MtaSts, Settings as MtaStsSettings};
 use crate::relay::RelayLimits;
 use crate::sandbox::{self, SandboxLink};
-use crate::session::{self, Seat, SessionContext};
+use crate::session::{self, Seat, SessionContext, Visitor};
+use crate::users::Users;
+
+/// After the drain, how long the sessions still open get to say `closed`
+/// (their close handshake and TCP shutdown take up to 1 s each) and HTTP
+/// connections to finish, before they are dropped.
+const CLOSE_WAIT: Duration = Duration::from_secs(3);
 
 /// State shared by the handlers.
 #[derive(Debug)]
@@ -63,6 +78,14 @@ struct AppState {
     max_ws_write_buffer: usize,
     /// The embedded SMTP sandbox, for `/sandbox` and `/sandbox/messages`.
     sandbox: Option<SandboxLink>,
+    /// Whose user header counts instead of the token, if anyone's.
+    identity: Option<ProxyTrust>,
+    /// Open sessions and recent bytes per proxy-named user.
+    users: Arc<Users>,
+    /// The counters for `/metrics`.
+    metrics: Arc<Metrics>,
+    /// Set at the shutdown signal: `/readyz` 503, new sessions 503.
+    ready: Arc<Readiness>,
 }
 
 /// The line `smtplab` prints at start, which other tools parse for the first
@@ -75,13 +98,17 @@ pub fn listening_line(addr: SocketAddr, token: &crate::AccessToken, tls: bool) -
     )
 }
 
-/// Serves the UI and WebSocket sessions on `listener` until `shutdown`
-/// completes, then tells every open session `closed {by: "bridge", reason:
-/// "shutdown"}`, and waits up to [`Config::shutdown_grace`] for sessions and
-/// HTTP connections to end.
+/// Serves the UI and WebSocket sessions on `listener` (and, with
+/// [`Config::metrics_listen`], the metrics listener) until `shutdown`
+/// completes; then drains: `/readyz` answers 503 and new WebSocket
+/// upgrades get 503 at once, while open sessions go on until they end or
+/// [`Config::shutdown_grace`] passes. Those still open then are told
+/// `closed {by: "bridge", reason: "shutdown"}`, and `run` returns once they
+/// and the HTTP connections are gone (at most [`CLOSE_WAIT`] later).
 ///
 /// # Errors
-/// Only if the listener's address cannot be read.
+/// If the listener's address cannot be read, or the metrics address
+/// cannot be bound.
 ///
 /// # Security
 /// `run` serves whatever [`Config`] says; the checks on the listen address
@@ -100,6 +127,8 @@ pub async fn run(
         .with_tls(config.tls.is_some())
         .with_token_ttl(config.token_ttl);
     let resolver = dns(&config);
+    let metrics = Arc::new(Metrics::new());
+    let ready = Readiness::new();
     let state = Arc::new(AppState {
         access,
         // options.rs keeps it far lower; a Config built by hand cannot
@@ -130,6 +159,8 @@ pub async fn run(
             connect_with_dns: config.dns_server.is_some(),
             max_resolves: config.max_resolves_in_flight,
             max_fetches: config.max_mta_sts_in_flight,
+            metrics: Arc::clone(&metrics),
+            log_format: config.log_format,
         }),
         tracker: tracker.clone(),
         next_session: AtomicU64::new(1),
@@ -141,6 +172,10 @@ pub async fn run(
         max_ws_write_buffer: crate::relay::WS_MAX_WRITE_BUFFER_BYTES
             .saturating_add(config.read_buffer_bytes),
         sandbox: config.sandbox.clone(),
+        identity: config.proxy_trust.clone(),
+        users: Users::new(config.user_limits),
+        metrics: Arc::clone(&metrics),
+        ready: Arc::clone(&ready),
     });
     info!(
         %addr,
@@ -148,6 +183,7 @@ pub async fn run(
         max_sessions = config.max_sessions,
         max_sessions_per_client = config.max_sessions_per_client,
         deny_internal = config.deny_internal,
+        proxy_identity = config.proxy_trust.as_ref().map(|t| t.header().as_str()),
         "serving"
     );
 
@@ -158,10 +194,33 @@ pub async fn run(
         write_timeout: config.write_timeout,
         tls: config.tls.clone().map(tokio_rustls::TlsAcceptor::from),
     };
+    // The metrics listener outlives the drain: a platform watches it.
+    let metrics_stop = CancellationToken::new();
+    let metrics_connections = TaskTracker::new();
+    if let Some(metrics_addr) = config.metrics_listen {
+        let metrics_listener = TcpListener::bind(metrics_addr).await.map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot listen on {metrics_addr} for --metrics-listen: {e}"),
+            )
+        })?;
+        info!(addr = %metrics_listener.local_addr()?, "metrics listener");
+        let metrics_options = ServeOptions {
+            tls: None,
+            ..options.clone()
+        };
+        tokio::spawn(listener::serve(
+            metrics_listener,
+            health::metrics_router(Arc::clone(&ready), Arc::clone(&metrics)),
+            metrics_options,
+            metrics_stop.clone(),
+            metrics_connections.clone(),
+        ));
+    }
     let connections = TaskTracker::new();
     let serve = listener::serve(
         listener,
-        router(state),
+        router(state, Arc::clone(&ready)),
         options,
         cancel.clone(),
         connections.clone(),
@@ -171,23 +230,42 @@ pub async fn run(
         () = &mut serve => {}
         () = shutdown => {}
     }
+    let grace_ms = u64::try_from(config.shutdown_grace.as_millis()).unwrap_or(u64::MAX);
+    info!(
+        open_sessions = tracker.len(),
+        grace_ms, "draining: /readyz is 503, new sessions are refused, open ones go on"
+    );
+    ready.start_draining();
+    tracker.close();
+    // The listener keeps serving (probes, /status, refusals) meanwhile.
+    let drained = tokio::select! {
+        () = &mut serve => true,
+        r = tokio::time::timeout(config.shutdown_grace, tracker.wait()) => r.is_ok(),
+    };
+    if !drained {
+        warn!(
+            open_sessions = tracker.len(),
+            grace_ms, "shutdown grace period passed; closing the open sessions"
+        );
+    }
     info!("shutting down");
     cancel.cancel();
-    tracker.close();
     connections.close();
-    let drained = tokio::time::timeout(config.shutdown_grace, async {
+    let closed = tokio::time::timeout(CLOSE_WAIT, async {
         serve.await;
         tracker.wait().await;
         connections.wait().await;
     })
     .await;
-    if drained.is_err() {
+    if closed.is_err() {
         warn!(
             open_sessions = tracker.len(),
-            grace_ms = u64::try_from(config.shutdown_grace.as_millis()).unwrap_or(u64::MAX),
-            "shutdown grace period passed; dropping what is left"
+            "sessions still open after closing them; dropping what is left"
         );
     }
+    metrics_stop.cancel();
+    metrics_connections.close();
+    let _ = tokio::time::timeout(CLOSE_WAIT, metrics_connections.wait()).await;
     Ok(())
 }
 
@@ -205,7 +283,10 @@ fn dns(config: &Config) -> Result<Dns, DnsError> {
     dns
 }
 
-fn router(state: Arc<AppState>) -> Router {
+/// The main listener's routes: everything behind the guard (Host check,
+/// security headers) but the probes, which reveal nothing and must answer
+/// whatever Host a platform's checker sends.
+fn router(state: Arc<AppState>, ready: Arc<Readiness>) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/index.html", get(index))
@@ -217,6 +298,7 @@ fn router(state: Arc<AppState>) -> Router {
         .fallback(static_file)
         .layer(middleware::from_fn_with_state(Arc::clone(&state), guard))
         .with_state(state)
+        .merge(health::probes(ready))
 }
 
 /// Runs before every handler: refuses a request with two Host or two Origin
@@ -235,7 +317,12 @@ async fn guard(State(state): State<Arc<AppState>>, request: Request, next: Next)
     }
     let host = match state.access.check_host(request.headers()) {
         Ok(host) => host.to_owned(),
-        Err(e) => return refusal(e),
+        Err(e) => {
+            if request.uri().path() == "/ws" {
+                state.metrics.refused(Refusal::Host);
+            }
+            return refusal(e);
+        }
     };
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -281,7 +368,9 @@ async fn index(State(state): State<Arc<AppState>>, uri: Uri, headers: HeaderMap)
     serve::response(assets::index(), &headers, policy)
 }
 
-/// `GET /ws`: checks Origin and token before upgrading, then runs a session.
+/// `GET /ws`: refused with 503 while draining; checks Origin, then the
+/// user a trusted proxy named or else the token, before upgrading; then
+/// runs a session.
 async fn websocket(
     State(state): State<Arc<AppState>>,
     client: Option<Extension<ClientAddr>>,
@@ -289,15 +378,37 @@ async fn websocket(
     headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
+    if state.ready.is_draining() {
+        state.metrics.refused(Refusal::Draining);
+        return plain_refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the bridge is shutting down and takes no new sessions; try again (another replica, or this one once it is back)",
+        );
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
     if let Err(e) = state.access.check_origin(&headers, host) {
+        state.metrics.refused(Refusal::Origin);
         return refusal(e);
     }
-    if let Err(e) = state.access.check_token(uri.query()) {
-        return refusal(e);
+    let client = client.map(|Extension(c)| c.0);
+    let user = match (&state.identity, client) {
+        (Some(trust), Some(peer)) => match trust.user(peer.ip(), &headers) {
+            Ok(user) => user,
+            Err(e) => {
+                state.metrics.refused(Refusal::UserHeader);
+                return plain_refusal(StatusCode::BAD_REQUEST, &e.to_string());
+            }
+        },
+        _ => None,
+    };
+    if user.is_none() {
+        if let Err(e) = state.access.check_token(uri.query()) {
+            state.metrics.refused(Refusal::Token);
+            return refusal(e);
+        }
     }
     let upgrade = match upgrade {
         Ok(upgrade) => upgrade,
@@ -305,12 +416,20 @@ async fn websocket(
     };
     // Taken at the handshake, so the counts are decided before any session
     // work; a refusal makes the session answer `error limit` and close.
-    let seat = take_seat(&state, client.map(|Extension(c)| c.0));
+    let seat = match take_seat(&state, client, user.as_ref()) {
+        Ok(seat) => Ok(seat),
+        Err((reason, text)) => {
+            state.metrics.refused(reason);
+            Err(text)
+        }
+    };
     // Held from now on, so shutdown also waits for sessions whose upgrade
     // has not completed yet.
     let tracked = state.tracker.token();
     let ctx = Arc::clone(&state.session);
+    let metrics = Arc::clone(&state.metrics);
     let id = state.next_session.fetch_add(1, Ordering::Relaxed);
+    let visitor = Visitor { user, client };
     upgrade
         .max_message_size(state.max_ws_message)
         .max_frame_size(state.max_ws_message)
@@ -321,27 +440,48 @@ async fn websocket(
         .write_buffer_size(0)
         .max_write_buffer_size(state.max_ws_write_buffer)
         .on_upgrade(move |socket| async move {
+            let open = seat
+                .is_ok()
+                .then(|| metrics.session_started(visitor.user.as_ref().map(UserName::as_str)));
             let (sink, stream) = socket.split();
-            session::serve(sink, stream, ctx, seat, id).await;
+            session::serve(sink, stream, ctx, seat, id, visitor).await;
+            drop(open);
             drop(tracked);
         })
 }
 
-/// A place in the total and the per-client session counts, or why not.
-fn take_seat(state: &AppState, client: Option<SocketAddr>) -> Result<Seat, String> {
+/// A place in the total, the per-client and the per-user session counts,
+/// or why not (the refusal's reason and text).
+fn take_seat(
+    state: &AppState,
+    client: Option<SocketAddr>,
+    user: Option<&UserName>,
+) -> Result<Seat, (Refusal, String)> {
     let Ok(permit) = Arc::clone(&state.sessions).try_acquire_owned() else {
-        return Err(format!(
-            "the bridge already serves {} sessions; try again later",
-            state.max_sessions
+        return Err((
+            Refusal::Limit,
+            format!(
+                "the bridge already serves {} sessions; try again later",
+                state.max_sessions
+            ),
         ));
     };
     let slot = match client {
         Some(addr) => Some(state.clients.try_take(addr.ip()).ok_or_else(|| {
-            "this client address (for IPv6, its /64) already has the most sessions the bridge allows one client; close one first".to_owned()
+            (Refusal::Limit, "this client address (for IPv6, its /64) already has the most sessions the bridge allows one client; close one first".to_owned())
         })?),
         None => None,
     };
-    Ok(Seat::new(permit, slot))
+    let user_slot = match user {
+        Some(user) => Some(
+            state
+                .users
+                .try_take(user)
+                .map_err(|e| (Refusal::UserLimit, e.to_string()))?,
+        ),
+        None => None,
+    };
+    Ok(Seat::new(permit, slot, user_slot))
 }
 
 /// `GET /status` (token required): the version text (the page footer
@@ -470,6 +610,16 @@ fn asset_name(path: &str) -> Option<&str> {
             .split('/')
             .all(|segment| !matches!(segment, "" | "." | ".."));
     (canonical && name != "index.html").then_some(name)
+}
+
+/// A refusal with `status` and a one-line plain-text body.
+fn plain_refusal(status: StatusCode, text: &str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{text}\n"),
+    )
+        .into_response()
 }
 
 /// A refused request: the status and a short plain-text explanation.

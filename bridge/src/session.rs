@@ -1,11 +1,13 @@
 //! One WebSocket session: `hello`, the control phase until a `connect`
 //! succeeds, the relay, and the ending (`closed`, the TCP close and the
-//! WebSocket close frame), with one log line at the end. `resolve` and
+//! WebSocket close frame), with one audit line at the end ([`crate::audit`])
+//! and its counts in [`crate::metrics`]. `resolve` and
 //! `fetch_mta_sts` requests are answered in both phases, concurrently with
 //! the rest ([`crate::dns`], [`crate::mta_sts`]).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use axum::extract::ws::{close_code, CloseFrame, Message};
 use futures_util::{Sink, SinkExt as _, Stream, StreamExt as _};
@@ -18,12 +20,16 @@ use tokio::sync::{Mutex, OwnedSemaphorePermit};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, Instrument as _};
 
+use crate::audit::{LogFormat, SessionRecord};
 use crate::clients::ClientSlot;
 use crate::dial::{dial, io_error_code};
 use crate::dns::{Dns, DnsError};
+use crate::identity::UserName;
+use crate::metrics::Metrics;
 use crate::mta_sts::MtaSts;
 use crate::policy::Policy;
-use crate::relay::{self, ClientEnd, RelayEnd, RelayError, RelayLimits, RelayStats};
+use crate::relay::{self, ByteBudget, ClientEnd, RelayEnd, RelayError, RelayLimits, RelayStats};
+use crate::users::UserSlot;
 
 mod requests;
 
@@ -63,6 +69,19 @@ pub(crate) struct SessionContext {
     pub(crate) mta_sts: Arc<MtaSts>,
     /// MTA-STS fetches one session may have running.
     pub(crate) max_fetches: usize,
+    /// The bridge's counters.
+    pub(crate) metrics: Arc<Metrics>,
+    /// How the audit line is written.
+    pub(crate) log_format: LogFormat,
+}
+
+/// Who a session is for, for the audit line: never a credential.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Visitor {
+    /// The user a trusted proxy named.
+    pub(crate) user: Option<UserName>,
+    /// The TCP peer of the handshake (the proxy, behind one).
+    pub(crate) client: Option<SocketAddr>,
 }
 
 /// A session's places in the total and per-client counts, given back when
@@ -74,14 +93,22 @@ pub(crate) struct Seat {
     /// The per-client count's slot (absent when the client address is
     /// unknown, as in unit tests).
     _slot: Option<ClientSlot>,
+    /// The per-user count's slot, when a trusted proxy named the user;
+    /// also the budget the session's bytes count against.
+    user: Option<Arc<UserSlot>>,
 }
 
 impl Seat {
-    /// Holds both places.
-    pub(crate) fn new(permit: OwnedSemaphorePermit, slot: Option<ClientSlot>) -> Self {
+    /// Holds the places.
+    pub(crate) fn new(
+        permit: OwnedSemaphorePermit,
+        slot: Option<ClientSlot>,
+        user: Option<UserSlot>,
+    ) -> Self {
         Self {
             _permit: permit,
             _slot: slot,
+            user: user.map(Arc::new),
         }
     }
 }
@@ -144,12 +171,18 @@ pub(crate) async fn serve<S, St, E>(
     ctx: Arc<SessionContext>,
     seat: Result<Seat, String>,
     id: u64,
+    visitor: Visitor,
 ) where
     S: Sink<Message> + Unpin + Send,
     St: Stream<Item = Result<Message, E>> + Unpin + Send,
 {
-    let span = tracing::info_span!("session", id);
-    serve_inner(sink, stream, &ctx, seat).instrument(span).await;
+    let span = match &visitor.user {
+        Some(user) => tracing::info_span!("session", id, user = user.as_str()),
+        None => tracing::info_span!("session", id),
+    };
+    serve_inner(sink, stream, &ctx, seat, visitor)
+        .instrument(span)
+        .await;
 }
 
 async fn serve_inner<S, St, E>(
@@ -157,11 +190,18 @@ async fn serve_inner<S, St, E>(
     mut stream: St,
     ctx: &SessionContext,
     seat: Result<Seat, String>,
+    visitor: Visitor,
 ) where
     S: Sink<Message> + Unpin + Send,
     St: Stream<Item = Result<Message, E>> + Unpin + Send,
 {
-    let stats = RelayStats::new();
+    let start = SystemTime::now();
+    let budget = seat
+        .as_ref()
+        .ok()
+        .and_then(|s| s.user.clone())
+        .map(|u| u as Arc<dyn ByteBudget>);
+    let stats = RelayStats::with_budget(budget);
     let hello = ServerMessage::Hello {
         version: PROTOCOL_VERSION,
         policy: ctx.info.clone(),
@@ -216,15 +256,35 @@ async fn serve_inner<S, St, E>(
     if let Some(code) = ending.close_code {
         close_websocket(sink, stream, code, ending.reason).await;
     }
-    info!(
-        target = target.as_deref().unwrap_or("-"),
-        bytes_to_server = stats.to_server(),
-        bytes_to_client = stats.to_client(),
-        duration_ms = u64::try_from(stats.elapsed().as_millis()).unwrap_or(u64::MAX),
-        ended = ending.reason,
-        by = ?ending.by,
-        "session ended"
-    );
+    ctx.metrics.relayed(stats.to_server(), stats.to_client());
+    let (target_host, target_port, target_addr) = match target {
+        Some(t) => (Some(t.host), Some(t.port), Some(t.addr)),
+        None => (None, None, None),
+    };
+    SessionRecord {
+        user: visitor.user.map(|u| u.as_str().to_owned()),
+        client: visitor.client,
+        target_host,
+        target_port,
+        target_addr,
+        start,
+        duration: stats.elapsed(),
+        bytes_to_server: stats.to_server(),
+        bytes_to_client: stats.to_client(),
+        end: ending.reason,
+        by: ending.by,
+    }
+    .emit(ctx.log_format);
+}
+
+/// Where a session connected, for the audit line.
+struct Target {
+    /// The host as the client named it.
+    host: String,
+    /// The port.
+    port: u16,
+    /// The address connected to.
+    addr: SocketAddr,
 }
 
 /// The outcome of the control phase.
@@ -233,8 +293,8 @@ enum Control {
     Connected {
         /// The open connection.
         tcp: TcpStream,
-        /// `host:port` as the client named it, for the log.
-        target: String,
+        /// Where, for the log.
+        target: Target,
     },
     /// The session ends before any connection.
     Ended(Ending),
@@ -321,13 +381,13 @@ where
                     port,
                     timeout_ms,
                 }) => match connect(ctx, &host, port, timeout_ms, deadline).await {
-                    Some(Ok((tcp, connected))) => {
+                    Some(Ok((tcp, addr, connected))) => {
                         if send(sink, &connected).await.is_err() {
                             return Control::Ended(Ending::silent("websocket closed"));
                         }
                         return Control::Connected {
                             tcp,
-                            target: format!("{host}:{port}"),
+                            target: Target { host, port, addr },
                         };
                     }
                     Some(Err(_)) if tokio::time::Instant::now() >= deadline => {
@@ -373,7 +433,7 @@ async fn connect(
     port: u16,
     timeout_ms: Option<u64>,
     deadline: tokio::time::Instant,
-) -> Option<Result<(TcpStream, ServerMessage), ServerMessage>> {
+) -> Option<Result<(TcpStream, SocketAddr, ServerMessage), ServerMessage>> {
     if let Err(e) = ctx.policy.check_target(host, port) {
         debug!(port, "connect refused by policy");
         return Some(Err(ServerMessage::error(e.code(), e.to_string())));
@@ -390,10 +450,13 @@ async fn connect(
     };
     Some(match result {
         Ok((tcp, peer)) => {
-            let connect_ms = started.elapsed().as_secs_f64() * 1000.0;
+            let seconds = started.elapsed().as_secs_f64();
+            ctx.metrics.connected(seconds);
+            let connect_ms = seconds * 1000.0;
             debug!(%peer, connect_ms, "connected");
             Ok((
                 tcp,
+                peer,
                 ServerMessage::Connected {
                     peer: peer.to_string(),
                     connect_ms,
@@ -489,6 +552,12 @@ where
             Ending::new(ClosedBy::Bridge, "byte limit", close_code::NORMAL).with_error(
                 ErrorCode::Limit,
                 format!("the session reached the bridge's limit of {limit} relayed bytes"),
+            )
+        }
+        RelayEnd::Failed(RelayError::BudgetSpent { limit }) => {
+            Ending::new(ClosedBy::Bridge, "user byte limit", close_code::NORMAL).with_error(
+                ErrorCode::Limit,
+                format!("your user reached the bridge's limit of {limit} relayed bytes per hour; try again later"),
             )
         }
         RelayEnd::Idle => Ending::new(ClosedBy::Bridge, "idle timeout", close_code::NORMAL),

@@ -15,6 +15,7 @@ use smtplab_shared::wire::{ClientMessage, ServerMessage};
 
 use super::SessionContext;
 use crate::dns::Lookups;
+use crate::metrics::Metrics;
 use crate::mta_sts::Fetches;
 use crate::side_tasks::{Answers, SideTasks};
 
@@ -33,6 +34,8 @@ pub(super) struct RequestAnswers {
     lookups: Answers,
     /// The fetches' answers.
     fetches: Answers,
+    /// Counts the lookups' results (`smtplab_dns_lookups_total`).
+    metrics: Arc<Metrics>,
 }
 
 /// What [`Requests::start`] made of a control message.
@@ -61,6 +64,7 @@ impl Requests {
         let answers = RequestAnswers {
             lookups: lookup_answers,
             fetches: fetch_answers,
+            metrics: Arc::clone(&ctx.metrics),
         };
         (Self { lookups, fetches }, answers)
     }
@@ -87,7 +91,10 @@ impl RequestAnswers {
     /// The next finished answer, lookup or fetch.
     pub(super) async fn next(&mut self) -> ServerMessage {
         tokio::select! {
-            answer = self.lookups.next() => answer,
+            answer = self.lookups.next() => {
+                self.metrics.resolved(&answer);
+                answer
+            }
             answer = self.fetches.next() => answer,
         }
     }
