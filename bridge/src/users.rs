@@ -154,13 +154,17 @@ impl Users {
     }
 
     /// Counts `n` bytes of `user` at `now` unless they would pass the hourly
-    /// limit; `Err(limit)` then.
+    /// limit; `Err(limit)` then, and the user's allowance counts as used up.
     fn spend_at(&self, user: &UserName, n: u64, now: Instant) -> Result<(), u64> {
         let minute = self.minute(now);
         let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
         let entry = state.entry(user.clone()).or_default();
         if let Some(max) = self.limits.max_bytes_per_hour {
-            if entry.recent(minute).saturating_add(n) > max {
+            let recent = entry.recent(minute);
+            if recent.saturating_add(n) > max {
+                // The session that met the limit ends, and the user gets no
+                // new one until bytes leave the window.
+                entry.add(minute, max.saturating_sub(recent));
                 return Err(max);
             }
         }
@@ -236,25 +240,27 @@ mod tests {
         let s1 = users.try_take_at(&carol, t0).expect("first");
         let s2 = users.try_take_at(&carol, t0).expect("second");
         assert_eq!(users.spend_at(&carol, 600, t0), Ok(()));
+        let half = t0 + Duration::from_secs(30 * 60);
+        assert_eq!(users.spend_at(&carol, 300, half), Ok(()), "900 in the hour");
         assert_eq!(
-            users.spend_at(&carol, 401, t0),
+            users.spend_at(&carol, 101, half),
             Err(1000),
             "over the hour's bytes"
         );
         assert_eq!(
-            users.spend_at(&carol, 400, t0 + Duration::from_secs(30 * 60)),
-            Ok(())
+            users.spend_at(&carol, 1, half),
+            Err(1000),
+            "meeting the limit uses the allowance up"
         );
-        assert!(users
-            .try_take_at(&carol, t0 + Duration::from_secs(40 * 60))
-            .is_err());
+        assert!(users.try_take_at(&carol, half).is_err());
         assert_eq!(
             s1.users
                 .spend_at(&carol, 1, t0 + Duration::from_secs(59 * 60)),
             Err(1000),
             "a minute before the first bytes leave the window"
         );
-        // An hour later the first 600 bytes have left the window.
+        // An hour later the first 600 bytes have left the window; the rest
+        // (300, and the 100 used up at the limit) has not.
         let later = t0 + Duration::from_secs(61 * 60);
         assert_eq!(users.spend_at(&carol, 600, later), Ok(()));
         assert_eq!(users.spend_at(&carol, 1, later), Err(1000));
