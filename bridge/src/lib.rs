@@ -80,4 +80,4 @@ pub mod version;
 
 pub use access::AccessToken;
 pub use config::Config;
-pub use server::{listening_line, run};
+pub use server::{listening_line, run, run_with_metrics};

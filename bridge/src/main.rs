@@ -482,6 +482,12 @@ async fn serve(startup: Startup, no_browser: bool) -> Result<(), Failure> {
     let bound = ports::bind(startup.listen, startup.listen_may_move).await?;
     let listener = bound.listener;
     let addr = listener.local_addr().context("reading the bound address")?;
+    // Bound before the announcement: a taken metrics address is a start-up
+    // failure (exit code 3), never a bridge without its probes.
+    let metrics_listener = match config.metrics_listen {
+        Some(metrics_addr) => Some(ports::bind(metrics_addr, false).await?.listener),
+        None => None,
+    };
     if let Some(from) = bound.moved_from {
         eprintln!("{}", ports::moved_line("smtplab listens", from, addr));
     }
@@ -533,7 +539,7 @@ async fn serve(startup: Startup, no_browser: bool) -> Result<(), Failure> {
         }
         Err(browser::Skip::Flag | browser::Skip::Environment) => {}
     }
-    smtplab_bridge::run(listener, config, shutdown)
+    smtplab_bridge::run_with_metrics(listener, metrics_listener, config, shutdown)
         .await
         .context("serving")?;
     // The bridge has closed its sessions (the sandbox's clients); now the sandbox.

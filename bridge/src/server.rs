@@ -119,6 +119,30 @@ pub async fn run(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let metrics = match config.metrics_listen {
+        Some(addr) => Some(TcpListener::bind(addr).await.map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot listen on {addr} for --metrics-listen: {e}"),
+            )
+        })?),
+        None => None,
+    };
+    run_with_metrics(listener, metrics, config, shutdown).await
+}
+
+/// [`run`] with the metrics listener already bound (the binary binds it
+/// before announcing itself, so a taken address is a start-up failure);
+/// `metrics` replaces [`Config::metrics_listen`].
+///
+/// # Errors
+/// If a listener's address cannot be read.
+pub async fn run_with_metrics(
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     let cancel = CancellationToken::new();
     let tracker = TaskTracker::new();
@@ -197,13 +221,7 @@ pub async fn run(
     // The metrics listener outlives the drain: a platform watches it.
     let metrics_stop = CancellationToken::new();
     let metrics_connections = TaskTracker::new();
-    if let Some(metrics_addr) = config.metrics_listen {
-        let metrics_listener = TcpListener::bind(metrics_addr).await.map_err(|e| {
-            std::io::Error::new(
-                e.kind(),
-                format!("cannot listen on {metrics_addr} for --metrics-listen: {e}"),
-            )
-        })?;
+    if let Some(metrics_listener) = metrics_listener {
         info!(addr = %metrics_listener.local_addr()?, "metrics listener");
         let metrics_options = ServeOptions {
             tls: None,

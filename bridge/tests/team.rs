@@ -757,3 +757,51 @@ async fn next_frame(ws: &mut Socket) -> Vec<u8> {
         }
     }
 }
+
+#[tokio::test]
+async fn unsafe_or_half_proxy_settings_and_a_taken_metrics_address_stop_the_start() {
+    let home = tempfile::tempdir().expect("home");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let taken = taken.local_addr().expect("addr").to_string();
+    for (args, code, says) in [
+        (
+            vec![
+                "--trust-proxy-header",
+                HEADER,
+                "--trusted-proxy",
+                "0.0.0.0/0",
+            ],
+            2,
+            "claim any user",
+        ),
+        (
+            vec!["--trust-proxy-header", HEADER, "--trusted-proxy", "::/0"],
+            2,
+            "claim any user",
+        ),
+        (
+            vec!["--trusted-proxy", "127.0.0.1"],
+            2,
+            "--trust-proxy-header",
+        ),
+        (vec!["--trust-proxy-header", HEADER], 2, "--trusted-proxy"),
+        (vec!["--log-format", "xml"], 2, "--log-format"),
+        (vec!["--metrics-listen", &taken], 3, &taken),
+    ] {
+        let output = tokio::time::timeout(
+            STEP * 3,
+            command::smtplab(home.path())
+                .args(["--listen", "127.0.0.1:0", "--no-sandbox"])
+                .args(&args)
+                .output(),
+        )
+        .await
+        .expect("exits by itself")
+        .expect("run smtplab");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(!stdout.contains("listening"), "{args:?} served: {stdout}");
+    }
+}
