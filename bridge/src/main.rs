@@ -1,8 +1,9 @@
 //! The `smtplab` binary: parses arguments, picks the settings file
 //! (`--config`, else `smtplab.toml` beside the program, else in the user's
 //! config folder: [`settings`]), checks everything before binding anything,
-//! sets up logging (stderr), binds the listener (a taken default port moves
-//! to a free one: [`ports`]), starts the embedded SMTP sandbox (likewise; a
+//! sets up logging (stderr; text or JSON as `--log-format` says), binds the
+//! listener (a taken default port moves to a free one: [`ports`]) and the
+//! metrics listener if asked, starts the embedded SMTP sandbox (likewise; a
 //! sandbox that cannot start is a warning), prints the URL line, the sandbox
 //! line and how to stop on stdout, opens the default browser ([`browser`]),
 //! and runs the bridge until ctrl-c or SIGTERM, then stops the sandbox. The

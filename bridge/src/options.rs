@@ -8,6 +8,11 @@
 //! - off loopback, internal target addresses (loopback, private, link-local)
 //!   are denied unless `deny_internal = false` or an `allow_targets` entry
 //!   says otherwise.
+//! - identity from a proxy needs both `trust_proxy_header` and
+//!   `trusted_proxies`, and no trusted CIDR may cover every address
+//!   (`0.0.0.0/0`, `::/0`): anyone could then claim any user;
+//! - per-user limits without proxy identity, and a metrics listener off
+//!   loopback (no token there), produce a warning.
 //!
 //! ```toml
 //! listen = "127.0.0.1:8025"

@@ -155,7 +155,12 @@ async fn close_before_connect_ends_the_session() {
 #[tokio::test]
 async fn shutdown_closes_every_session_by_bridge() {
     let (listener, port) = peer().await;
-    let bridge = start(|c| c.allowed_ports = vec![port]).await;
+    // Open sessions go on through the drain; this one is short.
+    let bridge = start(|c| {
+        c.allowed_ports = vec![port];
+        c.shutdown_grace = std::time::Duration::from_millis(300);
+    })
+    .await;
     let mut relaying = bridge.session().await;
     assert!(matches!(
         relaying.connect(port).await,
