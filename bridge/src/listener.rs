@@ -33,6 +33,7 @@ use tower_service::Service as _;
 
 use crate::clients::ClientSlots;
 use crate::deadline::WriteDeadline;
+use crate::identity::ProxyTrust;
 
 /// The address of the client that opened the connection a request came on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +53,10 @@ pub(crate) struct ServeOptions {
     pub(crate) write_timeout: Duration,
     /// TLS, when the page is served over HTTPS.
     pub(crate) tls: Option<TlsAcceptor>,
+    /// The trusted reverse proxies (`--trusted-proxy`): every user behind
+    /// one arrives from its address, so the per-client share does not
+    /// apply to them (the per-user limits do, once the user is known).
+    pub(crate) trusted_proxy: Option<ProxyTrust>,
 }
 
 /// Accepts and serves connections until `cancel` fires, then asks every
@@ -78,10 +83,20 @@ pub(crate) async fn serve(
             r = accept(&listener) => r,
         };
         // Over its share, a client's connection is closed before any byte
-        // is read or written, and the global permit goes back at once.
-        let Some(slot) = per_client.try_take(peer.ip()) else {
-            tracing::debug!(%peer, "this client holds the most connections allowed; closing");
-            continue;
+        // is read or written, and the global permit goes back at once. A
+        // trusted proxy carries many users: only the total bounds it.
+        let trusted = options
+            .trusted_proxy
+            .as_ref()
+            .is_some_and(|t| t.is_trusted(peer.ip()));
+        let slot = if trusted {
+            None
+        } else {
+            let Some(slot) = per_client.try_take(peer.ip()) else {
+                tracing::debug!(%peer, "this client holds the most connections allowed; closing");
+                continue;
+            };
+            Some(slot)
         };
         let app = app.clone();
         let options = options.clone();
@@ -198,6 +213,7 @@ mod tests {
             header_timeout,
             write_timeout: Duration::from_secs(10),
             tls: None,
+            trusted_proxy: None,
         };
         tokio::spawn(serve(tcp, app, options, cancel.clone(), TaskTracker::new()));
         (addr, cancel)

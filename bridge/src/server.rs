@@ -217,6 +217,7 @@ pub async fn run_with_metrics(
         header_timeout: config.header_timeout,
         write_timeout: config.write_timeout,
         tls: config.tls.clone().map(tokio_rustls::TlsAcceptor::from),
+        trusted_proxy: config.proxy_trust.clone(),
     };
     // The metrics listener outlives the drain: a platform watches it.
     let metrics_stop = CancellationToken::new();
@@ -484,11 +485,14 @@ fn take_seat(
             ),
         ));
     };
-    let slot = match client {
-        Some(addr) => Some(state.clients.try_take(addr.ip()).ok_or_else(|| {
+    // A user named by a trusted proxy comes from the proxy's address, which
+    // every user behind it shares: the per-user limit takes the place of
+    // the per-client one.
+    let slot = match (client, user) {
+        (Some(addr), None) => Some(state.clients.try_take(addr.ip()).ok_or_else(|| {
             (Refusal::Limit, "this client address (for IPv6, its /64) already has the most sessions the bridge allows one client; close one first".to_owned())
         })?),
-        None => None,
+        _ => None,
     };
     let user_slot = match user {
         Some(user) => Some(

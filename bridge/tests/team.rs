@@ -349,6 +349,46 @@ async fn the_per_user_session_limit_gives_limit_and_other_users_go_on() {
 }
 
 #[tokio::test]
+async fn users_behind_the_trusted_proxy_are_not_held_to_one_clients_share() {
+    // Every user behind the proxy comes from its address: the per-client
+    // limits (connections and sessions) would make the proxy one client.
+    let port = echo_peer().await;
+    let mut config = team_config(port);
+    config.max_sessions_per_client = 1;
+    config.max_connections_per_client = 1;
+    let bridge = in_process::start(config).await;
+    let mut users = Vec::new();
+    for user in ["fay", "gus", "hal"] {
+        let mut ws = user_session(bridge.addr, user).await;
+        connect(&mut ws, port).await;
+        echo(&mut ws, user.as_bytes()).await.expect("relayed");
+        users.push(ws);
+    }
+    // A direct client (with the token) still gets one session only.
+    let mut one = handshake(bridge.addr, UNTRUSTED, &format!("?token={TOKEN}"), &[])
+        .await
+        .expect("the first direct session");
+    assert!(matches!(
+        control(&mut one, STEP).await,
+        ServerMessage::Hello { .. }
+    ));
+    let second = handshake(bridge.addr, UNTRUSTED, &format!("?token={TOKEN}"), &[]).await;
+    match second {
+        // Over the connection share the TCP connection is closed at once.
+        Err(_) => {}
+        Ok(mut ws) => {
+            let msg = control(&mut ws, STEP).await;
+            let msg = if matches!(msg, ServerMessage::Hello { .. }) {
+                control(&mut ws, STEP).await
+            } else {
+                msg
+            };
+            assert!(is_limit(&msg), "a second direct session: {msg:?}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn the_per_user_byte_limit_ends_the_session_with_limit_and_refuses_new_ones() {
     let port = echo_peer().await;
     let mut config = team_config(port);
