@@ -63,12 +63,9 @@ impl Team {
                 &metrics_text,
                 "--log-format",
                 "json",
-                // Every proxied session comes from 127.0.0.1: per-client
-                // limits would count the proxy; per-user ones apply.
-                "--max-sessions-per-client",
-                "1000",
-                "--max-sessions",
-                "1000",
+                // The default session limits: every proxied session comes
+                // from 127.0.0.1, which as a trusted proxy is exempt from
+                // the per-client ones.
             ];
             args.extend_from_slice(extra);
             let bridge = Bridge::spawn(smtp_port, &args).map_err(|e| e.to_string())?;
