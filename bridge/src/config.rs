@@ -219,6 +219,22 @@ fn duration_ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
+// Here rather than in `mta_sts`, which then needs nothing of the config:
+// the settings are what the fetcher takes, the config where they live.
+impl From<&Config> for crate::mta_sts::Settings {
+    /// The bridge's fetch settings and its target rules.
+    fn from(config: &Config) -> Self {
+        Self {
+            port: config.mta_sts_port,
+            timeout: config.mta_sts_timeout,
+            extra_roots: config.mta_sts_roots.clone(),
+            allow_targets: config.allow_targets.clone(),
+            deny_targets: config.deny_targets.clone(),
+            deny_internal: config.deny_internal,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

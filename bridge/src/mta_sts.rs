@@ -37,7 +37,6 @@ use tokio_rustls::rustls::pki_types::{CertificateDer, ServerName};
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 use tokio_rustls::TlsConnector;
 
-use crate::config::Config;
 use crate::dial::{dial, DialError};
 use crate::dns::{check_name, Dns, DnsError};
 use crate::policy::Policy;
@@ -97,20 +96,6 @@ impl Default for Settings {
             allow_targets: Vec::new(),
             deny_targets: Vec::new(),
             deny_internal: false,
-        }
-    }
-}
-
-impl From<&Config> for Settings {
-    /// The bridge's fetch settings and its target rules.
-    fn from(config: &Config) -> Self {
-        Self {
-            port: config.mta_sts_port,
-            timeout: config.mta_sts_timeout,
-            extra_roots: config.mta_sts_roots.clone(),
-            allow_targets: config.allow_targets.clone(),
-            deny_targets: config.deny_targets.clone(),
-            deny_internal: config.deny_internal,
         }
     }
 }

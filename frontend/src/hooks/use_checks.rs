@@ -26,6 +26,7 @@
 //! reported, not enforced); see `action_link::planned_session`.
 
 mod action_link;
+mod answer;
 mod request;
 
 use std::cell::RefCell;
@@ -42,7 +43,8 @@ use crate::diagnostics::{
     DiagAction, DiagState, Next, ReportProgress, ReportStep, RunPlan, SkipReason,
 };
 use crate::trust_anchors::{self, PublicRoots};
-use action_link::{ActionLink, Answer};
+use action_link::ActionLink;
+use answer::Answer;
 
 /// How often a session's deadline is checked.
 const TICK_MS: u32 = 200;

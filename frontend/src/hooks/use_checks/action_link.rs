@@ -1,18 +1,18 @@
 //! The WebSocket of a check's pending action ([`ActionLink`]): a
 //! `resolve` or `fetch_mta_sts` ([`Request`]), or a session through the
-//! shared bridge link (to the address the plan names, when it names one);
-//! and the [`Answer`] it gives, handed to the check.
+//! shared bridge link (to the address the plan names, when it names one),
+//! and the [`Answer`] it gives.
 
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use smtplab_shared::diagnose::{Action, Check, PlannedSession, SessionRecord};
+use smtplab_shared::diagnose::{Action, PlannedSession, SessionRecord};
 use smtplab_shared::link::{Link, LinkEvent};
-use smtplab_shared::posture::PolicyAnswer;
 use smtplab_shared::smtp::{AbortReason, Event, Session, TlsMode};
 use smtplab_shared::tls::{TlsOptions, TlsSetupError, TrustAnchor};
-use smtplab_shared::wire::{DnsRecord, ErrorCode, RecordType};
+use smtplab_shared::wire::ErrorCode;
 
+use super::answer::Answer;
 use super::request::Request;
 use super::Driver;
 use crate::browser;
@@ -48,37 +48,6 @@ enum LinkKind {
         /// connect error).
         record: Option<SessionRecord>,
     },
-}
-
-/// The answer of an action, to hand to the check.
-pub(super) enum Answer {
-    /// `resolved`: the name and type asked, the records, and whether the
-    /// bridge validated them with DNSSEC (`authenticated`).
-    Resolved(String, RecordType, Vec<DnsRecord>, Option<bool>),
-    /// The `resolve` failed: the name and type asked, the code and message.
-    ResolveError(String, RecordType, ErrorCode, String),
-    /// The `fetch_mta_sts` answer (the policy, or why not).
-    Policy(PolicyAnswer),
-    /// A session ended: the plan's label and what was recorded.
-    Session(String, Box<SessionRecord>),
-}
-
-impl Answer {
-    /// Hands the answer to `check`.
-    pub(super) fn hand_to(self, check: &mut Check) {
-        // An Err is an answer nobody asked for: impossible here, as each
-        // answer comes from the action just polled.
-        let _ = match self {
-            Self::Resolved(name, rtype, records, authenticated) => {
-                check.handle_answer(&name, rtype, &records, authenticated)
-            }
-            Self::ResolveError(name, rtype, code, message) => {
-                check.handle_resolve_error(&name, rtype, code, &message)
-            }
-            Self::Policy(answer) => check.handle_policy(answer),
-            Self::Session(label, record) => check.handle_session(&label, &record),
-        };
-    }
 }
 
 impl Driver {

@@ -5,7 +5,7 @@
 use smtplab_shared::posture::PolicyAnswer;
 use smtplab_shared::wire::{ClientMessage, ErrorCode, RecordType, ServerMessage};
 
-use super::action_link::Answer;
+use super::answer::Answer;
 use crate::socket::{Socket, SocketEvent};
 
 /// What a one-message action asks the bridge.
