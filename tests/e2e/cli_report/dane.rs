@@ -122,18 +122,28 @@ fn expect_tlsa_line(run: &Run, lab: &PostureLab, host: &str, needle: &str) -> Re
     }
 }
 
+/// Runs `--check dane` on `domain` against the BIND zones, with
+/// `--dnssec --dnssec-trust-anchor` when `validate`; `None` when BIND is
+/// missing and `trial` is skipped.
+fn check_dane(rig: &Rig, trial: &str, domain: &str, validate: bool) -> Result<Option<Run>, Failed> {
+    let Some(zones) = rig.dane(trial)? else {
+        return Ok(None);
+    };
+    let run = check_with_dns(
+        &rig.lab,
+        zones.named.addr(),
+        domain,
+        &zones.args(validate),
+        true,
+    )?;
+    Ok(Some(run))
+}
+
 pub(super) fn validated(rig: &Rig) -> Result<(), Failed> {
-    let Some(zones) = rig.dane("DANE with DNSSEC")? else {
+    let Some(run) = check_dane(rig, "DANE with DNSSEC", DANE_DOMAIN, true)? else {
         return Ok(());
     };
     let lab = &rig.lab;
-    let run = check_with_dns(
-        lab,
-        zones.named.addr(),
-        DANE_DOMAIN,
-        &zones.args(true),
-        true,
-    )?;
     let (mx1, mx2) = ("mx1.dane.test", "mx2.dane.test");
     expect(&run, "dane", "fail", &[(mx1, "pass"), (mx2, "fail")])?;
     expect_note(&run, "dane", mx1, "matches the server's certificate")?;
@@ -159,17 +169,10 @@ pub(super) fn validated(rig: &Rig) -> Result<(), Failed> {
 }
 
 pub(super) fn not_validated(rig: &Rig) -> Result<(), Failed> {
-    let Some(zones) = rig.dane("DANE without DNSSEC")? else {
+    let Some(run) = check_dane(rig, "DANE without DNSSEC", DANE_DOMAIN, false)? else {
         return Ok(());
     };
     let lab = &rig.lab;
-    let run = check_with_dns(
-        lab,
-        zones.named.addr(),
-        DANE_DOMAIN,
-        &zones.args(false),
-        true,
-    )?;
     let (mx1, mx2) = ("mx1.dane.test", "mx2.dane.test");
     expect(&run, "dane", "warn", &[(mx1, "warn"), (mx2, "warn")])?;
     for host in [mx1, mx2] {
@@ -188,17 +191,10 @@ pub(super) fn not_validated(rig: &Rig) -> Result<(), Failed> {
 }
 
 pub(super) fn unsigned(rig: &Rig) -> Result<(), Failed> {
-    let Some(zones) = rig.dane("DANE in an unsigned zone")? else {
+    let Some(run) = check_dane(rig, "DANE in an unsigned zone", INSECURE_DOMAIN, true)? else {
         return Ok(());
     };
     let lab = &rig.lab;
-    let run = check_with_dns(
-        lab,
-        zones.named.addr(),
-        INSECURE_DOMAIN,
-        &zones.args(true),
-        true,
-    )?;
     let mx1 = "mx1.insecure.dane.test";
     expect(&run, "dane", "warn", &[(mx1, "warn")])?;
     expect_note(&run, "dane", mx1, "not DNSSEC-signed")?;
