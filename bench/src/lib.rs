@@ -5,6 +5,7 @@
 //!
 //! # Layout
 //! - [`bridge`]: `smtplab` as a child process on 127.0.0.1.
+//! - [`deadline`]: a whole run bounded in time.
 //! - [`servers`]: the peers and the SMTP sandbox in a process of their own.
 //! - [`session`]: a client WebSocket session (`hello`, `connect`, `connected`).
 //! - [`peer`]: the TCP peers (echo, counting sink, source, faulty ones).
@@ -21,6 +22,7 @@
 //! (the performance table, `scripts/bench.sh`).
 
 pub mod bridge;
+pub mod deadline;
 pub mod machine;
 pub mod measure;
 pub mod peer;

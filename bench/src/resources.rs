@@ -98,6 +98,20 @@ pub fn raise_nofile(want: u64) -> io::Result<u64> {
     rlimit::increase_nofile_limit(want)
 }
 
+/// Raises the descriptor limit to `need` ([`raise_nofile`]) and fails
+/// when the limit in force stays below it, before a run that opens about
+/// that many sockets starts anything. Returns the soft limit in force.
+///
+/// # Errors
+/// When the limit cannot be read or stays below `need`.
+pub fn ensure_nofile(need: u64) -> anyhow::Result<u64> {
+    let nofile = raise_nofile(need).context("raising RLIMIT_NOFILE")?;
+    if nofile < need {
+        anyhow::bail!("RLIMIT_NOFILE is {nofile}, need about {need}");
+    }
+    Ok(nofile)
+}
+
 /// This process's soft descriptor limit (children inherit it).
 ///
 /// # Errors

@@ -21,8 +21,9 @@ use anyhow::{bail, Context as _};
 use clap::Parser;
 use futures_util::{SinkExt as _, StreamExt as _};
 use smtplab_bench::bridge::{self, BridgeProcess};
+use smtplab_bench::deadline::run_within;
 use smtplab_bench::peer::Peer;
-use smtplab_bench::resources::{fd_count, raise_nofile, rss_kib};
+use smtplab_bench::resources::{ensure_nofile, fd_count, rss_kib};
 use smtplab_bench::session::{next_control, open_session, Ws};
 use smtplab_shared::wire::{ClientMessage, ServerMessage};
 use tokio::sync::Semaphore;
@@ -123,22 +124,12 @@ struct Peaks {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let deadline = Duration::from_secs(args.deadline_secs);
-    match tokio::time::timeout(deadline, run(args)).await {
-        Ok(r) => r,
-        Err(_) => bail!("the run passed its deadline of {} s", deadline.as_secs()),
-    }
+    run_within(Duration::from_secs(args.deadline_secs), run(args)).await
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
     let need = (args.sessions as u64) * 3 + 512;
-    let nofile = raise_nofile(need).context("raising RLIMIT_NOFILE")?;
-    if nofile < need {
-        bail!(
-            "RLIMIT_NOFILE is {nofile}, need about {need} for {} sessions",
-            args.sessions
-        );
-    }
+    let nofile = ensure_nofile(need).with_context(|| format!("{} sessions", args.sessions))?;
     let peer = Peer::start().await?;
     let peer_port = peer.addr().port();
     let bridge_path = bridge::binary_path(args.bridge.as_deref())?;

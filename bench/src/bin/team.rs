@@ -21,7 +21,8 @@ use anyhow::{bail, Context as _};
 use clap::Parser;
 use futures_util::StreamExt as _;
 use smtplab_bench::bridge::{self, BridgeProcess, TOKEN};
-use smtplab_bench::resources::{raise_nofile, rss_kib};
+use smtplab_bench::deadline::run_within;
+use smtplab_bench::resources::{ensure_nofile, rss_kib};
 use smtplab_bench::session::{open_session, Ws};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpListener;
@@ -63,20 +64,13 @@ struct Args {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let deadline = Duration::from_secs(args.deadline_secs);
-    match tokio::time::timeout(deadline, run(args)).await {
-        Ok(r) => r,
-        Err(_) => bail!("the run passed its deadline of {} s", deadline.as_secs()),
-    }
+    run_within(Duration::from_secs(args.deadline_secs), run(args)).await
 }
 
 async fn run(args: Args) -> anyhow::Result<()> {
     // Client, peer, proxy (two per session) and replica sockets.
     let need = (args.sessions as u64) * 6 + 1024;
-    let nofile = raise_nofile(need).context("raising RLIMIT_NOFILE")?;
-    if nofile < need {
-        bail!("RLIMIT_NOFILE is {nofile}, need about {need}");
-    }
+    ensure_nofile(need)?;
     let peer_port = start_smtp_peer().await?;
     let binary = bridge::binary_path(args.bridge.as_deref())?;
     let trusted = supports(&binary, "--trust-proxy-header")?;
