@@ -348,6 +348,32 @@ fn untrusted_header_is_ignored(server: &MailServer) -> Result<(), Failed> {
     Ok(())
 }
 
+/// `user` opens a session through the proxy, has `bytes` echoed and
+/// closes it: what another user's limit must leave alone.
+async fn echo_as(team: &Team, user: &str, bytes: &[u8]) -> Result<(), String> {
+    let mut session = RawSession::open(&Dial::via_proxy(team.proxy.addr(), user), team.echo_port)
+        .await
+        .map_err(|r| format!("{user} refused: {r:?}"))?;
+    session
+        .echo(bytes)
+        .await
+        .map_err(|r| format!("{user}: {r:?}"))?;
+    session.close().await?;
+    Ok(())
+}
+
+/// The replicas together refused `want` sessions for a per-user limit.
+fn expect_user_limit_refusals(team: &Team, want: usize) -> Result<(), Failed> {
+    expect_count(
+        "smtplab_sessions_refused_total{reason=\"user_limit\"}",
+        team.metric_sum(
+            "smtplab_sessions_refused_total",
+            &[("reason", "user_limit")],
+        )?,
+        want,
+    )
+}
+
 fn per_user_session_limit(server: &MailServer) -> Result<(), Failed> {
     let team = Team::start(server.port(), &["--max-sessions-per-user", "1"])?;
     let proxy = team.proxy.addr();
@@ -369,13 +395,7 @@ fn per_user_session_limit(server: &MailServer) -> Result<(), Failed> {
             ));
         }
         // Another user is not affected.
-        let mut erin = RawSession::open(&Dial::via_proxy(proxy, "erin"), team.echo_port)
-            .await
-            .map_err(|r| format!("erin refused: {r:?}"))?;
-        erin.echo(b"hello")
-            .await
-            .map_err(|r| format!("erin: {r:?}"))?;
-        erin.close().await?;
+        echo_as(&team, "erin", b"hello").await?;
         for session in held {
             session.close().await?;
         }
@@ -389,14 +409,7 @@ fn per_user_session_limit(server: &MailServer) -> Result<(), Failed> {
     .map_err(|e| format!("{e}\n{}", team.logs()))?;
     team.wait_idle()?;
     // Counted as a per-user refusal, not as the bridge's own total limit.
-    expect_count(
-        "smtplab_sessions_refused_total{reason=\"user_limit\"}",
-        team.metric_sum(
-            "smtplab_sessions_refused_total",
-            &[("reason", "user_limit")],
-        )?,
-        1,
-    )?;
+    expect_user_limit_refusals(&team, 1)?;
     expect_count(
         "smtplab_sessions_refused_total{reason=\"limit\"}",
         team.metric_sum("smtplab_sessions_refused_total", &[("reason", "limit")])?,
@@ -448,28 +461,14 @@ fn per_user_byte_limit(server: &MailServer) -> Result<(), Failed> {
             }
         }
         // grace has her own allowance.
-        let mut grace = RawSession::open(&Dial::via_proxy(proxy, "grace"), team.echo_port)
-            .await
-            .map_err(|r| format!("grace refused: {r:?}"))?;
-        grace
-            .echo(&[b'y'; 1024])
-            .await
-            .map_err(|r| format!("grace: {r:?}"))?;
-        grace.close().await?;
+        echo_as(&team, "grace", &[b'y'; 1024]).await?;
         Ok(())
     })?
     .map_err(|e| format!("{e}\n{}", team.logs()))?;
     team.wait_idle()?;
     // The two new sessions over the cap; the sessions ended mid-way were
     // not refused at their start.
-    expect_count(
-        "smtplab_sessions_refused_total{reason=\"user_limit\"}",
-        team.metric_sum(
-            "smtplab_sessions_refused_total",
-            &[("reason", "user_limit")],
-        )?,
-        2,
-    )
+    expect_user_limit_refusals(&team, 2)
 }
 
 fn sigterm_drains_one_replica(server: &MailServer) -> Result<(), Failed> {

@@ -14,7 +14,9 @@
 //! [`run_session_tls`] gives the engine a [`TlsContext`] (the driver's crypto
 //! provider, clock and trust anchors) for the spec's TLS mode. Every run
 //! keeps a copy of each binary frame it sent, so a test can check what the
-//! bridge (or anyone on the path) could read.
+//! bridge (or anyone on the path) could read. [`run_session_on`] drives a
+//! WebSocket the caller opened itself (bound to a source address, with
+//! extra handshake headers).
 
 use std::time::Duration;
 
@@ -23,8 +25,10 @@ use smtplab_shared::link::{Link, LinkEvent, LinkState};
 use smtplab_shared::smtp::{Event, Outcome, Session, SessionSpec};
 use smtplab_shared::tls::TlsContext;
 use smtplab_shared::wire::ServerMessage;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{sleep_until, Instant};
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::WebSocketStream;
 
 /// A whole run never takes longer than this, whatever the engine's own
 /// timeouts say; it turns a hang into a test failure.
@@ -50,6 +54,9 @@ pub struct SessionReport {
     /// Every binary frame this client sent to the bridge, in order: the
     /// bytes the bridge relays to the server (ciphertext once TLS is up).
     pub client_frames: Vec<Vec<u8>>,
+    /// Bytes of the binary frames the bridge sent: what it relayed from
+    /// the server.
+    pub server_bytes: u64,
 }
 
 impl SessionReport {
@@ -126,7 +133,29 @@ async fn run_with(
         Some(tls) => Session::with_tls(spec, tls),
         None => Session::new(spec),
     };
-    match tokio::time::timeout(RUN_LIMIT, drive(&ws_url, session)).await {
+    let connect_and_drive = async {
+        let (ws, _response) = tokio_tungstenite::connect_async(&ws_url).await?;
+        drive(ws, session).await
+    };
+    match tokio::time::timeout(RUN_LIMIT, connect_and_drive).await {
+        Ok(result) => result,
+        Err(_) => Err(DriverError::Stalled(RUN_LIMIT)),
+    }
+}
+
+/// As [`run_session`], over a WebSocket the caller has already opened,
+/// for handshakes the URL cannot express (a source address, headers).
+///
+/// # Errors
+/// As [`run_session`].
+pub async fn run_session_on<S>(
+    ws: WebSocketStream<S>,
+    session: Session,
+) -> Result<SessionReport, DriverError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    match tokio::time::timeout(RUN_LIMIT, drive(ws, session)).await {
         Ok(result) => result,
         Err(_) => Err(DriverError::Stalled(RUN_LIMIT)),
     }
@@ -160,9 +189,11 @@ pub fn ws_endpoint(bridge_url: &str) -> String {
 
 type WsError = tokio_tungstenite::tungstenite::Error;
 
-async fn drive(ws_url: &str, session: Session) -> Result<SessionReport, DriverError> {
+async fn drive<S>(ws: WebSocketStream<S>, session: Session) -> Result<SessionReport, DriverError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let start = Instant::now();
-    let (ws, _response) = tokio_tungstenite::connect_async(ws_url).await?;
     let (mut sink, mut stream) = ws.split();
     let mut link = Link::engine(session);
     let mut run = Run::default();
@@ -184,7 +215,7 @@ async fn drive(ws_url: &str, session: Session) -> Result<SessionReport, DriverEr
             frame = stream.next(), if ws_open => {
                 let now = start.elapsed();
                 match frame {
-                    Some(Ok(Message::Binary(bytes))) => link.handle_bytes(now, &bytes),
+                    Some(Ok(Message::Binary(bytes))) => run.bytes(&mut link, now, &bytes),
                     Some(Ok(Message::Text(text))) => run.text(&mut link, now, text.as_str()),
                     Some(Ok(Message::Close(frame))) => {
                         ws_open = false;
@@ -220,6 +251,7 @@ async fn drive(ws_url: &str, session: Session) -> Result<SessionReport, DriverEr
         transcript: run.transcript,
         bridge_messages: run.bridge_messages,
         client_frames: run.client_frames,
+        server_bytes: run.server_bytes,
     })
 }
 
@@ -232,9 +264,16 @@ struct Run {
     transcript: Vec<String>,
     bridge_messages: Vec<ServerMessage>,
     client_frames: Vec<Vec<u8>>,
+    server_bytes: u64,
 }
 
 impl Run {
+    /// A binary frame: counted, then handed to the link.
+    fn bytes(&mut self, link: &mut Link, now: Duration, bytes: &[u8]) {
+        self.server_bytes += bytes.len() as u64;
+        link.handle_bytes(now, bytes);
+    }
+
     /// A text frame: recorded when it decodes, handed to the link either way.
     fn text(&mut self, link: &mut Link, now: Duration, text: &str) {
         match ServerMessage::decode(text) {
@@ -304,7 +343,7 @@ impl Run {
             let now = start.elapsed();
             match frame {
                 Some(Ok(Message::Text(text))) => self.text(link, now, text.as_str()),
-                Some(Ok(Message::Binary(bytes))) => link.handle_bytes(now, &bytes),
+                Some(Ok(Message::Binary(bytes))) => self.bytes(link, now, &bytes),
                 Some(Ok(Message::Close(frame))) => {
                     link.handle_ws_closed(now, frame.map(|f| u16::from(f.code)));
                 }

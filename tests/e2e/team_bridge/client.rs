@@ -4,10 +4,9 @@
 //! the trial picks. Two ways to use a session:
 //!
 //! - [`deliver`]: the shared engine (`Session`) behind a
-//!   [`Link`](smtplab_shared::link::Link), as `smtplab_e2e::ws_driver`
-//!   drives it (that driver takes only a URL; here the socket is bound to a
-//!   source address and the handshake carries headers), counting the bytes
-//!   relayed each way;
+//!   [`Link`](smtplab_shared::link::Link), driven by `smtplab_e2e::ws_driver`
+//!   over a socket opened here (bound to a source address, the handshake
+//!   carrying headers), counting the bytes relayed each way;
 //! - [`RawSession`]: `hello`, `connect`, then bytes to an echo peer, for
 //!   the trials that hold sessions open (limits, drain).
 
@@ -16,11 +15,11 @@ use std::time::Duration;
 
 use futures_util::{SinkExt as _, StreamExt as _};
 use smtplab_e2e::haproxy::{STUB_SSO_HEADER, USER_HEADER};
-use smtplab_shared::link::{Link, LinkEvent, LinkState};
-use smtplab_shared::smtp::{Event, Outcome, Session, SessionSpec};
+use smtplab_e2e::ws_driver::run_session_on;
+use smtplab_shared::smtp::{Outcome, Session, SessionSpec};
 use smtplab_shared::wire::{ClientMessage, ErrorCode, ServerMessage};
 use tokio::net::{TcpSocket, TcpStream};
-use tokio::time::{sleep_until, timeout, Instant};
+use tokio::time::timeout;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::Message;
@@ -144,89 +143,20 @@ pub(crate) struct Delivery {
     pub(crate) bytes_to_client: u64,
 }
 
-/// Runs `spec` through a WebSocket opened as `dial` says.
+/// Runs `spec` through a WebSocket opened as `dial` says, driven by
+/// `smtplab_e2e::ws_driver`.
 ///
 /// # Errors
 /// The refusal, or a description when the engine did not finish.
 pub(crate) async fn deliver(dial: &Dial, spec: SessionSpec) -> Result<Delivery, String> {
     let ws = open(dial).await.map_err(|r| format!("{r:?}"))?;
-    match timeout(Duration::from_secs(120), drive(ws, Session::new(spec))).await {
-        Ok(result) => result,
-        Err(_) => Err("the session did not finish within 120 s".into()),
-    }
-}
-
-/// The link's calling contract, as in `smtplab_e2e::ws_driver`: after every
-/// input drain binary frames, then text frames, then events; re-arm the
-/// timer from `poll_timeout`.
-async fn drive(ws: Ws, session: Session) -> Result<Delivery, String> {
-    let start = Instant::now();
-    let (mut sink, mut stream) = ws.split();
-    let mut link = Link::engine(session);
-    let (mut up, mut down) = (0u64, 0u64);
-    let mut outcome = None;
-    let mut ws_open = true;
-    loop {
-        while let Some(bytes) = link.poll_transmit() {
-            up += bytes.len() as u64;
-            sink.send(Message::binary(bytes))
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        while let Some(control) = link.poll_control() {
-            sink.send(Message::text(control.encode()))
-                .await
-                .map_err(|e| e.to_string())?;
-        }
-        while let Some(event) = link.poll_event() {
-            if let LinkEvent::Engine(Event::Finished(done)) = event {
-                outcome = Some(done);
-            }
-        }
-        let done = link.state() == LinkState::Done;
-        if (done && !link.awaits_closed()) || (!ws_open && link.poll_timeout().is_none()) {
-            break;
-        }
-        let deadline = link.poll_timeout().map(|d| start + d);
-        let timer = async {
-            match deadline {
-                Some(at) => sleep_until(at).await,
-                None => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            frame = stream.next(), if ws_open => {
-                let now = start.elapsed();
-                match frame {
-                    Some(Ok(Message::Binary(bytes))) => {
-                        down += bytes.len() as u64;
-                        link.handle_bytes(now, &bytes);
-                    }
-                    Some(Ok(Message::Text(text))) => match ServerMessage::decode(text.as_str()) {
-                        Ok(message) => link.handle_server_message(now, message),
-                        Err(e) => link.handle_malformed(now, &e.to_string()),
-                    },
-                    Some(Ok(Message::Close(frame))) => {
-                        ws_open = false;
-                        link.handle_ws_closed(now, frame.map(|f| u16::from(f.code)));
-                    }
-                    None => {
-                        ws_open = false;
-                        link.handle_ws_closed(now, None);
-                    }
-                    Some(Ok(_)) => {}
-                    Some(Err(e)) => return Err(e.to_string()),
-                }
-            }
-            () = timer => link.handle_timeout(start.elapsed()),
-        }
-    }
-    let _ = sink.send(Message::Close(None)).await;
-    let outcome = outcome.ok_or("the engine did not finish")?;
+    let report = run_session_on(ws, Session::new(spec))
+        .await
+        .map_err(|e| e.to_string())?;
     Ok(Delivery {
-        outcome,
-        bytes_to_server: up,
-        bytes_to_client: down,
+        bytes_to_server: report.client_frames.iter().map(|f| f.len() as u64).sum(),
+        bytes_to_client: report.server_bytes,
+        outcome: report.outcome,
     })
 }
 
