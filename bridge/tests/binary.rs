@@ -3,6 +3,9 @@
 //! with `--insecure-listen`; HTTPS with `--tls-cert`/`--tls-key`; and a
 //! graceful SIGTERM while a session is open, with the token never logged.
 
+#[path = "common/websocket.rs"]
+mod websocket;
+
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -14,6 +17,8 @@ use tokio::io::{
 };
 use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
+
+use websocket::control_past_bytes;
 
 /// A distinctive token, so its absence from the log means something.
 const SECRET: &str = "tok-Zq9-never-logged-7Hx";
@@ -205,11 +210,7 @@ async fn sigterm_closes_open_sessions_with_shutdown_and_exits_zero_without_loggi
         .expect("connect");
     let page = get_over(tcp, &authority, &format!("/?token={SECRET}")).await;
     assert!(page.starts_with("HTTP/1.1 200"));
-    let (mut ws, _) =
-        tokio_tungstenite::connect_async(format!("ws://{authority}/ws?token={SECRET}"))
-            .await
-            .expect("handshake");
-    let _hello = ws.next().await;
+    let mut ws = websocket::session(&authority, SECRET, Duration::from_secs(10)).await;
     futures_util::SinkExt::send(
         &mut ws,
         Message::text(
@@ -231,18 +232,7 @@ async fn sigterm_closes_open_sessions_with_shutdown_and_exits_zero_without_loggi
 
     let stopped = Instant::now();
     sigterm(&child);
-    let closed = loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("closed in time")
-        {
-            Some(Ok(Message::Text(t))) => {
-                break ServerMessage::decode(t.as_str()).expect("control")
-            }
-            Some(Ok(Message::Binary(_) | Message::Ping(_) | Message::Pong(_))) => {}
-            other => panic!("expected closed, got {other:?}"),
-        }
-    };
+    let closed = control_past_bytes(&mut ws, Duration::from_secs(10)).await;
     assert_eq!(
         closed,
         ServerMessage::Closed {

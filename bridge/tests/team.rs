@@ -30,7 +30,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 use tokio_tungstenite::tungstenite::http::{HeaderName, HeaderValue};
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::MaybeTlsStream;
-use websocket::{control, Socket};
+use websocket::{control, control_past_bytes, Socket};
 
 const TOKEN: &str = "team-token";
 const HEADER: &str = "X-Forwarded-User";
@@ -169,26 +169,10 @@ async fn echo(ws: &mut Socket, bytes: &[u8]) -> Result<(), ServerMessage> {
     Ok(())
 }
 
-/// The next control message after any binary frames.
-async fn next_control(ws: &mut Socket) -> ServerMessage {
-    loop {
-        match tokio::time::timeout(STEP, ws.next())
-            .await
-            .expect("a frame in time")
-        {
-            Some(Ok(Message::Text(t))) => {
-                return ServerMessage::decode(t.as_str()).expect("control")
-            }
-            Some(Ok(Message::Binary(_) | Message::Ping(_) | Message::Pong(_))) => {}
-            other => panic!("expected a control message, got {other:?}"),
-        }
-    }
-}
-
 /// Sends `close` and reads up to the `closed` the client asked for.
 async fn close(ws: &mut Socket) {
     send_control(ws, &ClientMessage::Close).await;
-    let closed = next_control(ws).await;
+    let closed = control_past_bytes(ws, STEP).await;
     assert!(
         matches!(
             closed,
@@ -407,7 +391,7 @@ async fn the_per_user_byte_limit_ends_the_session_with_limit_and_refuses_new_one
         .expect_err("past 1000 bytes");
     assert!(is_limit(&ended), "{ended:?}");
     assert_eq!(
-        next_control(&mut frank).await,
+        control_past_bytes(&mut frank, STEP).await,
         ServerMessage::Closed {
             by: ClosedBy::Bridge,
             reason: "user byte limit".into()
@@ -616,7 +600,7 @@ async fn sigterm_drains_then_closes_what_is_left_after_the_grace() {
         "{text}"
     );
     // The one still open is closed by `shutdown` once the grace has passed.
-    let closed = next_control(&mut idle).await;
+    let closed = control_past_bytes(&mut idle, STEP).await;
     assert_eq!(
         closed,
         ServerMessage::Closed {
