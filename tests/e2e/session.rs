@@ -16,9 +16,8 @@ use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::ws_driver::{run_session, SessionReport};
 use smtplab_e2e::MailServer;
 use smtplab_shared::smtp::{
-    base64_encode, compose_message, plain_initial_response, AbortReason, AuthMechanism, AuthSpec,
-    Event, FailReason, Mechanism, Reply, Secret, SessionSpec, Stage, Step, Timeouts, TlsMode,
-    Verdict,
+    base64_encode, compose_message, plain_initial_response, AbortReason, AuthMechanism, Event,
+    FailReason, Mechanism, Reply, Secret, SessionSpec, Stage, Step, Verdict,
 };
 use smtplab_shared::wire::{ErrorCode, ServerMessage};
 
@@ -254,26 +253,8 @@ fn spec(rig: &Rig, mechanism: Option<AuthMechanism>, rcpt_to: Vec<String>) -> Se
         "Mon, 01 Jan 2024 00:00:00 +0000",
         "<e2e@smtplab.test>",
     );
-    SessionSpec {
-        host: "127.0.0.1".to_owned(),
-        port: rig.server.port(),
-        ehlo_name: "e2e.smtplab.test".to_owned(),
-        auth: mechanism.map(|mechanism| AuthSpec {
-            mechanism,
-            username: rig.server.user().to_owned(),
-            password: Secret::new(rig.server.password()),
-        }),
-        mail_from: rig.server.user().to_owned(),
-        rcpt_to,
-        message,
-        stop_after: Stage::Data,
-        timeouts: Timeouts {
-            greeting_ms: 15_000,
-            reply_ms: 15_000,
-        },
-        tls: TlsMode::None,
-        envelope: Default::default(),
-    }
+    rig.server
+        .session_spec("e2e.smtplab.test", mechanism, rcpt_to, message)
 }
 
 /// Runs one session on a fresh single-threaded runtime and checks the event

@@ -20,10 +20,7 @@ use libtest_mimic::Failed;
 use smtplab_e2e::postfix::OTHER_USER;
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::MailServer;
-use smtplab_shared::smtp::{
-    compose_message, AuthMechanism, AuthSpec, Secret, SessionSpec, Stage, Timeouts, TlsMode,
-    Verdict,
-};
+use smtplab_shared::smtp::{compose_message, AuthMechanism, SessionSpec, Verdict};
 use smtplab_shared::wire::ErrorCode;
 
 #[path = "team_bridge/client.rs"]
@@ -106,26 +103,12 @@ fn spec(server: &MailServer, needle: &str) -> SessionSpec {
         "Mon, 01 Jan 2024 00:00:00 +0000",
         &format!("<{needle}@smtplab.test>"),
     );
-    SessionSpec {
-        host: "127.0.0.1".to_owned(),
-        port: server.port(),
-        ehlo_name: "team.smtplab.test".to_owned(),
-        auth: Some(AuthSpec {
-            mechanism: AuthMechanism::Plain,
-            username: server.user().to_owned(),
-            password: Secret::new(server.password()),
-        }),
-        mail_from: server.user().to_owned(),
+    server.session_spec(
+        "team.smtplab.test",
+        Some(AuthMechanism::Plain),
         rcpt_to,
         message,
-        stop_after: Stage::Data,
-        timeouts: Timeouts {
-            greeting_ms: 15_000,
-            reply_ms: 15_000,
-        },
-        tls: TlsMode::None,
-        envelope: Default::default(),
-    }
+    )
 }
 
 /// What a workload did: per user, the deliveries and their needles.

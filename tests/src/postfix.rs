@@ -19,6 +19,7 @@
 //! host name and certificate and STARTTLS offered (not required): several
 //! "MX hosts" served by one instance.
 
+mod session_spec;
 mod tls_listeners;
 
 use std::fs;
