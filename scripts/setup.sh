@@ -16,6 +16,9 @@
 #   vfs storage)
 # - the Rust targets x86_64-unknown-linux-musl and x86_64-pc-windows-gnu
 # - the rustfmt and clippy components (the test command checks formatting and lints)
+# - npm's axe-core (`npm ci` in tests/, into tests/node_modules): the
+#   accessibility scan tests/e2e/views.rs injects into the page; test-only,
+#   so scripts/setup-build.sh never installs it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,4 +71,13 @@ for component in rustfmt clippy; do
         rustup component add "$component"
     fi
 done
+if [ ! -f tests/node_modules/axe-core/axe.min.js ]; then
+    if command -v npm >/dev/null; then
+        say "installing npm's axe-core into tests/node_modules/ (the accessibility scan)"
+        (cd tests && npm ci --no-audit --no-fund --loglevel=error) ||
+            say "npm ci in tests/ failed: the views test's accessibility scan will fail"
+    else
+        say "npm not found: the views test's accessibility scan needs tests/node_modules/axe-core (apt-get install -y npm)"
+    fi
+fi
 say "ready to test"
