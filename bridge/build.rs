@@ -25,7 +25,9 @@
 //!   stripped: 8 612 696 B embedding the raw files (the bridge before
 //!   compression), 8 379 512 B embedding the compressed copies only;
 //!   raw and compressed copies together would be ≈ 9.46 MB;
-//! - the brotli copy, when it is smaller than the gzip copy;
+//! - the brotli copy, when it is smaller than the gzip copy and
+//!   `$SMTPLAB_UI_NO_BROTLI` is unset (`cargo xtask dist` sets it: see
+//!   [`NO_BROTLI_VAR`]);
 //! - the raw file only when gzip does not make it smaller.
 //!
 //! Each entry also carries the first 128 bits of the file's SHA-256 (hex),
@@ -52,6 +54,8 @@ mod build_version;
 fn main() {
     build_version::emit();
     println!("cargo:rerun-if-env-changed=SMTPLAB_DIST");
+    println!("cargo:rerun-if-env-changed={NO_BROTLI_VAR}");
+    let brotli_wanted = std::env::var_os(NO_BROTLI_VAR).is_none_or(|v| v.is_empty());
     println!("cargo:rerun-if-changed=build.rs");
     let manifest = PathBuf::from(
         std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"),
@@ -86,7 +90,7 @@ fn main() {
     writeln!(out, "/// Every embedded file, sorted by path.").expect("string write");
     out.push_str("static FILES: &[Embedded] = &[\n");
     for (path, file) in &files {
-        let entry = encode(file, &cache);
+        let entry = encode(file, &cache, brotli_wanted);
         writeln!(
             out,
             "    Embedded {{ path: {path:?}, digest: {:?}, identity: {}, gzip: {}, br: {} }},",
@@ -100,6 +104,12 @@ fn main() {
     out.push_str("];\n");
     std::fs::write(out_dir.join("assets.rs"), out).expect("OUT_DIR is writable");
 }
+
+/// Set (to anything but empty) by `cargo xtask dist`: embed no brotli copies.
+/// The portable files have an 8 MB budget and the brotli copy of the wasm
+/// costs ~0.5 MB of it; every browser also accepts gzip, and a portable
+/// bridge serves its own machine, where the transfer size does not matter.
+const NO_BROTLI_VAR: &str = "SMTPLAB_UI_NO_BROTLI";
 
 /// The brotli quality: 11, the densest (slow, but once per build).
 const BROTLI_QUALITY: i32 = 11;
@@ -120,8 +130,9 @@ struct Entry {
 }
 
 /// Compresses `file` into `cache` (or reuses the copies made for the same
-/// content) and decides which copies to embed.
-fn encode(file: &Path, cache: &Path) -> Entry {
+/// content) and decides which copies to embed (no brotli copy unless
+/// `brotli_wanted`).
+fn encode(file: &Path, cache: &Path, brotli_wanted: bool) -> Entry {
     let raw = std::fs::read(file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()));
     let digest: String = Sha256::digest(&raw)[..16]
         .iter()
@@ -130,7 +141,11 @@ fn encode(file: &Path, cache: &Path) -> Entry {
     let gz_path = cache.join(format!("{digest}.gz"));
     let br_path = cache.join(format!("{digest}.br"));
     let gz_len = cached_len(&gz_path, || gzip(&raw));
-    let br_len = cached_len(&br_path, || brotli(&raw));
+    let br_len = if brotli_wanted {
+        cached_len(&br_path, || brotli(&raw))
+    } else {
+        usize::MAX
+    };
     let canonical = file.canonicalize().unwrap_or_else(|_| file.to_path_buf());
     if gz_len >= raw.len() {
         return Entry {

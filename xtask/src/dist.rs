@@ -164,6 +164,9 @@ pub(crate) fn run(options: &Options) -> anyhow::Result<()> {
         "--bin",
         "smtplab",
     ]);
+    // gzip copies of the UI only: the brotli copy of the wasm would take
+    // ~0.5 MB of the budget (bridge/build.rs, `SMTPLAB_UI_NO_BROTLI`).
+    cargo.env("SMTPLAB_UI_NO_BROTLI", "1");
     for artefact in &artefacts {
         cargo.args(["--target", artefact.triple]);
         // cc-rs reads CC_<triple with underscores>; a value already set wins.
