@@ -2,12 +2,17 @@
 //! frames between one browser WebSocket and a `smtplab_shared::link::Link`
 //! and reads the clock; every protocol rule lives in the link, the same
 //! one the end-to-end tests, the bridge's tests and the bench drive.
+//!
+//! It also counts the bytes it hands to the WebSocket, so that a guided
+//! run can show how much of its message went out ([`SendMeter`]).
 
 use std::time::Duration;
 
 use smtplab_shared::link::{Link, LinkEvent, LinkState};
+use smtplab_shared::smtp::{Event, Step};
 
 use crate::browser;
+use crate::state::run::data_progress::{DataProgress, SendMeter};
 use crate::socket::{Socket, SocketEvent};
 
 /// One WebSocket and the link it carries.
@@ -26,6 +31,13 @@ pub(crate) struct LinkSocket {
     closing: bool,
     /// The last flush stopped with frames still to send.
     backlog: bool,
+    /// Binary bytes handed to the WebSocket so far.
+    handed: u64,
+    /// `handed` when the latest input reached the link: what was sent
+    /// before anything that input made the engine write.
+    input_mark: u64,
+    /// Counts the message step's bytes, from its start.
+    meter: Option<SendMeter>,
 }
 
 /// How long a done link waits for the bridge's `closed` before it closes
@@ -52,6 +64,9 @@ impl LinkSocket {
             done_at: None,
             closing: false,
             backlog: false,
+            handed: 0,
+            input_mark: 0,
+            meter: None,
         }
     }
 
@@ -90,6 +105,7 @@ impl LinkSocket {
         if matches!(event, SocketEvent::Bytes(_)) {
             self.drain_frames();
         }
+        self.input_mark = self.handed;
         let now = self.now();
         match event {
             SocketEvent::Control(message) => self.link.handle_server_message(now, message),
@@ -108,6 +124,7 @@ impl LinkSocket {
     /// Checks the engine's deadline, and a done link's wait for the
     /// bridge's `closed` (call it on a timer).
     pub(crate) fn tick(&mut self) -> Vec<LinkEvent> {
+        self.input_mark = self.handed;
         let now = self.now();
         if self.link.poll_timeout().is_some_and(|due| now >= due) {
             self.link.handle_timeout(now);
@@ -120,9 +137,24 @@ impl LinkSocket {
 
     /// The user stops.
     pub(crate) fn cancel(&mut self) -> Vec<LinkEvent> {
+        self.input_mark = self.handed;
         let now = self.now();
         self.link.cancel(now);
         self.flush()
+    }
+
+    /// How much of the message went out, once the engine's message step
+    /// started: the bytes handed over since, less what the WebSocket still
+    /// holds.
+    pub(crate) fn data_progress(&self) -> Option<DataProgress> {
+        let buffered = u64::from(self.socket.buffered_amount());
+        Some(self.meter?.progress(self.handed, buffered))
+    }
+
+    /// The message step runs: its progress changes as the WebSocket drains,
+    /// with or without events, so the caller samples it on a timer.
+    pub(crate) fn is_metering(&self) -> bool {
+        !self.ended && self.meter.is_some_and(|m| !m.is_finished())
     }
 
     /// Frames the last flush left for later (a big message): true when
@@ -166,7 +198,40 @@ impl LinkSocket {
                 self.close_socket();
             }
         }
-        std::iter::from_fn(|| self.link.poll_event()).collect()
+        let events: Vec<LinkEvent> = std::iter::from_fn(|| self.link.poll_event()).collect();
+        self.watch_message(&events);
+        events
+    }
+
+    /// Starts the meter when the engine's message step starts (at the
+    /// count from before the input that started it: its bytes are all the
+    /// message's) and stops it when the step or the session ends.
+    fn watch_message(&mut self, events: &[LinkEvent]) {
+        for event in events {
+            let LinkEvent::Engine(event) = event else {
+                continue;
+            };
+            match event {
+                Event::StepStarted {
+                    step: Step::Message,
+                    ..
+                } if self.meter.is_none() => {
+                    if let Some(session) = self.link.session() {
+                        self.meter = Some(SendMeter::new(session.spec(), self.input_mark));
+                    }
+                }
+                Event::StepFinished {
+                    step: Step::Message,
+                    ..
+                }
+                | Event::Finished(_) => {
+                    if let Some(meter) = self.meter.as_mut() {
+                        meter.finish();
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     fn close_socket(&mut self) {
@@ -190,7 +255,7 @@ impl LinkSocket {
             let Some(bytes) = self.link.poll_transmit() else {
                 break;
             };
-            self.socket.send_bytes(&bytes);
+            self.send_frame(&bytes);
         }
         while let Some(message) = self.link.poll_control() {
             self.socket.send_control(&message);
@@ -200,11 +265,17 @@ impl LinkSocket {
     /// Sends every frame now, whatever it takes.
     fn drain_frames(&mut self) {
         while let Some(bytes) = self.link.poll_transmit() {
-            self.socket.send_bytes(&bytes);
+            self.send_frame(&bytes);
         }
         while let Some(message) = self.link.poll_control() {
             self.socket.send_control(&message);
         }
         self.backlog = false;
+    }
+
+    /// One binary frame to the WebSocket, counted.
+    fn send_frame(&mut self, bytes: &[u8]) {
+        self.socket.send_bytes(bytes);
+        self.handed = self.handed.saturating_add(bytes.len() as u64);
     }
 }

@@ -1,11 +1,18 @@
 //! The guided session in the state: its step list, transcript,
 //! capabilities, TLS report and outcome. [`RunAction`]s come from the
-//! `use_bridge` hook; [`engine`] folds the engine's events into the run.
+//! `use_bridge` hook; [`engine`] folds the engine's events into the run,
+//! [`step_times`] keeps where each step sits in time (for the timeline) and
+//! [`data_progress`] counts the message's bytes as they go out.
 
+pub(crate) mod data_progress;
 mod engine;
+pub(crate) mod step_times;
 
 use smtplab_shared::smtp::{Capabilities, Event, Outcome, StepList};
 use smtplab_shared::tls::TlsReport;
+
+pub(crate) use data_progress::DataProgress;
+pub(crate) use step_times::StepTimes;
 
 use crate::note::Note;
 use crate::transcript::{Entry, EntryIds, EntryKind, Transcript};
@@ -30,6 +37,10 @@ pub(crate) struct Run {
     /// The TLS report: from `TlsEstablished`, then the outcome's (which
     /// also exists after a failed handshake).
     pub(crate) tls: Option<TlsReport>,
+    /// When each step started and its last reply, for the timeline.
+    pub(crate) times: StepTimes,
+    /// How much of the message went out, once the message step started.
+    pub(crate) data: Option<DataProgress>,
 }
 
 /// Everything that changes the guided session.
@@ -61,6 +72,14 @@ pub(crate) enum RunAction {
         /// The event.
         event: Event,
     },
+    /// The driver's count of the message's bytes sent (see
+    /// [`data_progress`]), while the message step runs.
+    DataProgress {
+        /// Time since the run started.
+        at_ms: u64,
+        /// Bytes sent, of the total.
+        progress: DataProgress,
+    },
     /// The guided session's connection is gone.
     Ended,
 }
@@ -80,9 +99,14 @@ impl Run {
                     running: true,
                     encrypted: false,
                     tls: None,
+                    times: StepTimes::default(),
+                    data: None,
                 });
             }
             RunAction::Note { at_ms, error, note } => {
+                if let Some(run) = slot.as_mut() {
+                    run.times.tick(at_ms);
+                }
                 let kind = if error {
                     EntryKind::Error(note)
                 } else {
@@ -91,6 +115,12 @@ impl Run {
                 push_entry(slot, ids, at_ms, kind);
             }
             RunAction::Engine { at_ms, event } => engine::apply_event(slot, ids, at_ms, event),
+            RunAction::DataProgress { at_ms, progress } => {
+                if let Some(run) = slot.as_mut() {
+                    run.times.tick(at_ms);
+                    run.data = Some(progress);
+                }
+            }
             RunAction::Ended => {
                 if let Some(run) = slot {
                     run.running = false;

@@ -1,7 +1,10 @@
 //! A guided run: one WebSocket carrying one engine session through a
 //! [`LinkSocket`]. The link sequences everything; this turns what it
 //! reports into transcript notes and [`RunAction::Engine`], runs its timer,
-//! and asks for the public root CAs first when the run trusts them.
+//! and asks for the public root CAs first when the run trusts them. While
+//! the message goes out it samples the link's byte count
+//! ([`RunAction::DataProgress`]) on a short timer of its own: the count
+//! moves as the WebSocket drains, which raises no event.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -17,6 +20,7 @@ use crate::hooks::batched_dispatch::BatchedDispatch;
 use crate::link_socket::LinkSocket;
 use crate::note::Note;
 use crate::socket::SocketEvent;
+use crate::state::run::DataProgress;
 use crate::state::{Action, FormAction, RunAction};
 use crate::tls_setup;
 use crate::trust_anchors::{self, PublicRoots};
@@ -35,7 +39,15 @@ pub(super) struct GuidedRun {
     pump: Option<Timeout>,
     /// The engine's `Finished` was forwarded.
     finished: bool,
+    /// Samples the message's progress while it goes out.
+    sampler: Option<Interval>,
+    /// The progress last reported.
+    reported: Option<DataProgress>,
 }
+
+/// How often the message's progress is sampled: a few times a second is
+/// smooth to the eye and costs a render each (see `BatchedDispatch`).
+const PROGRESS_MS: u32 = 100;
 
 /// What the driver does after a run's link events were forwarded.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -55,6 +67,21 @@ impl GuidedRun {
             error,
             note,
         }));
+    }
+
+    /// Reports the message's progress if it changed since last time.
+    fn report_progress(&mut self, dispatch: &BatchedDispatch) {
+        let progress = self.link.data_progress();
+        if progress.is_none() || progress == self.reported {
+            return;
+        }
+        self.reported = progress;
+        if let Some(progress) = progress {
+            dispatch.dispatch(Action::Run(RunAction::DataProgress {
+                at_ms: self.link.at_ms(),
+                progress,
+            }));
+        }
     }
 
     /// The spec's host and port.
@@ -195,6 +222,8 @@ impl Driver {
                     timer: Some(timer),
                     pump: None,
                     finished: false,
+                    sampler: None,
+                    reported: None,
                 };
                 run.note(&dispatch, false, Note::OpeningWebSocket);
                 this.borrow_mut().run = Some(run);
@@ -245,6 +274,40 @@ impl Driver {
         }));
     }
 
+    /// Reports the message's progress when it starts or ends (in between
+    /// the sampler does, at its pace rather than at every slice), and keeps
+    /// the sampler for exactly as long as the message step runs. The
+    /// sampler is never dropped here from its own callback: it only calls
+    /// [`Self::sample_progress`].
+    fn follow_progress(this: &Rc<RefCell<Self>>, run: &mut GuidedRun, dispatch: &BatchedDispatch) {
+        let metering = run.link.is_metering();
+        if run.reported.is_none() || !metering {
+            run.report_progress(dispatch);
+        }
+        if !metering {
+            run.sampler = None;
+        } else if run.sampler.is_none() {
+            let weak = Rc::downgrade(this);
+            let id = run.id;
+            run.sampler = Some(Interval::new(PROGRESS_MS, move || {
+                if let Some(driver) = weak.upgrade() {
+                    Self::sample_progress(&driver, id);
+                }
+            }));
+        }
+    }
+
+    /// The sampler's tick: reports the progress if it moved.
+    fn sample_progress(this: &Rc<RefCell<Self>>, id: u64) {
+        let mut d = this.borrow_mut();
+        let dispatch = d.dispatch.clone();
+        if let Some(run) = d.run.as_mut().filter(|r| r.id == id) {
+            if run.link.is_metering() {
+                run.report_progress(&dispatch);
+            }
+        }
+    }
+
     /// Runs one input of the run's link (`input`), forwards what it
     /// reported, and keeps a backlog moving.
     fn drive(
@@ -259,6 +322,7 @@ impl Driver {
         };
         let events = input(&mut run.link);
         let flow = run.forward(&dispatch, events);
+        Self::follow_progress(this, run, &dispatch);
         let backlog = run.link.has_backlog();
         if run.link.is_done() || !matches!(flow, RunFlow::Going) {
             // The verdict is ready: show it now, not at the next frame.

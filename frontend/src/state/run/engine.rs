@@ -17,6 +17,7 @@ fn millis(d: std::time::Duration) -> u64 {
 pub(super) fn apply_event(slot: &mut Option<Run>, ids: &mut EntryIds, at_ms: u64, event: Event) {
     if let Some(run) = slot.as_mut() {
         run.steps.apply(&event);
+        run.times.apply(at_ms, &event);
     }
     let encrypted = slot.as_ref().is_some_and(|r| r.encrypted);
     match event {
