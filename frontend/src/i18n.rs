@@ -12,9 +12,11 @@ pub(crate) mod composer;
 mod en;
 mod ja;
 pub(crate) mod report;
+pub(crate) mod timeline;
 
 pub(crate) use composer::{tc, tcf, Cm};
 pub(crate) use report::{tr, trf, Rm};
+pub(crate) use timeline::{tt, ttf, Tm};
 
 use smtplab_shared::diagnose::CheckKind;
 use smtplab_shared::smtp::{self, EnhancedCode, Extension, ReplyCode};

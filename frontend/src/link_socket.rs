@@ -12,8 +12,8 @@ use smtplab_shared::link::{Link, LinkEvent, LinkState};
 use smtplab_shared::smtp::{Event, Step};
 
 use crate::browser;
-use crate::state::run::data_progress::{DataProgress, SendMeter};
 use crate::socket::{Socket, SocketEvent};
+use crate::state::run::data_progress::{DataProgress, SendMeter};
 
 /// One WebSocket and the link it carries.
 pub(crate) struct LinkSocket {

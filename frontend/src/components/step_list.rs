@@ -7,7 +7,7 @@ use crate::i18n::{t, Msg};
 use smtplab_shared::smtp::StepStatus;
 
 /// The status as shown (the `data-status` attribute stays English).
-fn status_word(status: StepStatus, lang: crate::i18n::Lang) -> &'static str {
+pub(crate) fn status_word(status: StepStatus, lang: crate::i18n::Lang) -> &'static str {
     let msg = match status {
         StepStatus::Pending => Msg::StatusPending,
         StepStatus::Running => Msg::StatusRunning,

@@ -95,9 +95,10 @@ const END_OF_DATA_LEN: u64 = 3;
 /// How many lines start with `.` (each gets another in front), counted as
 /// the engine splits lines: at CRLF, bare LF or bare CR.
 fn dot_stuffed_lines(text: &[u8]) -> u64 {
-    let starts = text.iter().enumerate().filter(|&(i, &b)| {
-        b == b'.' && (i == 0 || matches!(text[i - 1], b'\r' | b'\n'))
-    });
+    let starts = text
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'.' && (i == 0 || matches!(text[i - 1], b'\r' | b'\n')));
     u64::try_from(starts.count()).unwrap_or(u64::MAX)
 }
 

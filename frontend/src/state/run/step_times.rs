@@ -33,7 +33,9 @@ impl StepTimes {
                     self.started.push((*step, *at));
                 }
             }
-            Event::Reply { step, reply, at, .. } => {
+            Event::Reply {
+                step, reply, at, ..
+            } => {
                 self.clock = self.clock.max(*at);
                 let text: Rc<str> = reply.lines.join("\n").into();
                 match self.replies.iter_mut().find(|(s, _)| s == step) {
