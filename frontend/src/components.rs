@@ -12,6 +12,7 @@ pub(crate) mod attachments;
 pub(crate) mod auth_helper;
 pub(crate) mod bridge_banner;
 pub(crate) mod capability_list;
+pub(crate) mod cert_chain;
 pub(crate) mod check_result_view;
 pub(crate) mod composer_fields;
 pub(crate) mod console_panel;

@@ -6,10 +6,13 @@
 //!
 //! # Layout
 //! - [`form`]: [`DiagForm`], its fields, and the [`CheckInput`](smtplab_shared::diagnose::CheckInput) it makes.
+//! - [`grid`]: a run's results as rows of the check × server grid, and its
+//!   progress in one line.
 //! - [`plan`]: [`RunPlan`], which check comes next and on which host.
 //! - [`progress`]: [`ReportProgress`], the domain report's running step.
 
 pub(crate) mod form;
+pub(crate) mod grid;
 pub(crate) mod plan;
 pub(crate) mod progress;
 
@@ -72,6 +75,9 @@ pub(crate) struct ProgressRow {
 pub(crate) struct DiagRun {
     /// Which button started it.
     pub(crate) mode: RunMode,
+    /// What the form named: the host of a server run (where its checks
+    /// run), the domain of a domain run or report.
+    pub(crate) target: String,
     /// Every check of the run, in order.
     pub(crate) progress: Vec<ProgressRow>,
     /// The finished results, in order.
@@ -117,6 +123,8 @@ pub(crate) enum DiagAction {
     Started {
         /// Domain or server.
         mode: RunMode,
+        /// The host (server run) or domain the form named.
+        target: String,
         /// The checks, in order.
         kinds: Vec<CheckKind>,
     },
@@ -147,9 +155,14 @@ impl std::fmt::Debug for DiagAction {
             Self::Dnsbl(on) => f.debug_tuple("Dnsbl").field(on).finish(),
             Self::Progress(p) => f.debug_tuple("Progress").field(p).finish(),
             Self::Invalid(e) => f.debug_tuple("Invalid").field(e).finish(),
-            Self::Started { mode, kinds } => f
+            Self::Started {
+                mode,
+                target,
+                kinds,
+            } => f
                 .debug_struct("Started")
                 .field("mode", mode)
+                .field("target", target)
                 .field("kinds", kinds)
                 .finish(),
             Self::CheckStarted(kind) => f.debug_tuple("CheckStarted").field(kind).finish(),
@@ -184,7 +197,11 @@ impl DiagState {
                 }
             }
             DiagAction::Invalid(e) => self.form_error = Some(e),
-            DiagAction::Started { mode, kinds } => {
+            DiagAction::Started {
+                mode,
+                target,
+                kinds,
+            } => {
                 self.form_error = None;
                 let progress = kinds
                     .into_iter()
@@ -195,6 +212,7 @@ impl DiagState {
                     .collect();
                 self.run = Some(DiagRun {
                     mode,
+                    target,
                     progress,
                     results: Vec::new(),
                     report: None,
@@ -314,6 +332,7 @@ mod tests {
         let kinds = vec![CheckKind::Reachability, CheckKind::OpenRelay];
         state.apply(DiagAction::Started {
             mode: RunMode::Server,
+            target: "h".into(),
             kinds,
         });
         assert!(state.running());

@@ -11,6 +11,7 @@
 pub(crate) mod composer;
 mod en;
 mod ja;
+pub(crate) mod pictures;
 pub(crate) mod report;
 pub(crate) mod timeline;
 

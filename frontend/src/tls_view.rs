@@ -12,8 +12,11 @@
 //! - [`failure`]: failure kinds and setup errors in words.
 //! - [`report`]: the verification result and the negotiated parameters.
 //! - [`cert`]: one certificate of the chain, with its validity.
+//! - [`chain`]: the geometry of the chain picture (boxes, validity bars,
+//!   the today marker).
 
 mod cert;
+pub(crate) mod chain;
 mod failure;
 mod report;
 

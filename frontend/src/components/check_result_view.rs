@@ -46,7 +46,10 @@ pub(crate) fn CheckResultView(props: &CheckResultViewProps) -> Html {
     let id = format!("diag-result-{}", kind_id(r.kind));
     let verdict = verdict_attr(r.verdict);
     html! {
-        <article id={id.clone()} data-testid={id} data-verdict={verdict} class={classes!("check-result", verdict)}>
+        // Focusable from script (tabindex -1): a grid cell moves the focus
+        // here when the result has no evidence to open.
+        <article id={id.clone()} data-testid={id} data-verdict={verdict} class={classes!("check-result", verdict)}
+                 tabindex="-1">
             <h4>
                 <span class="check-verdict">{ verdict_word(lang, r.verdict) }</span>
                 { " " }{ check_title(lang, r.kind) }

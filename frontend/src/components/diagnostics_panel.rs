@@ -15,13 +15,16 @@ use yew::prelude::*;
 use super::check_result_view::{verdict_word, CheckResultView};
 use super::domain_report::DomainReport;
 use super::mx_table::MxTable;
+use super::report_grid::RunGrid;
 use super::report_progress::ReportProgressView;
 use super::{event_value, use_app_state};
 use crate::browser;
+use crate::diagnostics::grid::{grid_rows, progress_summary};
 use crate::diagnostics::{
-    kind_id, report_file_name, CheckStatus, DiagAction, DiagField, DiagFormError, DiagState,
-    RunMode, RunPlan, SkipReason,
+    kind_id, report_file_name, CheckStatus, DiagAction, DiagField, DiagFormError, DiagRun,
+    DiagState, RunMode, RunPlan, SkipReason,
 };
+use crate::i18n::pictures::{tpf, Pm};
 use crate::i18n::{check_title, t, tf, tr, Lang, Msg, Rm};
 
 /// One labelled input bound to a form field.
@@ -91,6 +94,11 @@ fn launch(state: &UseReducerHandle<DiagState>, run: &Callback<RunPlan>, mode: Ru
             let kinds = form.kinds(mode);
             state.dispatch(DiagAction::Started {
                 mode,
+                target: if mode == RunMode::Server {
+                    input.host.clone()
+                } else {
+                    input.domain.clone()
+                },
                 kinds: kinds.clone(),
             });
             run.emit(RunPlan::new(mode, input, &kinds).with_options(form.report_options()));
@@ -110,6 +118,45 @@ fn status_words(lang: Lang, status: &CheckStatus) -> String {
         }
         CheckStatus::Skipped(SkipReason::Cancelled) => t(lang, Msg::DiagSkipCancelled).to_owned(),
     }
+}
+
+/// `<div id="diag-progress-summary" data-done data-total data-current>`:
+/// "Check 3 of 8: Open relay (6 left)" with a bar, beside the list.
+fn progress_line(lang: Lang, run: &DiagRun, running: bool) -> Html {
+    let summary = progress_summary(run);
+    let total = summary.total.to_string();
+    let done = summary.done.to_string();
+    let words = match summary.current {
+        Some((place, kind)) if running => tpf(
+            lang,
+            Pm::ProgressCheck,
+            &[
+                &place.to_string(),
+                &total,
+                check_title(lang, kind),
+                &summary.left().to_string(),
+            ],
+        ),
+        _ if running => tpf(lang, Pm::ProgressStarting, &[&done, &total]),
+        _ => tpf(lang, Pm::ProgressFinished, &[&done, &total]),
+    };
+    html! {
+        <div id="diag-progress-summary" data-testid="diag-progress-summary" class="diag-progress-summary"
+             data-done={done.clone()} data-total={total.clone()}
+             data-current={summary.current.map(|(_, kind)| kind_id(kind))}>
+            <progress max={total} value={done} aria-hidden="true"></progress>
+            <span class="summary-words">{ words }</span>
+        </div>
+    }
+}
+
+/// The grid of an ordinary run's results, once one is there.
+fn run_grid(run: &DiagRun) -> Html {
+    let (results, servers) = grid_rows(run);
+    if results.is_empty() {
+        return Html::default();
+    }
+    html! { <RunGrid target={run.target.trim().to_owned()} {results} {servers} /> }
 }
 
 /// Props of [`DiagnosticsPanel`].
@@ -242,6 +289,7 @@ pub(crate) fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
                 </button>
             }
             if let Some(run) = &run {
+                { progress_line(lang, run, running) }
                 <ol id="diag-progress" data-testid="diag-progress" class="steps" aria-live="polite"
                     aria-label={t(lang, Msg::DiagProgressAria)} data-running={if running { "true" } else { "false" }}>
                     { for run.progress.iter().map(|row| {
@@ -272,6 +320,7 @@ pub(crate) fn DiagnosticsPanel(props: &DiagnosticsPanelProps) -> Html {
                             <DomainReport key={done.generated_at.clone()} report={done.clone()} />
                         }
                     } else {
+                        { run_grid(run) }
                         { for run.results.iter().map(|result| html! {
                             <CheckResultView key={kind_id(result.kind)} result={result.clone()} />
                         }) }

@@ -6,11 +6,10 @@
 //! evidence lines about it.
 
 use smtplab_shared::diagnose::{CheckResult, CheckVerdict, Report};
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::check_result_view::{verdict_icon, verdict_word, CheckResultView};
-use super::report_grid::{GridChoice, ReportGrid};
+use super::report_grid::{reveal, GridChoice, ReportGrid};
 use super::use_app_state;
 use crate::diagnostics::{kind_id, verdict_attr};
 use crate::i18n::{check_title, report::report_check, tr, trf, Lang, Rm};
@@ -39,27 +38,6 @@ pub(crate) fn server_evidence(evidence: &[String], server: &str) -> Vec<String> 
         }
     }
     out
-}
-
-/// Opens the `<details>` with this id and its evidence, scrolls it into
-/// view and moves the focus to its summary.
-fn reveal(id: &str) {
-    let Some(details) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
-    else {
-        return;
-    };
-    let _ = details.set_attribute("open", "");
-    if let Ok(Some(evidence)) = details.query_selector(".check-evidence") {
-        let _ = evidence.set_attribute("open", "");
-    }
-    if let Ok(Some(summary)) = details.query_selector("summary") {
-        if let Ok(summary) = summary.dyn_into::<web_sys::HtmlElement>() {
-            let _ = summary.focus();
-        }
-    }
-    details.scroll_into_view();
 }
 
 /// What a chosen cell says about its server, with the evidence about it.

@@ -1,9 +1,11 @@
 //! The TLS panel: negotiated version, cipher suite and key exchange, the
-//! verification result, and the server's certificate chain.
+//! verification result, and the server's certificate chain (a picture,
+//! [`CertChain`], above the list of every certificate's details).
 
 use smtplab_shared::tls::TlsReport;
 use yew::prelude::*;
 
+use super::cert_chain::CertChain;
 use super::use_app_state;
 use crate::i18n::{t, Msg};
 use crate::tls_view::{cert_view, parameter_rows, pinned_words, verification_view};
@@ -25,6 +27,12 @@ pub(crate) fn TlsPanel(props: &TlsPanelProps) -> Html {
     if let (Some(sha), "trusted") = (&report.pinned_sha256, verification.result) {
         verification.words = pinned_words(sha, lang);
     }
+    // The check's own clock when the report has one, so the picture and the
+    // days-left words agree; else the page's.
+    let today = report
+        .checked_at_unix
+        .and_then(|t| i64::try_from(t).ok())
+        .unwrap_or_else(|| (js_sys::Date::now() / 1000.0) as i64);
     html! {
         <section id="tls-panel" data-testid="tls-panel" class="tls-panel" aria-labelledby="tls-title">
             <h3 id="tls-title">{ t(lang, Msg::TlsHeading) }</h3>
@@ -44,6 +52,8 @@ pub(crate) fn TlsPanel(props: &TlsPanelProps) -> Html {
             if report.chain.is_empty() {
                 <p class="hint">{ t(lang, Msg::TlsNoChain) }</p>
             } else {
+                <CertChain chain={report.chain.clone()} result={verification.result} {today}
+                           checked_at={report.checked_at_unix} />
                 <ol class="chain">
                     { for report.chain.iter().enumerate().map(|(i, cert)| {
                         let view = cert_view(cert, i, report.checked_at_unix, lang);

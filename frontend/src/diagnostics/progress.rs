@@ -110,6 +110,7 @@ mod tests {
         let mut state = DiagState::default();
         state.apply(DiagAction::Started {
             mode: RunMode::Report,
+            target: String::new(),
             kinds: vec![CheckKind::Spf],
         });
         let progress = ReportProgress {
