@@ -10,7 +10,6 @@
 
 use std::future::Future;
 use std::net::{Ipv4Addr, TcpListener};
-use std::path::Path;
 use std::sync::RwLock;
 use std::time::Duration;
 
@@ -31,9 +30,10 @@ use smtplab_shared::smtp::{base64_encode, explain_code, ReplyCode};
 const APP_READY: Duration = Duration::from_secs(15);
 /// How long a guided session gets to reach its verdict.
 const VERDICT: Duration = Duration::from_secs(20);
-/// The README picture: the top of the page, from the header to the end of
-/// the transcript.
-const README_SHOT_HEIGHT: u64 = 1100;
+/// The delivered page's picture (tests/artifacts/delivered.png): the top
+/// of the page, from the header to the end of the transcript. The README's
+/// picture is tests/e2e/views.rs's.
+const SHOT_HEIGHT: u64 = 1100;
 /// Navigations measured for the first-render figure.
 const MEASURED_NAVIGATIONS: usize = 5;
 /// The EHLO name the guided form sends.
@@ -195,10 +195,7 @@ fn guided_session_delivers(rig: &Rig) -> Result<(), Failed> {
             || format!("the password shows while masked:\n{transcript}"),
         )?;
 
-        let shot = page.screenshot("delivered.png", README_SHOT_HEIGHT).await?;
-        let readme_shot = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshot.png");
-        std::fs::copy(&shot, &readme_shot)
-            .map_err(|e| format!("copy {} to {}: {e}", shot.display(), readme_shot.display()))?;
+        page.screenshot("delivered.png", SHOT_HEIGHT).await?;
 
         page.click("#reveal-secrets").await?;
         page.wait_for_text("#transcript", &encoded, Duration::from_secs(5))

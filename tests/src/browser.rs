@@ -25,7 +25,11 @@ use tempfile::TempDir;
 
 use crate::program;
 
+mod axe;
+mod emulation;
 mod trial;
+pub use axe::{axe_source, AxeViolation};
+pub use emulation::ColorScheme;
 pub use trial::{check, open_app, run_to_verdict, Problem};
 
 /// The Chromium flags every session uses: headless, no sandbox (tests run as
@@ -237,7 +241,10 @@ impl Browser {
             .connect(&self.endpoint)
             .await
         {
-            Ok(client) => Ok(Page { client }),
+            Ok(client) => Ok(Page {
+                client,
+                endpoint: self.endpoint.clone(),
+            }),
             Err(e) => Err(self.driver_error(format!("cannot open a session: {e}"))),
         }
     }
@@ -281,6 +288,8 @@ impl Drop for Browser {
 pub struct Page {
     /// The fantoccini client of this session.
     client: Client,
+    /// chromedriver's endpoint, for its Chromium-only commands (CDP).
+    endpoint: String,
 }
 
 impl Page {
