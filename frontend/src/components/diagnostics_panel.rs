@@ -127,6 +127,9 @@ fn progress_line(lang: Lang, run: &DiagRun, running: bool) -> Html {
     let total = summary.total.to_string();
     let done = summary.done.to_string();
     let words = match summary.current {
+        // The domain report runs its checks at once: only the count says
+        // where it is (its step line says what runs).
+        Some(_) if running && summary.running > 1 => tpf(lang, Pm::ProgressDone, &[&done, &total]),
         Some((place, kind)) if running => tpf(
             lang,
             Pm::ProgressCheck,

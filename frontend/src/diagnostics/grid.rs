@@ -55,8 +55,11 @@ pub(crate) struct ProgressSummary {
     pub(crate) done: usize,
     /// Checks in the run.
     pub(crate) total: usize,
-    /// The running check and its place in the run (1-based), if one runs.
+    /// The running check and its place in the run (1-based), if one runs
+    /// (the first one, when the domain report runs them all at once).
     pub(crate) current: Option<(usize, CheckKind)>,
+    /// How many checks run now: one, or all of a domain report's.
+    pub(crate) running: usize,
 }
 
 impl ProgressSummary {
@@ -79,10 +82,16 @@ pub(crate) fn progress_summary(run: &DiagRun) -> ProgressSummary {
         .enumerate()
         .find(|(_, row)| row.status == CheckStatus::Running)
         .map(|(i, row)| (i + 1, row.kind));
+    let running = run
+        .progress
+        .iter()
+        .filter(|row| row.status == CheckStatus::Running)
+        .count();
     ProgressSummary {
         done,
         total: run.progress.len(),
         current,
+        running,
     }
 }
 
@@ -179,6 +188,14 @@ mod tests {
         let summary = progress_summary(run(&state));
         assert_eq!(summary.done, 2);
         assert_eq!(summary.current, Some((3, CheckKind::OpenRelay)));
-        assert_eq!(summary.left(), 1);
+        assert_eq!((summary.left(), summary.running), (1, 1));
+
+        let mut report = started(RunMode::Report, "e.test", &kinds);
+        for kind in kinds {
+            report.apply(DiagAction::CheckStarted(kind));
+        }
+        let summary = progress_summary(run(&report));
+        assert_eq!(summary.running, 3);
+        assert_eq!(summary.current, Some((1, CheckKind::Reachability)));
     }
 }

@@ -25,6 +25,7 @@ pub(crate) enum Pm {
     GridDomain,
     ProgressCheck,
     ProgressStarting,
+    ProgressDone,
     ProgressFinished,
 }
 
@@ -59,6 +60,7 @@ fn en(msg: Pm) -> &'static str {
         Pm::GridDomain => "Domain",
         Pm::ProgressCheck => "Check {0} of {1}: {2} ({3} left)",
         Pm::ProgressStarting => "{0} of {1} checks done, starting the next",
+        Pm::ProgressDone => "{0} of {1} checks done",
         Pm::ProgressFinished => "Finished: {0} of {1} checks done",
     }
 }
@@ -81,6 +83,7 @@ fn ja(msg: Pm) -> &'static str {
         Pm::GridDomain => "ドメイン",
         Pm::ProgressCheck => "チェック {0} / {1}：{2}（残り {3}）",
         Pm::ProgressStarting => "{1} 件中 {0} 件完了、次を開始中",
+        Pm::ProgressDone => "{1} 件中 {0} 件完了",
         Pm::ProgressFinished => "完了：{1} 件中 {0} 件",
     }
 }
@@ -99,6 +102,7 @@ mod tests {
             Pm::GridCaption,
             Pm::ProgressCheck,
             Pm::ProgressStarting,
+            Pm::ProgressDone,
             Pm::ProgressFinished,
         ];
         for msg in all {
