@@ -9,6 +9,11 @@
 //!
 //! | id | element |
 //! | --- | --- |
+//! | `views-nav` | the navigation bar: `<a id="view-link-NAME" data-testid="view-link" data-view="NAME" href="#/NAME">`, the current one `aria-current="page"` |
+//! | `view-guided`, `view-console`, `view-diagnostics`, `view-inbox`, `view-saved` | the views (`data-testid="view"`, `data-view`); all in the page, every one but the current carries `hidden`; `#/NAME` shows one (anything else: guided), and the shown view takes the focus on a change |
+//! | `theme-select` | theme switch: `auto` (follows `prefers-color-scheme`) / `light` / `dark`, remembered in `localStorage["smtplab.theme"]`; the palette shown is `<html data-theme="light|dark">` |
+//! | `help-button`, `help-overlay`, `help-close` | the keyboard help (also `?`): a modal dialog listing Ctrl+Enter (run), Esc (cancel / close), `?`, Alt+1…5 (views) |
+//! | `verdict-live` | a visually hidden `role="status"` live region: the last run's verdict, announced; `document.title` shows it too (`✓ Delivered · HOST:PORT — smtplab`) |
 //! | `bridge-status` | bridge status line; `data-status` = `checking` / `ready` / `problem` |
 //! | `session-form` | the guided-session form |
 //! | `server-host`, `server-port` | server and port inputs |
@@ -63,7 +68,7 @@
 //! | `import-session` | file input: import a session file |
 //! | `session-notice` | what the session tools did; `data-kind` = `info` / `error` |
 //! | `transcript-download-json` | the guided transcript as JSON |
-//! | `diagnostics` | the Diagnostics panel (below the console) |
+//! | `diagnostics` | the Diagnostics panel (in the Diagnostics view) |
 //! | `diag-domain-form`, `diag-domain`, `diag-test-primary`, `diag-run-domain` | "Check this domain": domain input, "also test the primary MX" checkbox (adds checks 5 and 8 on the first MX host that answered), submit |
 //! | `diag-server-form`, `diag-host`, `diag-port`, `diag-include-delivery`, `diag-run-server` | "Check this server": host, port (also the MX hosts' port), "include a real delivery" checkbox (check 3), submit |
 //! | `diag-user`, `diag-from`, `diag-outside`, `diag-ehlo`, `diag-auth-user`, `diag-auth-password`, `diag-timeout` | the checks' inputs: mailbox, sender, open-relay recipient, EHLO name, AUTH PLAIN credentials (empty user: no AUTH), greeting/reply timeout in seconds |
@@ -88,25 +93,35 @@ use crate::browser;
 use crate::components::bridge_banner::BridgeBanner;
 use crate::components::capability_list::CapabilityList;
 use crate::components::console_panel::ConsolePanel;
+use crate::components::data_progress::DataProgress;
 use crate::components::diagnostics_panel::DiagnosticsPanel;
+use crate::components::help_overlay::HelpOverlay;
 use crate::components::language_select::LanguageSelect;
 use crate::components::sandbox_panel::SandboxPanel;
 use crate::components::saved_sessions::SavedSessions;
 use crate::components::session_form::SessionForm;
 use crate::components::share_export::ShareExport;
 use crate::components::step_list::StepList;
+use crate::components::step_timeline::StepTimeline;
+use crate::components::theme_select::ThemeSelect;
 use crate::components::tls_panel::TlsPanel;
 use crate::components::transcript_view::TranscriptView;
 use crate::components::verdict_panel::VerdictPanel;
+use crate::components::view_nav::ViewNav;
 use crate::components::StateHandle;
 use crate::diagnostics::DiagState;
 use crate::hooks::{
-    use_bridge, use_checks, use_files, use_persistence, use_sandbox, use_version, ConsoleTarget,
+    use_bridge, use_checks, use_files, use_persistence, use_sandbox, use_shortcuts, use_theme,
+    use_version, use_view, ConsoleTarget, Shortcut,
 };
+use crate::i18n::views::{tv, Vm};
 use crate::i18n::{t, Msg};
 use crate::note::Note;
 use crate::session_file::file_name;
 use crate::state::{Action, BridgeStatus, ConsoleAction, FormAction, State};
+use crate::title::page_title;
+use crate::verdict::VerdictView;
+use crate::views::View;
 
 /// Starts the tab: marks the wasm start for the start-up figures, then
 /// renders [`App`] into the page body.
@@ -128,6 +143,9 @@ pub(crate) fn App() -> Html {
     let version = use_version();
     let diagnostics = use_reducer_eq(DiagState::default);
     let checks = use_checks(diagnostics.dispatcher());
+    let view = use_view();
+    let theme = use_theme();
+    let help_open = use_state_eq(|| false);
     // The console and the Diagnostics panel sit below the guided session and
     // are not needed for the first paint: they join in the render right
     // after the first one, so a first visit shows the form sooner (a cold
@@ -224,69 +242,192 @@ pub(crate) fn App() -> Html {
         Callback::from(move |_: Event| state.dispatch(Action::ToggleReveal))
     };
 
+    // The page title and the live region follow the last run.
+    let title = page_title(
+        lang,
+        state.run.as_ref().map(|r| {
+            (
+                r.target.as_str(),
+                r.running,
+                r.outcome.as_ref().map(|o| &o.verdict),
+            )
+        }),
+    );
+    use_effect_with(title, |title| browser::set_title(title));
+    let live = state
+        .run
+        .as_ref()
+        .and_then(|r| r.outcome.as_ref())
+        .map(|o| VerdictView::from_outcome(o, lang).headline)
+        .unwrap_or_default();
+
+    let onshortcut = {
+        let state = state.clone();
+        let onrun = onrun.clone();
+        let cancel = bridge.cancel.clone();
+        let cancel_checks = checks.cancel.clone();
+        let diagnostics_running = diagnostics.running();
+        let help_open = help_open.clone();
+        Callback::from(move |shortcut| {
+            let running = state.run.as_ref().is_some_and(|r| r.running);
+            match shortcut {
+                Shortcut::Run if !running => {
+                    // The run shows in the guided view: go there to see it.
+                    help_open.set(false);
+                    browser::set_fragment(&View::Guided.fragment());
+                    onrun.emit(());
+                }
+                Shortcut::Run => {}
+                Shortcut::Escape if *help_open => {
+                    help_open.set(false);
+                    browser::focus_id("help-button");
+                }
+                Shortcut::Escape if running => cancel.emit(()),
+                Shortcut::Escape if diagnostics_running && view == View::Diagnostics => {
+                    cancel_checks.emit(())
+                }
+                Shortcut::Escape => {}
+                Shortcut::Help => help_open.set(true),
+                Shortcut::Show(to) => browser::set_fragment(&to.fragment()),
+            }
+        })
+    };
+    use_shortcuts(onshortcut);
+    let onhelp = {
+        let help_open = help_open.clone();
+        Callback::from(move |_: MouseEvent| help_open.set(true))
+    };
+    let onhelpclose = {
+        let help_open = help_open.clone();
+        Callback::from(move |()| {
+            help_open.set(false);
+            browser::focus_id("help-button");
+        })
+    };
+
     let run = state.run.as_ref();
     let stem = run
         .map(|r| file_name(&r.target, ""))
         .unwrap_or_else(|| "smtplab".to_owned());
     let handle: StateHandle = state.clone();
+    // A view is drawn while shown; the others join after the first render
+    // (a cold page pays for every component's first run, so the shown view
+    // paints sooner) and then stay in the page, hidden, so what they hold
+    // (a typed console line, the checks' inputs) survives a change of view.
+    let drawn = |v: View| v == view || *below_ready;
+    let view_attrs = |v: View| (format!("view-{}", v.name()), v != view, tv(lang, v.label()));
+    let inbox_on = state.inbox.info.as_ref().is_some_and(|i| i.enabled);
     html! {
         <ContextProvider<StateHandle> context={handle}>
             <header class="top">
                 <h1>{ "smtplab" }</h1>
                 <BridgeBanner />
-                <LanguageSelect onchange={persistence.set_lang.clone()} />
+                <div class="header-tools">
+                    <LanguageSelect onchange={persistence.set_lang.clone()} />
+                    <ThemeSelect theme={theme.theme} onchange={theme.set.clone()} />
+                    <button type="button" id="help-button" data-testid="help-button" class="help-button"
+                            aria-haspopup="dialog" aria-keyshortcuts="?" onclick={onhelp}
+                            title={tv(lang, Vm::HelpButton)}>
+                        <span aria-hidden="true">{ "?" }</span>
+                        <span class="visually-hidden">{ tv(lang, Vm::HelpButton) }</span>
+                    </button>
+                </div>
             </header>
-            <main class="layout">
-                <section class="pane" aria-labelledby="guided-title">
-                    <h2 id="guided-title">{ t(lang, Msg::GuidedSession) }</h2>
-                    <SessionForm onrun={onrun} oncancel={bridge.cancel.clone()}
-                                 oncafile={persistence.load_ca.clone()}
-                                 onattach={files.attach.clone()} onloadmessage={files.load_message.clone()} />
-                    <section class="tools" aria-labelledby="tools-title">
-                        <h2 id="tools-title">{ t(lang, Msg::ToolsHeading) }</h2>
-                        <SavedSessions />
-                        <ShareExport onimport={persistence.import.clone()} />
-                        if let Some(notice) = &state.tools.notice {
-                            <p id="session-notice" data-testid="session-notice"
-                               data-kind={if notice.is_error() { "error" } else { "info" }}
-                               class={if notice.is_error() { "form-error" } else { "hint" }}
-                               role={if notice.is_error() { "alert" } else { "status" }}>
-                                { notice.describe(lang) }
-                            </p>
+            <ViewNav current={view} />
+            <div id="verdict-live" data-testid="verdict-live" class="visually-hidden" role="status"
+                 aria-live="polite">{ live }</div>
+            <main id="main">
+                { for View::ALL.into_iter().map(|v| {
+                    let (id, hidden, label) = view_attrs(v);
+                    let body = if !drawn(v) {
+                        html! {}
+                    } else {
+                        match v {
+                            View::Guided => html! {
+                                <div class="layout">
+                                    <section class="pane" aria-labelledby="guided-title">
+                                        <h2 id="guided-title">{ t(lang, Msg::GuidedSession) }</h2>
+                                        <SessionForm onrun={onrun.clone()} oncancel={bridge.cancel.clone()}
+                                                     oncafile={persistence.load_ca.clone()}
+                                                     onattach={files.attach.clone()}
+                                                     onloadmessage={files.load_message.clone()} />
+                                    </section>
+                                    <section class="pane" aria-labelledby="results-title">
+                                        <h2 id="results-title">{ t(lang, Msg::RunHeading) }</h2>
+                                        if let Some(outcome) = run.and_then(|r| r.outcome.clone()) {
+                                            <VerdictPanel {outcome} />
+                                        }
+                                        <StepTimeline />
+                                        <DataProgress />
+                                        <StepList />
+                                        if let Some(report) = run.and_then(|r| r.tls.clone()) {
+                                            <TlsPanel {report} />
+                                        }
+                                        if let Some(capabilities) = run.and_then(|r| r.capabilities.clone()) {
+                                            <CapabilityList {capabilities} />
+                                        }
+                                        <div class="reveal">
+                                            <input type="checkbox" id="reveal-secrets" data-testid="reveal-secrets"
+                                                   checked={state.reveal} onchange={ontogglereveal.clone()} />
+                                            <label for="reveal-secrets">{ t(lang, Msg::ShowCredentials) }</label>
+                                        </div>
+                                        <TranscriptView entries={run.map(|r| r.transcript.clone()).unwrap_or_default()}
+                                                        outcome={run.and_then(|r| r.outcome.clone())} reveal={state.reveal}
+                                                        id="transcript" file_name={stem.clone()}
+                                                        label={t(lang, Msg::SessionTranscript)} />
+                                    </section>
+                                </div>
+                            },
+                            View::Console => html! {
+                                <ConsolePanel onconnect={onconsoleconnect.clone()}
+                                              onsend={bridge.console_send.clone()}
+                                              ondisconnect={bridge.console_disconnect.clone()} />
+                            },
+                            View::Diagnostics => html! {
+                                <DiagnosticsPanel state={diagnostics.clone()} onrun={onchecks.clone()}
+                                                  oncancel={checks.cancel.clone()} />
+                            },
+                            View::Inbox if inbox_on => html! {
+                                <div class="pane"><SandboxPanel onrefresh={sandbox.refresh.clone()} /></div>
+                            },
+                            View::Inbox => html! {
+                                <div class="pane">
+                                    <h2>{ tv(lang, Vm::Inbox) }</h2>
+                                    <p id="inbox-none" data-testid="inbox-none" class="hint">{ tv(lang, Vm::InboxNone) }</p>
+                                </div>
+                            },
+                            View::Saved => html! {
+                                <section class="pane tools" aria-labelledby="tools-title">
+                                    <h2 id="tools-title">{ t(lang, Msg::ToolsHeading) }</h2>
+                                    <p class="hint">{ tv(lang, Vm::SavedIntro) }</p>
+                                    <SavedSessions />
+                                    <ShareExport onimport={persistence.import.clone()} />
+                                    if let Some(notice) = &state.tools.notice {
+                                        <p id="session-notice" data-testid="session-notice"
+                                           data-kind={if notice.is_error() { "error" } else { "info" }}
+                                           class={if notice.is_error() { "form-error" } else { "hint" }}
+                                           role={if notice.is_error() { "alert" } else { "status" }}>
+                                            { notice.describe(lang) }
+                                        </p>
+                                    }
+                                </section>
+                            },
                         }
-                    </section>
-                </section>
-                <section class="pane" aria-labelledby="results-title">
-                    <h2 id="results-title">{ t(lang, Msg::RunHeading) }</h2>
-                    <StepList />
-                    if let Some(outcome) = run.and_then(|r| r.outcome.clone()) {
-                        <VerdictPanel {outcome} />
+                    };
+                    html! {
+                        <section key={v.name()} {id} data-testid="view" data-view={v.name()} tabindex="-1"
+                                 class={classes!("view", format!("view-{}", v.name()))} {hidden}
+                                 aria-label={label}>
+                            { body }
+                        </section>
                     }
-                    if let Some(report) = run.and_then(|r| r.tls.clone()) {
-                        <TlsPanel {report} />
-                    }
-                    if let Some(capabilities) = run.and_then(|r| r.capabilities.clone()) {
-                        <CapabilityList {capabilities} />
-                    }
-                    <div class="reveal">
-                        <input type="checkbox" id="reveal-secrets" data-testid="reveal-secrets"
-                               checked={state.reveal} onchange={ontogglereveal} />
-                        <label for="reveal-secrets">{ t(lang, Msg::ShowCredentials) }</label>
-                    </div>
-                    <TranscriptView entries={run.map(|r| r.transcript.clone()).unwrap_or_default()}
-                                    outcome={run.and_then(|r| r.outcome.clone())} reveal={state.reveal}
-                                    id="transcript" file_name={stem} label={t(lang, Msg::SessionTranscript)} />
-                    <SandboxPanel onrefresh={sandbox.refresh.clone()} />
-                </section>
+                }) }
             </main>
-            if *below_ready {
-                <ConsolePanel onconnect={onconsoleconnect} onsend={bridge.console_send.clone()}
-                              ondisconnect={bridge.console_disconnect.clone()} />
-                <DiagnosticsPanel state={diagnostics} onrun={onchecks}
-                                  oncancel={checks.cancel.clone()} />
-            }
             if let Some(version) = version {
                 <footer id="version" data-testid="version" class="hint">{ version }</footer>
+            }
+            if *help_open {
+                <HelpOverlay onclose={onhelpclose} />
             }
         </ContextProvider<StateHandle>>
     }

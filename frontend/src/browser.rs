@@ -333,6 +333,50 @@ pub(crate) fn problem_for_status(status: u16) -> BridgeProblem {
     }
 }
 
+/// Sets `document.title` (the tab's and the window list's name).
+pub(crate) fn set_title(title: &str) {
+    if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+        document.set_title(title);
+    }
+}
+
+/// Sets `<html data-theme>`, which selects the CSS palette.
+pub(crate) fn set_document_theme(theme: &str) {
+    if let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    {
+        let _ = root.set_attribute("data-theme", theme);
+    }
+}
+
+/// The `(prefers-color-scheme: dark)` media query, to read and to watch.
+pub(crate) fn dark_scheme_query() -> Option<web_sys::MediaQueryList> {
+    web_sys::window()?
+        .match_media("(prefers-color-scheme: dark)")
+        .ok()
+        .flatten()
+}
+
+/// Shows another fragment (`location.hash`): a history entry, so Back
+/// returns; the browser fires `hashchange`.
+pub(crate) fn set_fragment(fragment: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_hash(fragment);
+    }
+}
+
+/// Moves the keyboard focus to the element with `id`, if it is there.
+pub(crate) fn focus_id(id: &str) {
+    if let Some(element) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = element.focus();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

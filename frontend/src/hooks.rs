@@ -13,6 +13,10 @@
 //! - [`use_files`]: the composer's picked files (attachments, an .eml).
 //! - [`use_sandbox`]: the bridge's SMTP sandbox (`/sandbox`) and its inbox.
 //! - [`use_version`]: the bridge's version (`/status`) for the footer.
+//! - [`use_view`]: the view the URL fragment names (`hashchange`).
+//! - [`use_theme`]: the colour theme (choice in `localStorage`, the
+//!   system's `prefers-color-scheme` watched live, `<html data-theme>`).
+//! - [`use_shortcuts`]: the page's keyboard shortcuts (window `keydown`).
 
 mod batched_dispatch;
 mod use_bridge;
@@ -20,11 +24,17 @@ mod use_checks;
 mod use_files;
 mod use_persistence;
 mod use_sandbox;
+mod use_shortcuts;
+mod use_theme;
 mod use_version;
+mod use_view;
 
 pub(crate) use use_bridge::{use_bridge, ConsoleTarget};
 pub(crate) use use_checks::use_checks;
 pub(crate) use use_files::use_files;
 pub(crate) use use_persistence::use_persistence;
 pub(crate) use use_sandbox::use_sandbox;
+pub(crate) use use_shortcuts::{use_shortcuts, Shortcut};
+pub(crate) use use_theme::use_theme;
 pub(crate) use use_version::use_version;
+pub(crate) use use_view::use_view;

@@ -14,6 +14,7 @@ mod ja;
 pub(crate) mod pictures;
 pub(crate) mod report;
 pub(crate) mod timeline;
+pub(crate) mod views;
 
 pub(crate) use composer::{tc, tcf, Cm};
 pub(crate) use report::{tr, trf, Rm};

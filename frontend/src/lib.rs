@@ -66,11 +66,14 @@ pub(crate) mod session_file;
 pub(crate) mod share;
 pub(crate) mod socket;
 pub(crate) mod state;
+pub(crate) mod theme;
+pub(crate) mod title;
 pub(crate) mod tls_provider;
 pub(crate) mod tls_setup;
 pub(crate) mod tls_view;
 pub(crate) mod transcript;
 pub(crate) mod trust_anchors;
 pub(crate) mod verdict;
+pub(crate) mod views;
 
 pub use app::start;

@@ -14,13 +14,14 @@ pub(crate) struct VerdictPanelProps {
     pub(crate) outcome: Outcome,
 }
 
-/// Delivered (with the queue id), completed, or failed at a step.
+/// Delivered (with the queue id), completed, or failed at a step. Not a
+/// live region itself: a region added with its text is often not read, so
+/// the app's persistent `verdict-live` region announces the verdict.
 #[component]
 pub(crate) fn VerdictPanel(props: &VerdictPanelProps) -> Html {
     let v = VerdictView::from_outcome(&props.outcome, use_app_state().lang);
     html! {
-        <section id="verdict" data-testid="verdict" data-verdict={v.kind} class={classes!("verdict", v.kind)}
-                 role="status" aria-live="polite">
+        <section id="verdict" data-testid="verdict" data-verdict={v.kind} class={classes!("verdict", v.kind)}>
             <strong>{ v.headline }</strong>
             if let Some(detail) = v.detail {
                 <p>{ detail }</p>
