@@ -5,8 +5,9 @@
 //! chromedriver's own endpoint for Chrome DevTools Protocol commands
 //! (`POST /session/{id}/goog/cdp/execute`). fantoccini has no call for it
 //! and its custom-command trait would need the `http` and `url` crates, so
-//! the request is one plain HTTP/1.0 POST on loopback (HTTP/1.0: the answer
-//! is the body up to the connection's end, never chunked).
+//! the request is one plain HTTP/1.1 POST on loopback. chromedriver keeps
+//! the connection open even after `Connection: close` (and answers nothing
+//! to HTTP/1.0), so the answer is read by its `Content-Length`.
 
 use std::time::Duration;
 
@@ -18,6 +19,8 @@ use super::{BrowserError, Page};
 
 /// How long a window resize gets to reach the page's layout.
 const RESIZE: Duration = Duration::from_secs(5);
+/// How long chromedriver gets to answer a CDP command.
+const ANSWER: Duration = Duration::from_secs(30);
 
 /// A `prefers-color-scheme` value to emulate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +37,39 @@ impl ColorScheme {
             Self::Light => "light",
             Self::Dark => "dark",
         }
+    }
+}
+
+/// Reads one HTTP answer: the head, and a body of `Content-Length` bytes.
+async fn read_answer(stream: &mut TcpStream) -> Result<(String, String), String> {
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = answer.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&answer[..end]).into_owned();
+            let length = head
+                .lines()
+                .filter_map(|l| l.split_once(':'))
+                .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
+                .and_then(|(_, n)| n.trim().parse::<usize>().ok())
+                .ok_or_else(|| format!("no Content-Length in {head:?}"))?;
+            let body_start = end + 4;
+            if answer.len() >= body_start + length {
+                let body = &answer[body_start..body_start + length];
+                return Ok((head, String::from_utf8_lossy(body).into_owned()));
+            }
+        }
+        let n = stream
+            .read(&mut buf)
+            .await
+            .map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            return Err(format!(
+                "the connection closed after {:?}",
+                String::from_utf8_lossy(&answer)
+            ));
+        }
+        answer.extend_from_slice(&buf[..n]);
     }
 }
 
@@ -61,8 +97,8 @@ impl Page {
             .trim_end_matches('/');
         let body = json!({ "cmd": command, "params": params }).to_string();
         let request = format!(
-            "POST /session/{session}/goog/cdp/execute HTTP/1.0\r\nHost: {authority}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST /session/{session}/goog/cdp/execute HTTP/1.1\r\nHost: {authority}\r\n\
+             Connection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         );
         let mut stream = TcpStream::connect(authority)
@@ -72,17 +108,12 @@ impl Page {
             .write_all(request.as_bytes())
             .await
             .map_err(|e| fail(format!("send: {e}")))?;
-        let mut answer = Vec::new();
-        stream
-            .read_to_end(&mut answer)
+        let (head, body) = tokio::time::timeout(ANSWER, read_answer(&mut stream))
             .await
-            .map_err(|e| fail(format!("read: {e}")))?;
-        let answer = String::from_utf8_lossy(&answer);
-        let (head, body) = answer
-            .split_once("\r\n\r\n")
-            .ok_or_else(|| fail(format!("no HTTP answer: {answer:?}")))?;
+            .map_err(|_| fail(format!("no answer within {ANSWER:?}")))?
+            .map_err(fail)?;
         let value: Value =
-            serde_json::from_str(body).map_err(|e| fail(format!("{e} in {body:?} ({head})")))?;
+            serde_json::from_str(&body).map_err(|e| fail(format!("{e} in {body:?} ({head})")))?;
         let ok = head
             .lines()
             .next()
