@@ -66,7 +66,7 @@
 //! | `swaks-command`, `swaks-copy` | the equivalent swaks command line (`<pre>`) and its Copy |
 //! | `export-session-json` | download the session file (`smtplab-HOST_PORT.session.json`; password only when `reveal-secrets` is on) |
 //! | `import-session` | file input: import a session file |
-//! | `session-notice` | what the session tools did; `data-kind` = `info` / `error` |
+//! | `session-notice` | what the session tools did (above the views); `data-kind` = `info` / `error` |
 //! | `transcript-download-json` | the guided transcript as JSON |
 //! | `diagnostics` | the Diagnostics panel (in the Diagnostics view) |
 //! | `diag-domain-form`, `diag-domain`, `diag-test-primary`, `diag-run-domain` | "Check this domain": domain input, "also test the primary MX" checkbox (adds checks 5 and 8 on the first MX host that answered), submit |
@@ -336,6 +336,16 @@ pub(crate) fn App() -> Html {
             <ViewNav current={view} />
             <div id="verdict-live" data-testid="verdict-live" class="visually-hidden" role="status"
                  aria-live="polite">{ live }</div>
+            // What the session tools did (a link or a file loaded, a save):
+            // above every view, so a share link's notice shows where it lands.
+            if let Some(notice) = &state.tools.notice {
+                <p id="session-notice" data-testid="session-notice"
+                   data-kind={if notice.is_error() { "error" } else { "info" }}
+                   class={classes!("notice", if notice.is_error() { "form-error" } else { "hint" })}
+                   role={if notice.is_error() { "alert" } else { "status" }}>
+                    { notice.describe(lang) }
+                </p>
+            }
             <main id="main">
                 { for View::ALL.into_iter().map(|v| {
                     let (id, hidden, label) = view_attrs(v);
@@ -402,14 +412,6 @@ pub(crate) fn App() -> Html {
                                     <p class="hint">{ tv(lang, Vm::SavedIntro) }</p>
                                     <SavedSessions />
                                     <ShareExport onimport={persistence.import.clone()} />
-                                    if let Some(notice) = &state.tools.notice {
-                                        <p id="session-notice" data-testid="session-notice"
-                                           data-kind={if notice.is_error() { "error" } else { "info" }}
-                                           class={if notice.is_error() { "form-error" } else { "hint" }}
-                                           role={if notice.is_error() { "alert" } else { "status" }}>
-                                            { notice.describe(lang) }
-                                        </p>
-                                    }
                                 </section>
                             },
                         }

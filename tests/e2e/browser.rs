@@ -289,6 +289,8 @@ fn console_ehlo_by_hand(rig: &Rig) -> Result<(), Failed> {
         page.fill("#server-host", "127.0.0.1").await?;
         page.fill("#server-port", &rig.server.port().to_string())
             .await?;
+        // The console connects to the guided form's server.
+        page.show_view("console").await?;
         page.click("#console-connect").await?;
         page.wait_for_attr(
             "#console-status",

@@ -195,6 +195,7 @@ fn diagnostics_with_tls(rig: &Rig) -> Result<(), Failed> {
     on_page(rig, "diagnostics", |page| async move {
         // The guided session's TLS choices: the pin in its CA field.
         guided_form(&page, rig, &format!("sha256 {sha}")).await?;
+        page.show_view("diagnostics").await.map_err(err)?;
         page.wait_for("#diagnostics", APP_READY)
             .await
             .map_err(err)?;

@@ -569,6 +569,7 @@ async fn console_connect(page: &Page, rig: &Rig, port: u16, implicit: bool) -> R
     page.fill("#tls-ca-pem", rig.mail.ca.pem())
         .await
         .map_err(err)?;
+    page.show_view("console").await.map_err(err)?;
     if implicit {
         page.click("#console-implicit-tls").await.map_err(err)?;
     }

@@ -344,6 +344,7 @@ where
             // The checks' STARTTLS trusts what the guided session trusts.
             page.select("#tls-mode", "start_tls").await?;
             page.fill("#tls-ca-pem", &rig.cert_pem).await?;
+            page.show_view("diagnostics").await?;
             page.wait_for("#diagnostics", APP_READY).await?;
             body(page).await.map_err(Problem::Check)
         },

@@ -106,6 +106,7 @@ where
             open_app(&page, rig.bridge.url(), APP_READY).await?;
             page.select("#tls-mode", "start_tls").await?;
             page.fill("#tls-ca-pem", rig.lab.ca_pem()).await?;
+            page.show_view("diagnostics").await?;
             page.wait_for("#diagnostics", APP_READY).await?;
             page.fill("#diag-port", &rig.lab.smtp_port().to_string())
                 .await?;

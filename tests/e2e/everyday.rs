@@ -261,6 +261,7 @@ fn first_run_delivers_to_sandbox(rig: &Rig) -> Result<(), Failed> {
         })?;
 
         // The panel refreshes itself after a delivered run.
+        page.show_view("inbox").await?;
         let css =
             format!("#sandbox-panel [data-testid=sandbox-message][data-queue-id=\"{queue_id}\"]");
         page.wait_for(&css, Duration::from_secs(10)).await?;
@@ -322,6 +323,7 @@ fn saved_sessions_round_trip(rig: &Rig) -> Result<(), Failed> {
         page.fill("#auth-password", &password).await?;
         page.fill("#subject", "saved session subject").await?;
 
+        page.show_view("saved").await?;
         page.fill("#save-name", "without password").await?;
         page.click("#save-button").await?;
         saved_index(&page, "without password", false).await?;
@@ -362,6 +364,7 @@ fn saved_sessions_round_trip(rig: &Rig) -> Result<(), Failed> {
             format!("after the reload the form holds user {now:?}, want the preset")
         })?;
 
+        page.show_view("saved").await?;
         let i = saved_index(&page, "without password", false).await?;
         page.click(&format!("#saved-load-{i}")).await?;
         wait_for_value(&page, "#auth-username", &user, Duration::from_secs(5)).await?;
@@ -397,6 +400,7 @@ fn share_link_round_trips(rig: &Rig) -> Result<(), Failed> {
         page.fill("#auth-password", &password).await?;
         page.fill("#subject", &subject).await?;
         page.fill("#ehlo-name", "shared.smtplab.test").await?;
+        page.show_view("saved").await?;
         page.click("#share-button").await?;
         page.wait_for("#share-link", Duration::from_secs(5)).await?;
         let link = value(&page, "#share-link").await?;
@@ -536,6 +540,7 @@ fn swaks_command_delivers(rig: &Rig) -> Result<(), Failed> {
         .await?;
         let before = inbox_json(&page).await?.len();
 
+        page.show_view("saved").await?;
         page.click("#export-swaks").await?;
         let masked = page
             .wait_for_text("#swaks-command", "--auth-password", Duration::from_secs(5))
@@ -543,7 +548,10 @@ fn swaks_command_delivers(rig: &Rig) -> Result<(), Failed> {
         check(!masked.contains(DEMO_PASSWORD), || {
             format!("the password shows before reveal-secrets:\n{masked}")
         })?;
+        // "Show credentials" sits with the run's transcript.
+        page.show_view("guided").await?;
         page.click("#reveal-secrets").await?;
+        page.show_view("saved").await?;
         let command = page
             .wait_for_text(
                 "#swaks-command",
@@ -596,6 +604,7 @@ fn swaks_command_delivers(rig: &Rig) -> Result<(), Failed> {
             || format!("the swaks message lacks its body or AUTH: {found}"),
         )?;
         // And the panel shows it after a refresh.
+        page.show_view("inbox").await?;
         page.click("#sandbox-refresh").await?;
         page.wait_for_text("#sandbox-messages", &needle, Duration::from_secs(10))
             .await?;

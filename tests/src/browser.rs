@@ -28,6 +28,7 @@ use crate::program;
 mod axe;
 mod emulation;
 mod trial;
+mod views;
 pub use axe::{axe_source, AxeViolation};
 pub use emulation::ColorScheme;
 pub use trial::{check, open_app, run_to_verdict, Problem};
