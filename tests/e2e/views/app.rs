@@ -33,6 +33,8 @@ pub(crate) mod keys {
     pub(crate) const ESCAPE: &str = "\u{E00C}";
     /// Control held, Enter, then every modifier released.
     pub(crate) const CTRL_ENTER: &str = "\u{E009}\u{E007}\u{E000}";
+    /// Alt held, 2, then every modifier released: the second view.
+    pub(crate) const ALT_2: &str = "\u{E00A}2\u{E000}";
 }
 
 /// The bridge's page at `#/view` (`""`: no fragment at all).
@@ -131,6 +133,18 @@ pub(crate) async fn show(page: &Page, view: &str) -> Result<ViewState, Problem> 
     )
     .await?;
     wait_view(page, view).await
+}
+
+/// Clicks `css` after scrolling it to the middle of the window, so no
+/// sticky header lies over it where WebDriver would click.
+pub(crate) async fn click(page: &Page, css: &str) -> Result<(), Problem> {
+    page.wait_for(css, VIEW_CHANGE).await?;
+    page.eval(
+        "document.querySelector(arguments[0]).scrollIntoView({ block: 'center', inline: 'nearest' });",
+        vec![json!(css)],
+    )
+    .await?;
+    Ok(page.click(css).await?)
 }
 
 /// Types `keys` into the focused element (the body when nothing is).
@@ -242,7 +256,7 @@ pub(crate) async fn run_starttls(page: &Page, rig: &Rig) -> Result<(), Problem> 
         .await?;
     page.fill("#body", "Encrypted in the tab, for the pictures.")
         .await?;
-    page.click("#run-button").await?;
+    click(page, "#run-button").await?;
     let kind = wait_verdict(page).await?;
     let verdict = page.text("#verdict").await?.unwrap_or_default();
     check(kind == "delivered", || {
@@ -263,7 +277,7 @@ pub(crate) async fn run_server_checks(page: &Page, rig: &Rig) -> Result<Vec<Chec
         .await?;
     page.fill("#diag-ehlo", EHLO).await?;
     page.fill("#diag-user", USER).await?;
-    page.click("#diag-run-server").await?;
+    click(page, "#diag-run-server").await?;
     page.wait_for_attr("#diag-progress", "data-running", &["false"], DIAG_DONE)
         .await?;
     let rows = page
@@ -290,7 +304,7 @@ pub(crate) async fn fill_every_view(page: &Page, rig: &Rig) -> Result<(), Proble
     run_server_checks(page, rig).await?;
     show(page, "saved").await?;
     page.fill("#save-name", "views e2e over STARTTLS").await?;
-    page.click("#save-button").await?;
+    click(page, "#save-button").await?;
     page.wait_for("[data-testid=saved-item]", VIEW_CHANGE)
         .await?;
     show(page, "guided").await?;

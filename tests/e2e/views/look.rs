@@ -148,9 +148,9 @@ async fn sideways(page: &Page) -> Result<Option<String>, Problem> {
         .eval(
             "const s = document.scrollingElement; const w = s.clientWidth;\
              const wide = [...document.querySelectorAll('body *')].filter(e => { const r = e.getBoundingClientRect(); \
-               return r.width > 0 && r.right > w + 1; }).slice(0, 8).map(e => e.tagName.toLowerCase() + \
+               return r.width > 0 && r.right + scrollX > w + 1; }).slice(0, 8).map(e => e.tagName.toLowerCase() + \
                (e.id ? '#' + e.id : '') + (typeof e.className === 'string' && e.className.trim() ? '.' + \
-               e.className.trim().split(/\\s+/).join('.') : '') + ' (right ' + Math.round(e.getBoundingClientRect().right) + ')');\
+               e.className.trim().split(/\\s+/).join('.') : '') + ' (right ' + Math.round(e.getBoundingClientRect().right + scrollX) + ')');\
              return [s.scrollWidth, w, wide];",
             vec![],
         )

@@ -151,7 +151,7 @@ pub(crate) fn run_in_background(rig: &Rig) -> Result<(), Failed> {
         })?;
         let needle = format!("views-background-{}", rig.server.port());
         fill_slow_delivery(&page, rig, &needle).await?;
-        page.click("#run-button").await?;
+        app::click(&page, "#run-button").await?;
         page.click("#view-link-console").await?;
         wait_view(&page, "console").await?;
         let (title, seen_running) = wait_finished_in(&page, "console").await?;
@@ -239,8 +239,9 @@ pub(crate) fn shortcuts(rig: &Rig) -> Result<(), Failed> {
             || format!("after Esc the title still says running: {title}"),
         )?;
 
-        // From another view: Ctrl+Enter runs the guided form as it is.
-        page.click("#view-link-console").await?;
+        // Alt+2 shows the second view; from there Ctrl+Enter runs the
+        // guided form as it is, and shows the guided view, where the run is.
+        press(&page, keys::ALT_2).await?;
         wait_view(&page, "console").await?;
         press(&page, keys::CTRL_ENTER).await?;
         // The title still shows the cancelled run's end until this one starts.
@@ -257,7 +258,8 @@ pub(crate) fn shortcuts(rig: &Rig) -> Result<(), Failed> {
             },
         )
         .await?;
-        let (title, _) = wait_finished_in(&page, "console").await?;
+        wait_view(&page, "guided").await?;
+        let (title, _) = wait_finished_in(&page, "guided").await?;
         check(title.starts_with("✓ Delivered"), || {
             format!("Ctrl+Enter in the console view: title {title:?}, want ✓ Delivered")
         })?;

@@ -8,7 +8,9 @@ use libtest_mimic::Failed;
 use serde_json::{json, Value};
 use smtplab_e2e::browser::{check, Page, Problem};
 
-use crate::app::{fill_slow_delivery, is_rendered, run_server_checks, run_starttls, wait_verdict};
+use crate::app::{
+    click, fill_slow_delivery, is_rendered, run_server_checks, run_starttls, wait_verdict,
+};
 use crate::{on_page, Rig, CA_NAME};
 
 /// Whether the SVG at `css` has `role` img or group and an accessible name
@@ -99,7 +101,7 @@ pub(crate) fn timeline(rig: &Rig) -> Result<(), Failed> {
     on_page(rig, "timeline", "guided", |page| async move {
         let needle = format!("views-timeline-{}", rig.server.port());
         fill_slow_delivery(&page, rig, &needle).await?;
-        page.click("#run-button").await?;
+        click(&page, "#run-button").await?;
         let kind = wait_verdict(&page).await?;
         check(kind == "delivered", || {
             format!("verdict {kind:?}, want delivered")
