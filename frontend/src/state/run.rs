@@ -191,6 +191,12 @@ mod tests {
             state.run().transcript.items()[0].kind,
             EntryKind::Error(Note::NotConnected)
         ));
+        state.apply(RunAction::DataProgress {
+            at_ms: 7,
+            progress: DataProgress { sent: 1, total: 2 },
+        });
+        assert_eq!(state.run().data, Some(DataProgress { sent: 1, total: 2 }));
+        assert_eq!(state.run().times.clock().as_millis(), 7);
         state.apply(RunAction::Ended);
         assert!(!state.run().running);
         state.apply(RunAction::Started {
@@ -198,5 +204,7 @@ mod tests {
             steps: StepList::for_spec(&spec(Stage::Ehlo, 1)),
         });
         assert!(state.run().running && state.run().transcript.items().is_empty());
+        assert_eq!(state.run().data, None, "a new run counts afresh");
+        assert_eq!(state.run().times, StepTimes::default());
     }
 }

@@ -13,8 +13,8 @@ use smtplab_shared::smtp::{Event, Step};
 /// action, and this should not copy every reply each time.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct StepTimes {
-    /// When each step started, on the run's clock (a step that runs twice,
-    /// which the engine never does, keeps its first start).
+    /// When each step started, on the run's clock (a step that runs again,
+    /// as EHLO after STARTTLS, its latest start).
     started: Vec<(Step, Duration)>,
     /// The last reply to each step, its lines joined with `\n`.
     replies: Vec<(Step, Rc<str>)>,
@@ -29,8 +29,11 @@ impl StepTimes {
         match event {
             Event::StepStarted { step, at } => {
                 self.clock = self.clock.max(*at);
-                if self.started(*step).is_none() {
-                    self.started.push((*step, *at));
+                // EHLO runs again after STARTTLS: its elapsed time is the
+                // second run's, so its start is too.
+                match self.started.iter_mut().find(|(s, _)| s == step) {
+                    Some((_, start)) => *start = *at,
+                    None => self.started.push((*step, *at)),
                 }
             }
             Event::Reply {
@@ -87,7 +90,7 @@ mod tests {
     }
 
     #[test]
-    fn starts_and_the_last_reply_are_kept_per_step() {
+    fn the_latest_start_and_the_last_reply_are_kept_per_step() {
         let mut times = StepTimes::default();
         let ms = Duration::from_millis;
         times.apply(
@@ -106,9 +109,20 @@ mod tests {
             },
         );
         times.apply(12, &reply(Step::Rcpt(0), &["451 later"], 11));
+        times.apply(
+            13,
+            &Event::StepStarted {
+                step: Step::Rcpt(0),
+                at: ms(12),
+            },
+        );
         times.apply(15, &reply(Step::Rcpt(0), &["250-a", "250 ok"], 14));
         assert_eq!(times.started(Step::Connect), Some(ms(2)));
-        assert_eq!(times.started(Step::Rcpt(0)), Some(ms(9)));
+        assert_eq!(
+            times.started(Step::Rcpt(0)),
+            Some(ms(12)),
+            "the latest start"
+        );
         assert_eq!(times.started(Step::Quit), None);
         assert_eq!(times.reply(Step::Connect), Some("220 mx ESMTP"));
         assert_eq!(times.reply(Step::Rcpt(0)), Some("250-a\n250 ok"));
