@@ -41,6 +41,13 @@ pub(crate) fn HelpOverlay(props: &HelpOverlayProps) -> Html {
             }
         })
     };
+    // The Close button is the dialog's only control: Tab stays on it, so
+    // the focus cannot wander to the page behind the modal.
+    let onkeydown = Callback::from(|e: KeyboardEvent| {
+        if e.key() == "Tab" {
+            e.prevent_default();
+        }
+    });
     let keys: [(&str, Vm); 6] = [
         ("Ctrl+Enter", Vm::KeyRun),
         ("Esc", Vm::KeyCancel),
@@ -52,7 +59,7 @@ pub(crate) fn HelpOverlay(props: &HelpOverlayProps) -> Html {
     html! {
         <div class="overlay" onclick={onbackdrop}>
             <div id="help-overlay" data-testid="help-overlay" class="dialog" role="dialog"
-                 aria-modal="true" aria-labelledby="help-title">
+                 aria-modal="true" aria-labelledby="help-title" {onkeydown}>
                 <h2 id="help-title">{ tv(lang, Vm::HelpTitle) }</h2>
                 <dl class="keys">
                     { for keys.into_iter().map(|(key, what)| html! {
