@@ -2,8 +2,10 @@
 //! on the primary MX when asked), "Domain report" (SPF, DMARC, MTA-STS,
 //! TLS-RPT, DANE, reverse DNS, TLS on every MX, and DNS blocklists when
 //! opted in: its grid and details are [`DomainReport`]) and "Check this
-//! server" (checks 1, 2, 3 when asked, 5, 7, 8), a progress list, each
-//! check's result, the MX table, and the report as text and JSON downloads.
+//! server" (checks 1, 2, 3 when asked, 5, 7, 8), a progress line ("Check 3
+//! of 8: …") and list, the results as a check × server grid ([`RunGrid`],
+//! the domain report's grid in its other flavour) above each check's
+//! result, the MX table, and the report as text and JSON downloads.
 //!
 //! The app owns the panel's reducer ([`DiagState`]) and the `use_checks`
 //! hook that does the IO; the panel gets the state's handle, and the
