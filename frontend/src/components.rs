@@ -27,6 +27,7 @@ pub(crate) mod report_grid;
 pub(crate) mod report_progress;
 pub(crate) mod sandbox_panel;
 pub(crate) mod saved_sessions;
+pub(crate) mod sequence_diagram;
 pub(crate) mod session_form;
 pub(crate) mod share_export;
 pub(crate) mod step_list;

@@ -13,6 +13,7 @@ mod en;
 mod ja;
 pub(crate) mod pictures;
 pub(crate) mod report;
+pub(crate) mod sequence;
 pub(crate) mod timeline;
 pub(crate) mod views;
 

@@ -20,6 +20,7 @@ mod console;
 mod export;
 mod line;
 mod lines;
+pub(crate) mod sequence;
 mod unparsed;
 
 pub(crate) use console::console_display;
