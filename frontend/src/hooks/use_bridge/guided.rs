@@ -45,9 +45,11 @@ pub(super) struct GuidedRun {
     reported: Option<DataProgress>,
 }
 
-/// How often the message's progress is sampled: a few times a second is
-/// smooth to the eye and costs a render each (see `BatchedDispatch`).
-const PROGRESS_MS: u32 = 100;
+/// How often the message's progress is sampled. Each change costs a render
+/// of the page, and while the main thread renders the browser hands the
+/// WebSocket's buffer to the network no further: a few times a second reads
+/// as moving without slowing the send it reports.
+const PROGRESS_MS: u32 = 250;
 
 /// What the driver does after a run's link events were forwarded.
 #[derive(Clone, Copy, PartialEq, Eq)]
