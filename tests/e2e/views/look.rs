@@ -159,8 +159,9 @@ async fn sideways(page: &Page) -> Result<Option<String>, Problem> {
 }
 
 const SIDEWAYS: &str = "const s = document.scrollingElement; const w = s.clientWidth; const out = [];\
-    const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + \
-      (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\\s+/).join('.') : '');\
+    const name = e => { const up = e.id ? null : e.closest('[id]'); return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + \
+      (typeof e.className === 'string' && e.className.trim() ? '.' + e.className.trim().split(/\\s+/).join('.') : '') + \
+      (up ? ' (in #' + up.id + ')' : ''); };\
     const clipped = e => { for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) \
       { if (getComputedStyle(p).overflowX !== 'visible') return true; } return false; };\
     const past = r => r.width > 0 && r.right + scrollX > w + 1;\
