@@ -114,7 +114,7 @@ use crate::hooks::{
     use_bridge, use_checks, use_files, use_persistence, use_sandbox, use_shortcuts, use_theme,
     use_version, use_view, ConsoleTarget, Shortcut,
 };
-use crate::i18n::views::{tv, Vm};
+use crate::i18n::views::{tv, tvf, Vm};
 use crate::i18n::{t, Msg};
 use crate::note::Note;
 use crate::session_file::file_name;
@@ -315,7 +315,15 @@ pub(crate) fn App() -> Html {
     // paints sooner) and then stay in the page, hidden, so what they hold
     // (a typed console line, the checks' inputs) survives a change of view.
     let drawn = |v: View| v == view || *below_ready;
-    let view_attrs = |v: View| (format!("view-{}", v.name()), v != view, tv(lang, v.label()));
+    // "Diagnostics view": the panels inside are regions named by their
+    // headings ("Diagnostics"), and two landmarks must not share a name.
+    let view_attrs = |v: View| {
+        (
+            format!("view-{}", v.name()),
+            v != view,
+            tvf(lang, Vm::ViewRegion, &[tv(lang, v.label())]),
+        )
+    };
     let inbox_on = state.inbox.info.as_ref().is_some_and(|i| i.enabled);
     html! {
         <ContextProvider<StateHandle> context={handle}>

@@ -50,10 +50,10 @@ pub(crate) fn CheckResultView(props: &CheckResultViewProps) -> Html {
         // here when the result has no evidence to open.
         <article id={id.clone()} data-testid={id} data-verdict={verdict} class={classes!("check-result", verdict)}
                  tabindex="-1">
-            <h4>
+            <h3>
                 <span class="check-verdict">{ verdict_word(lang, r.verdict) }</span>
                 { " " }{ check_title(lang, r.kind) }
-            </h4>
+            </h3>
             <p class="check-summary">{ r.summary.clone() }</p>
             <p class="check-advice"><strong>{ t(lang, Msg::DiagAdvice) }</strong>{ " " }{ r.advice.clone() }</p>
             if !r.details.is_empty() {

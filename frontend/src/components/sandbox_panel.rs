@@ -37,7 +37,7 @@ pub(crate) fn SandboxPanel(props: &SandboxPanelProps) -> Html {
     let targeted = info.is_target(&state.form.fields.host, &state.form.fields.port);
     html! {
         <section id="sandbox-panel" data-testid="sandbox-panel" class="sandbox" aria-labelledby="sandbox-title">
-            <h3 id="sandbox-title">{ t(lang, Msg::SandboxHeading) }</h3>
+            <h2 id="sandbox-title">{ t(lang, Msg::SandboxHeading) }</h2>
             <p class="hint">{ tf(lang, Msg::SandboxIntro, &[&info.addr]) }</p>
             <p id="sandbox-account" data-testid="sandbox-account" data-user={info.user.clone()}>
                 { tf(lang, Msg::SandboxAccount, &[&info.user, &info.password]) }

@@ -15,6 +15,7 @@ pub(crate) enum Vm {
     Diagnostics,
     Inbox,
     Saved,
+    ViewRegion,
     Theme,
     ThemeAuto,
     ThemeLight,
@@ -57,6 +58,7 @@ fn en(msg: Vm) -> &'static str {
         Vm::Diagnostics => "Diagnostics",
         Vm::Inbox => "Inbox",
         Vm::Saved => "Saved",
+        Vm::ViewRegion => "{0} view",
         Vm::Theme => "Theme",
         Vm::ThemeAuto => "System",
         Vm::ThemeLight => "Light",
@@ -87,6 +89,7 @@ fn ja(msg: Vm) -> &'static str {
         Vm::Diagnostics => "診断",
         Vm::Inbox => "受信箱",
         Vm::Saved => "保存済み",
+        Vm::ViewRegion => "{0}の表示",
         Vm::Theme => "テーマ",
         Vm::ThemeAuto => "システム",
         Vm::ThemeLight => "ライト",
@@ -116,6 +119,7 @@ mod tests {
     #[test]
     fn placeholders_match_between_languages() {
         let all = [
+            Vm::ViewRegion,
             Vm::TitleRunning,
             Vm::TitleDelivered,
             Vm::TitleCompleted,
