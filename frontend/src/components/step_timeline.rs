@@ -7,8 +7,8 @@
 //! The geometry ([`layout`]) is a pure function of the rows, in SVG user
 //! units; the SVG scales to its box. Colours come from the theme's
 //! variables (index.html); every bar also carries a status mark, and
-//! hovering or focusing it shows the server's reply (its `<title>`, and the
-//! caption under the picture, which keyboard users see too).
+//! hovering or focusing it shows the server's reply (its `<title>`, and a
+//! caption with a tooltip under the picture, which keyboard users see too).
 
 use std::time::Duration;
 
@@ -177,15 +177,18 @@ pub(crate) fn StepTimeline() -> Html {
     let rows = run.steps.rows();
     let spans = spans(run);
     let geometry = layout(&spans);
-    let mut caption = tt(lang, Tm::TimelineHint).to_owned();
+    // The caption's line (the hint, or the shown bar's words) and the shown
+    // bar's reply, drawn over what follows so that nothing below moves.
+    let mut caption = (tt(lang, Tm::TimelineHint).to_owned(), None::<String>);
     let bars = rows.iter().zip(&spans).zip(&geometry.bars).map(|((row, span), bar)| {
         let name = row.step.to_string();
         let status = row.status.as_str();
         let label = bar_label(lang, &name, row.status, bar, span.start);
         let reply = run.times.reply(row.step).unwrap_or_else(|| tt(lang, Tm::NoReply));
-        let tip = format!("{label}\n{} {reply}", tt(lang, Tm::Replied));
+        let replied = format!("{} {reply}", tt(lang, Tm::Replied));
+        let tip = format!("{label}\n{replied}");
         if shown.as_deref() == Some(name.as_str()) {
-            caption.clone_from(&tip);
+            caption = (label.clone(), Some(replied));
         }
         let show = {
             let shown = shown.clone();
@@ -240,8 +243,13 @@ pub(crate) fn StepTimeline() -> Html {
                           text-anchor="end">{ end_ms }</text>
                 </g>
             </svg>
-            <figcaption id="step-timeline-caption" data-testid="timeline-caption"
-                        class="timeline-caption" aria-live="polite">{ caption }</figcaption>
+            // Not live: a focused bar's name and description already say this.
+            <figcaption id="step-timeline-caption" data-testid="timeline-caption" class="timeline-caption">
+                <span class="timeline-caption-line">{ caption.0 }</span>
+                if let Some(reply) = caption.1 {
+                    <span class="timeline-tooltip" data-testid="timeline-tooltip">{ reply }</span>
+                }
+            </figcaption>
         </figure>
     }
 }
