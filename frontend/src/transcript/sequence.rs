@@ -17,11 +17,11 @@ use crate::i18n::Lang;
 use crate::note::Note;
 
 /// Width of the picture, in user units (it scales to its box).
-pub(crate) const VIEW_WIDTH: f64 = 400.0;
+pub(crate) const VIEW_WIDTH: f64 = 360.0;
 /// Where the lifelines' headings sit (their baseline).
 pub(crate) const HEAD_Y: f64 = 14.0;
 /// The client's lifeline.
-pub(crate) const CLIENT_X: f64 = 72.0;
+pub(crate) const CLIENT_X: f64 = 64.0;
 /// The server's lifeline.
 pub(crate) const SERVER_X: f64 = VIEW_WIDTH - 12.0;
 /// Right edge of the time column (text anchored at its end).
@@ -36,7 +36,7 @@ pub(crate) const MARKER_ROW: f64 = 22.0;
 const BOTTOM: f64 = 8.0;
 /// The widest label, in columns (a wide character counts two): what fits
 /// between the lifelines in the monospaced label font.
-pub(crate) const LABEL_COLUMNS: usize = 44;
+pub(crate) const LABEL_COLUMNS: usize = 40;
 /// The widest lifeline heading, in columns.
 const HEAD_COLUMNS: usize = 30;
 

@@ -76,6 +76,38 @@ async fn save_picture(page: &Page, name: &str) -> Result<(), Problem> {
         .map_err(|e| fail(format!("write: {e}")))
 }
 
+/// Runs axe-core with the picture shown, in both themes, and refuses a
+/// serious or critical violation in the switch or the picture (the rest of
+/// the page is the views trials' business). Without axe (not installed)
+/// it says so and checks nothing.
+async fn axe_on_the_picture(page: &Page, rig: &Rig) -> Result<(), Problem> {
+    let Ok(source) = &rig.axe else {
+        println!("axe-core is not installed: the diagram was not scanned");
+        return Ok(());
+    };
+    let mut serious = Vec::new();
+    for theme in ["dark", "light"] {
+        page.select("#theme-select", theme).await?;
+        page.wait_for_attr("html", "data-theme", &[theme], SWITCH)
+            .await?;
+        for violation in page.axe_violations(source).await? {
+            let ours = violation
+                .targets
+                .iter()
+                .any(|t| t.contains("transcript-") || t.contains("seq-"));
+            if ours && violation.is_serious() {
+                serious.push(format!("{theme} theme: {violation}"));
+            }
+        }
+    }
+    check(serious.is_empty(), || {
+        format!(
+            "axe-core finds serious or critical problems in the diagram or its switch:\n{}",
+            serious.join("\n")
+        )
+    })
+}
+
 fn strings(value: &Value) -> Vec<String> {
     serde_json::from_value(value.clone()).unwrap_or_default()
 }
@@ -180,6 +212,7 @@ pub(crate) fn sequence_diagram(rig: &Rig) -> Result<(), Failed> {
             || format!("at {NARROW} px the picture is not inside the window: {fits:?}"),
         )?;
         save_picture(&page, "views-sequence-360.png").await?;
+        axe_on_the_picture(&page, rig).await?;
         // The choice lives as long as the page.
         show(&page, "console").await?;
         show(&page, "guided").await?;
