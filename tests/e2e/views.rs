@@ -20,6 +20,8 @@ mod look;
 mod navigation;
 #[path = "views/pictures.rs"]
 mod pictures;
+#[path = "views/sequence.rs"]
+mod sequence;
 #[path = "views/slow_proxy.rs"]
 mod slow_proxy;
 
@@ -99,6 +101,10 @@ fn main() {
             (
                 "diagnostics_grid_has_one_cell_per_check_and_server",
                 pictures::diag_grid,
+            ),
+            (
+                "transcript_diagram_has_an_arrow_per_command_and_no_credentials",
+                sequence::sequence_diagram,
             ),
             (
                 "dark_theme_follows_prefers_color_scheme_and_the_switch_overrides",
