@@ -29,7 +29,11 @@
 //! | `cancel-button` | Cancel (present while running) |
 //! | `form-error` | validation message shown before anything is sent |
 //! | `step-list` | the step list; each `<li data-testid="step" data-step="EHLO" data-status="ok">` (`pending` / `running` / `ok` / `failed` / `skipped`) |
-//! | `verdict` | the verdict; `data-verdict` = `delivered` / `completed` / `failed` |
+//! | `verdict` | the verdict card, at the top of the run; `data-verdict` = `delivered` / `completed` / `failed` |
+//! | `step-timeline` | the steps as an SVG waterfall: one `<g data-testid="timeline-bar" data-step data-status data-ms tabindex="0">` per step, its `timeline-rect` as wide as the step's time; hover or focus shows the reply |
+//! | `data-progress` | `<progress>` with `data-sent` / `data-total` bytes while the message goes (DATA or BDAT) |
+//! | `cert-chain` | the certificate chain as SVG boxes (`chain-cert`, `data-index`, `data-subject`, `data-issuer`) joined by `chain-link`, each with its `validity-bar` and `validity-today`; `data-result` = `trusted` / `failed` / `skipped` / `unchecked` (above the `tls-cert` list) |
+//! | `transcript-as-text`, `transcript-as-diagram` | the transcript's switch (`aria-pressed`); `transcript-diagram` is the client \| server sequence diagram (`seq-arrow` with `data-dir` = `c2s` / `s2c`, `data-code`); the console's are `console-transcript-…` |
 //! | `capabilities` | EHLO capabilities with explanations |
 //! | `reveal-secrets` | checkbox: show credentials in transcripts and exports |
 //! | `transcript` | the guided transcript (`role="log"`); `transcript-copy`, `transcript-download` |
@@ -76,6 +80,8 @@
 //! | `diag-cancel` | stop the running checks (present while running) |
 //! | `diag-progress` | the progress list (`data-running` = `true` / `false`); each `<li data-testid="diag-check" data-check="open_relay" data-status="pending|running|done|skipped" data-verdict="pass|warn|fail">` (verdict once done) |
 //! | `diag-mx-table` | the MX table of the domain checks; rows `data-testid="diag-mx-row"` with `data-host`, `data-ok` |
+//! | `diag-progress-summary` | "Check N of M: …" with `data-done`, `data-total`, `data-current` |
+//! | `diag-grid` | the run's results as a check × server grid: cells `data-testid="diag-grid-cell"` with `data-check`, `data-scope`, `data-server`, `data-verdict`, each a button opening the check's result |
 //! | `diag-results` | the results; each `<article id="diag-result-<check>" data-verdict="pass|warn|fail">` (`<check>` as in `data-check`: `reachability`, `service`, `delivery`, `domain_servers`, `user_receives`, `domain_receives`, `can_send`, `open_relay`) |
 //! | `diag-overall` | the worst verdict (`data-verdict`), once the run is over |
 //! | `diag-run-report` | "Domain report": the report's checks on the domain (`data-check` `spf`, `dmarc`, `mta_sts`, `tls_rpt`, `dane`, `reverse_dns`, `mx_tls`, and `dnsbl` when opted in) in one pass |
