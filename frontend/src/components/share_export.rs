@@ -45,12 +45,17 @@ pub(crate) fn ShareExport(props: &ShareExportProps) -> Html {
         Callback::from(move |_: MouseEvent| state.dispatch(Action::Tools(ToolsAction::ToggleSwaks)))
     };
     // swaks writes its own Date and Message-Id: placeholders do here.
-    let swaks = state
-        .form
-        .fields
-        .to_draft_spec("", "")
-        .map(|spec| swaks_command(&spec, state.reveal))
-        .map_err(|e| e.describe(lang));
+    // Built only while shown: the Saved view renders with every state
+    // change, even hidden, and encoding a large message on each render
+    // would block the page (and the WebSocket's sending) for 100+ ms.
+    let swaks = state.tools.show_swaks.then(|| {
+        state
+            .form
+            .fields
+            .to_draft_spec("", "")
+            .map(|spec| swaks_command(&spec, state.reveal))
+            .map_err(|e| e.describe(lang))
+    });
     let onsessionjson = {
         let state = state.clone();
         Callback::from(move |_: MouseEvent| {
@@ -104,7 +109,7 @@ pub(crate) fn ShareExport(props: &ShareExportProps) -> Html {
                     </button>
                 </div>
             }
-            if state.tools.show_swaks {
+            if let Some(swaks) = swaks {
                 <div class="field">
                     <span id="swaks-label" class="hint">{ t(lang, Msg::SwaksLabel) }</span>
                     <pre id="swaks-command" data-testid="swaks-command" class="command" aria-labelledby="swaks-label"
