@@ -8,6 +8,27 @@
 //! `ja`) until the user picks one; the choice is remembered in
 //! `localStorage` (see `hooks::use_persistence`).
 
+/// The two lookups of a per-feature catalogue (`i18n/composer.rs`,
+/// `report.rs`, …): `$text(lang, key)` and `$textf(lang, key, args)`, over
+/// the catalogue's own `en(key)` and `ja(key)` matches.
+macro_rules! catalogue_lookups {
+    ($key:ty, $text:ident, $textf:ident) => {
+        /// The text of `msg` in `lang` (placeholders unfilled).
+        pub(crate) fn $text(lang: $crate::i18n::Lang, msg: $key) -> &'static str {
+            match lang {
+                $crate::i18n::Lang::En => en(msg),
+                $crate::i18n::Lang::Ja => ja(msg),
+            }
+        }
+
+        /// The text of `msg` in `lang` with `{0}`, `{1}`… replaced by `args`.
+        pub(crate) fn $textf(lang: $crate::i18n::Lang, msg: $key, args: &[&str]) -> String {
+            $crate::i18n::fill($text(lang, msg), args)
+        }
+    };
+}
+pub(crate) use catalogue_lookups;
+
 pub(crate) mod composer;
 mod en;
 mod ja;

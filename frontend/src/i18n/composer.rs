@@ -2,8 +2,6 @@
 //! languages: a catalogue of its own ([`Cm`]) beside [`super::Msg`], with
 //! exhaustive matches so a key cannot be added to one language only.
 
-use super::{fill, Lang};
-
 /// A composer message key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -67,18 +65,7 @@ pub(crate) enum Cm {
     IdnHint,
 }
 
-/// The text of `msg` in `lang` (placeholders unfilled).
-pub(crate) fn tc(lang: Lang, msg: Cm) -> &'static str {
-    match lang {
-        Lang::En => en(msg),
-        Lang::Ja => ja(msg),
-    }
-}
-
-/// The text of `msg` in `lang` with `{0}`, `{1}`… replaced by `args`.
-pub(crate) fn tcf(lang: Lang, msg: Cm, args: &[&str]) -> String {
-    fill(tc(lang, msg), args)
-}
+super::catalogue_lookups!(Cm, tc, tcf);
 
 fn en(msg: Cm) -> &'static str {
     match msg {
@@ -207,6 +194,7 @@ fn ja(msg: Cm) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
 
     #[test]
     fn placeholders_match_between_languages() {

@@ -3,8 +3,6 @@
 //! ([`Pm`]) beside [`super::Msg`], with exhaustive matches so a key cannot
 //! be added to one language only.
 
-use super::{fill, Lang};
-
 /// A picture message key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -29,18 +27,7 @@ pub(crate) enum Pm {
     ProgressFinished,
 }
 
-/// The text of `msg` in `lang` (placeholders unfilled).
-pub(crate) fn tp(lang: Lang, msg: Pm) -> &'static str {
-    match lang {
-        Lang::En => en(msg),
-        Lang::Ja => ja(msg),
-    }
-}
-
-/// The text of `msg` in `lang` with `{0}`, `{1}`… replaced by `args`.
-pub(crate) fn tpf(lang: Lang, msg: Pm, args: &[&str]) -> String {
-    fill(tp(lang, msg), args)
-}
+super::catalogue_lookups!(Pm, tp, tpf);
 
 fn en(msg: Pm) -> &'static str {
     match msg {
@@ -91,6 +78,7 @@ fn ja(msg: Pm) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
 
     #[test]
     fn placeholders_match_between_languages() {

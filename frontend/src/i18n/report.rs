@@ -5,8 +5,6 @@
 
 use smtplab_shared::diagnose::CheckKind;
 
-use super::{fill, Lang};
-
 /// A domain report message key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -48,18 +46,7 @@ pub(crate) enum Rm {
     HelpDnsbl,
 }
 
-/// The text of `msg` in `lang` (placeholders unfilled).
-pub(crate) fn tr(lang: Lang, msg: Rm) -> &'static str {
-    match lang {
-        Lang::En => en(msg),
-        Lang::Ja => ja(msg),
-    }
-}
-
-/// The text of `msg` in `lang` with `{0}`, `{1}`… replaced by `args`.
-pub(crate) fn trf(lang: Lang, msg: Rm, args: &[&str]) -> String {
-    fill(tr(lang, msg), args)
-}
+super::catalogue_lookups!(Rm, tr, trf);
 
 /// The title and the one-line help of a report check; `None` for the
 /// other checks.
@@ -160,6 +147,7 @@ fn ja(msg: Rm) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
 
     #[test]
     fn placeholders_match_between_languages_and_every_report_check_has_words() {

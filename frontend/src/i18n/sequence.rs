@@ -3,8 +3,6 @@
 //! ([`Sq`]) beside [`super::Msg`], with exhaustive matches so a key cannot
 //! be added to one language only.
 
-use super::{fill, Lang};
-
 /// A sequence diagram message key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -20,18 +18,7 @@ pub(crate) enum Sq {
     Hint,
 }
 
-/// The text of `msg` in `lang` (placeholders unfilled).
-pub(crate) fn ts(lang: Lang, msg: Sq) -> &'static str {
-    match lang {
-        Lang::En => en(msg),
-        Lang::Ja => ja(msg),
-    }
-}
-
-/// The text of `msg` in `lang` with `{0}`, `{1}`… replaced by `args`.
-pub(crate) fn tsf(lang: Lang, msg: Sq, args: &[&str]) -> String {
-    fill(ts(lang, msg), args)
-}
+super::catalogue_lookups!(Sq, ts, tsf);
 
 fn en(msg: Sq) -> &'static str {
     match msg {
@@ -68,6 +55,7 @@ fn ja(msg: Sq) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
 
     #[test]
     fn placeholders_match_between_languages() {

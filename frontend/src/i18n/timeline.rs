@@ -3,8 +3,6 @@
 //! exhaustive matches so a key cannot be added to one language only. The
 //! status words are the step list's ([`super::Msg`]), so both say the same.
 
-use super::{fill, Lang};
-
 /// A timeline or progress message key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -18,18 +16,7 @@ pub(crate) enum Tm {
     ProgressText,
 }
 
-/// The text of `msg` in `lang` (placeholders unfilled).
-pub(crate) fn tt(lang: Lang, msg: Tm) -> &'static str {
-    match lang {
-        Lang::En => en(msg),
-        Lang::Ja => ja(msg),
-    }
-}
-
-/// The text of `msg` in `lang` with `{0}`, `{1}`… replaced by `args`.
-pub(crate) fn ttf(lang: Lang, msg: Tm, args: &[&str]) -> String {
-    fill(tt(lang, msg), args)
-}
+super::catalogue_lookups!(Tm, tt, ttf);
 
 fn en(msg: Tm) -> &'static str {
     match msg {
@@ -60,6 +47,7 @@ fn ja(msg: Tm) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
 
     #[test]
     fn placeholders_match_between_languages() {

@@ -3,8 +3,6 @@
 //! [`super::Msg`]), with exhaustive matches so a key cannot be added to one
 //! language only.
 
-use super::{fill, Lang};
-
 /// A frame message key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
@@ -37,18 +35,7 @@ pub(crate) enum Vm {
     SavedIntro,
 }
 
-/// The text of `msg` in `lang` (placeholders unfilled).
-pub(crate) fn tv(lang: Lang, msg: Vm) -> &'static str {
-    match lang {
-        Lang::En => en(msg),
-        Lang::Ja => ja(msg),
-    }
-}
-
-/// The text of `msg` in `lang` with `{0}`, `{1}`… replaced by `args`.
-pub(crate) fn tvf(lang: Lang, msg: Vm, args: &[&str]) -> String {
-    fill(tv(lang, msg), args)
-}
+super::catalogue_lookups!(Vm, tv, tvf);
 
 fn en(msg: Vm) -> &'static str {
     match msg {
@@ -115,6 +102,7 @@ fn ja(msg: Vm) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
 
     #[test]
     fn placeholders_match_between_languages() {
