@@ -195,19 +195,35 @@ fn run_row_cells(lang: Lang, props: &ReportGridProps, r: &CheckResult) -> Html {
             if lead {
                 { filler() }
             }
-            { for props.servers.iter().map(|server| match r.cells.iter().find(|c| &c.server == server) {
-                Some(c) => cell(lang, props, &Cell {
-                    kind: r.kind,
-                    server: Some(server),
-                    scope: "server",
-                    verdict: c.verdict,
-                    note: &c.note,
-                    colspan: 1,
-                }),
-                None => not_checked(lang, props, r.kind, server),
-            }) }
+            { server_cells(lang, props, r) }
         </>
     }
+}
+
+/// One cell per server column: the check's cell for that server, or
+/// "not checked" where it did not reach it.
+fn server_cells(lang: Lang, props: &ReportGridProps, r: &CheckResult) -> Html {
+    props
+        .servers
+        .iter()
+        .map(
+            |server| match r.cells.iter().find(|c| &c.server == server) {
+                Some(c) => cell(
+                    lang,
+                    props,
+                    &Cell {
+                        kind: r.kind,
+                        server: Some(server),
+                        scope: "server",
+                        verdict: c.verdict,
+                        note: &c.note,
+                        colspan: 1,
+                    },
+                ),
+                None => not_checked(lang, props, r.kind, server),
+            },
+        )
+        .collect()
 }
 
 fn row(lang: Lang, props: &ReportGridProps, r: &CheckResult) -> Html {
@@ -236,17 +252,7 @@ fn row(lang: Lang, props: &ReportGridProps, r: &CheckResult) -> Html {
         html! {
             <>
                 { cell(lang, props, &overall) }
-                { for servers.iter().map(|server| match r.cells.iter().find(|c| &c.server == server) {
-                    Some(c) => cell(lang, props, &Cell {
-                        kind: r.kind,
-                        server: Some(server),
-                        scope: "server",
-                        verdict: c.verdict,
-                        note: &c.note,
-                        colspan: 1,
-                    }),
-                    None => not_checked(lang, props, r.kind, server),
-                }) }
+                { server_cells(lang, props, r) }
             </>
         }
     };
