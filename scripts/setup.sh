@@ -45,6 +45,8 @@ missing=()
 for file in "${!PKG_FOR[@]}"; do
     [ -e "$file" ] || missing+=("${PKG_FOR[$file]}")
 done
+# npm for axe-core (below), wherever it is installed.
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
     say "installing Debian packages for the tests: ${missing[*]}"
@@ -77,7 +79,7 @@ if [ ! -f tests/node_modules/axe-core/axe.min.js ]; then
         (cd tests && npm ci --no-audit --no-fund --loglevel=error) ||
             say "npm ci in tests/ failed: the views test's accessibility scan will fail"
     else
-        say "npm not found: the views test's accessibility scan needs tests/node_modules/axe-core (apt-get install -y npm)"
+        say "npm not found after apt-get: the views test's accessibility scan needs tests/node_modules/axe-core"
     fi
 fi
 say "ready to test"
