@@ -26,7 +26,7 @@ fn en(msg: Tm) -> &'static str {
         Tm::NoReply => "no reply",
         Tm::Replied => "Server reply:",
         Tm::ProgressLabel => "Sending the message",
-        Tm::ProgressText => "{0} of {1} sent ({2}%)",
+        Tm::ProgressText => "{0} of {1} handed to the network ({2}%)",
     }
 }
 
@@ -40,7 +40,7 @@ fn ja(msg: Tm) -> &'static str {
         Tm::NoReply => "応答なし",
         Tm::Replied => "サーバーの応答：",
         Tm::ProgressLabel => "メッセージを送信中",
-        Tm::ProgressText => "{1} 中 {0} を送信済み（{2}%）",
+        Tm::ProgressText => "{1} 中 {0} をネットワークに渡しました（{2}%）",
     }
 }
 
@@ -72,7 +72,7 @@ mod tests {
         }
         assert_eq!(
             ttf(Lang::En, Tm::ProgressText, &["1 KiB", "2 KiB", "50"]),
-            "1 KiB of 2 KiB sent (50%)"
+            "1 KiB of 2 KiB handed to the network (50%)"
         );
     }
 }
