@@ -19,7 +19,7 @@ use serde_json::Value;
 use smtplab_e2e::bridge_process::binary;
 use smtplab_e2e::dnsmasq::Dnsmasq;
 use smtplab_e2e::finished::Finished;
-use smtplab_e2e::postfix::{MailOptions, TlsPorts, OTHER_USER};
+use smtplab_e2e::postfix::{TlsPorts, OTHER_USER};
 use smtplab_e2e::test_ca::TestCa;
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::MailServer;
@@ -105,17 +105,7 @@ struct Rig {
 impl Rig {
     fn start() -> Result<Self, String> {
         let ca = TestCa::new("smtplab cli test CA").map_err(|e| format!("test CA: {e}"))?;
-        let identity = ca
-            .server_identity()
-            .map_err(|e| format!("server certificate: {e}"))?;
-        let server = MailServer::start_with(&MailOptions {
-            tls: Some(identity),
-            ..MailOptions::default()
-        })
-        .map_err(|e| e.to_string())?;
-        let ports = server
-            .tls_ports()
-            .ok_or("the server started without TLS listeners")?;
+        let (server, ports) = MailServer::start_with_tls_from(&ca)?;
         let smtplab = binary().map_err(|e| e.to_string())?;
         let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
         std::fs::write(dir.path().join("ca.pem"), ca.pem()).map_err(|e| format!("ca.pem: {e}"))?;

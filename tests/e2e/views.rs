@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use libtest_mimic::Failed;
 use smtplab_e2e::browser::{axe_source, open_app, require_built_ui, Browser, Page, Problem};
-use smtplab_e2e::postfix::{MailOptions, TlsPorts};
+use smtplab_e2e::postfix::TlsPorts;
 use smtplab_e2e::trials::run_with_rig;
 use smtplab_e2e::{Bridge, MailServer, TestCa};
 
@@ -127,17 +127,7 @@ fn start_rig() -> Result<Rig, String> {
     // chromedriver starts while Postfix and the bridge come up.
     let browser = Browser::start_in_background();
     let ca = TestCa::new(CA_NAME).map_err(|e| format!("test CA: {e}"))?;
-    let identity = ca
-        .server_identity()
-        .map_err(|e| format!("server certificate: {e}"))?;
-    let server = MailServer::start_with(&MailOptions {
-        tls: Some(identity),
-        ..MailOptions::default()
-    })
-    .map_err(|e| e.to_string())?;
-    let ports = server
-        .tls_ports()
-        .ok_or("the server started without TLS listeners")?;
+    let (server, ports) = MailServer::start_with_tls_from(&ca)?;
     let slow = SlowProxy::start(server.addr(), SLOW_CONNECT, SLOW_REPLY)?;
     let extra = [
         "--allow-port".to_owned(),

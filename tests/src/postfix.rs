@@ -251,6 +251,26 @@ impl MailServer {
         self.tls_ports
     }
 
+    /// An instance whose TLS listeners (STARTTLS submission, implicit TLS)
+    /// present a certificate for `localhost` from `ca`, and their ports.
+    ///
+    /// # Errors
+    /// The certificate, the start, or listeners missing, in words.
+    pub fn start_with_tls_from(ca: &crate::TestCa) -> Result<(Self, TlsPorts), String> {
+        let identity = ca
+            .server_identity()
+            .map_err(|e| format!("server certificate: {e}"))?;
+        let server = Self::start_with(&MailOptions {
+            tls: Some(identity),
+            ..MailOptions::default()
+        })
+        .map_err(|e| e.to_string())?;
+        let ports = server
+            .tls_ports()
+            .ok_or("the server started without TLS listeners")?;
+        Ok((server, ports))
+    }
+
     /// The one port of the extra STARTTLS listeners; `None` unless started
     /// with [`MailServer::start_with_starttls_listeners`] and some listeners.
     pub fn starttls_port(&self) -> Option<u16> {

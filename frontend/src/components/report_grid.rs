@@ -175,17 +175,9 @@ fn domain_column(props: &ReportGridProps) -> bool {
 fn run_row_cells(lang: Lang, props: &ReportGridProps, r: &CheckResult) -> Html {
     let lead = domain_column(props);
     if r.cells.is_empty() {
-        let domain_wide = Cell {
-            kind: r.kind,
-            server: None,
-            scope: "domain",
-            verdict: r.verdict,
-            note: &r.summary,
-            colspan: 1,
-        };
         return html! {
             <>
-                { cell(lang, props, &domain_wide) }
+                { cell(lang, props, &domain_cell(r, 1)) }
                 { for props.servers.iter().map(|_| filler()) }
             </>
         };
@@ -197,6 +189,19 @@ fn run_row_cells(lang: Lang, props: &ReportGridProps, r: &CheckResult) -> Html {
             }
             { server_cells(lang, props, r) }
         </>
+    }
+}
+
+/// The one cell of a check about the whole domain (no server cells),
+/// `colspan` columns wide.
+fn domain_cell(r: &CheckResult, colspan: usize) -> Cell<'_> {
+    Cell {
+        kind: r.kind,
+        server: None,
+        scope: "domain",
+        verdict: r.verdict,
+        note: &r.summary,
+        colspan,
     }
 }
 
@@ -231,15 +236,7 @@ fn row(lang: Lang, props: &ReportGridProps, r: &CheckResult) -> Html {
     let cells: Html = if props.flavour == GridFlavour::Run {
         run_row_cells(lang, props, r)
     } else if r.cells.is_empty() {
-        let domain_wide = Cell {
-            kind: r.kind,
-            server: None,
-            scope: "domain",
-            verdict: r.verdict,
-            note: &r.summary,
-            colspan: 1 + servers.len(),
-        };
-        cell(lang, props, &domain_wide)
+        cell(lang, props, &domain_cell(r, 1 + servers.len()))
     } else {
         let overall = Cell {
             kind: r.kind,
